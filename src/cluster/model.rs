@@ -1,0 +1,299 @@
+//! The project's own picture of a TiKV cluster. Backends (simulator, Docker plus
+//! PD) map their world into these types; the story, monitor, agent and UI only
+//! ever see these.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// A store's meta state as PD keeps it (`Up`, `Offline`, `Tombstone`). The
+/// heartbeat-derived names (`Disconnected`, `Down`) are computed from it by
+/// [`crate::cluster::pd_rules::store_state`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MetaState {
+    Up,
+    Offline,
+    Tombstone,
+}
+
+/// The state name PD shows for a store (`state_name` in `/pd/api/v1/stores`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum StoreState {
+    Up,
+    Disconnected,
+    Down,
+    Offline,
+    Tombstone,
+    /// A name this version of chaosdeck does not know, kept verbatim.
+    Unknown(String),
+}
+
+impl StoreState {
+    /// Parses PD's `state_name`; anything unexpected is kept as `Unknown`.
+    pub fn from_pd_name(name: &str) -> Self {
+        match name {
+            "Up" => Self::Up,
+            "Disconnected" => Self::Disconnected,
+            "Down" => Self::Down,
+            "Offline" => Self::Offline,
+            "Tombstone" => Self::Tombstone,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Up => "Up",
+            Self::Disconnected => "Disconnected",
+            Self::Down => "Down",
+            Self::Offline => "Offline",
+            Self::Tombstone => "Tombstone",
+            Self::Unknown(name) => name,
+        }
+    }
+
+    pub fn is_up(&self) -> bool {
+        matches!(self, Self::Up)
+    }
+}
+
+impl fmt::Display for StoreState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One PD member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PdMember {
+    pub name: String,
+    /// First client URL, e.g. `http://pd0:2379`.
+    pub client_url: String,
+    pub is_leader: bool,
+    /// From `/pd/api/v1/health` when known.
+    pub healthy: Option<bool>,
+}
+
+/// One TiKV store as PD reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Store {
+    /// PD's store id (not 0..n: PD hands out ids such as 1, 4, 5).
+    pub id: u64,
+    /// The Compose service (host part of `address`), e.g. `tikv1`.
+    pub service: String,
+    /// e.g. `tikv1:20160`.
+    pub address: String,
+    pub state: StoreState,
+    pub leader_count: u64,
+    pub region_count: u64,
+    /// Age of the last heartbeat PD received, when known.
+    pub heartbeat_age: Option<Duration>,
+    pub capacity_bytes: Option<u64>,
+    pub available_bytes: Option<u64>,
+}
+
+/// Region health summed over the cluster.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionHealth {
+    pub total: u64,
+    pub without_leader: u64,
+    pub under_replicated: u64,
+}
+
+/// What the container runtime says about a node's process, independent of PD.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProcessState {
+    Running,
+    Paused,
+    Exited {
+        exit_code: Option<i64>,
+    },
+    /// Present but not running for another reason (created, restarting...).
+    Other(String),
+}
+
+/// A node process (TiKV, PD or load generator) seen by the runtime.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Process {
+    pub service: String,
+    pub role: NodeRole,
+    pub state: ProcessState,
+    /// Attached to the cluster network (false once partitioned away).
+    pub network_connected: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum NodeRole {
+    Pd,
+    Tikv,
+    Load,
+    Other,
+}
+
+/// A consistent picture of the cluster at one moment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterSnapshot {
+    /// Show time at which the snapshot was taken.
+    pub taken_at: Duration,
+    /// False when no PD endpoint answered: `stores` and `regions` are then the
+    /// last known values and must be shown as stale.
+    pub pd_reachable: bool,
+    pub pd_members: Vec<PdMember>,
+    pub stores: Vec<Store>,
+    pub regions: RegionHealth,
+    pub processes: Vec<Process>,
+}
+
+impl ClusterSnapshot {
+    pub fn store(&self, service: &str) -> Option<&Store> {
+        self.stores.iter().find(|s| s.service == service)
+    }
+
+    pub fn process(&self, service: &str) -> Option<&Process> {
+        self.processes.iter().find(|p| p.service == service)
+    }
+
+    /// Every store Up, every region led and fully replicated.
+    pub fn is_healthy(&self) -> bool {
+        self.pd_reachable
+            && !self.stores.is_empty()
+            && self.stores.iter().all(|s| s.state.is_up())
+            && self.regions.without_leader == 0
+            && self.regions.under_replicated == 0
+    }
+}
+
+/// Something the runtime reported about a node, as it happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterEvent {
+    /// Show time of the event.
+    pub at: Duration,
+    pub service: String,
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventKind {
+    /// The process exited. 137 = SIGKILL, 143 = SIGTERM, 0 = clean exit.
+    Died {
+        exit_code: Option<i64>,
+    },
+    Started,
+    Paused,
+    Unpaused,
+    /// Cut off from the cluster network.
+    NetworkDisconnected,
+    NetworkReconnected,
+    /// A container healthcheck changed (`healthy`, `unhealthy`, `starting`).
+    Health(String),
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Died {
+                exit_code: Some(code),
+            } => write!(f, "process died (exit code {code})"),
+            Self::Died { exit_code: None } => f.write_str("process died"),
+            Self::Started => f.write_str("process started"),
+            Self::Paused => f.write_str("process paused"),
+            Self::Unpaused => f.write_str("process unpaused"),
+            Self::NetworkDisconnected => f.write_str("cut off from the network"),
+            Self::NetworkReconnected => f.write_str("reconnected to the network"),
+            Self::Health(status) => write!(f, "health: {status}"),
+        }
+    }
+}
+
+/// The faults chaosdeck can inject, the same set on every backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FaultKind {
+    /// SIGKILL: the process is gone (exit code 137).
+    Kill,
+    /// Graceful stop (SIGTERM): leaders are handed over first.
+    Stop,
+    /// Frozen: the process exists but does nothing (a grey failure).
+    Pause,
+    /// Alive but cut off from PD and its peers.
+    Partition,
+}
+
+impl FaultKind {
+    pub const ALL: [FaultKind; 4] = [Self::Kill, Self::Stop, Self::Pause, Self::Partition];
+
+    /// The recovery that undoes this fault.
+    pub fn recovery(self) -> Recovery {
+        match self {
+            Self::Kill | Self::Stop => Recovery::Start,
+            Self::Pause => Recovery::Unpause,
+            Self::Partition => Recovery::Reconnect,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Kill => "kill",
+            Self::Stop => "stop",
+            Self::Pause => "pause",
+            Self::Partition => "partition",
+        }
+    }
+}
+
+impl fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How a node is brought back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Recovery {
+    Start,
+    Unpause,
+    Reconnect,
+}
+
+impl Recovery {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Start => "start",
+            Self::Unpause => "unpause",
+            Self::Reconnect => "reconnect",
+        }
+    }
+}
+
+impl fmt::Display for Recovery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A fault that is in place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InjectedFault {
+    pub kind: FaultKind,
+    pub service: String,
+    /// Show time at which it was applied.
+    pub at: Duration,
+}
+
+/// Where the cluster comes from, shown in the header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClusterSource {
+    Sim,
+    Docker { project: String },
+}
+
+impl fmt::Display for ClusterSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Sim => f.write_str("SIM"),
+            Self::Docker { project } => write!(f, "DOCKER {project}"),
+        }
+    }
+}

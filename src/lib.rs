@@ -1,0 +1,17 @@
+//! chaosdeck: a live chaos-engineering demo of a TiKV cluster in the terminal.
+//!
+//! The pieces, from the edge inwards: [`cluster`] (the backend trait, the
+//! built-in simulator and the real Docker-plus-PD backend), [`workload`] (load
+//! samples and their parsers), [`monitor`] (invariants into incidents),
+//! [`agent`] (the diagnosis), [`story`] (chapters), [`app`] (state, `update`)
+//! and [`ui`] (the pure `view`).
+
+pub mod agent;
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod cluster;
+pub mod monitor;
+pub mod story;
+pub mod ui;
+pub mod workload;

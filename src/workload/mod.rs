@@ -1,0 +1,35 @@
+//! Workload: samples from the load generator, their parsers and the tracker
+//! that turns them into a baseline and a status.
+
+pub mod follow;
+pub mod goycsb;
+pub mod javaycsb;
+pub mod tracker;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Where a sample's numbers come from, shown beside them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SampleSource {
+    Simulator,
+    GoYcsb,
+    JavaYcsb,
+    /// TiKV's status-port metrics, used when there is no load output.
+    StatusPortMetrics,
+}
+
+/// One interval of workload, usually one second.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadSample {
+    /// Show time at the end of the interval.
+    pub at: Duration,
+    /// Successful operations per second over the interval.
+    pub ops_per_sec: f64,
+    /// Failed operations per second over the interval.
+    pub errors_per_sec: f64,
+    /// 99th percentile latency, when the source reports it.
+    pub p99: Option<Duration>,
+    pub source: SampleSource,
+}
