@@ -269,7 +269,10 @@ fn regions_without_leader_and_under_replicated() {
         signals,
         [Signal::RegionsWithoutLeader, Signal::UnderReplicated]
     );
-    assert_eq!(monitor.first_detection().map(|d| d.signal).is_some(), true);
+    assert_eq!(
+        monitor.first_detection().map(|d| d.signal),
+        Some(Signal::RegionsWithoutLeader)
+    );
 
     // Leaders are elected again; replicas still missing.
     let mut snap = healthy(12.0);

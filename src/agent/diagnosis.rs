@@ -37,7 +37,7 @@ impl FaultClass {
             Self::GracefulStop => "graceful stop",
             Self::Frozen => "process frozen (paused)",
             Self::NetworkPartition => "network partition",
-            Self::Unknown => "unknown",
+            Self::Unknown => "unclear",
         }
     }
 

@@ -248,6 +248,8 @@ pub struct ImpactFacts {
     pub baseline: Option<f64>,
     pub max_errors: f64,
     pub max_p99: Option<Duration>,
+    /// Highest p99 before the window: what normal looked like.
+    pub p99_before: Duration,
     /// Latest snapshot had no current PD picture.
     pub pd_unreachable_at: Option<Duration>,
 }
@@ -269,6 +271,13 @@ pub fn impact_facts(evidence: &Evidence, from: Duration, until: Option<Duration>
         facts.leaderless_peak = facts.leaderless_peak.max(regions.without_leader);
         facts.under_replicated_peak = facts.under_replicated_peak.max(regions.under_replicated);
     }
+    facts.p99_before = evidence
+        .samples
+        .iter()
+        .filter(|s| s.at < from)
+        .filter_map(|s| s.p99)
+        .max()
+        .unwrap_or_default();
     for sample in evidence.samples.iter().filter(|s| in_window(s.at)) {
         if sample.ops_per_sec.is_finite()
             && facts
@@ -314,4 +323,92 @@ pub fn silent_store(evidence: &Evidence) -> Option<(String, Duration, StoreState
         }
     }
     Some((store.service.clone(), onset, store.state.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::{ClusterEvent, Process};
+
+    fn event(at: u64, kind: EventKind) -> ClusterEvent {
+        ClusterEvent {
+            at: Duration::from_secs(at),
+            service: "tikv2".into(),
+            kind,
+        }
+    }
+
+    fn snapshot(at: u64, state: ProcessState) -> ClusterSnapshot {
+        ClusterSnapshot {
+            taken_at: Duration::from_secs(at),
+            pd_reachable: true,
+            pd_members: vec![],
+            stores: vec![],
+            regions: Default::default(),
+            processes: vec![Process {
+                service: "tikv2".into(),
+                role: NodeRole::Tikv,
+                state,
+                network_connected: true,
+            }],
+        }
+    }
+
+    fn evidence(snapshots: Vec<ClusterSnapshot>, events: Vec<ClusterEvent>) -> Evidence {
+        Evidence {
+            now: Duration::from_secs(60),
+            snapshots,
+            events,
+            samples: vec![],
+            baseline: None,
+            incidents: vec![],
+        }
+    }
+
+    #[test]
+    fn a_lagging_snapshot_does_not_end_an_episode() {
+        let found = episodes(&evidence(
+            vec![snapshot(5, ProcessState::Running)],
+            vec![event(5, EventKind::Died { exit_code: None })],
+        ));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].ended_at, None);
+    }
+
+    #[test]
+    fn the_runtime_state_fills_in_a_missing_exit_code() {
+        let found = episodes(&evidence(
+            vec![snapshot(
+                6,
+                ProcessState::Exited {
+                    exit_code: Some(137),
+                },
+            )],
+            vec![event(5, EventKind::Died { exit_code: None })],
+        ));
+        assert_eq!(
+            found[0].symptom,
+            Symptom::Died {
+                exit_code: Some(137)
+            }
+        );
+        assert!(found[0].from_event && found[0].from_snapshot);
+    }
+
+    #[test]
+    fn only_the_matching_event_undoes_a_symptom() {
+        let found = episodes(&evidence(
+            vec![],
+            vec![
+                event(5, EventKind::Died { exit_code: Some(0) }),
+                event(6, EventKind::Unpaused),
+                event(9, EventKind::Started),
+                event(20, EventKind::Paused),
+            ],
+        ));
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].ended_at, Some(Duration::from_secs(9)));
+        assert_eq!(found[1].symptom, Symptom::Paused);
+        assert_eq!(found[1].ended_at, None);
+    }
 }

@@ -85,6 +85,8 @@ struct Clues {
     heartbeats_stopped: bool,
     /// The runtime's latest word on the process: running and connected.
     runtime_says_well: bool,
+    /// The runtime told anything about the process at all.
+    runtime_visible: bool,
 }
 
 impl Clues {
@@ -104,7 +106,11 @@ fn weigh(class: FaultClass, clues: &Clues) -> (Vec<String>, Vec<String>) {
         )
     });
     let heartbeats = "PD stopped receiving its heartbeats".to_string();
-    let silent_but_alive = "PD stopped receiving its heartbeats, yet no exit was seen".to_string();
+    let silent_but_alive = if clues.runtime_visible {
+        "PD stopped receiving its heartbeats, yet no exit was seen".to_string()
+    } else {
+        heartbeats.clone()
+    };
     match class {
         FaultClass::ProcessCrash => {
             match clues.exit {
@@ -137,11 +143,15 @@ fn weigh(class: FaultClass, clues: &Clues) -> (Vec<String>, Vec<String>) {
                     pro.push(format!("exit code {code}: a requested stop (SIGTERM)"))
                 }
                 Some(Some(137)) => {
-                    con.push("exit code 137 is SIGKILL, not a requested stop".into())
+                    pro.push("the process exited".into());
+                    con.push("exit code 137 is SIGKILL, not a requested stop".into());
                 }
-                Some(Some(code)) => con.push(format!(
-                    "exit code {code} is neither a clean exit nor SIGTERM"
-                )),
+                Some(Some(code)) => {
+                    pro.push("the process exited".into());
+                    con.push(format!(
+                        "exit code {code} is neither a clean exit nor SIGTERM"
+                    ));
+                }
                 Some(None) => pro.push("the process exited".into()),
                 None => {
                     if clues.paused || clues.disconnected || clues.runtime_says_well {
@@ -309,6 +319,7 @@ fn gather_clues(
         ..Clues::default()
     };
     if let Suspect::Node(episode) = suspect {
+        clues.runtime_visible = true;
         match episode.symptom {
             Symptom::Died { exit_code } => clues.exit = Some(exit_code),
             Symptom::Paused => clues.paused = true,
@@ -316,6 +327,11 @@ fn gather_clues(
         }
     }
     if let Suspect::Silent { service, .. } = suspect {
+        clues.runtime_visible = evidence.events.iter().any(|e| &e.service == service)
+            || evidence
+                .snapshots
+                .iter()
+                .any(|s| s.process(service).is_some());
         clues.runtime_says_well = evidence
             .snapshots
             .iter()
@@ -421,8 +437,10 @@ fn timeline(
     let since = from.saturating_sub(TIMELINE_LOOKBACK);
     let mut entries: Vec<(Duration, String)> = Vec::new();
 
+    // Healthy before anything moved, hand-over included.
+    let calm_until = store.drained_at.map_or(from, |drained| drained.min(from));
     if let Some(healthy) = facts::current_pd(evidence)
-        .filter(|s| s.taken_at <= from && s.is_healthy())
+        .filter(|s| s.taken_at < calm_until && s.is_healthy())
         .last()
     {
         entries.push((
@@ -544,7 +562,10 @@ fn impact_lines(impact: &ImpactFacts, store: &StoreFacts, service: Option<&str>)
             impact.max_errors
         ));
     }
-    if let Some(p99) = impact.max_p99 {
+    if let Some(p99) = impact
+        .max_p99
+        .filter(|p99| *p99 > impact.p99_before.mul_f64(1.5))
+    {
         lines.push(format!("p99 latency peaked at {}", span(p99)));
     }
     if let (Some(service), Some(state)) = (service, &store.latest_state) {
