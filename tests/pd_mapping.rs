@@ -9,7 +9,7 @@ use chaosdeck::cluster::pd::api::{
     ReplicationConfig, StatusResponse, StoreInfo, StoresResponse,
 };
 use chaosdeck::cluster::pd::mapping::{
-    count_without_leader, map_members, map_store, map_stores, max_store_down_time,
+    count_without_leader, map_members, map_store, map_stores, max_store_down_time, status_addresses,
 };
 use chaosdeck::cluster::{PdMember, Store, StoreState};
 
@@ -114,6 +114,14 @@ fn stores_v4_have_no_state_field_and_are_up() {
     assert_eq!(stores[0].capacity_bytes, gib(446.8));
     assert_eq!(stores[0].available_bytes, gib(409.2));
     assert_eq!(stores[2].available_bytes, Some(432 << 30));
+    assert_eq!(
+        status_addresses(&response),
+        vec![
+            (1, "172.16.5.141:20180".to_string()),
+            (4, "172.16.6.168:20180".to_string()),
+            (5, "172.16.5.218:20180".to_string()),
+        ]
+    );
     // 1639400900 - 1639400886.447728006
     assert_eq!(
         stores[0].heartbeat_age,
@@ -143,6 +151,10 @@ fn stores_v2_omit_leader_count_and_write_sizes_with_a_space() {
         Some(Duration::new(29, 772_649_284))
     );
     assert_eq!(stores[2].address, "127.0.0.1:20160");
+    assert!(
+        status_addresses(&response).is_empty(),
+        "PD v2 has no status_address"
+    );
 }
 
 #[test]

@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use crate::cluster::pd::client::describe_http_error;
+
 /// One sample line: `name{label="value",...} value [timestamp]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
@@ -238,11 +240,7 @@ impl MetricsScraper {
         let url = metrics_url(status_address)?;
         let unreachable = |err: reqwest::Error| ScrapeError::Unreachable {
             url: url.clone(),
-            reason: if err.is_timeout() {
-                format!("timed out after {:?}", self.timeout)
-            } else {
-                describe_chain(&err)
-            },
+            reason: describe_http_error(&err, self.timeout),
         };
         let response = self.http.get(&url).send().await.map_err(unreachable)?;
         let status = response.status();
@@ -259,17 +257,6 @@ impl MetricsScraper {
         })?;
         ops_total(&samples).ok_or(ScrapeError::NoRequestCounter { url })
     }
-}
-
-fn describe_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// `tikv1:20180` -> `http://tikv1:20180/metrics`.

@@ -142,6 +142,12 @@ impl PdClient {
             .map_err(|err| invalid(&endpoint, STORES, err))
     }
 
+    /// TiKV status addresses by store id, for [`crate::cluster::metrics`].
+    pub async fn status_addresses(&self) -> Result<Vec<(u64, String)>, PdError> {
+        let (_, response): (_, StoresResponse) = self.get_json(STORES).await?;
+        Ok(mapping::status_addresses(&response))
+    }
+
     /// One store by PD id (TiFlash included: the caller asked for it).
     pub async fn store(&self, id: u64) -> Result<Store, PdError> {
         let path = format!("/pd/api/v1/store/{id}");
@@ -267,17 +273,27 @@ impl PdClient {
     }
 
     fn describe(&self, error: &reqwest::Error) -> String {
-        if error.is_timeout() {
-            return format!("timed out after {:?}", self.timeout);
-        }
-        // reqwest's own message is generic; the cause (refused, DNS) is below it.
-        let mut reason = error.to_string();
-        let mut source = error.source();
-        while let Some(cause) = source {
-            let _ = write!(reason, ": {cause}");
-            source = cause.source();
-        }
-        reason
+        describe_http_error(error, self.timeout)
+    }
+}
+
+/// A short reason for a failed request, without the URL (the caller names
+/// the endpoint): `timed out after 200ms`, `connection failed: Connection
+/// refused (os error 111)`, or reqwest's cause chain.
+pub(crate) fn describe_http_error(error: &reqwest::Error, timeout: Duration) -> String {
+    if error.is_timeout() {
+        return format!("timed out after {timeout:?}");
+    }
+    let mut causes = Vec::new();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    match causes.last() {
+        Some(root) if error.is_connect() => format!("connection failed: {root}"),
+        Some(_) => causes.join(": "),
+        None => error.to_string(),
     }
 }
 

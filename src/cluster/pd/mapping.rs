@@ -74,6 +74,25 @@ pub fn map_stores(response: &StoresResponse, now: SystemTime) -> Result<Vec<Stor
     Ok(stores)
 }
 
+/// The TiKV status addresses (`status_address`, where `/metrics` is served)
+/// by store id, sorted by id. TiFlash stores and stores that do not report
+/// one (PD before v3) are left out.
+pub fn status_addresses(response: &StoresResponse) -> Vec<(u64, String)> {
+    let mut addresses: Vec<(u64, String)> = response
+        .stores
+        .iter()
+        .flatten()
+        .filter_map(|info| info.store.as_ref())
+        .filter(|meta| !is_tiflash(meta))
+        .filter_map(|meta| {
+            let address = meta.status_address.as_deref()?.trim();
+            Some((meta.id?, address.to_string())).filter(|_| !address.is_empty())
+        })
+        .collect();
+    addresses.sort();
+    addresses
+}
+
 /// PD's computed `state_name`; without it, the numeric meta state (absent = Up).
 pub fn store_state(meta: &MetaStore) -> StoreState {
     match meta.state_name.as_deref().map(str::trim) {
