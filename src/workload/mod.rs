@@ -1,6 +1,7 @@
 //! Workload: samples from the load generator, their parsers and the tracker
 //! that turns them into a baseline and a status.
 
+pub mod detect;
 pub mod follow;
 pub mod goycsb;
 pub mod javaycsb;
@@ -9,6 +10,9 @@ pub mod tracker;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+pub use detect::LoadParser;
+pub use tracker::{BarLevel, TrackerConfig, WorkloadStatus, WorkloadTracker};
 
 /// Where a sample's numbers come from, shown beside them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
