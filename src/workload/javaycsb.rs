@@ -189,10 +189,11 @@ struct Previous {
 
 /// Turns Java YCSB status lines into one [`WorkloadSample`] each.
 ///
-/// `ops_per_sec` is the current rate minus the failed operations; failed
-/// operations per second come from the per-interval `-FAILED` counts over
-/// the interval's length, which is recovered exactly as the operations done
-/// over the current rate (both printed by YCSB from the same interval).
+/// `ops_per_sec` is the current rate minus the failed operations. The
+/// per-interval counts give the failed share of the interval's operations,
+/// which applied to the current rate gives failures per second, without
+/// having to know how long the interval was (the first line seen may be in
+/// the middle of a run, and two lines can come milliseconds apart).
 #[derive(Debug, Default)]
 pub struct JavaYcsbStream {
     previous: Option<Previous>,
@@ -240,21 +241,7 @@ fn sample_from(
         None if status.total_ops == 0 => return None,
         None => done as f64 / clock_interval_s?,
     };
-    let interval_s = if current > 0.0 && done > 0 {
-        Some(done as f64 / current)
-    } else {
-        clock_interval_s
-    };
-    let failed: u64 = status
-        .ops
-        .iter()
-        .filter(|op| op.is_failed())
-        .filter_map(|op| op.count)
-        .sum();
-    let errors_per_sec = match interval_s {
-        Some(secs) if secs > 0.0 => failed as f64 / secs,
-        _ => 0.0,
-    };
+    let errors_per_sec = errors_per_sec(status, current, clock_interval_s);
     let p99_us = status
         .ops
         .iter()
@@ -270,6 +257,31 @@ fn sample_from(
         p99: p99_us.map(|us| Duration::from_secs_f64(us / 1e6)),
         source: SampleSource::JavaYcsb,
     })
+}
+
+/// Failed operations per second in the interval of `status`.
+fn errors_per_sec(status: &JavaStatusLine, current: f64, clock_interval_s: Option<f64>) -> f64 {
+    let counts = |failed: bool| -> u64 {
+        status
+            .ops
+            .iter()
+            .filter(|op| !op.is_cleanup() && op.is_failed() == failed)
+            .filter_map(|op| op.count)
+            .sum()
+    };
+    let failed = counts(true);
+    if failed == 0 {
+        return 0.0;
+    }
+    let counted = failed + counts(false);
+    if current > 0.0 {
+        return current * failed as f64 / counted as f64;
+    }
+    // No rate to share out (a line without one): use the clock.
+    match clock_interval_s {
+        Some(secs) if secs > 0.0 => failed as f64 / secs,
+        _ => 0.0,
+    }
 }
 
 #[cfg(test)]
