@@ -26,11 +26,11 @@ pub enum StartAt {
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(250);
 
 /// At most this much is read per poll, so one poll never stalls the runtime.
-const MAX_READ_PER_POLL: u64 = 256 * 1024;
+pub const MAX_READ_PER_POLL: u64 = 256 * 1024;
 
 /// A line longer than this is cut and delivered in pieces rather than
 /// buffered without bound.
-const MAX_LINE_BYTES: usize = 1024 * 1024;
+pub const MAX_LINE_BYTES: usize = 1024 * 1024;
 
 /// Identity of a file behind a path, to notice rotation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,8 +76,9 @@ pub struct FileFollower {
     open: Option<OpenFile>,
     /// Bytes of the last, not yet terminated line.
     partial: Vec<u8>,
-    /// The first successful open honours `start`; later ones read from 0.
-    opened_once: bool,
+    /// `start` applies to a file already there at the first poll; a file
+    /// opened later is new and read from 0.
+    first_poll: bool,
 }
 
 impl FileFollower {
@@ -87,7 +88,7 @@ impl FileFollower {
             start,
             open: None,
             partial: Vec::new(),
-            opened_once: false,
+            first_poll: true,
         }
     }
 
@@ -102,6 +103,7 @@ impl FileFollower {
         if self.open.is_none() {
             self.try_open();
         }
+        self.first_poll = false;
         let Some(open) = self.open.as_mut() else {
             return poll;
         };
@@ -142,14 +144,13 @@ impl FileFollower {
         let Ok(meta) = file.metadata() else {
             return;
         };
-        let position = match (self.opened_once, self.start) {
-            (false, StartAt::End) => meta.len(),
+        let position = match (self.first_poll, self.start) {
+            (true, StartAt::End) => meta.len(),
             _ => 0,
         };
         if file.seek(SeekFrom::Start(position)).is_err() {
             return;
         }
-        self.opened_once = true;
         self.partial.clear();
         self.open = Some(OpenFile {
             file,
