@@ -242,3 +242,57 @@ async fn follow_task_ends_when_the_receiver_is_gone() {
         .expect("ends without a receiver")
         .expect("no panic");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_go_ycsb_log_becomes_samples_with_show_time() {
+    use chaosdeck::clock::ShowClock;
+    use chaosdeck::workload::SampleSource;
+    use chaosdeck::workload::watch::watch_load_log;
+
+    let dir = TempDir::new("watch");
+    let path = dir.file("go-ycsb.log");
+    let (tx, mut rx) = mpsc::channel(16);
+    let cancel = CancellationToken::new();
+    let clock = ShowClock::start(1.0);
+    let task = tokio::spawn(watch_load_log(
+        path.clone(),
+        StartAt::End,
+        clock,
+        tx,
+        cancel.clone(),
+    ));
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    append(
+        &path,
+        b"[2022/04/07 14:13:14.081 +08:00] [INFO] [client.go:754] [\"[pd] create pd client\"]\n\
+READ   - Takes(s): 10.0, Count: 1000, OPS: 100.0, Avg(us): 1, Min(us): 1, Max(us): 1, 99th(us): 2000, 99.9th(us): 1, 99.99th(us): 1\n\
+UPDATE - Takes(s): 10.0, Count: 1000, OPS: 100.0, Avg(us): 1, Min(us): 1, Max(us): 1, 99th(us): 4000, 99.9th(us): 1, 99.99th(us): 1\n",
+    );
+    // The first report's op set is unknown: it is closed by the idle pause.
+    let first = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .expect("in time")
+        .expect("a sample");
+    assert_eq!(first.source, SampleSource::GoYcsb);
+    assert_eq!(first.ops_per_sec, 200.0);
+    assert_eq!(first.p99, Some(Duration::from_millis(4)));
+    assert!(first.at >= Duration::from_secs(3) && first.at < Duration::from_secs(5));
+
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    append(
+        &path,
+        b"READ   - Takes(s): 20.0, Count: 3000, OPS: 150.0\nUPDATE - Takes(s): 20.0, Count: 2000, OPS: 100.0\n",
+    );
+    let second = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .expect("in time")
+        .expect("a sample");
+    assert_eq!(second.ops_per_sec, 300.0);
+    assert!(second.at > first.at + Duration::from_secs(9));
+
+    cancel.cancel();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("stops on cancel")
+        .expect("no panic");
+}

@@ -166,7 +166,9 @@ const RESTART_SLACK_S: f64 = 0.15;
 /// holds every operation of the previous report (so a live sample is not a
 /// whole interval late), by `Run finished`/`****`, or by [`flush`].
 /// An operation that shows up for the first time just after such an early
-/// close (e.g. the first `UPDATE_ERROR`) is counted in the next report.
+/// close (e.g. the first `UPDATE_ERROR`) is counted in the next report, at
+/// its average rate since it started. So is an operation whose earlier
+/// reports were missed (following a log from its end).
 ///
 /// [`flush`]: GoYcsbStream::flush
 #[derive(Debug, Default)]
@@ -232,7 +234,9 @@ impl GoYcsbStream {
     /// Close the report being collected, e.g. when no line came for a while
     /// or the input ended.
     pub fn flush(&mut self) -> Option<WorkloadSample> {
-        self.closed_tail = self.pending.last().map(|l| l.op.clone());
+        if let Some(last) = self.pending.last() {
+            self.closed_tail = Some(last.op.clone());
+        }
         self.close()
     }
 
@@ -273,7 +277,6 @@ impl GoYcsbStream {
 
     /// Rates of one closed report against the marks of the previous one.
     fn sample_from(&self, lines: &[GoYcsbLine]) -> Option<WorkloadSample> {
-        let first_report = self.marks.is_empty();
         // The interval shared by the report, for operations new in it.
         let report_interval = lines
             .iter()
@@ -291,8 +294,12 @@ impl GoYcsbStream {
                     l.count.saturating_sub(mark.count),
                     l.precise_takes_s() - mark.takes_s,
                 ),
-                None if first_report => (l.count, l.precise_takes_s()),
-                None => (l.count, report_interval.unwrap_or(l.precise_takes_s())),
+                // Everything since its first measurement: its own start, or
+                // this interval when it started within it.
+                None => (
+                    l.count,
+                    l.precise_takes_s().max(report_interval.unwrap_or(0.0)),
+                ),
             };
             (interval >= MIN_INTERVAL_S).then(|| delta as f64 / interval)
         };

@@ -6,6 +6,7 @@ pub mod follow;
 pub mod goycsb;
 pub mod javaycsb;
 pub mod tracker;
+pub mod watch;
 
 use std::time::Duration;
 
