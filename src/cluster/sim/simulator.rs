@@ -47,6 +47,8 @@ pub struct RegionView {
 pub struct Simulator {
     config: SimConfig,
     now: Duration,
+    /// The latest time callers asked for; `now` trails it by less than a step.
+    requested: Duration,
     steps: u64,
     nodes: Vec<SimNode>,
     services: Vec<String>,
@@ -81,6 +83,7 @@ impl Simulator {
         let host_used_bytes = DISK_CAPACITY / 100 * setup_rng.random_range(35..55);
         Ok(Self {
             now: Duration::ZERO,
+            requested: Duration::ZERO,
             steps: 0,
             services: nodes.iter().map(|n| n.service.clone()).collect(),
             nodes,
@@ -119,15 +122,18 @@ impl Simulator {
         self.load.is_running()
     }
 
-    /// Advances time to `t` in whole steps (a remainder waits for a later call).
+    /// Advances time to `t` in whole steps; a remainder is kept and counts
+    /// towards the next call, so many small advances add up.
     pub fn advance_to(&mut self, t: Duration) {
-        while self.now + STEP <= t {
+        self.requested = self.requested.max(t);
+        while self.now + STEP <= self.requested {
             self.step();
         }
     }
 
+    /// Advances time by `dt` past the last time asked for.
     pub fn advance(&mut self, dt: Duration) {
-        self.advance_to(self.now + dt);
+        self.advance_to(self.requested + dt);
     }
 
     /// One step of `STEP`: boots, heartbeats, elections, PD's schedulers and
@@ -139,6 +145,7 @@ impl Simulator {
             node.run_heartbeats(end, self.config.heartbeat_interval);
         }
         self.now = end;
+        self.requested = self.requested.max(end);
         self.steps += 1;
         self.regions.run_elections(
             end,
@@ -591,8 +598,14 @@ mod tests {
         let mut sim = sim();
         sim.advance(Duration::from_millis(250));
         assert_eq!(sim.now(), Duration::from_millis(200));
-        sim.advance_to(Duration::from_millis(300));
+        sim.advance(Duration::from_millis(50));
         assert_eq!(sim.now(), Duration::from_millis(300));
+        sim.advance_to(Duration::from_millis(100));
+        assert_eq!(
+            sim.now(),
+            Duration::from_millis(300),
+            "time never goes back"
+        );
     }
 
     #[test]
