@@ -37,10 +37,17 @@ pub fn log_path(args: &ShowArgs) -> PathBuf {
 /// Logs go to a file, never to the terminal while the screen is up.
 pub fn init_logging(args: &ShowArgs) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let path = log_path(args);
-    let file = match std::fs::OpenOptions::new().create(true).append(true).open(&path) {
+    let file = match std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+    {
         Ok(file) => file,
         Err(e) => {
-            eprintln!("chaosdeck: not logging: cannot open {}: {e}", path.display());
+            eprintln!(
+                "chaosdeck: not logging: cannot open {}: {e}",
+                path.display()
+            );
             return None;
         }
     };
@@ -63,26 +70,42 @@ fn resolve_seed(args: &ShowArgs) -> u64 {
     })
 }
 
-pub async fn backend(args: &ShowArgs, seed: u64, clock: ShowClock) -> Result<Arc<dyn ClusterBackend>> {
+pub async fn backend(
+    args: &ShowArgs,
+    seed: u64,
+    clock: ShowClock,
+) -> Result<Arc<dyn ClusterBackend>> {
     match args.cluster {
         ClusterKind::Sim => {
-            let config = SimConfig::from_args(args, seed);
-            Ok(Arc::new(SimBackend::new(config, clock)))
+            let config = SimConfig {
+                seed,
+                ..SimConfig::from_show_args(args)
+            };
+            let backend =
+                SimBackend::new(config, clock).wrap_err("cannot start the simulated cluster")?;
+            Ok(Arc::new(backend))
         }
         ClusterKind::Docker => {
-            let backend = crate::cluster::docker::DockerBackend::start(args, clock)
-                .await
-                .wrap_err("cannot start the Docker backend")?;
-            Ok(Arc::new(backend))
+            color_eyre::eyre::bail!("DOCKER_BACKEND_PENDING")
         }
     }
 }
 
-pub fn app_config(args: &ShowArgs, script: Script, source: crate::cluster::ClusterSource, seed: u64, analyzer: &str) -> AppConfig {
+pub fn app_config(
+    args: &ShowArgs,
+    script: Script,
+    source: crate::cluster::ClusterSource,
+    seed: u64,
+    analyzer: &str,
+) -> AppConfig {
     AppConfig {
         source,
         script,
-        mode: if args.auto { Mode::Auto } else { Mode::Presenter },
+        mode: if args.auto {
+            Mode::Auto
+        } else {
+            Mode::Presenter
+        },
         seed,
         tracker: TrackerConfig {
             warn_below: args.warn_below,
@@ -105,7 +128,10 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<i32> {
     tracing::info!(seed, speed = args.speed, cluster = ?args.cluster, "starting");
     let clock = ShowClock::start(args.speed);
     let backend = backend(&args, seed, clock).await?;
-    let analyzer: Arc<dyn Analyzer> = Arc::new(BuiltinAnalyzer::for_speed(args.speed));
+    // The built-in analyzer paces its lines so the audience can read them;
+    // the pace follows show time.
+    let pace = BuiltinAnalyzer::STAGE_PACE.div_f64(args.speed);
+    let analyzer: Arc<dyn Analyzer> = Arc::new(BuiltinAnalyzer::new(pace));
     let config = app_config(&args, script, backend.source(), seed, analyzer.name());
     let mut app = App::new(config);
     let guard = FaultGuard::default();
@@ -121,7 +147,11 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<i32> {
             "chaosdeck plain mode: {} cluster, seed {seed}, speed {}x{}",
             backend.source(),
             args.speed,
-            if args.auto { ", advancing by itself" } else { ", press Enter to advance" }
+            if args.auto {
+                ", advancing by itself"
+            } else {
+                ", press Enter to advance"
+            }
         );
         let mut plain = Plain::new(std::io::stdout(), args.auto);
         let exit = show.run(&mut app, &mut plain).await;

@@ -40,8 +40,8 @@ impl<W: Write> Plain<W> {
         let _ = writeln!(self.out, "[{stamp:>8}] {word} {}", text::plain(&entry.text));
         if let Some(index) = entry.chapter {
             let narration = &app.script.chapters[index].narration;
-            for line in text::wrap(&text::plain(narration), WIDTH) {
-                let _ = writeln!(self.out, "           | {line}");
+            for line in text::wrap(narration, WIDTH) {
+                let _ = writeln!(self.out, "           | {}", text::plain(&line));
             }
         }
     }

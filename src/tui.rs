@@ -93,7 +93,9 @@ impl Frontend for Tui {
         let due = match since {
             None => true,
             Some(since) if since < MIN_FRAME => false,
-            Some(since) => self.pending || since >= MAX_QUIET || (animating(app) && since >= ANIMATION),
+            Some(since) => {
+                self.pending || since >= MAX_QUIET || (animating(app) && since >= ANIMATION)
+            }
         };
         if due {
             self.draw(app);

@@ -62,13 +62,19 @@ fn inject_effect(effects: &[Effect]) -> Option<(u64, FaultKind, String)> {
 
 /// Enters the fault chapter, runs the countdown out and returns the inject effect.
 fn run_countdown(app: &mut App) -> (u64, FaultKind, String) {
-    assert!(press(app, Command::Next).is_empty(), "the countdown comes first");
+    assert!(
+        press(app, Command::Next).is_empty(),
+        "the countdown comes first"
+    );
     assert_eq!(app.countdown(), Some(secs(3.0)));
     tick(app, 1.0);
     assert_eq!(app.countdown(), Some(secs(2.0)));
+    let effects = tick(app, 2.9);
+    assert!(
+        inject_effect(&effects).is_none(),
+        "not before the countdown ends"
+    );
     let effects = tick(app, 3.0);
-    assert!(inject_effect(&effects).is_none(), "not before the countdown ends");
-    let effects = tick(app, 3.2);
     inject_effect(&effects).expect("inject after the countdown")
 }
 
@@ -77,8 +83,17 @@ fn the_countdown_then_the_fault() {
     let mut app = fault_app();
     let (run, kind, service) = run_countdown(&mut app);
     assert_eq!((kind, service.as_str()), (FaultKind::Kill, "tikv1"));
-    update(&mut app, Msg::Injected { run, result: Ok(injected("tikv1", 3.2)) });
-    assert_eq!(app.fault.as_ref().map(|f| f.service.as_str()), Some("tikv1"));
+    update(
+        &mut app,
+        Msg::Injected {
+            run,
+            result: Ok(injected("tikv1", 3.2)),
+        },
+    );
+    assert_eq!(
+        app.fault.as_ref().map(|f| f.service.as_str()),
+        Some("tikv1")
+    );
     assert!(matches!(&app.status, Some(ActionStatus::Done(t)) if t.contains("kill on tikv1")));
     assert_eq!(app.timeline.since_fault(secs(5.2)), Some(secs(2.0)));
 }
@@ -90,7 +105,9 @@ fn esc_aborts_the_countdown_and_nothing_is_injected() {
     tick(&mut app, 1.0);
     assert!(press(&mut app, Command::Abort).is_empty());
     assert_eq!(app.countdown(), None);
-    assert!(matches!(&app.status, Some(ActionStatus::Failed(t)) if t.contains("nothing was injected")));
+    assert!(
+        matches!(&app.status, Some(ActionStatus::Failed(t)) if t.contains("nothing was injected"))
+    );
     for t in 2..20 {
         assert!(inject_effect(&tick(&mut app, f64::from(t))).is_none());
     }
@@ -123,7 +140,13 @@ fn pause_freezes_the_countdown() {
 fn going_back_never_re_runs_a_fault() {
     let mut app = fault_app();
     let (run, ..) = run_countdown(&mut app);
-    update(&mut app, Msg::Injected { run, result: Ok(injected("tikv1", 3.2)) });
+    update(
+        &mut app,
+        Msg::Injected {
+            run,
+            result: Ok(injected("tikv1", 3.2)),
+        },
+    );
     // Detection chapter was entered by... the presenter: the fault chapter blocks
     // until done, then SPACE moves on.
     press(&mut app, Command::Next);
@@ -152,7 +175,10 @@ title = "Next"
 "#,
     );
     let effects = app.start();
-    assert!(effects.is_empty(), "no target before the first snapshot is known");
+    assert!(
+        effects.is_empty(),
+        "no target before the first snapshot is known"
+    );
     assert!(matches!(&app.status, Some(ActionStatus::Failed(t)) if t.contains("no cluster data")));
     update(&mut app, Msg::Snapshot(Ok(healthy(secs(0.5)))));
     // With the cluster known, start the pass again.
@@ -161,8 +187,18 @@ title = "Next"
     assert_eq!((kind, service.as_str()), (FaultKind::Pause, "tikv2"));
     press(&mut app, Command::Next);
     assert_eq!(app.chapter, 1);
-    let fault = InjectedFault { kind, service, at: secs(1.0) };
-    update(&mut app, Msg::Injected { run, result: Ok(fault.clone()) });
+    let fault = InjectedFault {
+        kind,
+        service,
+        at: secs(1.0),
+    };
+    update(
+        &mut app,
+        Msg::Injected {
+            run,
+            result: Ok(fault.clone()),
+        },
+    );
     assert_eq!(app.fault, Some(fault));
 }
 
@@ -189,18 +225,33 @@ fn a_refused_fault_fails_the_action_with_the_reason() {
     let mut app = fault_app();
     let (run, ..) = run_countdown(&mut app);
     let refusal = BackendError::Refused("engine says no".into());
-    update(&mut app, Msg::Injected { run, result: Err(refusal) });
+    update(
+        &mut app,
+        Msg::Injected {
+            run,
+            result: Err(refusal),
+        },
+    );
     assert!(app.fault.is_none());
     assert!(matches!(&app.status, Some(ActionStatus::Failed(t)) if t.contains("engine says no")));
     press(&mut app, Command::Next);
-    assert_eq!(app.chapter, 2, "a failed action does not hold the presenter");
+    assert_eq!(
+        app.chapter, 2,
+        "a failed action does not hold the presenter"
+    );
 }
 
 #[test]
 fn detection_completes_from_the_monitor_and_times_out_otherwise() {
     let mut app = fault_app();
     let (run, ..) = run_countdown(&mut app);
-    update(&mut app, Msg::Injected { run, result: Ok(injected("tikv1", 3.2)) });
+    update(
+        &mut app,
+        Msg::Injected {
+            run,
+            result: Ok(injected("tikv1", 3.2)),
+        },
+    );
     press(&mut app, Command::Next);
     assert!(matches!(app.status, Some(ActionStatus::Running(_))));
     update(&mut app, Msg::Snapshot(Ok(after_kill(secs(20.0), "tikv1"))));
@@ -210,7 +261,13 @@ fn detection_completes_from_the_monitor_and_times_out_otherwise() {
 
     let mut app = fault_app();
     let (run, ..) = run_countdown(&mut app);
-    update(&mut app, Msg::Injected { run, result: Ok(injected("tikv1", 3.2)) });
+    update(
+        &mut app,
+        Msg::Injected {
+            run,
+            result: Ok(injected("tikv1", 3.2)),
+        },
+    );
     press(&mut app, Command::Next);
     tick(&mut app, 40.0);
     assert!(matches!(&app.status, Some(ActionStatus::Failed(t)) if t.contains("nothing detected")));
@@ -220,17 +277,34 @@ fn detection_completes_from_the_monitor_and_times_out_otherwise() {
 fn recover_undoes_the_fault_with_the_matching_recovery() {
     let mut app = fault_app();
     let (run, ..) = run_countdown(&mut app);
-    update(&mut app, Msg::Injected { run, result: Ok(injected("tikv1", 3.2)) });
+    update(
+        &mut app,
+        Msg::Injected {
+            run,
+            result: Ok(injected("tikv1", 3.2)),
+        },
+    );
     press(&mut app, Command::Next);
     tick(&mut app, 40.0); // detection times out: the presenter moves on
     let effects = press(&mut app, Command::Next);
     let recover = effects.iter().find_map(|e| match e {
-        Effect::Recover { run, recovery, service } => Some((*run, *recovery, service.clone())),
+        Effect::Recover {
+            run,
+            recovery,
+            service,
+        } => Some((*run, *recovery, service.clone())),
         _ => None,
     });
     let (run, recovery, service) = recover.expect("recover effect");
     assert_eq!((recovery, service.as_str()), (Recovery::Start, "tikv1"));
-    update(&mut app, Msg::Recovered { run, service, result: Ok(()) });
+    update(
+        &mut app,
+        Msg::Recovered {
+            run,
+            service,
+            result: Ok(()),
+        },
+    );
     assert!(app.fault.is_none());
     update(&mut app, Msg::Tick(secs(50.0)));
     update(&mut app, Msg::Snapshot(Ok(healthy(secs(50.0)))));
@@ -241,7 +315,13 @@ fn recover_undoes_the_fault_with_the_matching_recovery() {
 fn reset_recovers_any_fault_and_starts_over() {
     let mut app = fault_app();
     let (run, ..) = run_countdown(&mut app);
-    update(&mut app, Msg::Injected { run, result: Ok(injected("tikv1", 3.2)) });
+    update(
+        &mut app,
+        Msg::Injected {
+            run,
+            result: Ok(injected("tikv1", 3.2)),
+        },
+    );
     let effects = press(&mut app, Command::Reset);
     assert!(effects.iter().any(|e| matches!(e, Effect::Recover { recovery: Recovery::Start, service, .. } if service == "tikv1")));
     assert_eq!(app.chapter, 0);
@@ -255,12 +335,26 @@ fn reset_recovers_any_fault_and_starts_over() {
 fn quit_asks_to_leave_and_the_fault_stays_known_for_recovery() {
     let mut app = fault_app();
     let (run, ..) = run_countdown(&mut app);
-    update(&mut app, Msg::Injected { run, result: Ok(injected("tikv1", 3.2)) });
+    update(
+        &mut app,
+        Msg::Injected {
+            run,
+            result: Ok(injected("tikv1", 3.2)),
+        },
+    );
     let effects = press(&mut app, Command::Quit);
-    assert!(effects.iter().any(|e| matches!(e, Effect::Quit { exit: ExitKind::Success })));
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Quit {
+            exit: ExitKind::Success
+        }
+    )));
     assert!(app.quitting);
     assert!(app.fault.is_some(), "kept for the runtime to recover");
-    assert!(press(&mut app, Command::Next).is_empty(), "nothing moves once quitting");
+    assert!(
+        press(&mut app, Command::Next).is_empty(),
+        "nothing moves once quitting"
+    );
 }
 
 #[test]
@@ -298,7 +392,11 @@ fn wait_healthy_waits_for_every_store_up() {
     assert!(matches!(app.status, Some(ActionStatus::Done(_))));
     let effects = press(&mut app, Command::Next);
     assert_eq!(app.chapter, 2);
-    assert!(effects.iter().any(|e| matches!(e, Effect::SetLoad { running: true, .. })));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::SetLoad { running: true, .. }))
+    );
 }
 
 #[test]
@@ -306,9 +404,17 @@ fn pd_errors_mark_the_data_stale() {
     let mut app = default_app();
     app.start();
     update(&mut app, Msg::Snapshot(Ok(healthy(secs(0.5)))));
-    update(&mut app, Msg::Snapshot(Err(BackendError::PdUnreachable("all 3 endpoints failed".into()))));
+    update(
+        &mut app,
+        Msg::Snapshot(Err(BackendError::PdUnreachable(
+            "all 3 endpoints failed".into(),
+        ))),
+    );
     assert!(app.cluster.is_stale());
-    assert!(app.cluster.snapshot.is_some(), "the last data is kept, marked stale");
+    assert!(
+        app.cluster.snapshot.is_some(),
+        "the last data is kept, marked stale"
+    );
     update(&mut app, Msg::Snapshot(Ok(healthy(secs(2.0)))));
     assert!(!app.cluster.is_stale());
 }

@@ -12,10 +12,19 @@ struct Session {
 }
 
 impl Session {
-    fn start(command: &str, width: u16, height: u16) -> Self {
-        let name = format!("chaosdeck-test-{}", std::process::id());
+    fn start(tag: &str, command: &str, width: u16, height: u16) -> Self {
+        let name = format!("chaosdeck-{tag}-{}", std::process::id());
         let status = Command::new("tmux")
-            .args(["new-session", "-d", "-s", &name, "-x", &width.to_string(), "-y", &height.to_string()])
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &name,
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+            ])
             .arg(command)
             .status()
             .expect("tmux runs");
@@ -69,12 +78,17 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.name]).status();
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
     }
 }
 
 fn tmux_available() -> bool {
-    let found = Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
+    let found = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !found {
         if std::env::var("CHAOSDECK_REQUIRE_TMUX").is_ok_and(|v| v == "1") {
             panic!("tmux is required (CHAOSDECK_REQUIRE_TMUX=1) but was not found");
@@ -98,49 +112,84 @@ fn the_whole_story_on_the_real_binary() {
         binary.display(),
         log.display()
     );
-    let tmux = Session::start(&command, 120, 40);
+    let tmux = Session::start("walkthrough", &command, 120, 40);
 
-    let screen = tmux.wait_for("the welcome chapter", WAIT, |s| s.contains("[1/8]") && s.contains("Cluster"));
-    assert!(screen.contains("SIM") && screen.contains("PRESENTER"), "{screen}");
+    let screen = tmux.wait_for("the welcome chapter", WAIT, |s| {
+        s.contains("[1/8]") && s.contains("Cluster")
+    });
+    assert!(
+        screen.contains("SIM") && screen.contains("PRESENTER"),
+        "{screen}"
+    );
 
     tmux.keys(&["Space"]);
-    tmux.wait_for("every store Up", WAIT, |s| s.contains("[2/8]") && s.contains("DONE every store is Up"));
+    tmux.wait_for("every store Up", WAIT, |s| {
+        s.contains("[2/8]") && s.contains("DONE every store is Up")
+    });
 
     tmux.keys(&["Space"]);
-    tmux.wait_for("a baseline", WAIT, |s| s.contains("[3/8]") && s.contains("DONE baseline"));
+    tmux.wait_for("a baseline", WAIT, |s| {
+        s.contains("[3/8]") && s.contains("DONE baseline")
+    });
 
     // The fault: the countdown runs, then a store is killed and we move on.
     tmux.keys(&["PageDown"]);
     tmux.wait_for("the detection chapter", WAIT, |s| s.contains("[5/8]"));
-    let screen = tmux.wait_for("a store Disconnected", WAIT, |s| s.contains("Disconnected"));
-    assert!(screen.contains("DETECTED"), "an incident in the monitor pane:\n{screen}");
+    let store_down = |s: &str| {
+        s.lines()
+            .any(|l| l.contains("tikv") && l.contains("✗ Disconnected"))
+    };
+    let screen = tmux.wait_for("a store Disconnected", WAIT, store_down);
+    assert!(
+        screen.contains("process died"),
+        "an incident in the monitor pane:\n{screen}"
+    );
     assert!(screen.contains("since fault"), "{screen}");
     let coloured = tmux.screen(true);
+    // Red is SGR 31, or 38;5;1 as tmux writes it.
     let red_store = coloured
         .lines()
-        .any(|l| l.contains("Disconnected") && l.contains("\u{1b}[31"));
+        .any(|l| l.contains("\u{1b}[31m✗ Disconnected") || l.contains("38;5;1m✗ Disconnected"));
     assert!(red_store, "the disconnected store is red:\n{coloured}");
 
     tmux.wait_for("detection done", WAIT, |s| s.contains("DONE detected"));
     tmux.keys(&["Enter"]);
-    let screen = tmux.wait_for("a diagnosis", WAIT, |s| s.contains("[6/8]") && s.contains("diagnosis in"));
+    let screen = tmux.wait_for("a diagnosis", WAIT, |s| {
+        s.contains("[6/8]") && s.contains("diagnosis in")
+    });
     assert!(screen.contains("Agent"), "{screen}");
 
     tmux.keys(&["Space"]);
-    tmux.wait_for("recovery", Duration::from_secs(60), |s| s.contains("[7/8]") && s.contains("DONE recovered"));
+    tmux.wait_for("recovery", Duration::from_secs(60), |s| {
+        s.contains("[7/8]") && s.contains("DONE recovered")
+    });
 
     tmux.keys(&["Space"]);
     let screen = tmux.wait_for("the end", WAIT, |s| s.contains("[8/8]"));
-    assert!(!screen.contains("Disconnected"), "all green at the end:\n{screen}");
+    assert!(!store_down(&screen), "all green at the end:\n{screen}");
     assert_eq!(screen.matches("● Up").count(), 3, "{screen}");
-    assert!(screen.contains("recovered +"), "the timeline is complete:\n{screen}");
+    assert!(
+        screen.contains("recovered +"),
+        "the timeline is complete:\n{screen}"
+    );
 
     tmux.keys(&["q"]);
     let screen = tmux.wait_for("the exit", WAIT, |s| s.contains("chaosdeck exited with"));
     assert!(screen.contains("chaosdeck exited with 0"), "{screen}");
-    assert_eq!(tmux.display("#{alternate_on}"), "0", "left the alternate screen");
-    assert_eq!(tmux.display("#{cursor_flag}"), "1", "the cursor is visible again");
-    assert!(!screen.contains("Workload"), "the dashboard is gone:\n{screen}");
+    assert_eq!(
+        tmux.display("#{alternate_on}"),
+        "0",
+        "left the alternate screen"
+    );
+    assert_eq!(
+        tmux.display("#{cursor_flag}"),
+        "1",
+        "the cursor is visible again"
+    );
+    assert!(
+        !screen.contains("Workload"),
+        "the dashboard is gone:\n{screen}"
+    );
 }
 
 #[test]
@@ -161,11 +210,14 @@ fn quitting_mid_fault_recovers_the_node_first() {
         binary.display(),
         script.display()
     );
-    let tmux = Session::start(&command, 100, 30);
+    let tmux = Session::start("quit", &command, 100, 30);
     tmux.wait_for("the fault", WAIT, |s| s.contains("since fault"));
     tmux.keys(&["C-c"]);
     let screen = tmux.wait_for("the exit", WAIT, |s| s.contains("chaosdeck exited with"));
-    assert!(screen.contains("recovered tikv1 (unpause after pause)"), "{screen}");
+    assert!(
+        screen.contains("recovered tikv1 (unpause after pause)"),
+        "{screen}"
+    );
     assert!(screen.contains("chaosdeck exited with 0"), "{screen}");
     let _ = std::fs::remove_file(script);
 }

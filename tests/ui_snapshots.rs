@@ -15,7 +15,9 @@ const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
 
 fn render(app: &App, width: u16, height: u16) -> Buffer {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| chaosdeck::ui::view(app, frame)).unwrap();
+    terminal
+        .draw(|frame| chaosdeck::ui::view(app, frame))
+        .unwrap();
     terminal.backend().buffer().clone()
 }
 
@@ -63,13 +65,21 @@ fn after_the_kill() -> App {
         service: "tikv1".into(),
         at: secs(33.0),
     };
-    update(&mut app, Msg::Injected { run: 0, result: Ok(fault) });
+    update(
+        &mut app,
+        Msg::Injected {
+            run: 0,
+            result: Ok(fault),
+        },
+    );
     update(
         &mut app,
         Msg::Event(chaosdeck::cluster::ClusterEvent {
             at: secs(33.0),
             service: "tikv1".into(),
-            kind: chaosdeck::cluster::EventKind::Died { exit_code: Some(137) },
+            kind: chaosdeck::cluster::EventKind::Died {
+                exit_code: Some(137),
+            },
         }),
     );
     for (i, ops) in [1900.0, 800.0, 2600.0, 3900.0].into_iter().enumerate() {
@@ -118,7 +128,10 @@ fn too_small() {
     let app = default_app();
     insta::assert_snapshot!("too_small_60x20", text(&render(&app, 60, 20)));
     let screen = text(&render(&app, 79, 24));
-    assert!(screen.contains("make the window larger (now 79x24, need 80x24)"), "{screen}");
+    assert!(
+        screen.contains("make the window larger (now 79x24, need 80x24)"),
+        "{screen}"
+    );
 }
 
 /// The colour of the first cell of `word` on screen.
@@ -151,15 +164,24 @@ fn sparkline_bars_are_coloured_by_level() {
     let area = buffer.area;
     let bottom = (0..area.height)
         .rev()
-        .find(|&y| (0..area.width).any(|x| buffer[(x, y)].symbol() == "█" && buffer[(x, y)].fg == Color::Red))
+        .find(|&y| {
+            (0..area.width)
+                .any(|x| buffer[(x, y)].symbol() == "█" && buffer[(x, y)].fg == Color::Red)
+        })
         .expect("a red bar");
     let colours: Vec<Color> = (0..area.width)
         .map(|x| &buffer[(x, bottom)])
         .filter(|c| c.symbol() != " " && c.symbol() != "│")
         .map(|c| c.fg)
         .collect();
-    assert!(colours.contains(&Color::Green), "baseline bars are green: {colours:?}");
-    assert!(colours.contains(&Color::Yellow), "the 2600 bar (52%) is yellow: {colours:?}");
+    assert!(
+        colours.contains(&Color::Green),
+        "baseline bars are green: {colours:?}"
+    );
+    assert!(
+        colours.contains(&Color::Yellow),
+        "the 2600 bar (52%) is yellow: {colours:?}"
+    );
     assert!(colours.contains(&Color::Red), "the dip is red: {colours:?}");
     // The newest bar is on the right: 3900 ops/s is 78% of baseline -> yellow.
     assert_eq!(*colours.last().unwrap(), Color::Yellow);

@@ -11,7 +11,8 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
         return None;
     }
     if key.modifiers.contains(KeyModifiers::CONTROL) {
-        return matches!(key.code, KeyCode::Char('c') | KeyCode::Char('C')).then_some(Command::Quit);
+        return matches!(key.code, KeyCode::Char('c') | KeyCode::Char('C'))
+            .then_some(Command::Quit);
     }
     Some(match key.code {
         KeyCode::Char(' ') | KeyCode::Enter | KeyCode::Right | KeyCode::PageDown => Command::Next,
@@ -30,7 +31,10 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
 /// The keys as the footer and the help overlay list them.
 pub const KEY_HELP: &[(&str, &str)] = &[
     ("SPACE ENTER → PgDn j", "next chapter"),
-    ("← PgUp Backspace k", "previous chapter (never re-runs a fault)"),
+    (
+        "← PgUp Backspace k",
+        "previous chapter (never re-runs a fault)",
+    ),
     ("ESC", "abort the countdown: nothing is injected"),
     ("r", "reset: recover any fault, start over"),
     ("p", "pause or resume timers"),
@@ -54,11 +58,30 @@ mod tests {
 
     #[test]
     fn clickers_and_presenter_keys_advance() {
-        for code in [KeyCode::Char(' '), KeyCode::Enter, KeyCode::Right, KeyCode::PageDown, KeyCode::Char('j')] {
-            assert_eq!(command_for(key(code, KeyEventKind::Press)), Some(Command::Next), "{code:?}");
+        for code in [
+            KeyCode::Char(' '),
+            KeyCode::Enter,
+            KeyCode::Right,
+            KeyCode::PageDown,
+            KeyCode::Char('j'),
+        ] {
+            assert_eq!(
+                command_for(key(code, KeyEventKind::Press)),
+                Some(Command::Next),
+                "{code:?}"
+            );
         }
-        for code in [KeyCode::Left, KeyCode::PageUp, KeyCode::Backspace, KeyCode::Char('k')] {
-            assert_eq!(command_for(key(code, KeyEventKind::Press)), Some(Command::Prev), "{code:?}");
+        for code in [
+            KeyCode::Left,
+            KeyCode::PageUp,
+            KeyCode::Backspace,
+            KeyCode::Char('k'),
+        ] {
+            assert_eq!(
+                command_for(key(code, KeyEventKind::Press)),
+                Some(Command::Prev),
+                "{code:?}"
+            );
         }
     }
 

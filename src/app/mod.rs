@@ -107,8 +107,14 @@ impl ChapterRun {
 #[derive(Debug, Clone, PartialEq)]
 pub enum AgentState {
     Idle,
-    Working { run: RunId, started: Duration },
-    Done { diagnosis: Box<Diagnosis>, took: Duration },
+    Working {
+        run: RunId,
+        started: Duration,
+    },
+    Done {
+        diagnosis: Box<Diagnosis>,
+        took: Duration,
+    },
     Failed(String),
 }
 

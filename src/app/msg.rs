@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use crate::agent::{Diagnosis, Evidence};
-use crate::cluster::{BackendError, ClusterEvent, ClusterSnapshot, FaultKind, InjectedFault, Recovery};
+use crate::cluster::{
+    BackendError, ClusterEvent, ClusterSnapshot, FaultKind, InjectedFault, Recovery,
+};
 use crate::workload::WorkloadSample;
 
 /// What the presenter asked for, whatever key or clicker sent it.
@@ -86,7 +88,9 @@ pub enum Effect {
     CancelDiagnosis,
     /// Leave: the runtime waits for injections in flight, recovers the fault
     /// in place (if any), restores the terminal and exits.
-    Quit { exit: ExitKind },
+    Quit {
+        exit: ExitKind,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

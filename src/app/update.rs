@@ -96,11 +96,19 @@ fn next(app: &mut App, fx: &mut Vec<Effect>) {
         leave_chapter(app, fx);
         fx.extend(enter_chapter(app, app.chapter + 1));
     } else if app.mode == Mode::Auto && app.exit_after_one_pass {
-        let healthy = app.cluster.snapshot.as_ref().is_some_and(|s| s.is_healthy());
+        let healthy = app
+            .cluster
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| s.is_healthy());
         let exit = if healthy && app.fault.is_none() {
             ExitKind::Success
         } else {
-            note(app, Level::Critical, "the story ended with the cluster not healthy".into());
+            note(
+                app,
+                Level::Critical,
+                "the story ended with the cluster not healthy".into(),
+            );
             ExitKind::StoryFailed
         };
         quit(app, exit, fx);
@@ -129,7 +137,11 @@ fn abort_countdown(app: &mut App) {
     app.status = Some(ActionStatus::Failed(
         "countdown aborted: nothing was injected".into(),
     ));
-    note(app, Level::Warning, "countdown aborted: nothing was injected".into());
+    note(
+        app,
+        Level::Warning,
+        "countdown aborted: nothing was injected".into(),
+    );
 }
 
 /// Recovers any fault, clears what the last pass saw and starts at chapter 1.
@@ -159,7 +171,11 @@ fn quit(app: &mut App, exit: ExitKind, fx: &mut Vec<Effect>) {
     }
     app.quitting = true;
     if let Some(fault) = &app.fault {
-        let text = format!("recovering {} ({}) before leaving", fault.service, fault.kind.recovery());
+        let text = format!(
+            "recovering {} ({}) before leaving",
+            fault.service,
+            fault.kind.recovery()
+        );
         note(app, Level::Warning, text);
     }
     fx.push(Effect::CancelDiagnosis);
@@ -367,18 +383,20 @@ fn check_action(app: &App) -> Check {
             Some(t) if t.left.is_zero() => Check::Done("countdown finished".into()),
             _ => Check::Wait,
         },
-        Some(Action::AwaitDetection { timeout }) => match (&app.timeline.injected, app.timeline.detected) {
-            (None, _) => Check::Done("no fault in place: nothing to detect".into()),
-            (Some(_), Some((after, signal))) => Check::Done(format!(
-                "detected {} after the fault by {}",
-                secs(after),
-                signal.describe()
-            )),
-            (Some(_), None) if timed_out => {
-                Check::Failed(format!("nothing detected within {}", secs(*timeout)))
+        Some(Action::AwaitDetection { timeout }) => {
+            match (&app.timeline.injected, app.timeline.detected) {
+                (None, _) => Check::Done("no fault in place: nothing to detect".into()),
+                (Some(_), Some((after, signal))) => Check::Done(format!(
+                    "detected {} after the fault by {}",
+                    secs(after),
+                    signal.describe()
+                )),
+                (Some(_), None) if timed_out => {
+                    Check::Failed(format!("nothing detected within {}", secs(*timeout)))
+                }
+                _ => Check::Wait,
             }
-            _ => Check::Wait,
-        },
+        }
         Some(Action::AwaitRecovery { timeout }) => {
             let workload_back = !app.load_running || app.tracker.is_back_to_normal();
             if app.fault.is_none() && cluster_healthy(app) && workload_back {
@@ -398,7 +416,12 @@ fn check_action(app: &App) -> Check {
 }
 
 fn cluster_healthy(app: &App) -> bool {
-    !app.cluster.is_stale() && app.cluster.snapshot.as_ref().is_some_and(|s| s.is_healthy())
+    !app.cluster.is_stale()
+        && app
+            .cluster
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| s.is_healthy())
 }
 
 fn complete_action(app: &mut App, text: String) {
@@ -511,7 +534,11 @@ fn on_injected(app: &mut App, run: RunId, result: Result<InjectedFault, BackendE
             }
         }
         Err(e) if current => fail_action(app, e.to_string()),
-        Err(e) => note(app, Level::Warning, format!("a late fault injection failed: {e}")),
+        Err(e) => note(
+            app,
+            Level::Warning,
+            format!("a late fault injection failed: {e}"),
+        ),
     }
 }
 
@@ -552,7 +579,11 @@ fn on_load_set(app: &mut App, run: RunId, running: bool, result: Result<(), Back
             if !running {
                 app.tracker.set_idle();
             }
-            let text = if running { "workload started" } else { "workload stopped" };
+            let text = if running {
+                "workload started"
+            } else {
+                "workload stopped"
+            };
             if current {
                 complete_action(app, text.into());
             }
@@ -572,7 +603,11 @@ fn on_agent_line(app: &mut App, run: RunId, line: String) {
 }
 
 fn on_diagnosed(app: &mut App, run: RunId, result: Result<crate::agent::Diagnosis, String>) {
-    let AgentState::Working { run: working, started } = app.agent.state else {
+    let AgentState::Working {
+        run: working,
+        started,
+    } = app.agent.state
+    else {
         return;
     };
     if working != run {
@@ -641,28 +676,23 @@ fn on_snapshot(app: &mut App, result: Result<ClusterSnapshot, BackendError>) {
         note(app, Level::Good, "cluster data flowing again".into());
     }
     note_store_changes(app, &snapshot);
-    app.evidence.record_snapshot(&snapshot);
+    app.evidence.record_snapshot(snapshot.clone());
     let updates = app.monitor.on_snapshot(&snapshot);
     app.cluster.snapshot = Some(snapshot);
     apply_monitor(app, updates);
 }
 
 fn on_event(app: &mut App, event: ClusterEvent) {
-    let level = match event.kind {
-        crate::cluster::EventKind::Started
-        | crate::cluster::EventKind::Unpaused
-        | crate::cluster::EventKind::NetworkReconnected => Level::Good,
-        _ => Level::Warning,
-    };
-    note_at(app, event.at, level, format!("{}: {}", event.service, event.kind));
-    app.evidence.record_event(&event);
+    // The monitor turns events into incidents; the journal shows those.
+    tracing::info!(service = %event.service, "event: {}", event.kind);
+    app.evidence.record_event(event.clone());
     let updates = app.monitor.on_event(&event);
     apply_monitor(app, updates);
 }
 
 fn on_sample(app: &mut App, sample: WorkloadSample) {
     app.tracker.push(sample);
-    app.evidence.record_sample(&sample);
+    app.evidence.record_sample(sample);
     let updates = app.monitor.on_workload(&sample, app.tracker.baseline());
     apply_monitor(app, updates);
 }
@@ -679,7 +709,10 @@ fn note_store_changes(app: &mut App, snapshot: &ClusterSnapshot) {
                 } else {
                     Level::Warning
                 };
-                let text = format!("store {}: {} -> {}", store.service, before.state, store.state);
+                let text = format!(
+                    "store {}: {} -> {}",
+                    store.service, before.state, store.state
+                );
                 (level, text)
             })
         })
@@ -692,27 +725,32 @@ fn note_store_changes(app: &mut App, snapshot: &ClusterSnapshot) {
 fn apply_monitor(app: &mut App, updates: Vec<MonitorUpdate>) {
     for update in updates {
         let (level, text, at) = match &update {
-            MonitorUpdate::Opened(i) => (severity_level(i), format!("DETECTED {}", describe(i)), i.opened_at),
+            MonitorUpdate::Opened(i) => (severity_level(i), describe(i), i.opened_at),
             MonitorUpdate::Resolved(i) => (
                 Level::Good,
-                format!("resolved {}", describe(i)),
+                format!("resolved: {}", describe(i)),
                 i.resolved_at.unwrap_or(app.now),
             ),
         };
-        let entry = entry(app, at, level, text);
+        let shown = entry(app, at, level, text);
         if app.monitor_lines.len() == PANE_LINES {
             app.monitor_lines.pop_front();
         }
-        app.monitor_lines.push_back(entry.clone());
-        app.journal.push(entry);
+        app.monitor_lines.push_back(shown.clone());
+        let journal_text = match update {
+            MonitorUpdate::Opened(_) => format!("DETECTED {}", shown.text),
+            MonitorUpdate::Resolved(_) => shown.text.clone(),
+        };
+        app.journal.push(Entry {
+            text: journal_text,
+            ..shown
+        });
     }
 }
 
+/// The monitor's summaries already name the service.
 fn describe(incident: &Incident) -> String {
-    match &incident.service {
-        Some(service) => format!("{service}: {}", incident.summary),
-        None => incident.summary.clone(),
-    }
+    incident.summary.clone()
 }
 
 fn severity_level(incident: &Incident) -> Level {

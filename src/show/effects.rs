@@ -56,13 +56,25 @@ impl EffectRunner {
                 self.world.spawn(async move {
                     tracing::info!(%recovery, %service, "recovering");
                     let result = backend.recover(recovery, &service).await;
-                    let _ = tx.send(Msg::Recovered { run, service, result }).await;
+                    let _ = tx
+                        .send(Msg::Recovered {
+                            run,
+                            service,
+                            result,
+                        })
+                        .await;
                 });
             }
             Effect::SetLoad { run, running } => {
                 self.world.spawn(async move {
                     let result = backend.set_load(running).await;
-                    let _ = tx.send(Msg::LoadSet { run, running, result }).await;
+                    let _ = tx
+                        .send(Msg::LoadSet {
+                            run,
+                            running,
+                            result,
+                        })
+                        .await;
                 });
             }
             Effect::Diagnose { run, evidence } => {
@@ -84,7 +96,12 @@ impl EffectRunner {
                     };
                     // Every progress line is shown before the result.
                     let _ = forward.await;
-                    let _ = tx.send(Msg::Diagnosed { run, result: diagnosis }).await;
+                    let _ = tx
+                        .send(Msg::Diagnosed {
+                            run,
+                            result: diagnosis,
+                        })
+                        .await;
                 });
             }
             Effect::CancelDiagnosis => self.cancel_diagnosis(),

@@ -36,7 +36,10 @@ pub struct FaultGuard(Arc<Mutex<Option<InjectedFault>>>);
 
 impl FaultGuard {
     pub fn set(&self, fault: Option<InjectedFault>) {
-        let mut held = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut held = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         *held = fault;
     }
 
@@ -65,11 +68,17 @@ impl Show {
         let (tx, mut rx) = mpsc::channel::<Msg>(1024);
         let cancel = CancellationToken::new();
         inputs::spawn_ticks(tx.clone(), self.clock, cancel.clone());
-        inputs::spawn_snapshots(Arc::clone(&self.backend), tx.clone(), self.clock, cancel.clone());
+        inputs::spawn_snapshots(
+            Arc::clone(&self.backend),
+            tx.clone(),
+            self.clock,
+            cancel.clone(),
+        );
         inputs::spawn_streams(self.backend.subscribe(), tx.clone(), cancel.clone());
         inputs::spawn_signals(tx.clone(), cancel.clone());
         frontend.spawn_input(tx.clone(), cancel.clone());
-        let mut runner = EffectRunner::new(Arc::clone(&self.backend), Arc::clone(&self.analyzer), tx);
+        let mut runner =
+            EffectRunner::new(Arc::clone(&self.backend), Arc::clone(&self.analyzer), tx);
 
         app.now = self.clock.now();
         let mut exit = self.apply(app.start(), &mut runner);
@@ -117,10 +126,14 @@ impl Show {
 }
 
 /// Recovers the fault the guard holds, if any, and says what happened.
-pub async fn recover_left_fault(backend: &dyn ClusterBackend, guard: &FaultGuard) -> Option<String> {
+pub async fn recover_left_fault(
+    backend: &dyn ClusterBackend,
+    guard: &FaultGuard,
+) -> Option<String> {
     let fault = guard.take()?;
     let recovery = fault.kind.recovery();
-    let outcome = tokio::time::timeout(SETTLE_TIMEOUT, backend.recover(recovery, &fault.service)).await;
+    let outcome =
+        tokio::time::timeout(SETTLE_TIMEOUT, backend.recover(recovery, &fault.service)).await;
     Some(match outcome {
         Ok(Ok(())) => format!(
             "chaosdeck: recovered {} ({} after {}) before leaving",

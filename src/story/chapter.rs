@@ -316,12 +316,17 @@ on_enter = [
         assert_eq!((e.line, e.column), (Some(3), Some(24)));
         assert!(e.detail.contains("unknown variant `explode`"), "{e}");
         assert!(e.detail.contains("wait_healthy"), "{e}");
-        assert!(e.to_string().starts_with("story.toml: line 3, column 24"), "{e}");
+        assert!(
+            e.to_string().starts_with("story.toml: line 3, column 24"),
+            "{e}"
+        );
     }
 
     #[test]
     fn a_wrong_type_says_what_was_expected() {
-        let e = error_of("[[chapter]]\ntitle = 'a'\non_enter = [{ action = 'countdown', seconds = 'three' }]\n");
+        let e = error_of(
+            "[[chapter]]\ntitle = 'a'\non_enter = [{ action = 'countdown', seconds = 'three' }]\n",
+        );
         assert_eq!(e.line, Some(3));
         assert!(e.detail.contains("expected u32"), "{e}");
     }
@@ -338,7 +343,8 @@ on_enter = [
     fn unknown_fields_and_fault_kinds_are_rejected() {
         let e = error_of("[[chapter]]\ntitle = 'a'\nauto_advanced = true\n");
         assert!(e.detail.contains("unknown field `auto_advanced`"), "{e}");
-        let e = error_of("[[chapter]]\ntitle='a'\non_enter=[{action='inject_fault', kind='nuke'}]\n");
+        let e =
+            error_of("[[chapter]]\ntitle='a'\non_enter=[{action='inject_fault', kind='nuke'}]\n");
         assert!(e.detail.contains("unknown variant `nuke`"), "{e}");
     }
 

@@ -3,4 +3,6 @@
 
 pub mod chapter;
 
-pub use chapter::{Action, Chapter, Script, ScriptError, Target, default_script, load_script, parse_script};
+pub use chapter::{
+    Action, Chapter, Script, ScriptError, Target, default_script, load_script, parse_script,
+};

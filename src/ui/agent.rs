@@ -28,18 +28,28 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     let wrapped = |lines: &mut dyn Iterator<Item = &String>| -> Vec<String> {
-        lines.flat_map(|l| text::wrap(&text::plain(l), width)).collect()
+        lines
+            .flat_map(|l| text::wrap(l, width))
+            .map(|l| text::plain(&l))
+            .collect()
     };
     let lines: Vec<Line> = match &app.agent.state {
-        AgentState::Idle => vec![Line::styled(
+        AgentState::Idle => text::wrap(
             "idle: asked for a diagnosis once a fault is detected",
-            theme::dim(),
-        )],
+            width,
+        )
+        .into_iter()
+        .map(|l| Line::styled(l, theme::dim()))
+        .collect(),
         AgentState::Working { started, .. } => {
             let elapsed = app.now.saturating_sub(*started);
             let frame_index = (app.now.as_millis() / 150) as usize % SPINNER.len();
             let mut lines = vec![Line::styled(
-                format!("{} analysing… {:.1}s", SPINNER[frame_index], elapsed.as_secs_f64()),
+                format!(
+                    "{} analysing… {:.1}s",
+                    SPINNER[frame_index],
+                    elapsed.as_secs_f64()
+                ),
                 Style::new().fg(theme::ACCENT),
             )];
             let produced = wrapped(&mut app.agent.lines.iter());
@@ -66,10 +76,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             }
             lines
         }
-        AgentState::Failed(why) => vec![Line::styled(
-            format!("✗ FAILED {}", text::plain(why)),
-            Style::new().fg(theme::BAD),
-        )],
+        AgentState::Failed(why) => text::wrap(&format!("✗ FAILED {}", text::plain(why)), width)
+            .into_iter()
+            .map(|l| Line::styled(l, Style::new().fg(theme::BAD)))
+            .collect(),
     };
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -44,7 +44,10 @@ fn lines(app: &App, snapshot: &ClusterSnapshot) -> Vec<Line<'static>> {
     let stale = app.cluster.is_stale();
     let mut lines = vec![pd_line(snapshot)];
     lines.push(Line::styled(
-        format!("{:<8} {:<15} {:>7} {:>7} {:>5}", "STORE", "STATE", "LEADERS", "REGIONS", "HB"),
+        format!(
+            "{:<7} {:<14} {:>4} {:>4} {:>5}",
+            "STORE", "STATE", "LDRS", "RGNS", "HB"
+        ),
         theme::dim(),
     ));
     for store in &snapshot.stores {
@@ -54,13 +57,13 @@ fn lines(app: &App, snapshot: &ClusterSnapshot) -> Vec<Line<'static>> {
             theme::store_state(&store.state)
         };
         let heartbeat = store.heartbeat_age.map_or("-".into(), text::age);
-        let name = text::ellipsize(&text::plain(&store.service), 8);
-        let state = text::ellipsize(&format!("{symbol} {}", text::plain(store.state.name())), 15);
+        let name = text::ellipsize(&text::plain(&store.service), 7);
+        let state = text::ellipsize(&format!("{symbol} {}", text::plain(store.state.name())), 14);
         lines.push(Line::from(vec![
-            Span::styled(format!("{name:<8} "), theme::bold()),
-            Span::styled(format!("{state:<15}"), style),
+            Span::styled(format!("{name:<7} "), theme::bold()),
+            Span::styled(format!("{state:<14}"), style),
             Span::raw(format!(
-                " {:>7} {:>7} {:>5}",
+                " {:>4} {:>4} {:>5}",
                 store.leader_count, store.region_count, heartbeat
             )),
         ]));
@@ -98,10 +101,10 @@ fn regions_line(snapshot: &ClusterSnapshot) -> Line<'static> {
         Span::styled(format!("{what} {n}"), style)
     };
     Line::from(vec![
-        Span::raw(format!("regions {}  ", r.total)),
+        Span::raw(format!("regions {} ", r.total)),
         count(r.without_leader, "no leader"),
-        Span::raw("  "),
-        count(r.under_replicated, "under-replicated"),
+        Span::raw(" "),
+        count(r.under_replicated, "under-repl."),
     ])
 }
 

@@ -26,7 +26,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(format!(" {what}  "), theme::dim()));
     }
     if let Some(hint) = &app.hint {
-        spans.push(Span::styled(format!("» {hint}"), Style::new().fg(theme::WARN)));
+        spans.push(Span::styled(
+            format!("» {hint}"),
+            Style::new().fg(theme::WARN),
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

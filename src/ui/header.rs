@@ -34,7 +34,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     if app.paused {
         spans.push(sep());
-        spans.push(Span::styled("PAUSED", Style::new().fg(theme::WARN).add_modifier(Modifier::BOLD)));
+        spans.push(Span::styled(
+            "PAUSED",
+            Style::new().fg(theme::WARN).add_modifier(Modifier::BOLD),
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -10,8 +10,12 @@ use crate::app::keys::KEY_HELP;
 
 pub fn render(frame: &mut Frame, area: Rect) {
     let height = KEY_HELP.len() as u16 + 4;
-    let [area] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(area);
-    let [area] = Layout::horizontal([Constraint::Length(70)]).flex(Flex::Center).areas(area);
+    let [area] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [area] = Layout::horizontal([Constraint::Length(70)])
+        .flex(Flex::Center)
+        .areas(area);
     let mut lines: Vec<Line> = KEY_HELP
         .iter()
         .map(|(keys, what)| {

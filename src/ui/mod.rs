@@ -37,8 +37,10 @@ pub fn view(app: &App, frame: &mut Frame) {
     ])
     .areas(area);
     let (top, workload_area, bottom) = split_main(app, main);
+    // The cluster table needs 40 columns; the narration takes the rest.
+    let cluster_width = (top.width * 9 / 20).max(40);
     let [narration_area, cluster_area] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(cluster_width)]).areas(top);
     let [monitor_area, agent_area] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
 
@@ -63,8 +65,8 @@ fn split_main(app: &App, main: Rect) -> (Rect, Rect, Rect) {
         .snapshot
         .as_ref()
         .map_or(3, |s| s.stores.len().max(3));
-    let top = cluster::height_for(stores).max(main.height * 2 / 5);
-    let workload = (main.height / 5).max(5);
+    let top = cluster::height_for(stores).max(main.height / 2 + 1);
+    let workload = (main.height / 5).max(4);
     let [top, workload, bottom] = Layout::vertical([
         Constraint::Length(top),
         Constraint::Length(workload),

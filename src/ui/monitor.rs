@@ -14,7 +14,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(theme::dim())
-        .title(Span::styled(format!(" Monitor · {open} open "), theme::title()));
+        .title(Span::styled(
+            format!(" Monitor · {open} open "),
+            theme::title(),
+        ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let rows = usize::from(inner.height);
@@ -22,20 +25,43 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let lines: Vec<Line> = if app.monitor_lines.is_empty() {
         vec![Line::styled("watching: no incidents", theme::dim())]
     } else {
-        let skip = app.monitor_lines.len().saturating_sub(rows);
-        app.monitor_lines.iter().skip(skip).map(|e| line(e, width)).collect()
+        // Newest at the bottom: wrap from the newest back until the pane is full.
+        let mut lines = Vec::new();
+        for entry in app.monitor_lines.iter().rev() {
+            let mut wrapped = entry_lines(entry, width);
+            wrapped.extend(lines);
+            lines = wrapped;
+            if lines.len() >= rows {
+                break;
+            }
+        }
+        let skip = lines.len().saturating_sub(rows);
+        lines.split_off(skip)
     };
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// `T+3.2s CRIT tikv1: process died (exit code 137)`
-pub fn line(entry: &Entry, width: usize) -> Line<'static> {
+/// `T+3.2s CRIT tikv1: process died (exit code 137)`, wrapped under its text.
+pub fn entry_lines(entry: &Entry, width: usize) -> Vec<Line<'static>> {
     let (word, style) = theme::level(entry.level);
     let stamp = format!("{:>7} ", text::stamp(entry.at, entry.after_fault));
-    let room = width.saturating_sub(stamp.len() + word.len() + 1);
-    Line::from(vec![
-        Span::styled(stamp, theme::dim()),
-        Span::styled(format!("{word} "), style),
-        Span::styled(text::ellipsize(&text::plain(&entry.text), room), style),
-    ])
+    let indent = stamp.len() + word.len() + 1;
+    let room = width.saturating_sub(indent).max(10);
+    text::wrap(&text::plain(&entry.text), room)
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let head = if i == 0 {
+                vec![
+                    Span::styled(stamp.clone(), theme::dim()),
+                    Span::styled(format!("{word} "), style),
+                ]
+            } else {
+                vec![Span::raw(" ".repeat(indent))]
+            };
+            let mut spans = head;
+            spans.push(Span::styled(part, style));
+            Line::from(spans)
+        })
+        .collect()
 }

@@ -15,7 +15,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(theme::dim())
-        .title(Span::styled(format!(" {} ", text::plain(&chapter.title)), theme::title()));
+        .title(Span::styled(
+            format!(" {} ", text::plain(&chapter.title)),
+            theme::title(),
+        ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width == 0 {
@@ -25,15 +28,15 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let height = usize::from(inner.height);
 
     let status = status_line(app, width);
+    let room = height.saturating_sub(if height > 10 { 2 } else { 1 });
     let mut body: Vec<Line> = match app.countdown() {
-        Some(left) => countdown(left.as_secs_f64()),
-        None => text::wrap(&text::plain(&chapter.narration), width)
-            .into_iter()
-            .map(Line::raw)
+        Some(left) => countdown(left.as_secs_f64(), room),
+        None => text::wrap(&chapter.narration, width)
+            .iter()
+            .map(|line| Line::raw(text::plain(line)))
             .collect(),
     };
     // One row for the status line, one blank row above it when there is room.
-    let room = height.saturating_sub(if height > 3 { 2 } else { 1 });
     if body.len() > room {
         body.truncate(room.saturating_sub(1));
         body.push(Line::styled(
@@ -56,13 +59,28 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(paragraph, inner);
 }
 
-fn countdown(left_secs: f64) -> Vec<Line<'static>> {
+/// Large digits when `room` allows, the number in words otherwise.
+fn countdown(left_secs: f64, room: usize) -> Vec<Line<'static>> {
     let shown = left_secs.ceil().max(0.0) as u64;
     let style = Style::new().fg(theme::BAD).add_modifier(Modifier::BOLD);
-    let mut lines = vec![Line::raw("")];
-    lines.extend(big_digits::rows(shown).into_iter().map(|r| Line::styled(r, style)));
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("ESC calls it off", theme::dim()));
+    if room < big_digits::HEIGHT {
+        return vec![Line::styled(format!("{shown}"), style)];
+    }
+    let mut lines = Vec::new();
+    if room >= big_digits::HEIGHT + 3 {
+        lines.push(Line::raw(""));
+    }
+    lines.extend(
+        big_digits::rows(shown)
+            .into_iter()
+            .map(|r| Line::styled(r, style)),
+    );
+    if room > lines.len() + 1 {
+        lines.push(Line::raw(""));
+    }
+    if room > lines.len() {
+        lines.push(Line::styled("ESC calls it off", theme::dim()));
+    }
     lines
 }
 

@@ -21,7 +21,11 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
                 lines.push(word.into_iter().collect());
                 word = rest;
             }
-            let needed = if len == 0 { word.len() } else { len + 1 + word.len() };
+            let needed = if len == 0 {
+                word.len()
+            } else {
+                len + 1 + word.len()
+            };
             if needed > width {
                 lines.push(std::mem::take(&mut line));
                 len = 0;
@@ -120,7 +124,10 @@ mod tests {
         assert_eq!(latency(Duration::from_micros(12_300)), "12ms");
         assert_eq!(latency(Duration::from_micros(2_340)), "2.3ms");
         assert_eq!(stamp(Duration::from_secs(75), None), "01:15");
-        assert_eq!(stamp(Duration::from_secs(75), Some(Duration::from_millis(12_340))), "T+12.3s");
+        assert_eq!(
+            stamp(Duration::from_secs(75), Some(Duration::from_millis(12_340))),
+            "T+12.3s"
+        );
         assert_eq!(ellipsize("abcdef", 4), "abc…");
     }
 }

@@ -28,7 +28,9 @@ pub fn title() -> Style {
 pub fn store_state(state: &StoreState) -> (&'static str, Style) {
     match state {
         StoreState::Up => ("●", Style::new().fg(GOOD)),
-        StoreState::Disconnected | StoreState::Down => ("✗", Style::new().fg(BAD).add_modifier(Modifier::BOLD)),
+        StoreState::Disconnected | StoreState::Down => {
+            ("✗", Style::new().fg(BAD).add_modifier(Modifier::BOLD))
+        }
         StoreState::Offline => ("◐", Style::new().fg(WARN)),
         StoreState::Tombstone | StoreState::Unknown(_) => ("?", dim()),
     }

@@ -32,7 +32,11 @@ fn line(app: &App) -> Line<'static> {
     };
     let arrow = || Span::styled(" ─ ", theme::dim());
     let mut spans = vec![Span::styled(
-        format!(" ✗ {} {}", fault.kind.name().to_uppercase(), text::plain(&fault.service)),
+        format!(
+            " ✗ {} {}",
+            fault.kind.name().to_uppercase(),
+            text::plain(&fault.service)
+        ),
         Style::new().fg(theme::BAD),
     )];
     spans.push(arrow());

@@ -23,7 +23,9 @@ pub fn render(frame: &mut Frame, area: Rect) {
         ..area
     };
     frame.render_widget(
-        Paragraph::new(lines).alignment(Alignment::Center).wrap(Wrap { trim: true }),
+        Paragraph::new(lines)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
         area,
     );
 }

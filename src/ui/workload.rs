@@ -35,17 +35,25 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let width = usize::from(chart.width);
     let history: Vec<_> = tracker.history().collect();
     let start = history.len().saturating_sub(width);
-    let bars: Vec<SparklineBar> = history[start..]
-        .iter()
-        .map(|&(ops, level)| SparklineBar::from(ops.max(0.0).round() as u64).style(theme::bar(level)))
-        .collect();
     let max = tracker
         .baseline()
         .map(|b| b * 1.25)
         .into_iter()
         .chain(history.iter().map(|&(ops, _)| ops))
         .fold(1.0_f64, f64::max);
-    frame.render_widget(Sparkline::default().data(bars).max(max.round() as u64), chart);
+    // Every second gets at least the lowest glyph, so a stalled second still
+    // shows, in its colour (the exact figure is in the stats line).
+    let floor = max / (8.0 * f64::from(chart.height.max(1)));
+    let bars: Vec<SparklineBar> = history[start..]
+        .iter()
+        .map(|&(ops, level)| {
+            SparklineBar::from(ops.max(floor).round() as u64).style(theme::bar(level))
+        })
+        .collect();
+    frame.render_widget(
+        Sparkline::default().data(bars).max(max.round() as u64),
+        chart,
+    );
 }
 
 fn stats_line(app: &App) -> Line<'static> {
@@ -56,7 +64,10 @@ fn stats_line(app: &App) -> Line<'static> {
         style.add_modifier(Modifier::BOLD),
     )];
     if let Some(sample) = tracker.latest() {
-        spans.push(Span::raw(format!("  {} ops/s", text::thousands(sample.ops_per_sec))));
+        spans.push(Span::raw(format!(
+            "  {} ops/s",
+            text::thousands(sample.ops_per_sec)
+        )));
         spans.push(Span::styled(
             format!(
                 "  baseline {}",
@@ -74,7 +85,10 @@ fn stats_line(app: &App) -> Line<'static> {
         } else {
             theme::dim()
         };
-        spans.push(Span::styled(format!("  errors {}/s", text::thousands(errors)), error_style));
+        spans.push(Span::styled(
+            format!("  errors {}/s", text::thousands(errors)),
+            error_style,
+        ));
     } else {
         spans.push(Span::styled("  no samples yet", theme::dim()));
     }

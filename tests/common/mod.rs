@@ -77,7 +77,9 @@ pub fn after_kill(at: Duration, service: &str) -> ClusterSnapshot {
     s.regions.under_replicated = 64;
     for p in &mut s.processes {
         if p.service == service {
-            p.state = ProcessState::Exited { exit_code: Some(137) };
+            p.state = ProcessState::Exited {
+                exit_code: Some(137),
+            };
         }
     }
     s
@@ -111,5 +113,8 @@ pub fn default_app() -> App {
 }
 
 pub fn app_with(script: &str) -> App {
-    App::new(config(parse_script(script, "test").unwrap(), Mode::Presenter))
+    App::new(config(
+        parse_script(script, "test").unwrap(),
+        Mode::Presenter,
+    ))
 }
