@@ -186,3 +186,65 @@ fn sparkline_bars_are_coloured_by_level() {
     // The newest bar is on the right: 3900 ops/s is 78% of baseline -> yellow.
     assert_eq!(*colours.last().unwrap(), Color::Yellow);
 }
+
+fn diagnosed() -> App {
+    let mut app = after_the_kill();
+    app.chapter = 5;
+    let evidence = app.evidence.evidence(
+        app.now,
+        app.tracker.baseline(),
+        app.monitor.incidents().to_vec(),
+    );
+    let diagnosis = chaosdeck::agent::analyze(&evidence).diagnosis;
+    app.agent.state = chaosdeck::app::AgentState::Done {
+        diagnosis: Box::new(diagnosis),
+        took: secs(2.4),
+    };
+    app.timeline.diagnosed = Some(secs(19.4));
+    app
+}
+
+#[test]
+fn diagnosis() {
+    let app = diagnosed();
+    snapshot_all("diagnosis", &app);
+    let screen = text(&render(&app, 120, 40));
+    assert!(
+        screen.contains("Root cause: process killed or crashed on tikv1"),
+        "{screen}"
+    );
+    assert!(screen.contains("Action: start tikv1"), "{screen}");
+}
+
+#[test]
+fn complete() {
+    let mut app = diagnosed();
+    app.chapter = 7;
+    update(
+        &mut app,
+        Msg::Recovered {
+            run: 0,
+            service: "tikv1".into(),
+            result: Ok(()),
+        },
+    );
+    update(
+        &mut app,
+        Msg::Event(chaosdeck::cluster::ClusterEvent {
+            at: secs(70.0),
+            service: "tikv1".into(),
+            kind: chaosdeck::cluster::EventKind::Started,
+        }),
+    );
+    for i in 0..10 {
+        update(
+            &mut app,
+            Msg::Sample(sample(secs(71.0 + f64::from(i)), 5020.0)),
+        );
+    }
+    update(&mut app, Msg::Tick(secs(81.0)));
+    update(&mut app, Msg::Snapshot(Ok(healthy(secs(81.0)))));
+    snapshot_all("complete", &app);
+    let screen = text(&render(&app, 120, 40));
+    assert!(screen.contains("✓ recovered +48.0s"), "{screen}");
+}

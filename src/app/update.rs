@@ -617,6 +617,9 @@ fn on_diagnosed(app: &mut App, run: RunId, result: Result<crate::agent::Diagnosi
     match result {
         Ok(diagnosis) => {
             let summary = diagnosis.root_cause.summary.clone();
+            for line in diagnosis.lines() {
+                tracing::info!("diagnosis: {line}");
+            }
             app.timeline.diagnosed = app.timeline.after_fault(app.now);
             app.agent.state = AgentState::Done {
                 diagnosis: Box::new(diagnosis),

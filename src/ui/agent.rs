@@ -1,6 +1,8 @@
 //! Agent: the diagnosis as it is produced, with a spinner and the elapsed
 //! time while the analyzer works.
 
+use std::time::Duration;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -8,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{text, theme};
+use crate::agent::Diagnosis;
 use crate::app::{AgentState, App};
 
 const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
@@ -58,21 +61,25 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             lines
         }
         AgentState::Done { diagnosis, took } => {
-            let mut lines = vec![Line::styled(
-                format!("✓ diagnosis in {:.1}s", took.as_secs_f64()),
-                Style::new().fg(theme::GOOD),
-            )];
-            let body = wrapped(&mut diagnosis.lines().iter());
-            let room = rows - 1;
+            let mut lines = Vec::new();
+            let body: Vec<Line> = pane_lines(diagnosis, *took)
+                .into_iter()
+                .flat_map(|(style, line)| {
+                    text::wrap(&text::plain(&line), width)
+                        .into_iter()
+                        .map(move |part| Line::styled(part, style))
+                })
+                .collect();
+            let room = rows;
             if body.len() > room {
                 let hidden = body.len() - room + 1;
-                lines.extend(body.into_iter().take(room - 1).map(Line::raw));
+                lines.extend(body.into_iter().take(room.saturating_sub(1)));
                 lines.push(Line::styled(
-                    format!("… {hidden} more lines (in the log and plain mode)"),
+                    format!("… {hidden} more lines in the log"),
                     theme::dim(),
                 ));
             } else {
-                lines.extend(body.into_iter().map(Line::raw));
+                lines.extend(body);
             }
             lines
         }
@@ -82,4 +89,65 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             .collect(),
     };
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The diagnosis in the order an audience needs it: the cause, the action,
+/// what else was weighed, the impact, the risks, then the timeline.
+fn pane_lines(diagnosis: &Diagnosis, took: Duration) -> Vec<(Style, String)> {
+    let cause = &diagnosis.root_cause;
+    let on = cause
+        .service
+        .as_deref()
+        .map(|s| format!(" on {s}"))
+        .unwrap_or_default();
+    let confidence = (cause.confidence.clamp(0.0, 1.0) * 100.0).round();
+    let mut lines = vec![(
+        theme::bold().fg(theme::GOOD),
+        format!(
+            "✓ Root cause: {}{on} ({confidence:.0}% confident, {:.1}s)",
+            cause.class,
+            took.as_secs_f64()
+        ),
+    )];
+    lines.push(match &diagnosis.action {
+        Some(action) => (
+            theme::bold().fg(theme::ACCENT),
+            format!("Action: {} {}", action.recovery, action.service),
+        ),
+        None => (
+            Style::new().fg(theme::WARN),
+            "Action: none suggested (not enough evidence)".to_string(),
+        ),
+    });
+    lines.push((Style::new(), cause.summary.clone()));
+    if !diagnosis.alternatives.is_empty() {
+        let weighed: Vec<&str> = diagnosis
+            .alternatives
+            .iter()
+            .map(|a| a.hypothesis.as_str())
+            .collect();
+        lines.push((
+            theme::dim(),
+            format!("Also weighed: {}", weighed.join("; ")),
+        ));
+    }
+    lines.extend(
+        diagnosis
+            .impact
+            .iter()
+            .map(|i| (Style::new(), format!("Impact: {i}"))),
+    );
+    lines.extend(
+        diagnosis
+            .risks
+            .iter()
+            .map(|r| (theme::dim(), format!("Risk: {r}"))),
+    );
+    lines.extend(
+        diagnosis
+            .timeline
+            .iter()
+            .map(|(at, what)| (theme::dim(), format!("{} {what}", text::stamp(*at, None)))),
+    );
+    lines
 }

@@ -13,10 +13,15 @@ use super::{text, theme};
 use crate::app::App;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    frame.render_widget(Paragraph::new(line(app)), area);
+    let mut strip = line(app, true);
+    if strip.width() > usize::from(area.width) {
+        // Narrow screens: leave out which signal detected it.
+        strip = line(app, false);
+    }
+    frame.render_widget(Paragraph::new(strip), area);
 }
 
-fn line(app: &App) -> Line<'static> {
+fn line(app: &App, with_signal: bool) -> Line<'static> {
     let t = &app.timeline;
     let Some(fault) = &t.injected else {
         return Line::styled(" timeline: no fault injected yet", theme::dim());
@@ -42,6 +47,7 @@ fn line(app: &App) -> Line<'static> {
     spans.push(arrow());
     let by = t
         .detected
+        .filter(|_| with_signal)
         .map(|(_, signal)| format!(" by {}", signal.describe()))
         .unwrap_or_default();
     spans.extend(step("detected", t.detected.map(|d| d.0), &by, theme::WARN));
