@@ -179,11 +179,11 @@ title = "Next"
         effects.is_empty(),
         "no target before the first snapshot is known"
     );
-    assert!(matches!(&app.status, Some(ActionStatus::Failed(t)) if t.contains("no cluster data")));
-    update(&mut app, Msg::Snapshot(Ok(healthy(secs(0.5)))));
-    // With the cluster known, start the pass again.
-    let effects = press(&mut app, Command::Reset);
-    let (run, kind, service) = inject_effect(&effects).expect("inject");
+    assert!(
+        matches!(&app.status, Some(ActionStatus::Running(t)) if t.contains("waiting for cluster data"))
+    );
+    let effects = update(&mut app, Msg::Snapshot(Ok(healthy(secs(0.5)))));
+    let (run, kind, service) = inject_effect(&effects).expect("inject once the cluster is known");
     assert_eq!((kind, service.as_str()), (FaultKind::Pause, "tikv2"));
     press(&mut app, Command::Next);
     assert_eq!(app.chapter, 1);

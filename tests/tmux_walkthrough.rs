@@ -221,3 +221,47 @@ fn quitting_mid_fault_recovers_the_node_first() {
     assert!(screen.contains("chaosdeck exited with 0"), "{screen}");
     let _ = std::fs::remove_file(script);
 }
+
+#[test]
+fn sigterm_recovers_the_fault_and_restores_the_terminal() {
+    if !tmux_available() {
+        return;
+    }
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_chaosdeck"));
+    let script = std::env::temp_dir().join(format!("chaosdeck-term-{}.toml", std::process::id()));
+    std::fs::write(
+        &script,
+        "[[chapter]]\ntitle = \"Kill now\"\non_enter = [{ action = \"wait_healthy\" }, \
+         { action = \"inject_fault\", kind = \"kill\", target = \"tikv2\" }]\n",
+    )
+    .unwrap();
+    let log = std::env::temp_dir().join(format!("chaosdeck-term-{}.log", std::process::id()));
+    let command = format!(
+        "{} --speed 5 --script {} --log-file {}; echo \"chaosdeck exited with $?\"; sleep 30",
+        binary.display(),
+        script.display(),
+        log.display()
+    );
+    let tmux = Session::start("sigterm", &command, 100, 30);
+    tmux.wait_for("the fault", WAIT, |s| s.contains("since fault"));
+    let pid = tmux.display("#{pane_pid}");
+    // The pane runs a shell; chaosdeck is its child.
+    let status = Command::new("pkill")
+        .args(["-TERM", "-P", &pid, "chaosdeck"])
+        .status()
+        .expect("pkill runs");
+    assert!(status.success(), "chaosdeck found and signalled");
+    let screen = tmux.wait_for("the exit", WAIT, |s| s.contains("chaosdeck exited with"));
+    assert!(
+        screen.contains("recovered tikv2 (start after kill)"),
+        "{screen}"
+    );
+    assert!(screen.contains("chaosdeck exited with 0"), "{screen}");
+    assert_eq!(
+        tmux.display("#{alternate_on}"),
+        "0",
+        "left the alternate screen"
+    );
+    let _ = std::fs::remove_file(script);
+    let _ = std::fs::remove_file(log);
+}

@@ -272,6 +272,17 @@ fn advance_actions(app: &mut App, fx: &mut Vec<Effect>) {
         if run.awaiting_effect {
             return;
         }
+        if let Some(Action::InjectFault { .. }) = run.current() {
+            try_inject(app, fx);
+            if app
+                .run
+                .as_ref()
+                .is_some_and(|r| !r.failed && !r.awaiting_effect)
+            {
+                return;
+            }
+            continue;
+        }
         match check_action(app) {
             Check::Done(text) => complete_action(app, text),
             Check::Failed(text) => fail_action(app, text),
@@ -309,21 +320,7 @@ fn start_action(app: &mut App, fx: &mut Vec<Effect>) {
                 running,
             });
         }
-        Action::InjectFault { kind, target } => match choose_target(app, &target) {
-            Err(why) => fail_action(app, why),
-            Ok(_) if app.fault.is_some() => {
-                fail_action(app, "a fault is already in place: recover it first".into())
-            }
-            Ok(service) => {
-                set_run(app, |run| run.awaiting_effect = true);
-                app.status = Some(ActionStatus::Running(format!("{kind} {service}")));
-                fx.push(Effect::Inject {
-                    run: run_id,
-                    kind,
-                    service,
-                });
-            }
-        },
+        Action::InjectFault { .. } => try_inject(app, fx),
         Action::Diagnose => {
             let evidence = app.evidence.evidence(
                 app.now,
@@ -348,6 +345,42 @@ fn start_action(app: &mut App, fx: &mut Vec<Effect>) {
                 request_recovery(app, run_id, fx);
                 set_run(app, |run| run.awaiting_effect = true);
             }
+        }
+    }
+}
+
+/// Sends the fault once the cluster is known (the first snapshot may not have
+/// arrived when a story starts with a fault).
+fn try_inject(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(run) = &app.run else { return };
+    let run_id = run.run;
+    let Some(Action::InjectFault { kind, target }) = run.current().cloned() else {
+        return;
+    };
+    if app.cluster.snapshot.is_none() {
+        app.status = Some(ActionStatus::Running(
+            "waiting for cluster data to choose a target".into(),
+        ));
+        return;
+    }
+    if let Some(fault) = &app.fault {
+        let why = format!(
+            "a fault is already in place ({} on {}): recover it first",
+            fault.kind, fault.service
+        );
+        fail_action(app, why);
+        return;
+    }
+    match choose_target(app, &target) {
+        Err(why) => fail_action(app, why),
+        Ok(service) => {
+            set_run(app, |run| run.awaiting_effect = true);
+            app.status = Some(ActionStatus::Running(format!("{kind} {service}")));
+            fx.push(Effect::Inject {
+                run: run_id,
+                kind,
+                service,
+            });
         }
     }
 }
@@ -468,7 +501,7 @@ fn settle_run(app: &mut App, fx: &mut Vec<Effect>) {
 /// Picks the service a fault goes to.
 fn choose_target(app: &mut App, target: &Target) -> Result<String, String> {
     let Some(snapshot) = &app.cluster.snapshot else {
-        return Err("no cluster data yet: cannot choose a target".into());
+        return Err("no cluster data: cannot choose a target".into());
     };
     match target {
         Target::Service(name) => Ok(name.clone()),
