@@ -155,7 +155,7 @@ fn the_whole_story_on_the_real_binary() {
     tmux.wait_for("detection done", WAIT, |s| s.contains("DONE detected"));
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("a diagnosis", WAIT, |s| {
-        s.contains("[6/8]") && s.contains("diagnosis in")
+        s.contains("[6/8]") && s.contains("✓ Root cause:")
     });
     assert!(screen.contains("Agent"), "{screen}");
 
