@@ -78,6 +78,21 @@ fn run_countdown(app: &mut App) -> (u64, FaultKind, String) {
     inject_effect(&effects).expect("inject after the countdown")
 }
 
+/// The fault chapter run through: tikv1 killed at 3.2 s.
+fn faulted_app() -> App {
+    let mut app = fault_app();
+    let (run, ..) = run_countdown(&mut app);
+    let fault = injected("tikv1", 3.2);
+    update(
+        &mut app,
+        Msg::Injected {
+            run,
+            result: Ok(fault),
+        },
+    );
+    app
+}
+
 #[test]
 fn the_countdown_then_the_fault() {
     let mut app = fault_app();
@@ -138,15 +153,7 @@ fn pause_freezes_the_countdown() {
 
 #[test]
 fn going_back_never_re_runs_a_fault() {
-    let mut app = fault_app();
-    let (run, ..) = run_countdown(&mut app);
-    update(
-        &mut app,
-        Msg::Injected {
-            run,
-            result: Ok(injected("tikv1", 3.2)),
-        },
-    );
+    let mut app = faulted_app();
     // Detection chapter was entered by... the presenter: the fault chapter blocks
     // until done, then SPACE moves on.
     press(&mut app, Command::Next);
@@ -243,15 +250,7 @@ fn a_refused_fault_fails_the_action_with_the_reason() {
 
 #[test]
 fn detection_completes_from_the_monitor_and_times_out_otherwise() {
-    let mut app = fault_app();
-    let (run, ..) = run_countdown(&mut app);
-    update(
-        &mut app,
-        Msg::Injected {
-            run,
-            result: Ok(injected("tikv1", 3.2)),
-        },
-    );
+    let mut app = faulted_app();
     press(&mut app, Command::Next);
     assert!(matches!(app.status, Some(ActionStatus::Running(_))));
     update(&mut app, Msg::Snapshot(Ok(after_kill(secs(20.0), "tikv1"))));
@@ -259,15 +258,7 @@ fn detection_completes_from_the_monitor_and_times_out_otherwise() {
     assert!(after > Duration::ZERO);
     assert!(matches!(&app.status, Some(ActionStatus::Done(t)) if t.contains("detected")));
 
-    let mut app = fault_app();
-    let (run, ..) = run_countdown(&mut app);
-    update(
-        &mut app,
-        Msg::Injected {
-            run,
-            result: Ok(injected("tikv1", 3.2)),
-        },
-    );
+    let mut app = faulted_app();
     press(&mut app, Command::Next);
     tick(&mut app, 40.0);
     assert!(matches!(&app.status, Some(ActionStatus::Failed(t)) if t.contains("nothing detected")));
@@ -275,15 +266,7 @@ fn detection_completes_from_the_monitor_and_times_out_otherwise() {
 
 #[test]
 fn recover_undoes_the_fault_with_the_matching_recovery() {
-    let mut app = fault_app();
-    let (run, ..) = run_countdown(&mut app);
-    update(
-        &mut app,
-        Msg::Injected {
-            run,
-            result: Ok(injected("tikv1", 3.2)),
-        },
-    );
+    let mut app = faulted_app();
     press(&mut app, Command::Next);
     tick(&mut app, 40.0); // detection times out: the presenter moves on
     let effects = press(&mut app, Command::Next);
@@ -313,15 +296,7 @@ fn recover_undoes_the_fault_with_the_matching_recovery() {
 
 #[test]
 fn reset_recovers_any_fault_and_starts_over() {
-    let mut app = fault_app();
-    let (run, ..) = run_countdown(&mut app);
-    update(
-        &mut app,
-        Msg::Injected {
-            run,
-            result: Ok(injected("tikv1", 3.2)),
-        },
-    );
+    let mut app = faulted_app();
     let effects = press(&mut app, Command::Reset);
     assert!(effects.iter().any(|e| matches!(e, Effect::Recover { recovery: Recovery::Start, service, .. } if service == "tikv1")));
     assert_eq!(app.chapter, 0);
@@ -333,15 +308,7 @@ fn reset_recovers_any_fault_and_starts_over() {
 
 #[test]
 fn quit_asks_to_leave_and_the_fault_stays_known_for_recovery() {
-    let mut app = fault_app();
-    let (run, ..) = run_countdown(&mut app);
-    update(
-        &mut app,
-        Msg::Injected {
-            run,
-            result: Ok(injected("tikv1", 3.2)),
-        },
-    );
+    let mut app = faulted_app();
     let effects = press(&mut app, Command::Quit);
     assert!(effects.iter().any(|e| matches!(
         e,
