@@ -28,7 +28,6 @@ pub struct Region {
     /// before the followers time out, it simply carries on.
     pub silent_leader: Option<u8>,
     pub weight: f64,
-    pub size_bytes: u64,
 }
 
 /// An election a region waits for: the first follower to time out campaigns.
@@ -43,6 +42,8 @@ pub struct RegionTable {
     regions: Vec<Region>,
     leader_count: Vec<u32>,
     region_count: Vec<u32>,
+    /// Bytes of region data each store holds (placement never changes).
+    data_bytes: Vec<u64>,
     pending: Vec<PendingElection>,
     /// Where the next scan for a leader to move starts, so transfers spread
     /// over the key space instead of always taking the first regions.
@@ -72,12 +73,14 @@ impl RegionTable {
             regions: Vec::with_capacity(seeds.len()),
             leader_count: vec![0; stores],
             region_count: vec![0; stores],
+            data_bytes: vec![0; stores],
             pending: Vec::new(),
             cursor: 0,
         };
         for seed in seeds {
             for p in seed.peers {
                 table.region_count[p as usize] += 1;
+                table.data_bytes[p as usize] += seed.size_bytes;
             }
             table.leader_count[seed.leader as usize] += 1;
             table.regions.push(Region {
@@ -86,7 +89,6 @@ impl RegionTable {
                 leader: Some(seed.leader),
                 silent_leader: None,
                 weight: seed.weight,
-                size_bytes: seed.size_bytes,
             });
         }
         table
@@ -102,6 +104,10 @@ impl RegionTable {
 
     pub fn region_count(&self, store: usize) -> u32 {
         self.region_count[store]
+    }
+
+    pub fn data_bytes(&self, store: usize) -> u64 {
+        self.data_bytes[store]
     }
 
     pub fn pending_elections(&self) -> usize {

@@ -277,13 +277,7 @@ impl Simulator {
             .iter()
             .enumerate()
             .map(|(index, node)| {
-                let data: u64 = self
-                    .regions
-                    .regions()
-                    .iter()
-                    .filter(|r| r.peers.contains(&(index as u8)))
-                    .map(|r| r.size_bytes)
-                    .sum();
+                let data = self.regions.data_bytes(index);
                 Store {
                     id: node.id,
                     service: node.service.clone(),
