@@ -142,8 +142,10 @@ impl ClusterView {
 pub const PANE_LINES: usize = 200;
 
 pub struct App {
-    /// Show time of the last tick or message.
+    /// Show time: the latest of the last tick and the world's stamped answers.
     pub now: Duration,
+    /// Show time of the last tick: the timers count from here.
+    pub timers_at: Duration,
     pub source: ClusterSource,
     pub mode: Mode,
     pub script: Script,
@@ -183,6 +185,7 @@ impl App {
     pub fn new(config: AppConfig) -> Self {
         Self {
             now: Duration::ZERO,
+            timers_at: Duration::ZERO,
             source: config.source,
             mode: config.mode,
             script: config.script,

@@ -551,6 +551,7 @@ fn on_injected(app: &mut App, run: RunId, result: Result<InjectedFault, BackendE
     let current = is_current(app, run);
     match result {
         Ok(fault) => {
+            catch_up(app, fault.at);
             let text = format!("INJECTED {} on {}", fault.kind, fault.service);
             app.monitor.fault_injected(fault.at);
             app.timeline = Timeline {
@@ -677,8 +678,9 @@ fn on_diagnosed(app: &mut App, run: RunId, result: Result<crate::agent::Diagnosi
 // ---- observations -----------------------------------------------------------
 
 fn on_tick(app: &mut App, now: Duration, fx: &mut Vec<Effect>) {
-    let delta = now.saturating_sub(app.now);
-    app.now = app.now.max(now);
+    let delta = now.saturating_sub(app.timers_at);
+    app.timers_at = app.timers_at.max(now);
+    catch_up(app, now);
     if app.paused {
         return;
     }
@@ -696,6 +698,12 @@ fn on_tick(app: &mut App, now: Duration, fx: &mut Vec<Effect>) {
     }
 }
 
+/// Show time only moves forward; stamped answers from the world move it too,
+/// so nothing is journalled as older than what caused it.
+fn catch_up(app: &mut App, at: Duration) {
+    app.now = app.now.max(at);
+}
+
 fn on_snapshot(app: &mut App, result: Result<ClusterSnapshot, BackendError>) {
     let snapshot = match result {
         Ok(snapshot) => snapshot,
@@ -708,6 +716,7 @@ fn on_snapshot(app: &mut App, result: Result<ClusterSnapshot, BackendError>) {
             return;
         }
     };
+    catch_up(app, snapshot.taken_at);
     if app.cluster.error.take().is_some() {
         note(app, Level::Good, "cluster data flowing again".into());
     }
@@ -719,6 +728,7 @@ fn on_snapshot(app: &mut App, result: Result<ClusterSnapshot, BackendError>) {
 }
 
 fn on_event(app: &mut App, event: ClusterEvent) {
+    catch_up(app, event.at);
     // The monitor turns events into incidents; the journal shows those.
     tracing::info!(service = %event.service, "event: {}", event.kind);
     app.evidence.record_event(event.clone());
@@ -727,6 +737,7 @@ fn on_event(app: &mut App, event: ClusterEvent) {
 }
 
 fn on_sample(app: &mut App, sample: WorkloadSample) {
+    catch_up(app, sample.at);
     app.tracker.push(sample);
     app.evidence.record_sample(sample);
     let updates = app.monitor.on_workload(&sample, app.tracker.baseline());

@@ -81,6 +81,7 @@ impl Show {
             EffectRunner::new(Arc::clone(&self.backend), Arc::clone(&self.analyzer), tx);
 
         app.now = self.clock.now();
+        app.timers_at = app.now;
         let mut exit = self.apply(app.start(), &mut runner);
         frontend.changed(app, true);
         while exit.is_none() {
