@@ -11,7 +11,6 @@ use chaosdeck::agent::BuiltinAnalyzer;
 use chaosdeck::app::{App, Command, Entry, ExitKind, Mode, Msg};
 use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::ClusterBackend;
-use chaosdeck::cluster::sim::{SimBackend, SimConfig};
 use chaosdeck::show::{FaultGuard, Frontend, Show, recover_left_fault};
 use chaosdeck::story::{default_script, parse_script};
 use tokio::sync::mpsc;
@@ -41,14 +40,12 @@ impl Frontend for Recorder {
     }
 }
 
+/// The simulated cluster as the binary builds it.
 async fn sim(seed: u64, clock: ShowClock) -> Arc<dyn ClusterBackend> {
-    let config = SimConfig {
-        seed,
-        ..SimConfig::default()
-    };
-    let backend = SimBackend::new(config, clock).expect("simulator starts");
-    backend.set_load(false).await.unwrap();
-    Arc::new(backend)
+    let args = <chaosdeck::cli::Cli as clap::Parser>::parse_from(["chaosdeck"]).show;
+    chaosdeck::launch::backend(&args, seed, clock)
+        .await
+        .expect("simulator starts")
 }
 
 async fn run_story(
@@ -100,6 +97,19 @@ async fn the_default_story_runs_to_the_end_with_the_cluster_healthy() {
     }
     assert!(app.fault.is_none());
     assert!(app.cluster.snapshot.as_ref().unwrap().is_healthy());
+    // The workload runs only between the story's start_load and stop_load.
+    let evidence = app.evidence.evidence(app.now, None, Vec::new());
+    let samples = evidence.samples;
+    assert!(!samples.is_empty());
+    let started = entries
+        .iter()
+        .find(|e| e.text == "workload started")
+        .unwrap()
+        .at;
+    assert!(
+        samples.iter().all(|s| s.at > started),
+        "a sample before start_load"
+    );
     let t = &app.timeline;
     let (detected, _) = t.detected.expect("detected");
     let diagnosed = t.diagnosed.expect("diagnosed");
