@@ -57,6 +57,13 @@ fn animating(app: &App) -> bool {
 }
 
 impl Frontend for Tui {
+    fn wake_at(&self) -> Option<Instant> {
+        // A frame held back by the cap is drawn as soon as the cap allows.
+        self.pending
+            .then(|| self.last_draw.map(|t| t + MIN_FRAME))
+            .flatten()
+    }
+
     fn spawn_input(&mut self, tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
         tokio::spawn(async move {
             let mut events = EventStream::new();

@@ -23,6 +23,11 @@ pub trait Frontend {
     fn spawn_input(&mut self, tx: mpsc::Sender<Msg>, cancel: CancellationToken);
     /// Called after every message; `significant` is false for a bare tick.
     fn changed(&mut self, app: &mut App, significant: bool);
+    /// When the front end wants to be called again without a message (a frame
+    /// held back by the frame cap).
+    fn wake_at(&self) -> Option<tokio::time::Instant> {
+        None
+    }
     /// Called once when the show ends, after the last answers have landed.
     fn finish(&mut self, app: &mut App) {
         self.changed(app, true);
@@ -85,7 +90,15 @@ impl Show {
         let mut exit = self.apply(app.start(), &mut runner);
         frontend.changed(app, true);
         while exit.is_none() {
-            let Some(msg) = rx.recv().await else { break };
+            let wake = frontend.wake_at();
+            let msg = tokio::select! {
+                msg = rx.recv() => msg,
+                () = sleep_until(wake) => {
+                    frontend.changed(app, false);
+                    continue;
+                }
+            };
+            let Some(msg) = msg else { break };
             let significant = !matches!(msg, Msg::Tick(_));
             exit = self.apply(update(app, msg), &mut runner);
             self.guard.set(app.fault.clone());
@@ -123,6 +136,13 @@ impl Show {
             }
         }
         exit
+    }
+}
+
+async fn sleep_until(wake: Option<tokio::time::Instant>) {
+    match wake {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
