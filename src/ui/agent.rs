@@ -61,25 +61,26 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             lines
         }
         AgentState::Done { diagnosis, took } => {
-            let mut lines = Vec::new();
-            let body: Vec<Line> = pane_lines(diagnosis, *took)
-                .into_iter()
-                .flat_map(|(style, line)| {
-                    text::wrap(&text::plain(&line), width)
-                        .into_iter()
-                        .map(move |part| Line::styled(part, style))
-                })
-                .collect();
-            let room = rows;
-            if body.len() > room {
-                let hidden = body.len() - room + 1;
-                lines.extend(body.into_iter().take(room.saturating_sub(1)));
+            // Wrap only what fits: the diagnosis can be long.
+            let items = pane_lines(diagnosis, *took);
+            let mut lines: Vec<Line> = Vec::new();
+            let mut complete = 0;
+            for (style, item) in &items {
+                if lines.len() > rows {
+                    break;
+                }
+                let parts = text::wrap(&text::plain(item), width);
+                lines.extend(parts.into_iter().map(|part| Line::styled(part, *style)));
+                complete += 1;
+            }
+            if lines.len() > rows || complete < items.len() {
+                lines.truncate(rows - 1);
+                // Items cut short count as not shown.
+                let hidden = items.len() + 1 - complete.min(items.len());
                 lines.push(Line::styled(
-                    format!("… {hidden} more lines in the log"),
+                    format!("… {} more lines in the log", hidden.min(items.len())),
                     theme::dim(),
                 ));
-            } else {
-                lines.extend(body);
             }
             lines
         }

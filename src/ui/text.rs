@@ -11,22 +11,23 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         let mut line = String::new();
         let mut len = 0;
         for word in paragraph.split_whitespace() {
-            let mut word: Vec<char> = word.chars().collect();
-            while word.len() > width {
+            let mut word = word;
+            let mut word_len = word.chars().count();
+            // A word longer than the line is cut into whole lines first.
+            while word_len > width {
                 if len > 0 {
                     lines.push(std::mem::take(&mut line));
                     len = 0;
                 }
-                let rest = word.split_off(width);
-                lines.push(word.into_iter().collect());
-                word = rest;
+                let cut = word
+                    .char_indices()
+                    .nth(width)
+                    .map_or(word.len(), |(i, _)| i);
+                lines.push(word[..cut].to_string());
+                word = &word[cut..];
+                word_len -= width;
             }
-            let needed = if len == 0 {
-                word.len()
-            } else {
-                len + 1 + word.len()
-            };
-            if needed > width {
+            if len > 0 && len + 1 + word_len > width {
                 lines.push(std::mem::take(&mut line));
                 len = 0;
             }
@@ -34,8 +35,8 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
                 line.push(' ');
                 len += 1;
             }
-            line.extend(word.iter());
-            len += word.len();
+            line.push_str(word);
+            len += word_len;
         }
         lines.push(line);
     }
