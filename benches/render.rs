@@ -113,7 +113,7 @@ fn busy_app() -> App {
     update(
         &mut app,
         Msg::Injected {
-            run: 0,
+            run: 1,
             result: Ok(fault),
         },
     );

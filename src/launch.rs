@@ -144,8 +144,10 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<i32> {
         guard: guard.clone(),
     };
 
-    let exit = if args.plain {
-        println!(
+    // The show runs in its own task so that a panic in it still leaves us
+    // here to recover the fault (and restore the terminal).
+    let handle = if args.plain {
+        say_out(&format!(
             "chaosdeck plain mode: {} cluster, seed {seed}, speed {}x{}",
             backend.source(),
             args.speed,
@@ -154,40 +156,46 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<i32> {
             } else {
                 ", press Enter to advance"
             }
-        );
+        ));
         let mut plain = Plain::new(std::io::stdout(), args.auto);
-        let exit = show.run(&mut app, &mut plain).await;
-        if let Some(message) = recover_left_fault(backend.as_ref(), &guard).await {
-            println!("{message}");
-        }
-        exit
+        tokio::spawn(async move { show.run(&mut app, &mut plain).await })
     } else {
         // ratatui::init installs a panic hook that restores the terminal first.
-        let terminal = ratatui::init();
-        let mut tui = Tui::new(terminal);
-        // The show runs in its own task so that a panic in it still leaves us
-        // here to recover the fault and restore the terminal.
-        let handle = tokio::spawn(async move {
-            let exit = show.run(&mut app, &mut tui).await;
-            drop(tui);
-            exit
-        });
-        let exit = handle.await;
-        let message = recover_left_fault(backend.as_ref(), &guard).await;
-        ratatui::restore();
-        if let Some(message) = message {
-            eprintln!("{message}");
-        }
-        match exit {
-            Ok(exit) => exit,
-            Err(e) => {
-                eprintln!("chaosdeck: the show stopped on an internal error: {e}");
-                ExitKind::StoryFailed
-            }
-        }
+        let mut tui = Tui::new(ratatui::init());
+        tokio::spawn(async move { show.run(&mut app, &mut tui).await })
     };
+    let exit = handle.await;
+    let message = recover_left_fault(backend.as_ref(), &guard).await;
+    if !args.plain {
+        ratatui::restore();
+    }
+    if let Some(message) = message {
+        if args.plain {
+            say_out(&message)
+        } else {
+            say_err(&message)
+        }
+    }
+    let exit = exit.unwrap_or_else(|e| {
+        say_err(&format!(
+            "chaosdeck: the show stopped on an internal error: {e}"
+        ));
+        ExitKind::StoryFailed
+    });
     Ok(match exit {
         ExitKind::Success => 0,
         ExitKind::StoryFailed => 1,
     })
+}
+
+/// Prints a line, quietly doing nothing when standard output is gone (a closed
+/// pipe, a hung-up terminal): leaving must never panic.
+fn say_out(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
+
+fn say_err(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }

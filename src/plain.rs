@@ -52,7 +52,7 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
         if self.auto {
             return;
         }
-        tokio::spawn(async move {
+        crate::show::guarded::spawn("input", tx.clone(), async move {
             let mut lines = BufReader::new(tokio::io::stdin()).lines();
             loop {
                 let line = tokio::select! {

@@ -65,7 +65,7 @@ impl Frontend for Tui {
     }
 
     fn spawn_input(&mut self, tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
-        tokio::spawn(async move {
+        crate::show::guarded::spawn("keyboard", tx.clone(), async move {
             let mut events = EventStream::new();
             loop {
                 let event = tokio::select! {

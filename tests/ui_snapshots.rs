@@ -68,7 +68,7 @@ fn after_the_kill() -> App {
     update(
         &mut app,
         Msg::Injected {
-            run: 0,
+            run: 1,
             result: Ok(fault),
         },
     );

@@ -172,6 +172,14 @@ pub struct App {
     pub fault: Option<InjectedFault>,
     /// A recovery has been asked for and not yet answered.
     pub recovering: bool,
+    /// Why the last recovery failed, until one succeeds.
+    pub recovery_error: Option<String>,
+    /// An injection has been asked for and not yet answered: no second one
+    /// is sent meanwhile.
+    pub injecting: bool,
+    /// Runs numbered below this belong to an earlier pass (before a reset): a
+    /// fault they land is recovered at once.
+    pub pass_first_run: RunId,
     pub timeline: Timeline,
     pub journal: Journal,
     /// Set once the app has asked to leave.
@@ -210,6 +218,9 @@ impl App {
             evidence: EvidenceRecorder::default(),
             fault: None,
             recovering: false,
+            recovery_error: None,
+            injecting: false,
+            pass_first_run: 1,
             timeline: Timeline::default(),
             journal: Journal::default(),
             quitting: false,

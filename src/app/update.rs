@@ -23,12 +23,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Snapshot(result) => on_snapshot(app, result),
         Msg::Event(event) => on_event(app, event),
         Msg::Sample(sample) => on_sample(app, sample),
-        Msg::Injected { run, result } => on_injected(app, run, result),
+        Msg::Injected { run, result } => on_injected(app, run, result, &mut fx),
         Msg::Recovered {
-            run,
-            service,
-            result,
-        } => on_recovered(app, run, &service, result),
+            service, result, ..
+        } => on_recovered(app, &service, result),
         Msg::LoadSet {
             run,
             running,
@@ -74,7 +72,7 @@ fn on_command(app: &mut App, command: Command, fx: &mut Vec<Effect>) {
             let word = if app.paused { "paused" } else { "resumed" };
             note(app, Level::Info, format!("timers {word}"));
         }
-        Command::Abort => abort_countdown(app),
+        Command::Abort => abort_action(app),
         Command::ToggleHelp => app.show_help = true,
         Command::Quit => quit(app, ExitKind::Success, fx),
     }
@@ -127,26 +125,35 @@ fn prev(app: &mut App, fx: &mut Vec<Effect>) {
     fx.extend(enter_chapter(app, app.chapter - 1));
 }
 
-fn abort_countdown(app: &mut App) {
-    let Some(run) = app.run.as_mut().filter(|r| r.countdown.is_some()) else {
-        app.hint = Some("no countdown to abort".into());
+/// ESC: abandons the running action. A countdown aborted this way injects
+/// nothing, and the chapter can be run again (back, then forward).
+fn abort_action(app: &mut App) {
+    let Some(run) = app.run.as_mut().filter(|r| !r.finished()) else {
+        app.hint = Some("nothing running to abort".into());
         return;
     };
-    run.countdown = None;
+    if run.awaiting_effect {
+        app.hint = Some("the world is answering: wait a moment".into());
+        return;
+    }
+    let countdown = run.countdown.take().is_some();
+    run.timeout = None;
     run.failed = true;
-    app.status = Some(ActionStatus::Failed(
-        "countdown aborted: nothing was injected".into(),
-    ));
-    note(
-        app,
-        Level::Warning,
-        "countdown aborted: nothing was injected".into(),
-    );
+    let text = if countdown {
+        app.started_up_to = app.chapter.checked_sub(1);
+        "countdown aborted: nothing was injected".to_string()
+    } else {
+        "aborted by the presenter".to_string()
+    };
+    note(app, Level::Warning, text.clone());
+    app.status = Some(ActionStatus::Failed(text));
 }
 
 /// Recovers any fault, clears what the last pass saw and starts at chapter 1.
 fn reset(app: &mut App, fx: &mut Vec<Effect>) {
     leave_chapter(app, fx);
+    // An injection still in flight belongs to the pass being left.
+    app.pass_first_run = app.next_run;
     request_recovery(app, 0, fx);
     if app.load_running {
         fx.push(Effect::SetLoad {
@@ -170,12 +177,15 @@ fn quit(app: &mut App, exit: ExitKind, fx: &mut Vec<Effect>) {
         return;
     }
     app.quitting = true;
+    app.show_help = false;
+    app.hint = Some("leaving…".into());
     if let Some(fault) = &app.fault {
         let text = format!(
             "recovering {} ({}) before leaving",
             fault.service,
             fault.kind.recovery()
         );
+        app.hint = Some(format!("leaving: {text}…"));
         note(app, Level::Warning, text);
     }
     fx.push(Effect::CancelDiagnosis);
@@ -301,8 +311,10 @@ fn start_action(app: &mut App, fx: &mut Vec<Effect>) {
     };
     app.status = Some(ActionStatus::Running(action.describe()));
     match action {
-        Action::WaitHealthy | Action::AwaitBaseline => {}
-        Action::AwaitDetection { timeout } | Action::AwaitRecovery { timeout } => {
+        Action::WaitHealthy { timeout }
+        | Action::AwaitBaseline { timeout }
+        | Action::AwaitDetection { timeout }
+        | Action::AwaitRecovery { timeout } => {
             set_run(app, |run| run.timeout = Some(Timer { left: timeout }));
         }
         Action::Countdown { seconds } => {
@@ -339,11 +351,13 @@ fn start_action(app: &mut App, fx: &mut Vec<Effect>) {
             });
         }
         Action::Recover => {
-            if app.fault.is_none() {
+            if app.fault.is_none() && !app.recovering {
                 complete_action(app, "no fault in place: nothing to recover".into());
             } else {
+                // Judged on the state (see check_action), so a recovery
+                // already under way (from a reset) counts as well.
+                app.recovery_error = None;
                 request_recovery(app, run_id, fx);
-                set_run(app, |run| run.awaiting_effect = true);
             }
         }
     }
@@ -363,6 +377,12 @@ fn try_inject(app: &mut App, fx: &mut Vec<Effect>) {
         ));
         return;
     }
+    if app.injecting {
+        app.status = Some(ActionStatus::Running(
+            "waiting for the previous injection to answer".into(),
+        ));
+        return;
+    }
     if let Some(fault) = &app.fault {
         let why = format!(
             "a fault is already in place ({} on {}): recover it first",
@@ -375,6 +395,7 @@ fn try_inject(app: &mut App, fx: &mut Vec<Effect>) {
         Err(why) => fail_action(app, why),
         Ok(service) => {
             set_run(app, |run| run.awaiting_effect = true);
+            app.injecting = true;
             app.status = Some(ActionStatus::Running(format!("{kind} {service}")));
             fx.push(Effect::Inject {
                 run: run_id,
@@ -398,19 +419,37 @@ fn check_action(app: &App) -> Check {
     };
     let timed_out = run.timeout.is_some_and(|t| t.left.is_zero());
     match run.current() {
-        Some(Action::WaitHealthy) => {
+        Some(Action::WaitHealthy { timeout }) => {
             if cluster_healthy(app) {
                 Check::Done("every store is Up".into())
+            } else if timed_out {
+                Check::Failed(format!(
+                    "the cluster was not healthy within {}",
+                    secs(*timeout)
+                ))
             } else {
                 Check::Wait
             }
         }
-        Some(Action::AwaitBaseline) => match app.tracker.baseline() {
+        Some(Action::AwaitBaseline { timeout }) => match app.tracker.baseline() {
             Some(baseline) => Check::Done(format!("baseline {baseline:.0} ops/s")),
             None if !app.load_running => {
                 Check::Failed("the workload is not running: nothing to measure".into())
             }
+            None if timed_out => Check::Failed(format!(
+                "no workload baseline within {} (is the load generator reporting?)",
+                secs(*timeout)
+            )),
             None => Check::Wait,
+        },
+        Some(Action::Recover) => match (&app.fault, app.recovering) {
+            (_, true) => Check::Wait,
+            (None, false) => Check::Done("recovered".into()),
+            (Some(fault), false) => Check::Failed(
+                app.recovery_error
+                    .clone()
+                    .unwrap_or_else(|| format!("{} is still faulty", fault.service)),
+            ),
         },
         Some(Action::Countdown { .. }) => match run.countdown {
             Some(t) if t.left.is_zero() => Check::Done("countdown finished".into()),
@@ -490,7 +529,11 @@ fn settle_run(app: &mut App, fx: &mut Vec<Effect>) {
         note(app, Level::Critical, "the story failed".into());
         quit(app, ExitKind::StoryFailed, fx);
     } else if !failed && app.current_chapter().auto_advance {
-        next(app, fx);
+        // Moved on by the next tick, never from here: a chapter that finishes
+        // at once must not recurse into the next one.
+        app.dwell = Some(Timer {
+            left: Duration::ZERO,
+        });
     } else if app.mode == Mode::Auto {
         app.dwell = Some(Timer {
             left: app.current_chapter().dwell,
@@ -547,9 +590,34 @@ fn is_current(app: &App, run: RunId) -> bool {
 
 // ---- answers from the world -------------------------------------------------
 
-fn on_injected(app: &mut App, run: RunId, result: Result<InjectedFault, BackendError>) {
+fn on_injected(
+    app: &mut App,
+    run: RunId,
+    result: Result<InjectedFault, BackendError>,
+    fx: &mut Vec<Effect>,
+) {
+    app.injecting = false;
     let current = is_current(app, run);
     match result {
+        Ok(fault) if run < app.pass_first_run || app.fault.is_some() => {
+            // It landed after a reset (or beside another fault): undo it now.
+            catch_up(app, fault.at);
+            let text = format!(
+                "a late {} on {} landed: recovering it",
+                fault.kind, fault.service
+            );
+            note(app, Level::Warning, text);
+            if app.fault.is_none() {
+                app.fault = Some(fault);
+                request_recovery(app, 0, fx);
+            } else {
+                fx.push(Effect::Recover {
+                    run: 0,
+                    recovery: fault.kind.recovery(),
+                    service: fault.service,
+                });
+            }
+        }
         Ok(fault) => {
             catch_up(app, fault.at);
             let text = format!("INJECTED {} on {}", fault.kind, fault.service);
@@ -558,8 +626,10 @@ fn on_injected(app: &mut App, run: RunId, result: Result<InjectedFault, BackendE
                 injected: Some(fault.clone()),
                 ..Timeline::default()
             };
-            app.agent.state = AgentState::Idle;
-            app.agent.lines.clear();
+            if !matches!(app.agent.state, AgentState::Working { .. }) {
+                app.agent.state = AgentState::Idle;
+                app.agent.lines.clear();
+            }
             app.fault = Some(fault);
             if current {
                 complete_action(app, text);
@@ -576,31 +646,29 @@ fn on_injected(app: &mut App, run: RunId, result: Result<InjectedFault, BackendE
     }
 }
 
-fn on_recovered(app: &mut App, run: RunId, service: &str, result: Result<(), BackendError>) {
-    app.recovering = false;
-    let current = is_current(app, run);
+/// Recoveries are judged by the state (the Recover action checks it), so the
+/// run they belong to does not matter here.
+fn on_recovered(app: &mut App, service: &str, result: Result<(), BackendError>) {
+    let ours = app.fault.as_ref().is_some_and(|f| f.service == service);
+    if ours {
+        app.recovering = false;
+    }
     match result {
         Ok(()) => {
-            let what = app
-                .fault
-                .take()
-                .map_or("recovered".to_string(), |f| f.kind.recovery().to_string());
+            let what = match app.fault.take_if(|f| f.service == service) {
+                Some(fault) => fault.kind.recovery().to_string(),
+                None => "recovery".to_string(),
+            };
+            app.recovery_error = None;
             let text = format!("RECOVERY: {what} {service} done");
-            if current {
-                complete_action(app, text);
-            } else {
-                note(app, Level::Good, text);
-                app.status = Some(ActionStatus::Done(format!("{what} {service} done")));
-            }
+            note(app, Level::Good, text);
+            app.status = Some(ActionStatus::Done(format!("{what} {service} done")));
         }
         Err(e) => {
             let why = format!("recovery of {service} failed: {e} (press r to retry)");
-            if current {
-                fail_action(app, why);
-            } else {
-                note(app, Level::Critical, why.clone());
-                app.status = Some(ActionStatus::Failed(why));
-            }
+            note(app, Level::Critical, why.clone());
+            app.recovery_error = Some(why.clone());
+            app.status = Some(ActionStatus::Failed(why));
         }
     }
 }

@@ -34,6 +34,8 @@ pub enum BackendError {
     PdUnreachable(String),
     #[error("Docker unreachable: {0}")]
     DockerUnreachable(String),
+    #[error("no answer within {0}s")]
+    NoAnswer(u64),
     #[error("{0}")]
     Refused(String),
 }

@@ -1,23 +1,28 @@
 //! Carries out the app's effects against the backend and the analyzer; every
 //! answer comes back as a message on the app's channel.
+//!
+//! Effects on the world (inject, recover, load) run one at a time, in the order
+//! the app asked for them, so a reset's recovery can never race the next
+//! pass's injection. Diagnoses run beside them and can be cancelled.
 
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
-use tokio::task::JoinSet;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::{FaultGuard, guarded};
 use crate::agent::Analyzer;
 use crate::app::{Effect, Msg};
-use crate::cluster::ClusterBackend;
+use crate::cluster::{BackendError, ClusterBackend};
 
 pub struct EffectRunner {
-    backend: Arc<dyn ClusterBackend>,
     analyzer: Arc<dyn Analyzer>,
     tx: mpsc::Sender<Msg>,
-    /// Injections, recoveries and load changes in flight: waited for before
-    /// leaving, so a fault that lands late is still known and recovered.
-    world: JoinSet<()>,
+    world: Option<mpsc::UnboundedSender<Effect>>,
+    worker: JoinHandle<()>,
     diagnosis: Option<CancellationToken>,
 }
 
@@ -26,63 +31,38 @@ impl EffectRunner {
         backend: Arc<dyn ClusterBackend>,
         analyzer: Arc<dyn Analyzer>,
         tx: mpsc::Sender<Msg>,
+        guard: FaultGuard,
     ) -> Self {
+        let (world, queue) = mpsc::unbounded_channel();
+        let worker = guarded::spawn(
+            "effects",
+            tx.clone(),
+            work(backend, guard, queue, tx.clone()),
+        );
         Self {
-            backend,
             analyzer,
             tx,
-            world: JoinSet::new(),
+            world: Some(world),
+            worker,
             diagnosis: None,
         }
     }
 
     /// Starts one effect. `Quit` is the caller's to handle.
     pub fn start(&mut self, effect: Effect) {
-        let backend = Arc::clone(&self.backend);
-        let tx = self.tx.clone();
         match effect {
-            Effect::Inject { run, kind, service } => {
-                self.world.spawn(async move {
-                    tracing::info!(%kind, %service, "injecting fault");
-                    let result = backend.inject(kind, &service).await;
-                    let _ = tx.send(Msg::Injected { run, result }).await;
-                });
-            }
-            Effect::Recover {
-                run,
-                recovery,
-                service,
-            } => {
-                self.world.spawn(async move {
-                    tracing::info!(%recovery, %service, "recovering");
-                    let result = backend.recover(recovery, &service).await;
-                    let _ = tx
-                        .send(Msg::Recovered {
-                            run,
-                            service,
-                            result,
-                        })
-                        .await;
-                });
-            }
-            Effect::SetLoad { run, running } => {
-                self.world.spawn(async move {
-                    let result = backend.set_load(running).await;
-                    let _ = tx
-                        .send(Msg::LoadSet {
-                            run,
-                            running,
-                            result,
-                        })
-                        .await;
-                });
+            Effect::Inject { .. } | Effect::Recover { .. } | Effect::SetLoad { .. } => {
+                if let Some(world) = &self.world {
+                    let _ = world.send(effect);
+                }
             }
             Effect::Diagnose { run, evidence } => {
                 self.cancel_diagnosis();
                 let cancel = CancellationToken::new();
                 self.diagnosis = Some(cancel.clone());
                 let analyzer = Arc::clone(&self.analyzer);
-                tokio::spawn(async move {
+                let tx = self.tx.clone();
+                guarded::spawn("diagnosis", self.tx.clone(), async move {
                     let (line_tx, mut line_rx) = mpsc::channel::<String>(64);
                     let forward_tx = tx.clone();
                     let forward = tokio::spawn(async move {
@@ -115,12 +95,72 @@ impl EffectRunner {
         }
     }
 
-    /// Waits for the effects on the world that are still in flight.
+    /// Lets the world effects already asked for finish, then stops the worker.
     pub async fn settle(&mut self) {
-        while let Some(joined) = self.world.join_next().await {
-            if let Err(e) = joined {
-                tracing::error!("an effect task failed: {e}");
-            }
-        }
+        self.cancel_diagnosis();
+        self.world = None;
+        let _ = (&mut self.worker).await;
     }
+}
+
+/// How long one call to the world may take before it counts as failed.
+const WORLD_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Runs world effects in order. The guard is written here, around the calls,
+/// so that whatever ends the show knows a fault that may be in place, even one
+/// whose answer the app never saw.
+async fn work(
+    backend: Arc<dyn ClusterBackend>,
+    guard: FaultGuard,
+    mut queue: mpsc::UnboundedReceiver<Effect>,
+    tx: mpsc::Sender<Msg>,
+) {
+    while let Some(effect) = queue.recv().await {
+        let msg = match effect {
+            Effect::Inject { run, kind, service } => {
+                tracing::info!(%kind, %service, "injecting fault");
+                guard.set_possible(kind, &service);
+                let result = within(backend.inject(kind, &service)).await;
+                match &result {
+                    Ok(fault) => guard.confirm(fault),
+                    // Without an answer the fault may have landed: keep it.
+                    Err(BackendError::NoAnswer(_)) => {}
+                    Err(_) => guard.clear(&service),
+                }
+                Msg::Injected { run, result }
+            }
+            Effect::Recover {
+                run,
+                recovery,
+                service,
+            } => {
+                tracing::info!(%recovery, %service, "recovering");
+                let result = within(backend.recover(recovery, &service)).await;
+                if result.is_ok() {
+                    guard.clear(&service);
+                }
+                Msg::Recovered {
+                    run,
+                    service,
+                    result,
+                }
+            }
+            Effect::SetLoad { run, running } => {
+                let result = within(backend.set_load(running)).await;
+                Msg::LoadSet {
+                    run,
+                    running,
+                    result,
+                }
+            }
+            _ => continue,
+        };
+        let _ = tx.send(msg).await;
+    }
+}
+
+async fn within<T>(call: impl Future<Output = Result<T, BackendError>>) -> Result<T, BackendError> {
+    tokio::time::timeout(WORLD_TIMEOUT, call)
+        .await
+        .unwrap_or(Err(BackendError::NoAnswer(WORLD_TIMEOUT.as_secs())))
 }

@@ -19,7 +19,7 @@ const POLL_SHOW: Duration = Duration::from_millis(500);
 const POLL_MIN_REAL: Duration = Duration::from_millis(50);
 
 pub fn spawn_ticks(tx: mpsc::Sender<Msg>, clock: ShowClock, cancel: CancellationToken) {
-    tokio::spawn(async move {
+    super::guarded::spawn("ticks", tx.clone(), async move {
         let mut interval = tokio::time::interval(TICK);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
@@ -42,7 +42,7 @@ pub fn spawn_snapshots(
     cancel: CancellationToken,
 ) {
     let period = clock.to_real(POLL_SHOW).max(POLL_MIN_REAL);
-    tokio::spawn(async move {
+    super::guarded::spawn("snapshots", tx.clone(), async move {
         let mut interval = tokio::time::interval(period);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -66,7 +66,7 @@ pub fn spawn_streams(streams: Subscriptions, tx: mpsc::Sender<Msg>, cancel: Canc
         mut events,
         mut samples,
     } = streams;
-    tokio::spawn(async move {
+    super::guarded::spawn("streams", tx.clone(), async move {
         let mut events_open = true;
         let mut samples_open = true;
         while events_open || samples_open {
@@ -91,7 +91,7 @@ pub fn spawn_streams(streams: Subscriptions, tx: mpsc::Sender<Msg>, cancel: Canc
 /// SIGTERM, SIGHUP and SIGINT (when not in raw mode) end the show cleanly.
 pub fn spawn_signals(tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
     use tokio::signal::unix::{SignalKind, signal};
-    tokio::spawn(async move {
+    super::guarded::spawn("signals", tx.clone(), async move {
         let kinds = [
             (SignalKind::terminate(), "SIGTERM"),
             (SignalKind::hangup(), "SIGHUP"),

@@ -3,6 +3,7 @@
 //! lines) present the result.
 
 pub mod effects;
+pub mod guarded;
 pub mod inputs;
 
 use std::sync::{Arc, Mutex};
@@ -14,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::agent::Analyzer;
 use crate::app::{App, Effect, ExitKind, Msg, update};
 use crate::clock::ShowClock;
-use crate::cluster::{ClusterBackend, InjectedFault};
+use crate::cluster::{BackendError, ClusterBackend, FaultKind, InjectedFault};
 use effects::EffectRunner;
 
 /// How the show is presented.
@@ -34,25 +35,39 @@ pub trait Frontend {
     }
 }
 
-/// The fault in place, readable from outside the show's task: whatever ends
-/// the show (a quit, a signal, a panic), main recovers what it holds.
+/// The fault that may be in place, readable from outside the show's task:
+/// whatever ends the show (a quit, a signal, a panic), main recovers what it
+/// holds. The effect runner writes it around its calls to the world, so it
+/// also knows a fault whose answer the app never saw.
 #[derive(Debug, Clone, Default)]
-pub struct FaultGuard(Arc<Mutex<Option<InjectedFault>>>);
+pub struct FaultGuard(Arc<Mutex<Option<(FaultKind, String)>>>);
 
 impl FaultGuard {
-    pub fn set(&self, fault: Option<InjectedFault>) {
-        let mut held = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *held = fault;
-    }
-
-    pub fn take(&self) -> Option<InjectedFault> {
+    fn held(&self) -> std::sync::MutexGuard<'_, Option<(FaultKind, String)>> {
         self.0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take()
+    }
+
+    /// An injection is under way: from now on the fault may be in place.
+    pub fn set_possible(&self, kind: FaultKind, service: &str) {
+        *self.held() = Some((kind, service.to_string()));
+    }
+
+    pub fn confirm(&self, fault: &InjectedFault) {
+        *self.held() = Some((fault.kind, fault.service.clone()));
+    }
+
+    /// `service` is known to be fine again.
+    pub fn clear(&self, service: &str) {
+        let mut held = self.held();
+        if held.as_ref().is_some_and(|(_, s)| s == service) {
+            *held = None;
+        }
+    }
+
+    pub fn take(&self) -> Option<(FaultKind, String)> {
+        self.held().take()
     }
 }
 
@@ -82,8 +97,12 @@ impl Show {
         inputs::spawn_streams(self.backend.subscribe(), tx.clone(), cancel.clone());
         inputs::spawn_signals(tx.clone(), cancel.clone());
         frontend.spawn_input(tx.clone(), cancel.clone());
-        let mut runner =
-            EffectRunner::new(Arc::clone(&self.backend), Arc::clone(&self.analyzer), tx);
+        let mut runner = EffectRunner::new(
+            Arc::clone(&self.backend),
+            Arc::clone(&self.analyzer),
+            tx,
+            self.guard.clone(),
+        );
 
         app.now = self.clock.now();
         app.timers_at = app.now;
@@ -101,7 +120,6 @@ impl Show {
             let Some(msg) = msg else { break };
             let significant = !matches!(msg, Msg::Tick(_));
             exit = self.apply(update(app, msg), &mut runner);
-            self.guard.set(app.fault.clone());
             frontend.changed(app, significant);
         }
         cancel.cancel();
@@ -116,13 +134,15 @@ impl Show {
             tokio::select! {
                 () = &mut settle => break,
                 () = &mut deadline => break,
-                Some(msg) = rx.recv() => { update(app, msg); }
+                Some(msg) = rx.recv() => {
+                    update(app, msg);
+                    frontend.changed(app, true);
+                }
             }
         }
         while let Ok(msg) = rx.try_recv() {
             update(app, msg);
         }
-        self.guard.set(app.fault.clone());
         frontend.finish(app);
         exit.unwrap_or(ExitKind::Success)
     }
@@ -151,22 +171,24 @@ pub async fn recover_left_fault(
     backend: &dyn ClusterBackend,
     guard: &FaultGuard,
 ) -> Option<String> {
-    let fault = guard.take()?;
-    let recovery = fault.kind.recovery();
-    let outcome =
-        tokio::time::timeout(SETTLE_TIMEOUT, backend.recover(recovery, &fault.service)).await;
+    let (kind, service) = guard.take()?;
+    let recovery = kind.recovery();
+    let outcome = tokio::time::timeout(SETTLE_TIMEOUT, backend.recover(recovery, &service)).await;
+    let shown = crate::ui::text::plain(&service);
     Some(match outcome {
-        Ok(Ok(())) => format!(
-            "chaosdeck: recovered {} ({} after {}) before leaving",
-            fault.service, recovery, fault.kind
-        ),
+        Ok(Ok(())) => {
+            format!("chaosdeck: recovered {shown} ({recovery} after {kind}) before leaving")
+        }
+        // An injection whose answer never came may not have landed.
+        Ok(Err(BackendError::NothingToRecover { .. })) => {
+            format!("chaosdeck: {shown} needed no recovery")
+        }
         Ok(Err(e)) => format!(
-            "chaosdeck: could NOT recover {} ({recovery}): {e}. Recover it by hand.",
-            fault.service
+            "chaosdeck: could NOT recover {shown} ({recovery}): {}. Recover it by hand.",
+            crate::ui::text::plain(&e.to_string())
         ),
-        Err(_) => format!(
-            "chaosdeck: recovering {} ({recovery}) timed out. Check it by hand.",
-            fault.service
-        ),
+        Err(_) => {
+            format!("chaosdeck: recovering {shown} ({recovery}) timed out. Check it by hand.")
+        }
     })
 }

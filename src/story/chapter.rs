@@ -80,11 +80,17 @@ impl fmt::Display for Target {
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
     /// Wait until every store is Up and every region led and replicated.
-    WaitHealthy,
+    WaitHealthy {
+        #[serde(default = "default_timeout", deserialize_with = "duration")]
+        timeout: Duration,
+    },
     StartLoad,
     StopLoad,
     /// Wait until the workload tracker has a baseline.
-    AwaitBaseline,
+    AwaitBaseline {
+        #[serde(default = "default_timeout", deserialize_with = "duration")]
+        timeout: Duration,
+    },
     Countdown {
         seconds: u32,
     },
@@ -112,18 +118,19 @@ fn random_target() -> Target {
     Target::Random
 }
 
+/// Every wait has a timeout, so no chapter can hold the show forever.
 fn default_timeout() -> Duration {
-    Duration::from_secs(60)
+    Duration::from_secs(120)
 }
 
 impl Action {
     /// A short description for the status line.
     pub fn describe(&self) -> String {
         match self {
-            Self::WaitHealthy => "waiting until every store is Up".into(),
+            Self::WaitHealthy { .. } => "waiting until every store is Up".into(),
             Self::StartLoad => "starting the workload".into(),
             Self::StopLoad => "stopping the workload".into(),
-            Self::AwaitBaseline => "measuring the workload baseline".into(),
+            Self::AwaitBaseline { .. } => "measuring the workload baseline".into(),
             Self::Countdown { seconds } => format!("countdown of {seconds}s"),
             Self::InjectFault { kind, target } => format!("{kind} {target}"),
             Self::AwaitDetection { .. } => "waiting for the monitor to detect the fault".into(),
