@@ -45,66 +45,67 @@ pub enum ClusterKind {
 #[derive(Debug, Clone, Args)]
 pub struct ShowArgs {
     /// Which cluster to run against.
-    #[arg(long, value_enum, default_value_t = ClusterKind::Sim)]
+    #[arg(long, global = true, value_enum, default_value_t = ClusterKind::Sim)]
     pub cluster: ClusterKind,
 
     /// Seed for the simulator and the random fault target; the same seed replays
     /// the same trace. Random when not given.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub seed: Option<u64>,
 
     /// Run show time (countdowns, simulator, timers) at this many times real time.
-    #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
+    #[arg(long, global = true, default_value_t = 1.0, value_parser = parse_speed)]
     pub speed: f64,
 
     /// Number of TiKV stores in the simulated cluster.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(3..=7))]
+    #[arg(long, global = true, default_value_t = 3, value_parser = clap::value_parser!(u8).range(3..=7))]
     pub stores: u8,
 
     /// Number of regions in the simulated cluster.
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, global = true, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub regions: u32,
 
     /// Store heartbeat interval of the simulated TiKV (TiKV's default is 10s).
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, global = true, default_value = "10s", value_parser = parse_duration)]
     pub heartbeat_interval: Duration,
 
     /// PD's max-store-down-time in the simulated cluster (PD's default is 30m).
-    #[arg(long, default_value = "30m", value_parser = parse_duration)]
+    #[arg(long, global = true, default_value = "30m", value_parser = parse_duration)]
     pub max_store_down_time: Duration,
 
     /// Chapters file to use instead of the built-in story.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE")]
     pub script: Option<PathBuf>,
 
     /// Tell the story as timestamped lines on standard output (no full screen).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub plain: bool,
 
     /// Advance by itself (each chapter's dwell, or when its action completes).
     /// With --plain, exit after one pass.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub auto: bool,
 
     /// Workload below this fraction of the baseline shows as a warning (yellow).
-    #[arg(long, default_value_t = 0.8)]
+    #[arg(long, global = true, default_value_t = 0.8)]
     pub warn_below: f64,
 
     /// Workload below this fraction of the baseline is degraded (red).
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, global = true, default_value_t = 0.5)]
     pub degraded_below: f64,
 
     /// A fixed workload baseline in ops/s instead of measuring one.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub baseline: Option<f64>,
 
     /// p99 latency above this is reported as high.
-    #[arg(long, default_value = "100ms", value_parser = parse_duration)]
+    #[arg(long, global = true, default_value = "100ms", value_parser = parse_duration)]
     pub p99_high: Duration,
 
     /// PD endpoint (repeatable; tried in turn). Real cluster only.
     #[arg(
         long = "pd",
+        global = true,
         value_name = "URL",
         default_value = "http://127.0.0.1:2379"
     )]
@@ -112,16 +113,16 @@ pub struct ShowArgs {
 
     /// Docker Compose project of the real cluster (default: this directory's name,
     /// as Compose names it).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub compose_project: Option<String>,
 
     /// Follow this load-generator log file (go-ycsb or Java YCSB) instead of the
     /// load container's output.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE")]
     pub load_log: Option<PathBuf>,
 
     /// Where logs go (never to the terminal).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
 }
 

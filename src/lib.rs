@@ -3,15 +3,20 @@
 //! The pieces, from the edge inwards: [`cluster`] (the backend trait, the
 //! built-in simulator and the real Docker-plus-PD backend), [`workload`] (load
 //! samples and their parsers), [`monitor`] (invariants into incidents),
-//! [`agent`] (the diagnosis), [`story`] (chapters), [`app`] (state, `update`)
-//! and [`ui`] (the pure `view`).
+//! [`agent`] (the diagnosis), [`story`] (chapters), [`app`] (state and
+//! `update`), [`ui`] (the pure `view`), [`show`] (the loop that owns the app)
+//! with its two front ends, [`tui`] and [`plain`].
 
 pub mod agent;
 pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod cluster;
+pub mod launch;
 pub mod monitor;
+pub mod plain;
+pub mod show;
 pub mod story;
+pub mod tui;
 pub mod ui;
 pub mod workload;

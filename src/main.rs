@@ -1,5 +1,42 @@
-fn main() -> color_eyre::Result<()> {
+//! chaosdeck's binary: parse the command line, check the files, then run.
+
+use std::process::ExitCode;
+
+use chaosdeck::cli::{Cli, Command};
+use chaosdeck::launch;
+use clap::Parser;
+
+fn main() -> color_eyre::Result<ExitCode> {
     color_eyre::install()?;
-    let _cli = <chaosdeck::cli::Cli as clap::Parser>::parse();
-    Ok(())
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::CheckScript { file }) => match chaosdeck::story::load_script(&file) {
+            Ok(script) => {
+                println!("{}: ok, {} chapters", file.display(), script.chapters.len());
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("chaosdeck: {e}");
+                Ok(ExitCode::from(2))
+            }
+        },
+        Some(Command::Doctor) => {
+            eprintln!("DOCTOR_PENDING");
+            Ok(ExitCode::from(1))
+        }
+        None => {
+            // A bad chapters file is rejected before the screen is taken over.
+            let script = match launch::script(&cli.show) {
+                Ok(script) => script,
+                Err(e) => {
+                    eprintln!("chaosdeck: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let _log = launch::init_logging(&cli.show);
+            let runtime = tokio::runtime::Runtime::new()?;
+            let code = runtime.block_on(launch::run(cli.show, script))?;
+            Ok(ExitCode::from(code as u8))
+        }
+    }
 }

@@ -1,1 +1,328 @@
-//! TODO
+//! The monitor: in-process invariants over snapshots, runtime events and
+//! workload samples, turned into incidents.
+//!
+//! One incident per condition per fault episode: a condition is keyed by its
+//! signal and service, stays one open incident while it holds, and resolves
+//! when it clears. While a fault is in place a condition that clears and comes
+//! back does not open a second incident (no flapping lines on screen); after
+//! [`Monitor::fault_cleared`] a recurrence opens a new one.
+//!
+//! The injected fault is only used to time detections ("12.3 s after the
+//! fault"); what is detected comes from the observations alone.
+
+mod checks;
+mod incident;
+pub mod text;
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use checks::{Condition, EventEffect, Gate, GateChange};
+pub use incident::{Detection, Incident, Severity, Signal};
+
+use crate::cluster::{ClusterEvent, ClusterSnapshot};
+use crate::workload::WorkloadSample;
+
+/// How many incidents (open or resolved) the history keeps.
+pub const HISTORY_LIMIT: usize = 200;
+/// Consecutive workload samples needed to open or resolve a workload incident.
+pub const WORKLOAD_STREAK: u32 = 2;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum MonitorUpdate {
+    Opened(Incident),
+    Resolved(Incident),
+}
+
+impl MonitorUpdate {
+    pub fn incident(&self) -> &Incident {
+        match self {
+            Self::Opened(incident) | Self::Resolved(incident) => incident,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MonitorConfig {
+    /// Throughput below this fraction of the baseline is degraded.
+    pub degraded_below: f64,
+    /// p99 latency above this is too slow.
+    pub p99_high: Duration,
+}
+
+impl Default for MonitorConfig {
+    fn default() -> Self {
+        Self {
+            degraded_below: 0.5,
+            p99_high: Duration::from_millis(100),
+        }
+    }
+}
+
+impl MonitorConfig {
+    /// Throughput must climb back to this fraction of the baseline to resolve:
+    /// a quarter of the way from the degraded threshold to the baseline.
+    fn recovered_above(&self) -> f64 {
+        self.degraded_below + (1.0 - self.degraded_below) * 0.25
+    }
+
+    /// p99 must fall to this to resolve.
+    fn p99_recovered(&self) -> Duration {
+        self.p99_high.mul_f64(0.8)
+    }
+}
+
+type Key = (Signal, Option<String>);
+
+#[derive(Debug, Clone)]
+pub struct Monitor {
+    config: MonitorConfig,
+    incidents: Vec<Incident>,
+    next_id: u64,
+    fault_at: Option<Duration>,
+    /// Conditions that opened an incident since the episode began.
+    opened_this_episode: HashSet<Key>,
+    first_detection: Option<Detection>,
+    /// When each service's last runtime event arrived: older snapshots say
+    /// nothing new about its process.
+    last_event_at: HashMap<String, Duration>,
+    throughput: Gate,
+    latency: Gate,
+}
+
+impl Monitor {
+    pub fn new(config: MonitorConfig) -> Self {
+        Self {
+            config,
+            incidents: Vec::new(),
+            next_id: 1,
+            fault_at: None,
+            opened_this_episode: HashSet::new(),
+            first_detection: None,
+            last_event_at: HashMap::new(),
+            throughput: Gate::default(),
+            latency: Gate::default(),
+        }
+    }
+
+    pub fn config(&self) -> &MonitorConfig {
+        &self.config
+    }
+
+    /// A fault was injected at `at`: a new episode starts. Only used to time
+    /// detections, never to decide what is detected.
+    pub fn fault_injected(&mut self, at: Duration) {
+        self.fault_at = Some(at);
+        self.first_detection = None;
+        self.opened_this_episode = self.open_keys().collect();
+    }
+
+    /// The fault was recovered: the episode ends, a recurrence opens anew.
+    /// Open incidents stay open until their condition clears.
+    pub fn fault_cleared(&mut self) {
+        self.fault_at = None;
+        self.opened_this_episode.clear();
+    }
+
+    /// Forgets everything but the incident numbering.
+    pub fn reset(&mut self) {
+        let next_id = self.next_id;
+        *self = Self::new(self.config);
+        self.next_id = next_id;
+    }
+
+    pub fn on_snapshot(&mut self, snapshot: &ClusterSnapshot) -> Vec<MonitorUpdate> {
+        let at = snapshot.taken_at;
+        let mut updates = Vec::new();
+
+        if snapshot.pd_reachable {
+            updates.extend(self.resolve(&(Signal::PdUnreachable, None), at));
+            // Store and region figures are only judged while current.
+            let found = checks::pd_conditions(snapshot);
+            let pd_signals = [
+                Signal::StoreState,
+                Signal::RegionsWithoutLeader,
+                Signal::UnderReplicated,
+            ];
+            let cleared: Vec<Key> = self
+                .open_keys()
+                .filter(|(signal, service)| {
+                    pd_signals.contains(signal)
+                        && !found
+                            .iter()
+                            .any(|c| c.signal == *signal && c.service == *service)
+                })
+                .collect();
+            for key in cleared {
+                updates.extend(self.resolve(&key, at));
+            }
+            for condition in found {
+                updates.extend(self.open(condition, at));
+            }
+        } else {
+            updates.extend(self.open(checks::pd_unreachable(), at));
+        }
+
+        for process in &snapshot.processes {
+            let newer_than_events = self
+                .last_event_at
+                .get(&process.service)
+                .is_none_or(|&event_at| at > event_at);
+            if !newer_than_events {
+                continue;
+            }
+            if let Some(condition) = checks::process_condition(process) {
+                updates.extend(self.open(condition, at));
+            } else if checks::process_is_well(process) {
+                let key = (Signal::ProcessEvent, Some(process.service.clone()));
+                updates.extend(self.resolve(&key, at));
+            }
+        }
+        updates
+    }
+
+    pub fn on_event(&mut self, event: &ClusterEvent) -> Vec<MonitorUpdate> {
+        let previous = self
+            .last_event_at
+            .entry(event.service.clone())
+            .or_insert(event.at);
+        *previous = (*previous).max(event.at);
+        match checks::event_effect(&event.service, &event.kind) {
+            EventEffect::Open(condition) => self.open(condition, event.at).into_iter().collect(),
+            EventEffect::Resolve => {
+                let key = (Signal::ProcessEvent, Some(event.service.clone()));
+                self.resolve(&key, event.at).into_iter().collect()
+            }
+            EventEffect::Nothing => Vec::new(),
+        }
+    }
+
+    /// `baseline` is the healthy throughput (ops/s) when known; without one
+    /// throughput is not judged.
+    pub fn on_workload(
+        &mut self,
+        sample: &WorkloadSample,
+        baseline: Option<f64>,
+    ) -> Vec<MonitorUpdate> {
+        let mut updates = Vec::new();
+        let at = sample.at;
+
+        let baseline = baseline.filter(|b| b.is_finite() && *b > 0.0);
+        if let Some(baseline) = baseline.filter(|_| sample.ops_per_sec.is_finite()) {
+            let ratio = sample.ops_per_sec / baseline;
+            let bad = ratio < self.config.degraded_below;
+            let good = ratio >= self.config.recovered_above();
+            match self.throughput.observe(bad, good, WORKLOAD_STREAK) {
+                Some(GateChange::TurnedOn) => updates.extend(self.open(
+                    checks::throughput_condition(sample.ops_per_sec, baseline),
+                    at,
+                )),
+                Some(GateChange::TurnedOff) => {
+                    updates.extend(self.resolve(&(Signal::Throughput, None), at))
+                }
+                None => {}
+            }
+        }
+
+        if let Some(p99) = sample.p99 {
+            let bad = p99 > self.config.p99_high;
+            let good = p99 <= self.config.p99_recovered();
+            match self.latency.observe(bad, good, WORKLOAD_STREAK) {
+                Some(GateChange::TurnedOn) => updates
+                    .extend(self.open(checks::latency_condition(p99, self.config.p99_high), at)),
+                Some(GateChange::TurnedOff) => {
+                    updates.extend(self.resolve(&(Signal::Latency, None), at))
+                }
+                None => {}
+            }
+        }
+        updates
+    }
+
+    pub fn open_incidents(&self) -> impl Iterator<Item = &Incident> {
+        self.incidents.iter().filter(|i| i.is_open())
+    }
+
+    /// Open and resolved incidents, oldest first, at most [`HISTORY_LIMIT`].
+    pub fn incidents(&self) -> &[Incident] {
+        &self.incidents
+    }
+
+    /// The first incident opened since the last fault was injected.
+    pub fn first_detection(&self) -> Option<Detection> {
+        self.first_detection.clone()
+    }
+
+    fn open_keys(&self) -> impl Iterator<Item = Key> + '_ {
+        self.open_incidents().map(|i| (i.signal, i.service.clone()))
+    }
+
+    fn find_open(&self, key: &Key) -> Option<usize> {
+        self.incidents
+            .iter()
+            .position(|i| i.is_open() && i.signal == key.0 && i.service == key.1)
+    }
+
+    fn open(&mut self, condition: Condition, at: Duration) -> Option<MonitorUpdate> {
+        let key = (condition.signal, condition.service.clone());
+        if self.find_open(&key).is_some() {
+            return None;
+        }
+        if self.fault_at.is_some() && self.opened_this_episode.contains(&key) {
+            return None;
+        }
+        self.opened_this_episode.insert(key);
+        let since_fault = self.fault_at.map(|fault| at.saturating_sub(fault));
+        let incident = Incident {
+            id: self.next_id,
+            signal: condition.signal,
+            service: condition.service,
+            severity: condition.severity,
+            summary: condition.summary,
+            opened_at: at,
+            resolved_at: None,
+            since_fault,
+        };
+        self.next_id += 1;
+        if self.fault_at.is_some() && self.first_detection.is_none() {
+            self.first_detection = Some(Detection {
+                signal: incident.signal,
+                at,
+                after_fault: since_fault,
+                summary: incident.summary.clone(),
+            });
+        }
+        self.push(incident.clone());
+        Some(MonitorUpdate::Opened(incident))
+    }
+
+    fn resolve(&mut self, key: &Key, at: Duration) -> Option<MonitorUpdate> {
+        let index = self.find_open(key)?;
+        let incident = &mut self.incidents[index];
+        // A reading older than the opening says nothing about the clearing.
+        if at < incident.opened_at {
+            return None;
+        }
+        incident.resolved_at = Some(at);
+        Some(MonitorUpdate::Resolved(incident.clone()))
+    }
+
+    fn push(&mut self, incident: Incident) {
+        self.incidents.push(incident);
+        if self.incidents.len() > HISTORY_LIMIT {
+            // Drop the oldest resolved one; open ones are few (one per key).
+            let index = self
+                .incidents
+                .iter()
+                .position(|i| !i.is_open())
+                .unwrap_or(0);
+            self.incidents.remove(index);
+        }
+    }
+}
+
+impl Default for Monitor {
+    fn default() -> Self {
+        Self::new(MonitorConfig::default())
+    }
+}

@@ -1,14 +1,19 @@
 //! Workload: samples from the load generator, their parsers and the tracker
 //! that turns them into a baseline and a status.
 
+pub mod detect;
 pub mod follow;
 pub mod goycsb;
 pub mod javaycsb;
 pub mod tracker;
+pub mod watch;
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+pub use detect::LoadParser;
+pub use tracker::{BarLevel, TrackerConfig, WorkloadStatus, WorkloadTracker};
 
 /// Where a sample's numbers come from, shown beside them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

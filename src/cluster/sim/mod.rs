@@ -1,1 +1,22 @@
-//! Built-in simulated cluster
+//! The built-in simulated TiKV cluster: three PD members and 3 to 7 TiKV
+//! stores holding regions of three replicas, with PD's store-state rule, raft
+//! elections, PD's leader schedulers, the four faults and a YCSB-like workload.
+//!
+//! [`Simulator`] is the pure, synchronous model, stepped in fixed
+//! [`STEP`]s of simulation time; [`SimBackend`] puts it behind the
+//! [`ClusterBackend`](crate::cluster::ClusterBackend) trait and keeps it in
+//! step with show time.
+
+mod backend;
+mod config;
+mod faults;
+mod load;
+mod node;
+mod raft;
+mod simulator;
+mod topology;
+
+pub use backend::{DRIVER_PERIOD, STREAM_CAPACITY, SimBackend, SimStartError};
+pub use config::{MAX_REGIONS, MAX_STORES, MIN_STORES, SimConfig, SimConfigError};
+pub use faults::PD_MEMBERS;
+pub use simulator::{BOOT_TIME, EVICT_LEADER_TIMEOUT, RegionView, STEP, Simulator};

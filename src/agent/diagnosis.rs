@@ -1,0 +1,153 @@
+//! What an analyzer concludes, in a structured form the UI renders line by line.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cluster::Recovery;
+use crate::monitor::text::{clock, plain};
+
+/// The kind of failure, as told from the evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FaultClass {
+    /// The process was killed (SIGKILL) or crashed: gone without handing over.
+    ProcessCrash,
+    /// The process was asked to stop (SIGTERM) and exited cleanly.
+    GracefulStop,
+    /// The process exists but does nothing (paused, hung): a grey failure.
+    Frozen,
+    /// The process runs but is cut off from PD and its peers.
+    NetworkPartition,
+    /// The evidence does not say.
+    Unknown,
+}
+
+impl FaultClass {
+    pub const NODE_FAULTS: [FaultClass; 4] = [
+        Self::ProcessCrash,
+        Self::GracefulStop,
+        Self::Frozen,
+        Self::NetworkPartition,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ProcessCrash => "process killed or crashed",
+            Self::GracefulStop => "graceful stop",
+            Self::Frozen => "process frozen (paused)",
+            Self::NetworkPartition => "network partition",
+            Self::Unknown => "unclear",
+        }
+    }
+
+    /// The one recovery that undoes this class of fault, if any.
+    pub fn recovery(self) -> Option<Recovery> {
+        match self {
+            Self::ProcessCrash | Self::GracefulStop => Some(Recovery::Start),
+            Self::Frozen => Some(Recovery::Unpause),
+            Self::NetworkPartition => Some(Recovery::Reconnect),
+            Self::Unknown => None,
+        }
+    }
+}
+
+impl fmt::Display for FaultClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RootCause {
+    pub class: FaultClass,
+    /// The node at fault, verbatim from the evidence.
+    pub service: Option<String>,
+    pub summary: String,
+    /// 0 to 1.
+    pub confidence: f32,
+}
+
+/// A hypothesis weighed and not chosen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alternative {
+    pub hypothesis: String,
+    pub evidence_for: Vec<String>,
+    pub evidence_against: Vec<String>,
+}
+
+/// A recovery from the allowlist (start, unpause, reconnect), for one named
+/// node only. The app asks before applying it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecommendedAction {
+    pub recovery: Recovery,
+    pub service: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    /// Who produced it (e.g. "built-in analyzer").
+    pub analyzer: String,
+    /// Show time and what happened, oldest first.
+    pub timeline: Vec<(Duration, String)>,
+    pub root_cause: RootCause,
+    pub alternatives: Vec<Alternative>,
+    pub impact: Vec<String>,
+    pub action: Option<RecommendedAction>,
+    pub risks: Vec<String>,
+}
+
+impl Diagnosis {
+    /// The diagnosis as plain lines for the agent pane and plain mode. Names
+    /// from the outside world are made plain (no control characters).
+    pub fn lines(&self) -> Vec<String> {
+        let cause = &self.root_cause;
+        let mut lines = Vec::new();
+        let target = cause
+            .service
+            .as_deref()
+            .map(|s| format!(" on {}", plain(s)))
+            .unwrap_or_default();
+        lines.push(format!(
+            "Root cause: {}{target} (confidence {:.0}%)",
+            cause.class,
+            (cause.confidence.clamp(0.0, 1.0) * 100.0).round()
+        ));
+        lines.push(format!("  {}", plain(&cause.summary)));
+        if !self.timeline.is_empty() {
+            lines.push("Timeline:".into());
+            for (at, what) in &self.timeline {
+                lines.push(format!("  {}  {}", clock(*at), plain(what)));
+            }
+        }
+        if !self.alternatives.is_empty() {
+            lines.push("Alternatives weighed:".into());
+            for alt in &self.alternatives {
+                lines.push(format!("  - {}", plain(&alt.hypothesis)));
+                for item in &alt.evidence_for {
+                    lines.push(format!("      for: {}", plain(item)));
+                }
+                for item in &alt.evidence_against {
+                    lines.push(format!("      against: {}", plain(item)));
+                }
+            }
+        }
+        if !self.impact.is_empty() {
+            lines.push("Impact:".into());
+            lines.extend(self.impact.iter().map(|i| format!("  - {}", plain(i))));
+        }
+        match &self.action {
+            Some(action) => lines.push(format!(
+                "Recommended action: {} {}",
+                action.recovery,
+                plain(&action.service)
+            )),
+            None => lines.push("Recommended action: none (no safe recovery to suggest)".into()),
+        }
+        if !self.risks.is_empty() {
+            lines.push("Risks:".into());
+            lines.extend(self.risks.iter().map(|r| format!("  - {}", plain(r))));
+        }
+        lines
+    }
+}

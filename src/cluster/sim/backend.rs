@@ -1,0 +1,192 @@
+//! [`SimBackend`]: the simulator behind the [`ClusterBackend`] trait, kept in
+//! step with show time by a driver task.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio::time::MissedTickBehavior;
+use tokio_util::sync::{CancellationToken, DropGuard};
+
+use super::config::{SimConfig, SimConfigError};
+use super::simulator::Simulator;
+use crate::clock::ShowClock;
+use crate::cluster::model::{
+    ClusterEvent, ClusterSnapshot, ClusterSource, FaultKind, InjectedFault, Recovery,
+};
+use crate::cluster::{BackendError, ClusterBackend, Subscriptions};
+use crate::workload::WorkloadSample;
+
+/// How often, in real time, the driver brings the simulator up to show time.
+pub const DRIVER_PERIOD: Duration = Duration::from_millis(50);
+/// Room in each stream; beyond it items are dropped and counted, never waited for.
+pub const STREAM_CAPACITY: usize = 1024;
+
+/// Why a simulated backend could not start.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SimStartError {
+    #[error(transparent)]
+    Config(#[from] SimConfigError),
+    #[error("the simulator needs a tokio runtime to run its clock")]
+    NoRuntime,
+}
+
+struct Senders {
+    events: mpsc::Sender<ClusterEvent>,
+    samples: mpsc::Sender<WorkloadSample>,
+}
+
+struct Shared {
+    sim: Mutex<Simulator>,
+    senders: Mutex<Option<Senders>>,
+    dropped: AtomicU64,
+    clock: ShowClock,
+}
+
+impl Shared {
+    fn sim(&self) -> MutexGuard<'_, Simulator> {
+        // The simulator has no invariant a panicking holder could break halfway
+        // that a later step would not tolerate, so a poisoned lock is still usable.
+        self.sim.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Brings the simulator to show time and forwards what happened, holding
+    /// the simulator's lock only while stepping and draining.
+    fn catch_up(&self) -> MutexGuard<'_, Simulator> {
+        let mut sim = self.sim();
+        sim.advance_to(self.clock.now());
+        let events = sim.drain_events();
+        let samples = sim.drain_samples();
+        self.publish(events, samples);
+        sim
+    }
+
+    fn publish(&self, events: Vec<ClusterEvent>, samples: Vec<WorkloadSample>) {
+        if events.is_empty() && samples.is_empty() {
+            return;
+        }
+        let senders = self.senders.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(senders) = senders.as_ref() else {
+            return;
+        };
+        for event in events {
+            self.count_drop(senders.events.try_send(event));
+        }
+        for sample in samples {
+            self.count_drop(senders.samples.try_send(sample));
+        }
+    }
+
+    fn count_drop<T>(&self, sent: Result<(), TrySendError<T>>) {
+        if let Err(TrySendError::Full(_)) = sent {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The built-in simulated cluster as a [`ClusterBackend`]. Dropping it stops
+/// its driver task.
+pub struct SimBackend {
+    shared: Arc<Shared>,
+    _driver: DropGuard,
+}
+
+impl SimBackend {
+    /// Starts the simulator at show time zero of `clock` and a driver task
+    /// that keeps it in step. Must be called within a tokio runtime.
+    pub fn new(config: SimConfig, clock: ShowClock) -> Result<Self, SimStartError> {
+        let runtime =
+            tokio::runtime::Handle::try_current().map_err(|_| SimStartError::NoRuntime)?;
+        let mut sim = Simulator::new(config)?;
+        sim.advance_to(clock.now());
+        let shared = Arc::new(Shared {
+            sim: Mutex::new(sim),
+            senders: Mutex::new(None),
+            dropped: AtomicU64::new(0),
+            clock,
+        });
+        let cancel = CancellationToken::new();
+        runtime.spawn(drive(Arc::clone(&shared), cancel.clone()));
+        Ok(Self {
+            shared,
+            _driver: cancel.drop_guard(),
+        })
+    }
+
+    pub fn source() -> ClusterSource {
+        ClusterSource::Sim
+    }
+
+    /// The seed in use (random unless the config named one), to replay a run.
+    pub fn seed(&self) -> u64 {
+        self.shared.sim().config().seed
+    }
+
+    /// Events and samples dropped because a subscriber fell behind.
+    pub fn dropped(&self) -> u64 {
+        self.shared.dropped.load(Ordering::Relaxed)
+    }
+}
+
+async fn drive(shared: Arc<Shared>, cancel: CancellationToken) {
+    let mut ticks = tokio::time::interval(DRIVER_PERIOD);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            _ = ticks.tick() => drop(shared.catch_up()),
+        }
+    }
+}
+
+#[async_trait]
+impl ClusterBackend for SimBackend {
+    fn source(&self) -> ClusterSource {
+        Self::source()
+    }
+
+    async fn snapshot(&self) -> Result<ClusterSnapshot, BackendError> {
+        Ok(self.shared.catch_up().snapshot())
+    }
+
+    async fn inject(&self, kind: FaultKind, service: &str) -> Result<InjectedFault, BackendError> {
+        let mut sim = self.shared.catch_up();
+        let fault = sim.inject(kind, service)?;
+        let events = sim.drain_events();
+        drop(sim);
+        self.shared.publish(events, Vec::new());
+        Ok(fault)
+    }
+
+    async fn recover(&self, recovery: Recovery, service: &str) -> Result<(), BackendError> {
+        let mut sim = self.shared.catch_up();
+        sim.recover(recovery, service)?;
+        let events = sim.drain_events();
+        drop(sim);
+        self.shared.publish(events, Vec::new());
+        Ok(())
+    }
+
+    async fn set_load(&self, running: bool) -> Result<(), BackendError> {
+        self.shared.catch_up().set_load(running);
+        Ok(())
+    }
+
+    /// Hands out fresh streams; earlier ones are closed.
+    fn subscribe(&self) -> Subscriptions {
+        let (events_tx, events) = mpsc::channel(STREAM_CAPACITY);
+        let (samples_tx, samples) = mpsc::channel(STREAM_CAPACITY);
+        let mut senders = self
+            .shared
+            .senders
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *senders = Some(Senders {
+            events: events_tx,
+            samples: samples_tx,
+        });
+        Subscriptions { events, samples }
+    }
+}

@@ -1,0 +1,168 @@
+//! One simulated TiKV node: its process, its network and its heartbeats to PD.
+
+use std::time::Duration;
+
+use crate::cluster::model::{MetaState, ProcessState, StoreState};
+use crate::cluster::pd_rules::store_state;
+
+/// TiKV's process lifecycle, apart from being frozen (see [`SimNode::paused_since`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifecycle {
+    /// Started, replaying its raft log; serves from `ready_at`.
+    Booting {
+        ready_at: Duration,
+    },
+    Running,
+    /// Got SIGTERM: still serving while PD moves its leaders away.
+    Stopping {
+        since: Duration,
+    },
+    Exited {
+        code: i64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimNode {
+    pub id: u64,
+    pub service: String,
+    pub address: String,
+    pub lifecycle: Lifecycle,
+    /// Frozen (SIGSTOP / cgroup freezer) since then.
+    pub paused_since: Option<Duration>,
+    pub network_connected: bool,
+    /// When PD last received a store heartbeat from it.
+    pub last_heartbeat: Duration,
+    /// When its heartbeat timer fires next.
+    pub next_heartbeat: Duration,
+    /// When it stopped serving, while it is out.
+    pub out_since: Option<Duration>,
+    /// Until then its replicas are catching up on the raft log they missed.
+    pub caught_up_at: Duration,
+}
+
+impl SimNode {
+    pub fn new(id: u64, index: usize, first_heartbeat: Duration) -> Self {
+        let service = format!("tikv{index}");
+        Self {
+            id,
+            address: format!("{service}:20160"),
+            service,
+            lifecycle: Lifecycle::Running,
+            paused_since: None,
+            network_connected: true,
+            last_heartbeat: Duration::ZERO,
+            next_heartbeat: first_heartbeat,
+            out_since: None,
+            caught_up_at: Duration::ZERO,
+        }
+    }
+
+    /// The process runs its event loop (not frozen, not exited, booted).
+    pub fn is_live(&self) -> bool {
+        self.paused_since.is_none()
+            && matches!(
+                self.lifecycle,
+                Lifecycle::Running | Lifecycle::Stopping { .. }
+            )
+    }
+
+    /// Takes part in raft with its peers and talks to PD.
+    pub fn is_serving(&self) -> bool {
+        self.is_live() && self.network_connected
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        matches!(self.lifecycle, Lifecycle::Stopping { .. })
+    }
+
+    /// May take region leaders: serving and not on its way out.
+    pub fn can_lead(&self) -> bool {
+        self.is_serving() && !self.is_stopping()
+    }
+
+    pub fn is_caught_up(&self, now: Duration) -> bool {
+        self.is_serving() && now >= self.caught_up_at
+    }
+
+    /// Fires the heartbeat timer up to `until`. A live node sends one each
+    /// interval; PD receives it only over a connected network. A frozen
+    /// node's timer is stuck until it is unpaused.
+    pub fn run_heartbeats(&mut self, until: Duration, interval: Duration) {
+        if !self.is_live() {
+            return;
+        }
+        while self.next_heartbeat <= until {
+            if self.network_connected {
+                self.last_heartbeat = self.next_heartbeat;
+            }
+            self.next_heartbeat += interval;
+        }
+    }
+
+    /// The name PD shows, by the one rule.
+    pub fn pd_state(&self, now: Duration, max_store_down_time: Duration) -> StoreState {
+        store_state(MetaState::Up, self.heartbeat_age(now), max_store_down_time)
+    }
+
+    pub fn heartbeat_age(&self, now: Duration) -> Duration {
+        now.saturating_sub(self.last_heartbeat)
+    }
+
+    pub fn process_state(&self) -> ProcessState {
+        match (self.lifecycle, self.paused_since) {
+            (Lifecycle::Exited { code }, _) => ProcessState::Exited {
+                exit_code: Some(code),
+            },
+            (_, Some(_)) => ProcessState::Paused,
+            _ => ProcessState::Running,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEC: Duration = Duration::from_secs(1);
+
+    #[test]
+    fn heartbeats_follow_the_nodes_own_phase() {
+        let mut node = SimNode::new(1, 0, SEC * 3);
+        node.run_heartbeats(SEC * 2, SEC * 10);
+        assert_eq!(node.last_heartbeat, Duration::ZERO);
+        node.run_heartbeats(SEC * 25, SEC * 10);
+        assert_eq!(node.last_heartbeat, SEC * 23);
+        assert_eq!(node.next_heartbeat, SEC * 33);
+    }
+
+    #[test]
+    fn a_partitioned_node_keeps_its_timer_but_pd_hears_nothing() {
+        let mut node = SimNode::new(1, 0, SEC * 3);
+        node.network_connected = false;
+        node.run_heartbeats(SEC * 25, SEC * 10);
+        assert_eq!(node.last_heartbeat, Duration::ZERO);
+        assert_eq!(node.next_heartbeat, SEC * 33);
+        assert_eq!(
+            node.pd_state(SEC * 25, SEC * 1800),
+            StoreState::Disconnected
+        );
+    }
+
+    #[test]
+    fn a_frozen_node_sends_nothing() {
+        let mut node = SimNode::new(1, 0, SEC * 3);
+        node.paused_since = Some(SEC);
+        node.run_heartbeats(SEC * 25, SEC * 10);
+        assert_eq!(node.last_heartbeat, Duration::ZERO);
+        assert_eq!(node.process_state(), ProcessState::Paused);
+        assert!(!node.is_serving());
+    }
+
+    #[test]
+    fn names_match_compose_services() {
+        let node = SimNode::new(4, 1, SEC);
+        assert_eq!(node.service, "tikv1");
+        assert_eq!(node.address, "tikv1:20160");
+    }
+}

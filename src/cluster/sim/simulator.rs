@@ -1,0 +1,641 @@
+//! The pure, synchronous simulated cluster. It owns its clock and moves in
+//! fixed steps, so the same config and the same calls at the same times give
+//! the same trace however the caller chunks time.
+
+use std::time::Duration;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::config::{SimConfig, SimConfigError};
+use super::faults::{self, PD_MEMBERS};
+use super::load::{LoadModel, LoadView};
+use super::node::{Lifecycle, SimNode};
+use super::raft::{BALANCE_LIMIT, EVICT_PER_STEP, ElectionTimeout, RegionTable};
+use super::topology::{self, REPLICAS};
+use crate::cluster::BackendError;
+use crate::cluster::model::{
+    ClusterEvent, ClusterSnapshot, EventKind, FaultKind, InjectedFault, NodeRole, PdMember,
+    Process, ProcessState, Recovery, RegionHealth, Store, StoreState,
+};
+use crate::workload::WorkloadSample;
+
+/// One simulation step.
+pub const STEP: Duration = Duration::from_millis(100);
+/// How long a started TiKV takes before it serves (log replay, PD handshake).
+pub const BOOT_TIME: Duration = Duration::from_secs(2);
+/// PD runs its balance-leader scheduler this often (in steps: 3 s).
+const BALANCE_EVERY_STEPS: u64 = 30;
+/// A stopping TiKV exits after this even if leaders remain
+/// (TiKV's bound on waiting for the evict-stopping-store scheduler).
+pub const EVICT_LEADER_TIMEOUT: Duration = Duration::from_secs(20);
+/// The disk every store shares on the Docker host (a 1 TB disk).
+const DISK_CAPACITY: u64 = 1_000_204_886_016;
+/// Exit codes of the process.
+const SIGKILL_EXIT: i64 = 137;
+const CLEAN_EXIT: i64 = 0;
+
+/// One region, as tests and tools inspect it: store ids, not indexes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionView {
+    pub id: u64,
+    pub peer_stores: [u64; REPLICAS],
+    pub leader_store: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Simulator {
+    config: SimConfig,
+    now: Duration,
+    /// The latest time callers asked for; `now` trails it by less than a step.
+    requested: Duration,
+    steps: u64,
+    nodes: Vec<SimNode>,
+    services: Vec<String>,
+    regions: RegionTable,
+    pd_leader: usize,
+    host_used_bytes: u64,
+    fault: Option<InjectedFault>,
+    load: LoadModel,
+    raft_rng: ChaCha8Rng,
+    load_rng: ChaCha8Rng,
+    events: Vec<ClusterEvent>,
+    samples: Vec<WorkloadSample>,
+}
+
+impl Simulator {
+    pub fn new(config: SimConfig) -> Result<Self, SimConfigError> {
+        config.validate()?;
+        let mut setup_rng = stream(config.seed, 0);
+        let topology = topology::bootstrap(config.stores, config.regions, &mut setup_rng);
+        let interval = config.heartbeat_interval.as_nanos() as u64;
+        let nodes: Vec<SimNode> = topology
+            .store_ids
+            .iter()
+            .enumerate()
+            .map(|(index, &id)| {
+                // Each TiKV started at its own moment, so each heartbeats at its own phase.
+                let phase = Duration::from_nanos(1 + setup_rng.random_range(0..interval));
+                SimNode::new(id, index, phase)
+            })
+            .collect();
+        let pd_leader = setup_rng.random_range(0..PD_MEMBERS.len());
+        let host_used_bytes = DISK_CAPACITY / 100 * setup_rng.random_range(35..55);
+        Ok(Self {
+            now: Duration::ZERO,
+            requested: Duration::ZERO,
+            steps: 0,
+            services: nodes.iter().map(|n| n.service.clone()).collect(),
+            nodes,
+            regions: RegionTable::new(&topology.regions, config.stores as usize),
+            pd_leader,
+            host_used_bytes,
+            fault: None,
+            load: LoadModel::new(config.target_ops_per_sec, config.read_fraction),
+            raft_rng: stream(config.seed, 1),
+            load_rng: stream(config.seed, 2),
+            events: Vec::new(),
+            samples: Vec::new(),
+            config,
+        })
+    }
+
+    pub fn config(&self) -> &SimConfig {
+        &self.config
+    }
+
+    /// Simulation time.
+    pub fn now(&self) -> Duration {
+        self.now
+    }
+
+    /// The TiKV services, `tikv0`, `tikv1`, ...
+    pub fn tikv_services(&self) -> &[String] {
+        &self.services
+    }
+
+    pub fn fault(&self) -> Option<&InjectedFault> {
+        self.fault.as_ref()
+    }
+
+    pub fn load_running(&self) -> bool {
+        self.load.is_running()
+    }
+
+    /// Advances time to `t` in whole steps; a remainder is kept and counts
+    /// towards the next call, so many small advances add up.
+    pub fn advance_to(&mut self, t: Duration) {
+        self.requested = self.requested.max(t);
+        while self.now + STEP <= self.requested {
+            self.step();
+        }
+    }
+
+    /// Advances time by `dt` past the last time asked for.
+    pub fn advance(&mut self, dt: Duration) {
+        self.advance_to(self.requested + dt);
+    }
+
+    /// One step of `STEP`: boots, heartbeats, elections, PD's schedulers and
+    /// the workload, in that order.
+    pub fn step(&mut self) {
+        let end = self.now + STEP;
+        self.finish_boots(end);
+        for node in &mut self.nodes {
+            node.run_heartbeats(end, self.config.heartbeat_interval);
+        }
+        self.now = end;
+        self.requested = self.requested.max(end);
+        self.steps += 1;
+        self.regions.run_elections(
+            end,
+            &self.nodes,
+            self.election_timeout(),
+            &mut self.raft_rng,
+        );
+        self.evict_from_stopping_store();
+        if self.steps % BALANCE_EVERY_STEPS == 0 {
+            let schedulable = self.schedulable();
+            self.regions
+                .balance_leaders(&schedulable[..self.nodes.len()], BALANCE_LIMIT);
+        }
+        let view = self.load_view();
+        if let Some(sample) = self.load.step(end, STEP, view, &mut self.load_rng) {
+            self.samples.push(sample);
+        }
+    }
+
+    /// Applies a fault now. Refused faults leave everything unchanged.
+    pub fn inject(
+        &mut self,
+        kind: FaultKind,
+        service: &str,
+    ) -> Result<InjectedFault, BackendError> {
+        let target = faults::resolve(service, &self.services)?;
+        let index = faults::check_inject(kind, service, target, self.fault.as_ref())?;
+        let now = self.now;
+        match kind {
+            FaultKind::Kill => {
+                self.take_out(index, |node| {
+                    node.lifecycle = Lifecycle::Exited { code: SIGKILL_EXIT };
+                    node.paused_since = None;
+                });
+                self.regions.forget_silent(index as u8);
+                self.emit(
+                    index,
+                    EventKind::Died {
+                        exit_code: Some(SIGKILL_EXIT),
+                    },
+                );
+            }
+            FaultKind::Stop => match self.nodes[index].lifecycle {
+                // Nothing to hand over yet: it exits at once.
+                Lifecycle::Booting { .. } => self.exit_cleanly(index),
+                _ => self.nodes[index].lifecycle = Lifecycle::Stopping { since: now },
+            },
+            FaultKind::Pause => {
+                self.take_out(index, |node| node.paused_since = Some(now));
+                self.emit(index, EventKind::Paused);
+            }
+            FaultKind::Partition => {
+                self.take_out(index, |node| node.network_connected = false);
+                self.emit(index, EventKind::NetworkDisconnected);
+            }
+        }
+        let fault = InjectedFault {
+            kind,
+            service: service.to_string(),
+            at: now,
+        };
+        self.fault = Some(fault.clone());
+        Ok(fault)
+    }
+
+    /// Undoes the fault in place now. Refused recoveries change nothing.
+    pub fn recover(&mut self, recovery: Recovery, service: &str) -> Result<(), BackendError> {
+        let target = faults::resolve(service, &self.services)?;
+        let index = faults::check_recover(recovery, service, target, self.fault.as_ref())?;
+        let now = self.now;
+        match recovery {
+            Recovery::Start => {
+                if self.nodes[index].is_stopping() {
+                    return Err(BackendError::Refused(format!(
+                        "{service} is still handing its leaders over before it exits; \
+                         start it once it has stopped"
+                    )));
+                }
+                self.nodes[index].lifecycle = Lifecycle::Booting {
+                    ready_at: now + BOOT_TIME,
+                };
+                self.emit(index, EventKind::Started);
+            }
+            Recovery::Unpause => {
+                let node = &mut self.nodes[index];
+                if let Some(since) = node.paused_since.take() {
+                    if let Lifecycle::Booting { ready_at } = &mut node.lifecycle {
+                        *ready_at += now.saturating_sub(since);
+                    }
+                }
+                // The timer that fired while frozen fires as soon as it thaws.
+                if node.next_heartbeat < now {
+                    node.next_heartbeat = now;
+                }
+                node.run_heartbeats(now, self.config.heartbeat_interval);
+                self.emit(index, EventKind::Unpaused);
+                self.bring_back_if_serving(index, now);
+            }
+            Recovery::Reconnect => {
+                self.nodes[index].network_connected = true;
+                self.emit(index, EventKind::NetworkReconnected);
+                self.bring_back_if_serving(index, now);
+            }
+        }
+        self.fault = None;
+        Ok(())
+    }
+
+    pub fn set_load(&mut self, running: bool) {
+        self.load.set_running(running, self.now);
+    }
+
+    /// Events since the last drain, oldest first.
+    pub fn drain_events(&mut self) -> Vec<ClusterEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Workload samples since the last drain, oldest first.
+    pub fn drain_samples(&mut self) -> Vec<WorkloadSample> {
+        std::mem::take(&mut self.samples)
+    }
+
+    /// What PD and the container runtime would show now.
+    pub fn snapshot(&self) -> ClusterSnapshot {
+        let now = self.now;
+        let max_down = self.config.max_store_down_time;
+        let stores = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(index, node)| {
+                let data = self.regions.data_bytes(index);
+                Store {
+                    id: node.id,
+                    service: node.service.clone(),
+                    address: node.address.clone(),
+                    state: node.pd_state(now, max_down),
+                    leader_count: u64::from(self.regions.leader_count(index)),
+                    region_count: u64::from(self.regions.region_count(index)),
+                    heartbeat_age: Some(node.heartbeat_age(now)),
+                    capacity_bytes: Some(DISK_CAPACITY),
+                    available_bytes: Some(
+                        DISK_CAPACITY.saturating_sub(self.host_used_bytes + data),
+                    ),
+                }
+            })
+            .collect();
+        let pd_members = PD_MEMBERS
+            .iter()
+            .enumerate()
+            .map(|(index, name)| PdMember {
+                name: name.to_string(),
+                client_url: format!("http://{name}:2379"),
+                is_leader: index == self.pd_leader,
+                healthy: Some(true),
+            })
+            .collect();
+        let pd_processes = PD_MEMBERS.iter().map(|name| Process {
+            service: name.to_string(),
+            role: NodeRole::Pd,
+            state: ProcessState::Running,
+            network_connected: true,
+        });
+        let tikv_processes = self.nodes.iter().map(|node| Process {
+            service: node.service.clone(),
+            role: NodeRole::Tikv,
+            state: node.process_state(),
+            network_connected: node.network_connected,
+        });
+        ClusterSnapshot {
+            taken_at: now,
+            pd_reachable: true,
+            pd_members,
+            stores,
+            regions: self.region_health(),
+            processes: pd_processes.chain(tikv_processes).collect(),
+        }
+    }
+
+    /// Every region with its replicas' and leader's store ids.
+    pub fn regions(&self) -> Vec<RegionView> {
+        self.regions
+            .regions()
+            .iter()
+            .map(|r| RegionView {
+                id: r.id,
+                peer_stores: r.peers.map(|p| self.nodes[p as usize].id),
+                leader_store: r.leader.map(|l| self.nodes[l as usize].id),
+            })
+            .collect()
+    }
+
+    /// Whether the store takes part in raft and talks to PD.
+    pub fn is_serving(&self, service: &str) -> Option<bool> {
+        self.node(service).map(SimNode::is_serving)
+    }
+
+    /// When PD last heard from the store.
+    pub fn last_heartbeat(&self, service: &str) -> Option<Duration> {
+        self.node(service).map(|n| n.last_heartbeat)
+    }
+
+    /// Regions waiting for an election.
+    pub fn pending_elections(&self) -> usize {
+        self.regions.pending_elections()
+    }
+
+    /// The model's invariants, as human-readable violations (empty when all hold).
+    pub fn invariant_violations(&self) -> Vec<String> {
+        let mut violations = Vec::new();
+        let mut counted = vec![0u32; self.nodes.len()];
+        for region in self.regions.regions() {
+            let [a, b, c] = region.peers;
+            if a == b || b == c || a == c {
+                violations.push(format!(
+                    "region {} has two replicas on one store",
+                    region.id
+                ));
+            }
+            let Some(leader) = region.leader else {
+                continue;
+            };
+            counted[leader as usize] += 1;
+            if !region.peers.contains(&leader) {
+                violations.push(format!("region {} is led from a non-replica", region.id));
+            }
+            if !self.nodes[leader as usize].is_serving() {
+                violations.push(format!(
+                    "region {} is led from {}, which is not serving",
+                    region.id, self.nodes[leader as usize].service
+                ));
+            }
+        }
+        for (index, &count) in counted.iter().enumerate() {
+            if count != self.regions.leader_count(index) {
+                violations.push(format!(
+                    "{} counts {} leaders but leads {count}",
+                    self.nodes[index].service,
+                    self.regions.leader_count(index)
+                ));
+            }
+        }
+        let health = self.region_health();
+        let leaders: u32 = counted.iter().sum();
+        if u64::from(leaders) + health.without_leader != health.total {
+            violations.push(format!(
+                "{leaders} leaders + {} leaderless != {} regions",
+                health.without_leader, health.total
+            ));
+        }
+        violations
+    }
+
+    fn node(&self, service: &str) -> Option<&SimNode> {
+        self.nodes.iter().find(|n| n.service == service)
+    }
+
+    fn election_timeout(&self) -> ElectionTimeout {
+        ElectionTimeout {
+            min: self.config.election_timeout_min,
+            max: self.config.election_timeout_max,
+        }
+    }
+
+    fn emit(&mut self, index: usize, kind: EventKind) {
+        self.events.push(ClusterEvent {
+            at: self.now,
+            service: self.services[index].clone(),
+            kind,
+        });
+    }
+
+    /// Applies `change` to a node; if that ends its serving, its leaders are lost.
+    fn take_out(&mut self, index: usize, change: impl FnOnce(&mut SimNode)) {
+        let node = &mut self.nodes[index];
+        let was_serving = node.is_serving();
+        change(node);
+        if was_serving && !node.is_serving() {
+            node.out_since = Some(self.now);
+            let may_return = !matches!(node.lifecycle, Lifecycle::Exited { .. });
+            let timeout = self.election_timeout();
+            self.regions.store_lost(
+                index as u8,
+                self.now,
+                may_return,
+                timeout,
+                &mut self.raft_rng,
+            );
+        }
+    }
+
+    fn exit_cleanly(&mut self, index: usize) {
+        self.take_out(index, |node| {
+            node.lifecycle = Lifecycle::Exited { code: CLEAN_EXIT };
+        });
+        self.regions.forget_silent(index as u8);
+        self.emit(
+            index,
+            EventKind::Died {
+                exit_code: Some(CLEAN_EXIT),
+            },
+        );
+    }
+
+    /// A node serves again at `at`: it catches up on what it missed and its
+    /// silent leaders, if not yet replaced, carry on.
+    fn bring_back_if_serving(&mut self, index: usize, at: Duration) {
+        let node = &mut self.nodes[index];
+        if !node.is_serving() {
+            return;
+        }
+        let missed = node
+            .out_since
+            .take()
+            .map_or(Duration::ZERO, |since| at - since);
+        node.caught_up_at = at + catch_up_time(missed);
+        self.regions.store_back(index as u8);
+    }
+
+    fn finish_boots(&mut self, end: Duration) {
+        for index in 0..self.nodes.len() {
+            let node = &mut self.nodes[index];
+            let Lifecycle::Booting { ready_at } = node.lifecycle else {
+                continue;
+            };
+            if node.paused_since.is_some() || ready_at > end {
+                continue;
+            }
+            node.lifecycle = Lifecycle::Running;
+            // TiKV heartbeats PD right after start, then every interval.
+            node.next_heartbeat = ready_at;
+            self.bring_back_if_serving(index, ready_at);
+        }
+    }
+
+    fn evict_from_stopping_store(&mut self) {
+        let Some(index) = self.nodes.iter().position(SimNode::is_stopping) else {
+            return;
+        };
+        let Lifecycle::Stopping { since } = self.nodes[index].lifecycle else {
+            return;
+        };
+        let left = self
+            .regions
+            .evict_leaders(index as u8, &self.nodes, EVICT_PER_STEP);
+        if left == 0 || self.now - since >= EVICT_LEADER_TIMEOUT {
+            self.exit_cleanly(index);
+        }
+    }
+
+    /// Stores PD's balance-leader scheduler may use: Up in PD's eyes, serving,
+    /// not stopping and caught up.
+    fn schedulable(&self) -> [bool; 8] {
+        let mut ok = [false; 8];
+        for (index, node) in self.nodes.iter().enumerate() {
+            ok[index] = node.can_lead()
+                && node.is_caught_up(self.now)
+                && node.pd_state(self.now, self.config.max_store_down_time) == StoreState::Up;
+        }
+        ok
+    }
+
+    fn load_view(&self) -> LoadView {
+        let mut led = [0.0f64; 8];
+        let mut leaderless = 0.0;
+        for region in self.regions.regions() {
+            match region.leader {
+                Some(leader) => led[leader as usize] += region.weight,
+                None => leaderless += region.weight,
+            }
+        }
+        let total_led: f64 = led.iter().sum();
+        let busiest = led.iter().cloned().fold(0.0, f64::max);
+        LoadView {
+            leaderless_share: leaderless / (leaderless + total_led).max(f64::MIN_POSITIVE),
+            busiest_store_share: if total_led > 0.0 {
+                busiest / total_led
+            } else {
+                1.0
+            },
+        }
+    }
+
+    fn region_health(&self) -> RegionHealth {
+        let mut health = RegionHealth {
+            total: self.regions.regions().len() as u64,
+            ..RegionHealth::default()
+        };
+        for region in self.regions.regions() {
+            if region.leader.is_none() {
+                health.without_leader += 1;
+            }
+            if region
+                .peers
+                .iter()
+                .any(|&p| !self.nodes[p as usize].is_caught_up(self.now))
+            {
+                health.under_replicated += 1;
+            }
+        }
+        health
+    }
+}
+
+/// Time for a returning store's replicas to catch up on the raft log they
+/// missed: a second plus a little per second away, capped (beyond that a
+/// snapshot is sent instead).
+fn catch_up_time(missed: Duration) -> Duration {
+    (Duration::from_secs(1) + missed / 20).min(Duration::from_secs(20))
+}
+
+fn stream(seed: u64, stream: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
+    rng
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEC: Duration = Duration::from_secs(1);
+
+    fn sim() -> Simulator {
+        Simulator::new(SimConfig::default()).expect("default config is valid")
+    }
+
+    #[test]
+    fn starts_healthy_and_balanced() {
+        let sim = sim();
+        let snap = sim.snapshot();
+        assert!(snap.is_healthy());
+        let ids: Vec<u64> = snap.stores.iter().map(|s| s.id).collect();
+        assert_eq!(ids, vec![1, 4, 5]);
+        let leaders: Vec<u64> = snap.stores.iter().map(|s| s.leader_count).collect();
+        assert_eq!(leaders.iter().sum::<u64>(), 64);
+        assert!(leaders.iter().max().unwrap() - leaders.iter().min().unwrap() <= 1);
+        assert_eq!(snap.pd_members.iter().filter(|m| m.is_leader).count(), 1);
+        assert_eq!(snap.processes.len(), 6);
+    }
+
+    #[test]
+    fn advance_moves_in_whole_steps() {
+        let mut sim = sim();
+        sim.advance(Duration::from_millis(250));
+        assert_eq!(sim.now(), Duration::from_millis(200));
+        sim.advance(Duration::from_millis(50));
+        assert_eq!(sim.now(), Duration::from_millis(300));
+        sim.advance_to(Duration::from_millis(100));
+        assert_eq!(
+            sim.now(),
+            Duration::from_millis(300),
+            "time never goes back"
+        );
+    }
+
+    #[test]
+    fn stays_up_with_regular_heartbeats() {
+        let mut sim = sim();
+        for _ in 0..120 {
+            sim.advance(SEC);
+            let snap = sim.snapshot();
+            assert!(snap.stores.iter().all(|s| s.state == StoreState::Up));
+            assert!(
+                snap.stores
+                    .iter()
+                    .all(|s| s.heartbeat_age <= Some(SEC * 10))
+            );
+        }
+        assert_eq!(sim.drain_samples().len(), 120);
+    }
+
+    #[test]
+    fn a_short_pause_keeps_its_leaders() {
+        let mut sim = sim();
+        sim.advance(SEC * 5);
+        let before = sim.snapshot().store("tikv1").map(|s| s.leader_count);
+        sim.inject(FaultKind::Pause, "tikv1").expect("pause");
+        sim.advance(SEC * 5);
+        assert!(sim.snapshot().regions.without_leader > 0);
+        sim.recover(Recovery::Unpause, "tikv1").expect("unpause");
+        let snap = sim.snapshot();
+        assert_eq!(snap.regions.without_leader, 0);
+        assert_eq!(snap.store("tikv1").map(|s| s.leader_count), before);
+        assert_eq!(sim.pending_elections(), 0);
+    }
+
+    #[test]
+    fn catch_up_is_bounded() {
+        assert_eq!(catch_up_time(Duration::ZERO), SEC);
+        assert_eq!(catch_up_time(SEC * 3600), SEC * 20);
+    }
+}

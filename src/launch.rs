@@ -1,0 +1,193 @@
+//! From the command line to a running show: everything that can be checked is
+//! checked before the terminal is taken over.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use color_eyre::eyre::{Result, WrapErr};
+
+use crate::agent::{Analyzer, BuiltinAnalyzer};
+use crate::app::{App, AppConfig, ExitKind, Mode};
+use crate::cli::{ClusterKind, ShowArgs};
+use crate::clock::ShowClock;
+use crate::cluster::ClusterBackend;
+use crate::cluster::sim::{SimBackend, SimConfig};
+use crate::monitor::MonitorConfig;
+use crate::plain::Plain;
+use crate::show::{FaultGuard, Show, recover_left_fault};
+use crate::story::{Script, default_script, load_script};
+use crate::tui::Tui;
+use crate::workload::tracker::TrackerConfig;
+
+/// The chapters to tell: `--script FILE` or the built-in story.
+pub fn script(args: &ShowArgs) -> Result<Script, crate::story::ScriptError> {
+    match &args.script {
+        Some(path) => load_script(path),
+        None => Ok(default_script()),
+    }
+}
+
+pub fn log_path(args: &ShowArgs) -> PathBuf {
+    args.log_file
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("chaosdeck.log"))
+}
+
+/// Logs go to a file, never to the terminal while the screen is up.
+pub fn init_logging(args: &ShowArgs) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let path = log_path(args);
+    let file = match std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+    {
+        Ok(file) => file,
+        Err(e) => {
+            eprintln!(
+                "chaosdeck: not logging: cannot open {}: {e}",
+                path.display()
+            );
+            return None;
+        }
+    };
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CHAOSDECK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init();
+    Some(guard)
+}
+
+fn resolve_seed(args: &ShowArgs) -> u64 {
+    args.seed.unwrap_or_else(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    })
+}
+
+pub async fn backend(
+    args: &ShowArgs,
+    seed: u64,
+    clock: ShowClock,
+) -> Result<Arc<dyn ClusterBackend>> {
+    match args.cluster {
+        ClusterKind::Sim => {
+            let config = SimConfig {
+                seed,
+                ..SimConfig::from_show_args(args)
+            };
+            let backend =
+                SimBackend::new(config, clock).wrap_err("cannot start the simulated cluster")?;
+            // The story starts the workload itself (`start_load`).
+            backend.set_load(false).await?;
+            Ok(Arc::new(backend))
+        }
+        ClusterKind::Docker => {
+            color_eyre::eyre::bail!("DOCKER_BACKEND_PENDING")
+        }
+    }
+}
+
+pub fn app_config(
+    args: &ShowArgs,
+    script: Script,
+    source: crate::cluster::ClusterSource,
+    seed: u64,
+    analyzer: &str,
+) -> AppConfig {
+    AppConfig {
+        source,
+        script,
+        mode: if args.auto {
+            Mode::Auto
+        } else {
+            Mode::Presenter
+        },
+        seed,
+        tracker: TrackerConfig {
+            warn_below: args.warn_below,
+            degraded_below: args.degraded_below,
+            fixed_baseline: args.baseline,
+            ..TrackerConfig::default()
+        },
+        monitor: MonitorConfig {
+            degraded_below: args.degraded_below,
+            p99_high: args.p99_high,
+        },
+        analyzer_name: analyzer.to_string(),
+        exit_after_one_pass: args.plain && args.auto,
+    }
+}
+
+/// Runs the show (full screen or plain) and returns the process exit code.
+pub async fn run(args: ShowArgs, script: Script) -> Result<i32> {
+    let seed = resolve_seed(&args);
+    tracing::info!(seed, speed = args.speed, cluster = ?args.cluster, "starting");
+    let clock = ShowClock::start(args.speed);
+    let backend = backend(&args, seed, clock).await?;
+    // The built-in analyzer paces its lines so the audience can read them;
+    // the pace follows show time.
+    let pace = BuiltinAnalyzer::STAGE_PACE.div_f64(args.speed);
+    let analyzer: Arc<dyn Analyzer> = Arc::new(BuiltinAnalyzer::new(pace));
+    let config = app_config(&args, script, backend.source(), seed, analyzer.name());
+    let mut app = App::new(config);
+    let guard = FaultGuard::default();
+    let show = Show {
+        backend: Arc::clone(&backend),
+        analyzer,
+        clock,
+        guard: guard.clone(),
+    };
+
+    let exit = if args.plain {
+        println!(
+            "chaosdeck plain mode: {} cluster, seed {seed}, speed {}x{}",
+            backend.source(),
+            args.speed,
+            if args.auto {
+                ", advancing by itself"
+            } else {
+                ", press Enter to advance"
+            }
+        );
+        let mut plain = Plain::new(std::io::stdout(), args.auto);
+        let exit = show.run(&mut app, &mut plain).await;
+        if let Some(message) = recover_left_fault(backend.as_ref(), &guard).await {
+            println!("{message}");
+        }
+        exit
+    } else {
+        // ratatui::init installs a panic hook that restores the terminal first.
+        let terminal = ratatui::init();
+        let mut tui = Tui::new(terminal);
+        // The show runs in its own task so that a panic in it still leaves us
+        // here to recover the fault and restore the terminal.
+        let handle = tokio::spawn(async move {
+            let exit = show.run(&mut app, &mut tui).await;
+            drop(tui);
+            exit
+        });
+        let exit = handle.await;
+        let message = recover_left_fault(backend.as_ref(), &guard).await;
+        ratatui::restore();
+        if let Some(message) = message {
+            eprintln!("{message}");
+        }
+        match exit {
+            Ok(exit) => exit,
+            Err(e) => {
+                eprintln!("chaosdeck: the show stopped on an internal error: {e}");
+                ExitKind::StoryFailed
+            }
+        }
+    };
+    Ok(match exit {
+        ExitKind::Success => 0,
+        ExitKind::StoryFailed => 1,
+    })
+}

@@ -1,0 +1,94 @@
+//! What the monitor reports: incidents, their signal and severity.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Severity {
+    Info,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    /// A word to show beside the colour, so meaning never rests on colour alone.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Info => "INFO",
+            Self::Warning => "WARN",
+            Self::Critical => "CRIT",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Where a detection came from. Each has its own latency: process events are
+/// immediate, PD store state lags a kill by 10 to 20 s (heartbeats).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Signal {
+    ProcessEvent,
+    StoreState,
+    RegionsWithoutLeader,
+    UnderReplicated,
+    Throughput,
+    Latency,
+    PdUnreachable,
+}
+
+impl Signal {
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Self::ProcessEvent => "process event",
+            Self::StoreState => "PD store state",
+            Self::RegionsWithoutLeader | Self::UnderReplicated => "region health",
+            Self::Throughput => "workload throughput",
+            Self::Latency => "p99 latency",
+            Self::PdUnreachable => "PD reachability",
+        }
+    }
+}
+
+impl fmt::Display for Signal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// One condition, from when it was first seen until it cleared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    pub id: u64,
+    pub signal: Signal,
+    /// The node concerned, verbatim from the backend (render with
+    /// [`crate::monitor::text::plain`]).
+    pub service: Option<String>,
+    pub severity: Severity,
+    /// One line for the screen; outside names already made plain.
+    pub summary: String,
+    pub opened_at: Duration,
+    pub resolved_at: Option<Duration>,
+    /// Time from the fault's injection to the detection, when a fault was in place.
+    pub since_fault: Option<Duration>,
+}
+
+impl Incident {
+    pub fn is_open(&self) -> bool {
+        self.resolved_at.is_none()
+    }
+}
+
+/// The first incident opened after a fault was injected.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Detection {
+    pub signal: Signal,
+    pub at: Duration,
+    pub after_fault: Option<Duration>,
+    pub summary: String,
+}

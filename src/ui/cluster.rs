@@ -1,0 +1,158 @@
+//! Cluster: PD members with the leader marked, one row per TiKV store (by
+//! service name), region health, and how old the data is.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::{text, theme};
+use crate::app::App;
+use crate::cluster::{ClusterSnapshot, ProcessState};
+
+/// Rows the panel needs for `stores` stores, borders included.
+pub fn height_for(stores: usize) -> u16 {
+    (stores as u16).saturating_add(7)
+}
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme::dim())
+        .title(Span::styled(" Cluster ", theme::title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let lines = match &app.cluster.snapshot {
+        None => match &app.cluster.error {
+            Some(error) => vec![unreachable_line(error)],
+            None => vec![Line::styled("waiting for cluster data…", theme::dim())],
+        },
+        Some(snapshot) => lines(app, snapshot),
+    };
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn unreachable_line(error: &str) -> Line<'static> {
+    Line::styled(
+        format!("✗ {}", text::plain(error)),
+        Style::new().fg(theme::BAD).add_modifier(Modifier::BOLD),
+    )
+}
+
+fn lines(app: &App, snapshot: &ClusterSnapshot) -> Vec<Line<'static>> {
+    let stale = app.cluster.is_stale();
+    let mut lines = vec![pd_line(snapshot)];
+    lines.push(Line::styled(
+        format!(
+            "{:<7} {:<14} {:>4} {:>4} {:>5}",
+            "STORE", "STATE", "LDRS", "RGNS", "HB"
+        ),
+        theme::dim(),
+    ));
+    for store in &snapshot.stores {
+        let (symbol, style) = if stale {
+            ("?", theme::dim())
+        } else {
+            theme::store_state(&store.state)
+        };
+        let heartbeat = store.heartbeat_age.map_or("-".into(), text::age);
+        let name = text::ellipsize(&text::plain(&store.service), 7);
+        let state = text::ellipsize(&format!("{symbol} {}", text::plain(store.state.name())), 14);
+        lines.push(Line::from(vec![
+            Span::styled(format!("{name:<7} "), theme::bold()),
+            Span::styled(format!("{state:<14}"), style),
+            Span::raw(format!(
+                " {:>4} {:>4} {:>5}",
+                store.leader_count, store.region_count, heartbeat
+            )),
+        ]));
+    }
+    lines.push(regions_line(snapshot));
+    lines.push(runtime_line(snapshot));
+    lines.push(freshness_line(app, snapshot));
+    lines
+}
+
+fn pd_line(snapshot: &ClusterSnapshot) -> Line<'static> {
+    let mut spans = vec![Span::styled("PD  ", theme::dim())];
+    for member in &snapshot.pd_members {
+        let (symbol, style) = match member.healthy {
+            Some(false) => ("✗", Style::new().fg(theme::BAD)),
+            _ => ("●", Style::new().fg(theme::GOOD)),
+        };
+        spans.push(Span::styled(format!("{symbol} "), style));
+        spans.push(Span::raw(text::plain(&member.name)));
+        if member.is_leader {
+            spans.push(Span::styled(" (leader)", theme::bold()));
+        }
+        spans.push(Span::raw("  "));
+    }
+    Line::from(spans)
+}
+
+fn regions_line(snapshot: &ClusterSnapshot) -> Line<'static> {
+    let r = snapshot.regions;
+    let count = |n: u64, what: &str| {
+        let style = if n > 0 {
+            Style::new().fg(theme::BAD).add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().fg(theme::GOOD)
+        };
+        Span::styled(format!("{what} {n}"), style)
+    };
+    Line::from(vec![
+        Span::raw(format!("regions {} ", r.total)),
+        count(r.without_leader, "no leader"),
+        Span::raw(" "),
+        count(r.under_replicated, "under-repl."),
+    ])
+}
+
+/// What the container runtime says, faster than PD's heartbeat rule.
+fn runtime_line(snapshot: &ClusterSnapshot) -> Line<'static> {
+    let troubled: Vec<String> = snapshot
+        .processes
+        .iter()
+        .filter_map(|p| {
+            let what = match &p.state {
+                ProcessState::Running if p.network_connected => return None,
+                ProcessState::Running => "cut off".to_string(),
+                ProcessState::Paused => "paused".to_string(),
+                ProcessState::Exited {
+                    exit_code: Some(code),
+                } => format!("exited {code}"),
+                ProcessState::Exited { exit_code: None } => "exited".to_string(),
+                ProcessState::Other(state) => text::plain(state),
+            };
+            Some(format!("{} {what}", text::plain(&p.service)))
+        })
+        .collect();
+    if snapshot.processes.is_empty() {
+        Line::styled("processes: not known", theme::dim())
+    } else if troubled.is_empty() {
+        Line::from(vec![
+            Span::styled("processes ", theme::dim()),
+            Span::styled("all running", Style::new().fg(theme::GOOD)),
+        ])
+    } else {
+        Line::from(vec![
+            Span::styled("processes ", theme::dim()),
+            Span::styled(
+                format!("✗ {}", troubled.join(", ")),
+                Style::new().fg(theme::BAD).add_modifier(Modifier::BOLD),
+            ),
+        ])
+    }
+}
+
+fn freshness_line(app: &App, snapshot: &ClusterSnapshot) -> Line<'static> {
+    if let Some(error) = &app.cluster.error {
+        return unreachable_line(&format!("{error}: data below is stale"));
+    }
+    if !snapshot.pd_reachable {
+        return unreachable_line("PD unreachable: data below is stale");
+    }
+    let age = app.now.saturating_sub(snapshot.taken_at);
+    Line::styled(format!("data {:.1}s old", age.as_secs_f64()), theme::dim())
+}

@@ -1,0 +1,133 @@
+//! The simulator behind the backend trait, on paused tokio time.
+
+use std::time::Duration;
+
+use chaosdeck::clock::ShowClock;
+use chaosdeck::cluster::sim::{SimBackend, SimConfig, SimStartError};
+use chaosdeck::cluster::{
+    BackendError, ClusterBackend, ClusterSource, EventKind, FaultKind, ProcessState, Recovery,
+    StoreState,
+};
+use chaosdeck::workload::SampleSource;
+
+fn backend(speed: f64) -> SimBackend {
+    SimBackend::new(SimConfig::default(), ShowClock::start(speed)).expect("sim starts")
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_kill_shows_as_an_event_then_disconnected() {
+    let sim = backend(1.0);
+    assert_eq!(sim.source(), ClusterSource::Sim);
+    let mut streams = sim.subscribe();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let fault = sim.inject(FaultKind::Kill, "tikv1").await.expect("kill");
+    assert!(fault.at >= Duration::from_millis(4900) && fault.at <= Duration::from_secs(5));
+    let event = streams.events.recv().await.expect("event stream open");
+    assert_eq!(event.service, "tikv1");
+    assert_eq!(
+        event.kind,
+        EventKind::Died {
+            exit_code: Some(137)
+        }
+    );
+
+    tokio::time::sleep(Duration::from_secs(25)).await;
+    let snap = sim.snapshot().await.expect("snapshot");
+    assert!(snap.pd_reachable);
+    assert!(snap.taken_at >= Duration::from_secs(29));
+    let store = snap.store("tikv1").expect("store");
+    assert_eq!(store.state, StoreState::Disconnected);
+    assert_eq!(
+        snap.process("tikv1").map(|p| p.state.clone()),
+        Some(ProcessState::Exited {
+            exit_code: Some(137)
+        })
+    );
+
+    let sample = streams.samples.recv().await.expect("sample stream open");
+    assert_eq!(sample.source, SampleSource::Simulator);
+    assert_eq!(sim.dropped(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_driver_follows_show_time_at_speed() {
+    let sim = backend(10.0);
+    let mut streams = sim.subscribe();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    // 3 s of real time is 30 s of show time: about 30 samples, pushed by the driver alone.
+    let mut count = 0;
+    while streams.samples.try_recv().is_ok() {
+        count += 1;
+    }
+    assert!((29..=30).contains(&count), "{count} samples");
+}
+
+#[tokio::test(start_paused = true)]
+async fn errors_pass_through_and_recovery_works() {
+    let sim = backend(1.0);
+    let mut streams = sim.subscribe();
+    sim.inject(FaultKind::Pause, "tikv0").await.expect("pause");
+    assert!(matches!(
+        sim.inject(FaultKind::Kill, "tikv2").await,
+        Err(BackendError::FaultInPlace { .. })
+    ));
+    assert!(matches!(
+        sim.recover(Recovery::Start, "tikv0").await,
+        Err(BackendError::NothingToRecover { .. })
+    ));
+    sim.recover(Recovery::Unpause, "tikv0")
+        .await
+        .expect("unpause");
+    let kinds = [
+        streams.events.recv().await.map(|e| e.kind),
+        streams.events.recv().await.map(|e| e.kind),
+    ];
+    assert_eq!(kinds, [Some(EventKind::Paused), Some(EventKind::Unpaused)]);
+    sim.set_load(false).await.expect("load off");
+    while streams.samples.try_recv().is_ok() {}
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(
+        streams.samples.try_recv().is_err(),
+        "no samples while the load is off"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropping_the_backend_stops_its_driver() {
+    let sim = backend(1.0);
+    let mut streams = sim.subscribe();
+    drop(sim);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // The driver held the only senders; with it gone both streams end.
+    assert!(streams.events.recv().await.is_none());
+    assert!(streams.samples.recv().await.is_none());
+}
+
+#[test]
+fn outside_a_runtime_it_says_so() {
+    let clock = {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("runtime");
+        rt.block_on(async { ShowClock::start(1.0) })
+    };
+    assert!(matches!(
+        SimBackend::new(SimConfig::default(), clock),
+        Err(SimStartError::NoRuntime)
+    ));
+    let bad = SimConfig {
+        stores: 9,
+        ..SimConfig::default()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        assert!(matches!(
+            SimBackend::new(bad, ShowClock::start(1.0)),
+            Err(SimStartError::Config(_))
+        ));
+    });
+}

@@ -1,0 +1,267 @@
+//! Walks the real binary through the whole default story in tmux at 120x40,
+//! reading the screen as the audience would. Skips (saying so) without tmux;
+//! fails instead when CHAOSDECK_REQUIRE_TMUX=1, as in CI.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+struct Session {
+    name: String,
+}
+
+impl Session {
+    fn start(tag: &str, command: &str, width: u16, height: u16) -> Self {
+        let name = format!("chaosdeck-{tag}-{}", std::process::id());
+        let status = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &name,
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+            ])
+            .arg(command)
+            .status()
+            .expect("tmux runs");
+        assert!(status.success(), "tmux new-session failed");
+        Self { name }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let status = Command::new("tmux")
+            .args(["send-keys", "-t", &self.name])
+            .args(keys)
+            .status()
+            .expect("tmux send-keys");
+        assert!(status.success());
+    }
+
+    /// The screen as text; with `escapes`, with its colour escape sequences.
+    fn screen(&self, escapes: bool) -> String {
+        let mut cmd = Command::new("tmux");
+        cmd.args(["capture-pane", "-p", "-t", &self.name]);
+        if escapes {
+            cmd.arg("-e");
+        }
+        let out = cmd.output().expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn display(&self, format: &str) -> String {
+        let out = Command::new("tmux")
+            .args(["display-message", "-p", "-t", &self.name, format])
+            .output()
+            .expect("tmux display-message");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Waits until `check` holds for the screen, or fails showing the screen.
+    fn wait_for(&self, what: &str, timeout: Duration, check: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen(false);
+            if check(&screen) {
+                return screen;
+            }
+            if start.elapsed() > timeout {
+                panic!("timed out waiting for {what}; the screen:\n{screen}");
+            }
+            sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
+}
+
+fn tmux_available() -> bool {
+    let found = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        if std::env::var("CHAOSDECK_REQUIRE_TMUX").is_ok_and(|v| v == "1") {
+            panic!("tmux is required (CHAOSDECK_REQUIRE_TMUX=1) but was not found");
+        }
+        eprintln!("SKIP tmux walkthrough: tmux not found (install tmux to run it)");
+    }
+    found
+}
+
+const WAIT: Duration = Duration::from_secs(30);
+
+#[test]
+fn the_whole_story_on_the_real_binary() {
+    if !tmux_available() {
+        return;
+    }
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_chaosdeck"));
+    let log = std::env::temp_dir().join(format!("chaosdeck-tmux-{}.log", std::process::id()));
+    let command = format!(
+        "{} --seed 11 --speed 10 --log-file {}; echo \"chaosdeck exited with $?\"; sleep 30",
+        binary.display(),
+        log.display()
+    );
+    let tmux = Session::start("walkthrough", &command, 120, 40);
+
+    let screen = tmux.wait_for("the welcome chapter", WAIT, |s| {
+        s.contains("[1/8]") && s.contains("Cluster")
+    });
+    assert!(
+        screen.contains("SIM") && screen.contains("PRESENTER"),
+        "{screen}"
+    );
+
+    tmux.keys(&["Space"]);
+    tmux.wait_for("every store Up", WAIT, |s| {
+        s.contains("[2/8]") && s.contains("DONE every store is Up")
+    });
+
+    tmux.keys(&["Space"]);
+    tmux.wait_for("a baseline", WAIT, |s| {
+        s.contains("[3/8]") && s.contains("DONE baseline")
+    });
+
+    // The fault: the countdown runs, then a store is killed and we move on.
+    tmux.keys(&["PageDown"]);
+    tmux.wait_for("the detection chapter", WAIT, |s| s.contains("[5/8]"));
+    let store_down = |s: &str| {
+        s.lines()
+            .any(|l| l.contains("tikv") && l.contains("✗ Disconnected"))
+    };
+    let screen = tmux.wait_for("a store Disconnected", WAIT, store_down);
+    assert!(
+        screen.contains("process died"),
+        "an incident in the monitor pane:\n{screen}"
+    );
+    assert!(screen.contains("since fault"), "{screen}");
+    let coloured = tmux.screen(true);
+    // Red is SGR 31, or 38;5;1 as tmux writes it.
+    let red_store = coloured
+        .lines()
+        .any(|l| l.contains("\u{1b}[31m✗ Disconnected") || l.contains("38;5;1m✗ Disconnected"));
+    assert!(red_store, "the disconnected store is red:\n{coloured}");
+
+    tmux.wait_for("detection done", WAIT, |s| s.contains("DONE detected"));
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("a diagnosis", WAIT, |s| {
+        s.contains("[6/8]") && s.contains("✓ Root cause:")
+    });
+    assert!(screen.contains("Agent"), "{screen}");
+
+    tmux.keys(&["Space"]);
+    tmux.wait_for("recovery", Duration::from_secs(60), |s| {
+        s.contains("[7/8]") && s.contains("DONE recovered")
+    });
+
+    tmux.keys(&["Space"]);
+    let screen = tmux.wait_for("the end", WAIT, |s| s.contains("[8/8]"));
+    assert!(!store_down(&screen), "all green at the end:\n{screen}");
+    assert_eq!(screen.matches("● Up").count(), 3, "{screen}");
+    assert!(
+        screen.contains("recovered +"),
+        "the timeline is complete:\n{screen}"
+    );
+
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("the exit", WAIT, |s| s.contains("chaosdeck exited with"));
+    assert!(screen.contains("chaosdeck exited with 0"), "{screen}");
+    assert_eq!(
+        tmux.display("#{alternate_on}"),
+        "0",
+        "left the alternate screen"
+    );
+    assert_eq!(
+        tmux.display("#{cursor_flag}"),
+        "1",
+        "the cursor is visible again"
+    );
+    assert!(
+        !screen.contains("Workload"),
+        "the dashboard is gone:\n{screen}"
+    );
+}
+
+#[test]
+fn quitting_mid_fault_recovers_the_node_first() {
+    if !tmux_available() {
+        return;
+    }
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_chaosdeck"));
+    let script = std::env::temp_dir().join(format!("chaosdeck-quick-{}.toml", std::process::id()));
+    std::fs::write(
+        &script,
+        "[[chapter]]\ntitle = \"Kill now\"\non_enter = [{ action = \"wait_healthy\" }, \
+         { action = \"inject_fault\", kind = \"pause\", target = \"tikv1\" }]\n",
+    )
+    .unwrap();
+    let command = format!(
+        "{} --speed 5 --script {} --log-file /dev/null; echo \"chaosdeck exited with $?\"; sleep 30",
+        binary.display(),
+        script.display()
+    );
+    let tmux = Session::start("quit", &command, 100, 30);
+    tmux.wait_for("the fault", WAIT, |s| s.contains("since fault"));
+    tmux.keys(&["C-c"]);
+    let screen = tmux.wait_for("the exit", WAIT, |s| s.contains("chaosdeck exited with"));
+    assert!(
+        screen.contains("recovered tikv1 (unpause after pause)"),
+        "{screen}"
+    );
+    assert!(screen.contains("chaosdeck exited with 0"), "{screen}");
+    let _ = std::fs::remove_file(script);
+}
+
+#[test]
+fn sigterm_recovers_the_fault_and_restores_the_terminal() {
+    if !tmux_available() {
+        return;
+    }
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_chaosdeck"));
+    let script = std::env::temp_dir().join(format!("chaosdeck-term-{}.toml", std::process::id()));
+    std::fs::write(
+        &script,
+        "[[chapter]]\ntitle = \"Kill now\"\non_enter = [{ action = \"wait_healthy\" }, \
+         { action = \"inject_fault\", kind = \"kill\", target = \"tikv2\" }]\n",
+    )
+    .unwrap();
+    let log = std::env::temp_dir().join(format!("chaosdeck-term-{}.log", std::process::id()));
+    let command = format!(
+        "{} --speed 5 --script {} --log-file {}; echo \"chaosdeck exited with $?\"; sleep 30",
+        binary.display(),
+        script.display(),
+        log.display()
+    );
+    let tmux = Session::start("sigterm", &command, 100, 30);
+    tmux.wait_for("the fault", WAIT, |s| s.contains("since fault"));
+    let pid = tmux.display("#{pane_pid}");
+    // The pane runs a shell; chaosdeck is its child.
+    let status = Command::new("pkill")
+        .args(["-TERM", "-P", &pid, "chaosdeck"])
+        .status()
+        .expect("pkill runs");
+    assert!(status.success(), "chaosdeck found and signalled");
+    let screen = tmux.wait_for("the exit", WAIT, |s| s.contains("chaosdeck exited with"));
+    assert!(
+        screen.contains("recovered tikv2 (start after kill)"),
+        "{screen}"
+    );
+    assert!(screen.contains("chaosdeck exited with 0"), "{screen}");
+    assert_eq!(
+        tmux.display("#{alternate_on}"),
+        "0",
+        "left the alternate screen"
+    );
+    let _ = std::fs::remove_file(script);
+    let _ = std::fs::remove_file(log);
+}
