@@ -558,6 +558,7 @@ mod tests {
             state,
             health: None,
             networks: vec!["demo_tikv".into()],
+            published_ports: vec![],
         }
     }
 

@@ -88,12 +88,8 @@ pub fn default_project_name() -> Option<String> {
 /// The Compose service behind a store address: its host part.
 /// `tikv1:20160` gives `tikv1`, `http://tikv1:20160` too; `[::1]:20160` gives `::1`.
 pub fn service_of_address(address: &str) -> &str {
-    let without_scheme = address.split_once("://").map_or(address, |(_, rest)| rest);
-    let authority = without_scheme.split('/').next().unwrap_or(without_scheme);
-    if let Some(rest) = authority.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or(rest);
-    }
-    authority.split(':').next().unwrap_or(authority)
+    // One rule for the whole crate: the PD client's.
+    crate::cluster::pd::address_host(address)
 }
 
 #[cfg(test)]

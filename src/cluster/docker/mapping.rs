@@ -33,6 +33,8 @@ pub struct ProjectContainer {
     pub health: Option<String>,
     /// Names of the networks the container is attached to, sorted.
     pub networks: Vec<String>,
+    /// Ports published on the host: (container port, host port), sorted.
+    pub published_ports: Vec<(u16, u16)>,
 }
 
 impl ProjectContainer {
@@ -49,6 +51,14 @@ impl ProjectContainer {
 
     pub fn is_running(&self) -> bool {
         self.state == ProcessState::Running
+    }
+
+    /// The host port publishing the container's `private` port, if any.
+    pub fn host_port(&self, private: u16) -> Option<u16> {
+        self.published_ports
+            .iter()
+            .find(|(p, _)| *p == private)
+            .map(|(_, public)| *public)
     }
 }
 
@@ -93,6 +103,14 @@ pub fn project_container(summary: &ContainerSummary, project: &str) -> Option<Pr
         .map(|networks| networks.keys().cloned().collect())
         .unwrap_or_default();
     networks.sort();
+    let mut published_ports: Vec<(u16, u16)> = summary
+        .ports
+        .iter()
+        .flatten()
+        .filter_map(|port| Some((port.private_port, port.public_port?)))
+        .collect();
+    published_ports.sort_unstable();
+    published_ports.dedup();
     Some(ProjectContainer {
         name: summary
             .names
@@ -117,6 +135,7 @@ pub fn project_container(summary: &ContainerSummary, project: &str) -> Option<Pr
             .map(str::to_string)
             .or_else(|| health_from_status(status).map(str::to_string)),
         networks,
+        published_ports,
     })
 }
 
@@ -483,6 +502,9 @@ mod tests {
         let containers = project_containers(&summaries, "demo");
         assert_eq!(containers.len(), 1);
         assert_eq!(containers[0].role, NodeRole::Tikv);
+        assert_eq!(containers[0].published_ports, vec![(6379, 6379)]);
+        assert_eq!(containers[0].host_port(6379), Some(6379));
+        assert_eq!(containers[0].host_port(20180), None);
         assert_eq!(
             containers[0].state,
             ProcessState::Exited {

@@ -11,11 +11,15 @@
 //!   (kill, stop, pause, partition) and recoveries applied to them;
 //! - [`events`]: the event stream, re-opened with backoff and reconciled with
 //!   the container listing;
-//! - [`logs`]: following a service's output line by line.
+//! - [`logs`]: following a service's output line by line;
+//! - [`workload`]: load samples from the load container's output or a
+//!   `--load-log` file, and TiKV status-port metrics when there is none;
+//! - [`backend`]: [`DockerBackend`], all of it behind the `ClusterBackend` trait.
 //!
 //! Containers are found by their Compose labels, never by name: names differ
 //! between Compose versions (`proj_svc_1`, `proj-svc-1`).
 
+pub mod backend;
 pub mod connect;
 pub mod control;
 pub mod events;
@@ -23,7 +27,9 @@ pub mod labels;
 pub mod logs;
 pub mod mapping;
 pub mod timestamps;
+pub mod workload;
 
+pub use backend::{DockerBackend, DockerConfig};
 pub use connect::EngineInfo;
 pub use control::DockerControl;
 pub use events::{EventWatch, EventWatchConfig, WatchStatus, spawn_event_watch};
