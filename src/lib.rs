@@ -12,6 +12,7 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod cluster;
+pub mod doctor;
 pub mod launch;
 pub mod monitor;
 pub mod plain;

@@ -1,0 +1,415 @@
+//! [`DockerBackend`]: the real cluster behind the [`ClusterBackend`] trait.
+//! PD says what the cluster thinks (stores, members, regions), the Docker
+//! Engine what runs (processes, events) and applies the faults; the load
+//! generator's output (or TiKV's metrics) says what the workload feels.
+//!
+//! Nothing in the world is a reason to crash: an engine that does not answer
+//! is retried with backoff, a silent PD leaves the last known picture marked
+//! stale.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::connect::PING_TIMEOUT;
+use super::control::{DEFAULT_STOP_TIMEOUT, DockerControl};
+use super::events::{EventWatchConfig, spawn_event_watch};
+use super::labels::default_project_name;
+use super::workload::{LoadSeen, forward_load_samples, metrics_fallback};
+use crate::cli::ShowArgs;
+use crate::clock::ShowClock;
+use crate::cluster::pd::{PdClient, PdView};
+use crate::cluster::{
+    BackendError, ClusterBackend, ClusterEvent, ClusterSnapshot, ClusterSource, FaultKind,
+    InjectedFault, Process, Recovery, Subscriptions,
+};
+use crate::workload::WorkloadSample;
+
+/// Room in each stream handed to the app.
+pub const STREAM_CAPACITY: usize = 1024;
+/// Each PD request's time limit.
+pub const PD_TIMEOUT: Duration = Duration::from_secs(2);
+/// Waits between attempts to reach a Docker engine that did not answer.
+const CONNECT_BACKOFF_MIN: Duration = Duration::from_millis(500);
+const CONNECT_BACKOFF_MAX: Duration = Duration::from_secs(10);
+
+/// How the real backend is set up.
+#[derive(Debug, Clone)]
+pub struct DockerConfig {
+    pub project: String,
+    pub pd_endpoints: Vec<String>,
+    /// Follow this file for load samples instead of the load container.
+    pub load_log: Option<PathBuf>,
+    pub stop_timeout: Duration,
+    /// Let faults hit PD or load services (otherwise TiKV only).
+    pub allow_non_tikv: bool,
+    pub events: EventWatchConfig,
+}
+
+impl DockerConfig {
+    /// From the show's flags: `--compose-project` (default: this directory's
+    /// name as Compose normalises it), `--pd`, `--load-log`.
+    pub fn from_show_args(args: &ShowArgs) -> Result<Self, BackendError> {
+        let project = match &args.compose_project {
+            Some(project) => project.clone(),
+            None => default_project_name().ok_or_else(|| {
+                BackendError::Refused(
+                    "cannot name the Compose project after this directory; pass --compose-project"
+                        .into(),
+                )
+            })?,
+        };
+        Ok(Self {
+            project,
+            pd_endpoints: args.pd.clone(),
+            load_log: args.load_log.clone(),
+            stop_timeout: DEFAULT_STOP_TIMEOUT,
+            allow_non_tikv: false,
+            events: EventWatchConfig::default(),
+        })
+    }
+}
+
+/// The Docker connection, made on first need and retried with backoff.
+struct Connection {
+    control: Option<DockerControl>,
+    failures: u32,
+    next_attempt: Option<Instant>,
+    last_error: Option<BackendError>,
+}
+
+/// What PD and Docker said last, for when they fall silent.
+#[derive(Default)]
+struct LastKnown {
+    pd: Option<PdView>,
+    processes: Vec<Process>,
+}
+
+struct Shared {
+    config: DockerConfig,
+    pd: Arc<PdClient>,
+    clock: ShowClock,
+    connection: tokio::sync::Mutex<Connection>,
+    last: Mutex<LastKnown>,
+    fault: Mutex<Option<InjectedFault>>,
+    /// Cancels the tasks feeding the current subscription.
+    streams: Mutex<Option<CancellationToken>>,
+    runtime: tokio::runtime::Handle,
+}
+
+/// The real cluster: a Docker Compose project plus PD's HTTP API.
+pub struct DockerBackend {
+    shared: Arc<Shared>,
+}
+
+impl DockerBackend {
+    /// Sets the backend up without waiting for the world: Docker and PD are
+    /// reached on first need. Must be called within a tokio runtime.
+    pub fn new(config: DockerConfig, clock: ShowClock) -> Result<Self, BackendError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            BackendError::Refused("the Docker backend needs a tokio runtime".into())
+        })?;
+        let pd = PdClient::new(config.pd_endpoints.clone(), PD_TIMEOUT)
+            .map_err(|e| BackendError::Refused(e.to_string()))?;
+        Ok(Self {
+            shared: Arc::new(Shared {
+                config,
+                pd: Arc::new(pd),
+                clock,
+                connection: tokio::sync::Mutex::new(Connection {
+                    control: None,
+                    failures: 0,
+                    next_attempt: None,
+                    last_error: None,
+                }),
+                last: Mutex::default(),
+                fault: Mutex::new(None),
+                streams: Mutex::new(None),
+                runtime,
+            }),
+        })
+    }
+
+    /// From the show's flags (see [`DockerConfig::from_show_args`]).
+    pub fn from_show_args(args: &ShowArgs, clock: ShowClock) -> Result<Self, BackendError> {
+        Self::new(DockerConfig::from_show_args(args)?, clock)
+    }
+
+    pub fn project(&self) -> &str {
+        &self.shared.config.project
+    }
+
+    /// Injects a fault on a service named explicitly: PD and load services
+    /// are allowed too. [`ClusterBackend::inject`] faults TiKV services only
+    /// unless the config allows more.
+    pub async fn inject_explicit(
+        &self,
+        kind: FaultKind,
+        service: &str,
+    ) -> Result<InjectedFault, BackendError> {
+        self.shared.inject(kind, service, true).await
+    }
+}
+
+impl Shared {
+    /// The control, connecting if needed (at most once per backoff step).
+    async fn control(&self) -> Result<DockerControl, BackendError> {
+        let mut connection = self.connection.lock().await;
+        if let Some(control) = &connection.control {
+            return Ok(control.clone());
+        }
+        if let (Some(next), Some(error)) = (connection.next_attempt, &connection.last_error)
+            && Instant::now() < next
+        {
+            return Err(error.clone());
+        }
+        match tokio::time::timeout(
+            PING_TIMEOUT * 2,
+            DockerControl::connect(self.config.project.clone()),
+        )
+        .await
+        {
+            Ok(Ok(control)) => {
+                let control = control.with_stop_timeout(self.config.stop_timeout);
+                tracing::info!(host = %control.engine().host, version = %control.engine().version, "Docker engine reached");
+                connection.control = Some(control.clone());
+                connection.failures = 0;
+                connection.last_error = None;
+                Ok(control)
+            }
+            result => {
+                let error = match result {
+                    Ok(Err(error)) => error,
+                    _ => BackendError::DockerUnreachable("no answer from the engine".into()),
+                };
+                connection.failures = connection.failures.saturating_add(1);
+                let wait = CONNECT_BACKOFF_MIN
+                    .saturating_mul(2u32.saturating_pow(connection.failures.min(8) - 1))
+                    .min(CONNECT_BACKOFF_MAX);
+                connection.next_attempt = Some(Instant::now() + wait);
+                connection.last_error = Some(error.clone());
+                tracing::warn!(%error, retry_in = ?wait, "Docker engine unreachable");
+                Err(error)
+            }
+        }
+    }
+
+    /// Waits until the engine is reached (or `cancel` fires).
+    async fn control_eventually(&self, cancel: &CancellationToken) -> Option<DockerControl> {
+        loop {
+            if let Ok(control) = self.control().await {
+                return Some(control);
+            }
+            tokio::select! {
+                () = cancel.cancelled() => return None,
+                () = tokio::time::sleep(CONNECT_BACKOFF_MIN) => {}
+            }
+        }
+    }
+
+    async fn inject(
+        &self,
+        kind: FaultKind,
+        service: &str,
+        allow_non_tikv: bool,
+    ) -> Result<InjectedFault, BackendError> {
+        if let Some(fault) = self.fault.lock().ok().and_then(|f| f.clone()) {
+            return Err(BackendError::FaultInPlace {
+                kind: fault.kind,
+                service: fault.service,
+            });
+        }
+        let control = self.control().await?;
+        control.inject(kind, service, allow_non_tikv).await?;
+        let fault = InjectedFault {
+            kind,
+            service: service.to_string(),
+            at: self.clock.now(),
+        };
+        if let Ok(mut slot) = self.fault.lock() {
+            *slot = Some(fault.clone());
+        }
+        Ok(fault)
+    }
+
+    async fn recover(&self, recovery: Recovery, service: &str) -> Result<(), BackendError> {
+        let control = self.control().await?;
+        let result = control.recover(recovery, service).await;
+        let undoes_the_fault = self.fault.lock().ok().is_some_and(|fault| {
+            fault
+                .as_ref()
+                .is_some_and(|f| f.service == service && f.kind.recovery() == recovery)
+        });
+        // Recovered now, or found already recovered (by hand, or a restart
+        // policy): either way the fault is no longer in place.
+        if undoes_the_fault
+            && matches!(result, Ok(()) | Err(BackendError::NothingToRecover { .. }))
+            && let Ok(mut slot) = self.fault.lock()
+        {
+            *slot = None;
+        }
+        result
+    }
+
+    async fn snapshot(&self) -> Result<ClusterSnapshot, BackendError> {
+        let (pd, processes) = tokio::join!(self.pd.cluster_view(), async {
+            match self.control().await {
+                Ok(control) => control.processes().await,
+                Err(error) => Err(error),
+            }
+        });
+        let mut last = self
+            .last
+            .lock()
+            .map_err(|_| BackendError::Refused("internal state poisoned".into()))?;
+        let pd_reachable = match pd {
+            Ok(view) => {
+                last.pd = Some(view);
+                true
+            }
+            Err(error) => {
+                tracing::debug!(%error, "PD did not answer");
+                false
+            }
+        };
+        let processes = processes?;
+        last.processes = processes.clone();
+        let view = last.pd.clone();
+        Ok(ClusterSnapshot {
+            taken_at: self.clock.now(),
+            pd_reachable,
+            pd_members: view.as_ref().map(|v| v.members.clone()).unwrap_or_default(),
+            stores: view.as_ref().map(|v| v.stores.clone()).unwrap_or_default(),
+            regions: view.map(|v| v.regions).unwrap_or_default(),
+            processes,
+        })
+    }
+
+    async fn set_load(&self, running: bool) -> Result<(), BackendError> {
+        let control = self.control().await?;
+        let Some(service) = control.load_service().await? else {
+            if self.config.load_log.is_some() {
+                // The load runs outside Compose; it is not ours to switch.
+                tracing::info!(
+                    running,
+                    "no load service: the --load-log generator is external"
+                );
+                return Ok(());
+            }
+            return Err(BackendError::Refused(format!(
+                "Compose project `{}` has no load service; start it with \
+                 `docker-compose --profile load up -d`",
+                self.config.project
+            )));
+        };
+        if running {
+            control.start_service(&service).await
+        } else {
+            control.stop_service(&service).await
+        }
+    }
+}
+
+#[async_trait]
+impl ClusterBackend for DockerBackend {
+    fn source(&self) -> ClusterSource {
+        ClusterSource::Docker {
+            project: self.shared.config.project.clone(),
+        }
+    }
+
+    async fn snapshot(&self) -> Result<ClusterSnapshot, BackendError> {
+        self.shared.snapshot().await
+    }
+
+    async fn inject(&self, kind: FaultKind, service: &str) -> Result<InjectedFault, BackendError> {
+        let allow = self.shared.config.allow_non_tikv;
+        self.shared.inject(kind, service, allow).await
+    }
+
+    async fn recover(&self, recovery: Recovery, service: &str) -> Result<(), BackendError> {
+        self.shared.recover(recovery, service).await
+    }
+
+    async fn set_load(&self, running: bool) -> Result<(), BackendError> {
+        self.shared.set_load(running).await
+    }
+
+    /// Fresh streams; the tasks feeding earlier ones stop.
+    fn subscribe(&self) -> Subscriptions {
+        let (events_tx, events) = mpsc::channel::<ClusterEvent>(STREAM_CAPACITY);
+        let (samples_tx, samples) = mpsc::channel::<WorkloadSample>(STREAM_CAPACITY);
+        let cancel = CancellationToken::new();
+        if let Ok(mut streams) = self.shared.streams.lock()
+            && let Some(previous) = streams.replace(cancel.clone())
+        {
+            previous.cancel();
+        }
+        let shared = Arc::clone(&self.shared);
+        self.shared.runtime.spawn(async move {
+            let seen = LoadSeen::default();
+            let load_log = shared.config.load_log.clone();
+            // A load log file needs no engine: follow it at once.
+            let file = load_log.clone().map(|path| {
+                tokio::spawn(forward_load_samples(
+                    None,
+                    Some(path),
+                    shared.clock,
+                    samples_tx.clone(),
+                    seen.clone(),
+                    cancel.child_token(),
+                ))
+            });
+            let Some(control) = shared.control_eventually(&cancel).await else {
+                return;
+            };
+            let watch = spawn_event_watch(
+                control.clone(),
+                shared.clock,
+                events_tx,
+                shared.config.events,
+                cancel.child_token(),
+            );
+            let container_log = load_log.is_none().then(|| {
+                tokio::spawn(forward_load_samples(
+                    Some(control.clone()),
+                    None,
+                    shared.clock,
+                    samples_tx.clone(),
+                    seen.clone(),
+                    cancel.child_token(),
+                ))
+            });
+            let metrics = tokio::spawn(metrics_fallback(
+                Arc::clone(&shared.pd),
+                Some(control),
+                shared.clock,
+                samples_tx,
+                seen,
+                cancel.child_token(),
+            ));
+            cancel.cancelled().await;
+            let _ = watch.task.await;
+            let _ = metrics.await;
+            for task in [file, container_log].into_iter().flatten() {
+                let _ = task.await;
+            }
+        });
+        Subscriptions { events, samples }
+    }
+}
+
+impl Drop for DockerBackend {
+    fn drop(&mut self) {
+        if let Ok(streams) = self.shared.streams.lock()
+            && let Some(cancel) = streams.as_ref()
+        {
+            cancel.cancel();
+        }
+    }
+}

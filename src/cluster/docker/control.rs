@@ -1,0 +1,742 @@
+//! [`DockerControl`]: the Compose project's containers found by label, the
+//! faults applied to them and their recoveries.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bollard::Docker;
+use bollard::errors::Error as DockerError;
+use bollard::models::{EndpointSettings, NetworkConnectRequest, NetworkDisconnectRequest};
+use bollard::query_parameters::{
+    KillContainerOptions, ListContainersOptions, ListNetworksOptions, StopContainerOptions,
+};
+
+use super::connect::{self, EngineInfo, PING_TIMEOUT};
+use super::labels::PROJECT_LABEL;
+use super::mapping::{
+    ProjectContainer, is_network_connected, is_project_network, project_containers,
+};
+use crate::cluster::{BackendError, FaultKind, NodeRole, Process, ProcessState, Recovery};
+
+/// How long a graceful stop may take before Docker sends SIGKILL. TiKV hands
+/// its leaders over on SIGTERM, which takes a few seconds.
+pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A network a partitioned container was on, to put it back as it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub network: String,
+    pub aliases: Vec<String>,
+}
+
+/// Control of one Compose project's containers through the Docker Engine.
+/// Cheap to clone; clones share what they remember about partitions.
+#[derive(Clone)]
+pub struct DockerControl {
+    docker: Docker,
+    engine: EngineInfo,
+    project: String,
+    stop_timeout: Duration,
+    /// Networks each partitioned service was cut from. Never held across an await.
+    partitions: Arc<Mutex<HashMap<String, Vec<Attachment>>>>,
+}
+
+impl DockerControl {
+    /// Connects to the engine (see [`connect::connect`]) for `project`.
+    pub async fn connect(project: impl Into<String>) -> Result<Self, BackendError> {
+        let (docker, engine) = connect::connect(PING_TIMEOUT).await?;
+        Ok(Self::new(docker, engine, project))
+    }
+
+    pub fn new(docker: Docker, engine: EngineInfo, project: impl Into<String>) -> Self {
+        let control = Self {
+            docker,
+            engine,
+            project: project.into(),
+            stop_timeout: DEFAULT_STOP_TIMEOUT,
+            partitions: Arc::default(),
+        };
+        control.with_stop_timeout(DEFAULT_STOP_TIMEOUT)
+    }
+
+    /// Sets the graceful-stop timeout (and a request timeout that outlasts it).
+    pub fn with_stop_timeout(mut self, stop_timeout: Duration) -> Self {
+        self.stop_timeout = stop_timeout;
+        self.docker = self
+            .docker
+            .with_timeout(stop_timeout + Duration::from_secs(30));
+        self
+    }
+
+    pub fn docker(&self) -> &Docker {
+        &self.docker
+    }
+
+    pub fn engine(&self) -> &EngineInfo {
+        &self.engine
+    }
+
+    pub fn project(&self) -> &str {
+        &self.project
+    }
+
+    pub async fn ping(&self) -> Result<(), BackendError> {
+        connect::ping(&self.docker, PING_TIMEOUT).await
+    }
+
+    /// Every container of the project (any state), sorted by service.
+    pub async fn containers(&self) -> Result<Vec<ProjectContainer>, BackendError> {
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![format!("{PROJECT_LABEL}={}", self.project)],
+        )]);
+        let options = ListContainersOptions {
+            all: true,
+            filters: Some(filters),
+            ..Default::default()
+        };
+        let summaries = self
+            .docker
+            .list_containers(Some(options))
+            .await
+            .map_err(|e| self.engine_error("list the containers of", &self.project, e))?;
+        Ok(project_containers(&summaries, &self.project))
+    }
+
+    /// Names of the networks Compose created for the project.
+    pub async fn project_networks(&self) -> Result<Vec<String>, BackendError> {
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![format!("{PROJECT_LABEL}={}", self.project)],
+        )]);
+        let networks = self
+            .docker
+            .list_networks(Some(ListNetworksOptions {
+                filters: Some(filters),
+            }))
+            .await
+            .map_err(|e| self.engine_error("list the networks of", &self.project, e))?;
+        let mut names: Vec<String> = networks.into_iter().filter_map(|n| n.name).collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// The project's processes as the show sees them.
+    pub async fn processes(&self) -> Result<Vec<Process>, BackendError> {
+        let networks = self.project_networks().await?;
+        Ok(self
+            .containers()
+            .await?
+            .iter()
+            .map(|c| c.process(&networks))
+            .collect())
+    }
+
+    /// The container of `service` (the first replica when scaled).
+    pub async fn container_of(&self, service: &str) -> Result<ProjectContainer, BackendError> {
+        let containers = self.containers().await?;
+        pick_container(&containers, service)
+            .cloned()
+            .ok_or_else(|| {
+                let known: Vec<&str> = containers.iter().map(|c| c.service.as_str()).collect();
+                BackendError::UnknownTarget(if known.is_empty() {
+                    format!(
+                        "{service} (Compose project `{}` has no containers: is it up?)",
+                        self.project
+                    )
+                } else {
+                    format!(
+                        "{service} (Compose project `{}` has: {})",
+                        self.project,
+                        known.join(", ")
+                    )
+                })
+            })
+    }
+
+    /// The first load-generator service of the project, if any.
+    pub async fn load_service(&self) -> Result<Option<String>, BackendError> {
+        Ok(self
+            .containers()
+            .await?
+            .into_iter()
+            .find(|c| c.role == NodeRole::Load)
+            .map(|c| c.service))
+    }
+
+    /// Applies `kind` to `service`. Only TiKV services unless `allow_non_tikv`
+    /// (the script named a PD or load service explicitly).
+    pub async fn inject(
+        &self,
+        kind: FaultKind,
+        service: &str,
+        allow_non_tikv: bool,
+    ) -> Result<(), BackendError> {
+        let container = self.container_of(service).await?;
+        let networks = self.project_networks().await?;
+        check_fault(&container, kind, allow_non_tikv, &networks)?;
+        match kind {
+            FaultKind::Kill => self
+                .docker
+                .kill_container(
+                    &container.id,
+                    Some(KillContainerOptions {
+                        signal: "SIGKILL".into(),
+                    }),
+                )
+                .await
+                .map_err(|e| self.engine_error("kill", service, e)),
+            FaultKind::Stop => self.stop_container(&container).await,
+            FaultKind::Pause => self
+                .docker
+                .pause_container(&container.id)
+                .await
+                .map_err(|e| self.engine_error("pause", service, e)),
+            FaultKind::Partition => self.partition(&container, &networks).await,
+        }
+    }
+
+    /// Applies `recovery` to `service`; an error when it needs none.
+    pub async fn recover(&self, recovery: Recovery, service: &str) -> Result<(), BackendError> {
+        let container = self.container_of(service).await?;
+        let networks = self.project_networks().await?;
+        let saved = self.saved_partition(service);
+        check_recovery(&container, recovery, saved.as_deref(), &networks)?;
+        match recovery {
+            Recovery::Start => self.start_container(&container).await,
+            Recovery::Unpause => self
+                .docker
+                .unpause_container(&container.id)
+                .await
+                .map_err(|e| self.engine_error("unpause", service, e)),
+            Recovery::Reconnect => self.reconnect(&container, saved, &networks).await,
+        }
+    }
+
+    /// Starts `service` if it is not running (used for the load generator).
+    pub async fn start_service(&self, service: &str) -> Result<(), BackendError> {
+        let container = self.container_of(service).await?;
+        match container.state {
+            ProcessState::Running => Ok(()),
+            ProcessState::Paused => self
+                .docker
+                .unpause_container(&container.id)
+                .await
+                .map_err(|e| self.engine_error("unpause", service, e)),
+            _ => self.start_container(&container).await,
+        }
+    }
+
+    /// Stops `service` gracefully if it runs (used for the load generator).
+    pub async fn stop_service(&self, service: &str) -> Result<(), BackendError> {
+        let container = self.container_of(service).await?;
+        match container.state {
+            ProcessState::Running | ProcessState::Paused => self.stop_container(&container).await,
+            _ => Ok(()),
+        }
+    }
+
+    async fn start_container(&self, container: &ProjectContainer) -> Result<(), BackendError> {
+        self.docker
+            .start_container(&container.id, None)
+            .await
+            .map_err(|e| self.engine_error("start", &container.service, e))
+    }
+
+    async fn stop_container(&self, container: &ProjectContainer) -> Result<(), BackendError> {
+        let seconds = i32::try_from(self.stop_timeout.as_secs()).unwrap_or(i32::MAX);
+        self.docker
+            .stop_container(
+                &container.id,
+                Some(StopContainerOptions {
+                    t: Some(seconds),
+                    signal: None,
+                }),
+            )
+            .await
+            .map_err(|e| self.engine_error("stop", &container.service, e))
+    }
+
+    /// Cuts the container from every project network it is on, remembering
+    /// its aliases so that [`Recovery::Reconnect`] puts it back as it was.
+    async fn partition(
+        &self,
+        container: &ProjectContainer,
+        project_networks: &[String],
+    ) -> Result<(), BackendError> {
+        let service = &container.service;
+        let attachments = self.attachments(container, project_networks).await?;
+        if attachments.is_empty() {
+            return Err(BackendError::Refused(format!(
+                "{service} is on no network of project `{}`; nothing to cut",
+                self.project
+            )));
+        }
+        self.remember_partition(service, attachments.clone());
+        for attachment in &attachments {
+            self.docker
+                .disconnect_network(
+                    &attachment.network,
+                    NetworkDisconnectRequest {
+                        container: container.id.clone(),
+                        force: Some(false),
+                    },
+                )
+                .await
+                .map_err(|e| {
+                    self.engine_error(
+                        &format!("disconnect from {}", attachment.network),
+                        service,
+                        e,
+                    )
+                })?;
+        }
+        Ok(())
+    }
+
+    async fn reconnect(
+        &self,
+        container: &ProjectContainer,
+        saved: Option<Vec<Attachment>>,
+        project_networks: &[String],
+    ) -> Result<(), BackendError> {
+        let service = &container.service;
+        // Without a memory of the cut (chaosdeck restarted), reattach to every
+        // project network under the service name, as Compose does.
+        let attachments = match saved {
+            Some(saved) => saved,
+            None if !project_networks.is_empty() => project_networks
+                .iter()
+                .map(|network| Attachment {
+                    network: network.clone(),
+                    aliases: vec![service.clone()],
+                })
+                .collect(),
+            None => {
+                return Err(BackendError::Refused(format!(
+                    "do not know which network {service} was on; reconnect it by hand: \
+                     docker network connect --alias {service} <network> {}",
+                    container.name
+                )));
+            }
+        };
+        for attachment in &attachments {
+            if container.networks.contains(&attachment.network) {
+                continue;
+            }
+            let request = NetworkConnectRequest {
+                container: container.id.clone(),
+                endpoint_config: Some(EndpointSettings {
+                    aliases: Some(attachment.aliases.clone()),
+                    ..Default::default()
+                }),
+            };
+            if let Err(e) = self
+                .docker
+                .connect_network(&attachment.network, request)
+                .await
+            {
+                // Keep the memory so that a retry knows where to go.
+                self.remember_partition(service, attachments.clone());
+                return Err(self.engine_error(
+                    &format!("reconnect to {}", attachment.network),
+                    service,
+                    e,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The project networks the container is on, with its aliases there.
+    async fn attachments(
+        &self,
+        container: &ProjectContainer,
+        project_networks: &[String],
+    ) -> Result<Vec<Attachment>, BackendError> {
+        let inspect = self
+            .docker
+            .inspect_container(&container.id, None)
+            .await
+            .map_err(|e| self.engine_error("inspect", &container.service, e))?;
+        let endpoints = inspect
+            .network_settings
+            .and_then(|settings| settings.networks)
+            .unwrap_or_default();
+        Ok(attachments_of(&container.id, &endpoints, project_networks))
+    }
+
+    fn remember_partition(&self, service: &str, attachments: Vec<Attachment>) {
+        if let Ok(mut partitions) = self.partitions.lock() {
+            partitions.insert(service.to_string(), attachments);
+        }
+    }
+
+    /// Takes what was remembered about `service`'s partition.
+    fn saved_partition(&self, service: &str) -> Option<Vec<Attachment>> {
+        self.partitions.lock().ok()?.remove(service)
+    }
+
+    fn engine_error(&self, action: &str, service: &str, error: DockerError) -> BackendError {
+        map_engine_error(&self.engine.host, action, service, error)
+    }
+}
+
+/// The replica of `service` to act on: the lowest-numbered one.
+fn pick_container<'a>(
+    containers: &'a [ProjectContainer],
+    service: &str,
+) -> Option<&'a ProjectContainer> {
+    containers
+        .iter()
+        .filter(|c| c.service == service)
+        .min_by_key(|c| c.number)
+}
+
+/// The project networks among a container's endpoints, with its aliases
+/// (less the container-id alias Docker adds by itself).
+pub fn attachments_of(
+    container_id: &str,
+    endpoints: &HashMap<String, EndpointSettings>,
+    project_networks: &[String],
+) -> Vec<Attachment> {
+    let mut attachments: Vec<Attachment> = endpoints
+        .iter()
+        .filter(|(network, _)| is_project_network(network, project_networks))
+        .map(|(network, endpoint)| Attachment {
+            network: network.clone(),
+            aliases: endpoint
+                .aliases
+                .iter()
+                .flatten()
+                .filter(|alias| !(alias.len() >= 12 && container_id.starts_with(alias.as_str())))
+                .cloned()
+                .collect(),
+        })
+        .collect();
+    attachments.sort_by(|a, b| a.network.cmp(&b.network));
+    attachments
+}
+
+/// Whether `kind` may be applied to `container` now. Pure, so the rules are
+/// tested without an engine.
+pub fn check_fault(
+    container: &ProjectContainer,
+    kind: FaultKind,
+    allow_non_tikv: bool,
+    project_networks: &[String],
+) -> Result<(), BackendError> {
+    let service = &container.service;
+    if container.role != NodeRole::Tikv && !allow_non_tikv {
+        return Err(BackendError::NotTikv {
+            service: service.clone(),
+        });
+    }
+    match &container.state {
+        ProcessState::Running => {}
+        ProcessState::Paused => {
+            return Err(BackendError::FaultInPlace {
+                kind: FaultKind::Pause,
+                service: service.clone(),
+            });
+        }
+        ProcessState::Exited { exit_code } => {
+            let code = exit_code.map_or(String::new(), |c| format!(" with code {c}"));
+            return Err(BackendError::Refused(format!(
+                "cannot {kind} {service}: it is not running (exited{code}); start it first"
+            )));
+        }
+        ProcessState::Other(state) => {
+            return Err(BackendError::Refused(format!(
+                "cannot {kind} {service}: it is {state}, not running; try again once it runs"
+            )));
+        }
+    }
+    if !is_network_connected(&container.networks, project_networks) {
+        return Err(BackendError::FaultInPlace {
+            kind: FaultKind::Partition,
+            service: service.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Whether `recovery` applies to `container` now. `saved` is what was
+/// remembered when it was partitioned.
+pub fn check_recovery(
+    container: &ProjectContainer,
+    recovery: Recovery,
+    saved: Option<&[Attachment]>,
+    project_networks: &[String],
+) -> Result<(), BackendError> {
+    let nothing = |why: String| BackendError::NothingToRecover {
+        service: container.service.clone(),
+        recovery,
+        why,
+    };
+    match (recovery, &container.state) {
+        (Recovery::Start, ProcessState::Running) => Err(nothing("it is running".into())),
+        (Recovery::Start, ProcessState::Paused) => {
+            Err(nothing("it is paused; unpause it instead".into()))
+        }
+        (Recovery::Start, _) => Ok(()),
+        (Recovery::Unpause, ProcessState::Paused) => Ok(()),
+        (Recovery::Unpause, state) => Err(nothing(format!(
+            "it is not paused ({})",
+            describe_state(state)
+        ))),
+        (Recovery::Reconnect, _) => {
+            let missing = match saved {
+                Some(saved) => saved
+                    .iter()
+                    .any(|a| !container.networks.contains(&a.network)),
+                None => !is_network_connected(&container.networks, project_networks),
+            };
+            if missing {
+                Ok(())
+            } else {
+                Err(nothing("it is attached to its network".into()))
+            }
+        }
+    }
+}
+
+fn describe_state(state: &ProcessState) -> String {
+    match state {
+        ProcessState::Running => "running".into(),
+        ProcessState::Paused => "paused".into(),
+        ProcessState::Exited {
+            exit_code: Some(code),
+        } => format!("exited with code {code}"),
+        ProcessState::Exited { exit_code: None } => "exited".into(),
+        ProcessState::Other(state) => state.clone(),
+    }
+}
+
+/// An engine error as the presenter should read it.
+pub fn map_engine_error(
+    host: &str,
+    action: &str,
+    service: &str,
+    error: DockerError,
+) -> BackendError {
+    match error {
+        DockerError::DockerResponseServerError {
+            status_code,
+            message,
+        } => BackendError::Refused(format!(
+            "Docker refused to {action} {service}: {} (HTTP {status_code})",
+            message.trim()
+        )),
+        DockerError::RequestTimeoutError => BackendError::DockerUnreachable(connect::explain(
+            host,
+            &format!("no answer while trying to {action} {service}"),
+        )),
+        DockerError::IOError { .. }
+        | DockerError::HyperResponseError { .. }
+        | DockerError::HyperLegacyError { .. }
+        | DockerError::SocketNotFoundError(_) => {
+            BackendError::DockerUnreachable(connect::explain(host, &error.to_string()))
+        }
+        other => BackendError::Refused(format!("could not {action} {service}: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn container(service: &str, role: NodeRole, state: ProcessState) -> ProjectContainer {
+        ProjectContainer {
+            id: "4c44dd62529c1037111ea460fc445f8c7acaa92832b2f991a13052ebac6b50d0".into(),
+            name: format!("demo-{service}-1"),
+            service: service.into(),
+            number: 1,
+            role,
+            image: "pingcap/tikv:v8.5.1".into(),
+            state,
+            health: None,
+            networks: vec!["demo_tikv".into()],
+            published_ports: vec![],
+        }
+    }
+
+    fn nets() -> Vec<String> {
+        vec!["demo_tikv".to_string()]
+    }
+
+    #[test]
+    fn only_tikv_is_faulted_unless_allowed() {
+        let pd = container("pd0", NodeRole::Pd, ProcessState::Running);
+        assert_eq!(
+            check_fault(&pd, FaultKind::Kill, false, &nets()),
+            Err(BackendError::NotTikv {
+                service: "pd0".into()
+            })
+        );
+        assert_eq!(check_fault(&pd, FaultKind::Kill, true, &nets()), Ok(()));
+        let load = container("load", NodeRole::Load, ProcessState::Running);
+        assert!(matches!(
+            check_fault(&load, FaultKind::Pause, false, &nets()),
+            Err(BackendError::NotTikv { .. })
+        ));
+        let tikv = container("tikv1", NodeRole::Tikv, ProcessState::Running);
+        for kind in FaultKind::ALL {
+            assert_eq!(check_fault(&tikv, kind, false, &nets()), Ok(()), "{kind}");
+        }
+    }
+
+    #[test]
+    fn a_node_already_faulted_is_refused() {
+        let paused = container("tikv1", NodeRole::Tikv, ProcessState::Paused);
+        assert_eq!(
+            check_fault(&paused, FaultKind::Kill, false, &nets()),
+            Err(BackendError::FaultInPlace {
+                kind: FaultKind::Pause,
+                service: "tikv1".into()
+            })
+        );
+        let mut cut = container("tikv1", NodeRole::Tikv, ProcessState::Running);
+        cut.networks.clear();
+        assert_eq!(
+            check_fault(&cut, FaultKind::Partition, false, &nets()),
+            Err(BackendError::FaultInPlace {
+                kind: FaultKind::Partition,
+                service: "tikv1".into()
+            })
+        );
+        let dead = container(
+            "tikv1",
+            NodeRole::Tikv,
+            ProcessState::Exited {
+                exit_code: Some(137),
+            },
+        );
+        let refused = check_fault(&dead, FaultKind::Stop, false, &nets());
+        assert_eq!(
+            refused,
+            Err(BackendError::Refused(
+                "cannot stop tikv1: it is not running (exited with code 137); start it first"
+                    .into()
+            ))
+        );
+    }
+
+    #[test]
+    fn recoveries_that_are_not_needed_say_why() {
+        let running = container("tikv1", NodeRole::Tikv, ProcessState::Running);
+        assert_eq!(
+            check_recovery(&running, Recovery::Start, None, &nets()).map_err(|e| e.to_string()),
+            Err("tikv1 needs no start: it is running".into())
+        );
+        assert_eq!(
+            check_recovery(&running, Recovery::Unpause, None, &nets()).map_err(|e| e.to_string()),
+            Err("tikv1 needs no unpause: it is not paused (running)".into())
+        );
+        assert!(check_recovery(&running, Recovery::Reconnect, None, &nets()).is_err());
+        let dead = container(
+            "tikv1",
+            NodeRole::Tikv,
+            ProcessState::Exited { exit_code: Some(0) },
+        );
+        assert_eq!(
+            check_recovery(&dead, Recovery::Start, None, &nets()),
+            Ok(())
+        );
+        let paused = container("tikv1", NodeRole::Tikv, ProcessState::Paused);
+        assert_eq!(
+            check_recovery(&paused, Recovery::Unpause, None, &nets()),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn reconnect_is_needed_while_a_remembered_network_is_missing() {
+        let mut partly = container("tikv1", NodeRole::Tikv, ProcessState::Running);
+        partly.networks = vec!["demo_tikv".into()];
+        let saved = vec![
+            Attachment {
+                network: "demo_tikv".into(),
+                aliases: vec!["tikv1".into()],
+            },
+            Attachment {
+                network: "demo_raft".into(),
+                aliases: vec!["tikv1".into()],
+            },
+        ];
+        assert_eq!(
+            check_recovery(&partly, Recovery::Reconnect, Some(&saved), &nets()),
+            Ok(())
+        );
+        let mut cut = partly.clone();
+        cut.networks.clear();
+        assert_eq!(
+            check_recovery(&cut, Recovery::Reconnect, None, &nets()),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn attachments_keep_aliases_but_not_the_container_id() {
+        let id = "4c44dd62529c1037111ea460fc445f8c7acaa92832b2f991a13052ebac6b50d0";
+        let endpoints = HashMap::from([
+            (
+                "demo_tikv".to_string(),
+                EndpointSettings {
+                    aliases: Some(vec!["tikv1".into(), "4c44dd62529c".into()]),
+                    ..Default::default()
+                },
+            ),
+            ("bridge".to_string(), EndpointSettings::default()),
+        ]);
+        assert_eq!(
+            attachments_of(id, &endpoints, &[]),
+            vec![Attachment {
+                network: "demo_tikv".into(),
+                aliases: vec!["tikv1".into()],
+            }]
+        );
+        assert!(attachments_of(id, &endpoints, &["other_net".to_string()]).is_empty());
+    }
+
+    #[test]
+    fn the_first_replica_is_picked() {
+        let mut second = container("tikv1", NodeRole::Tikv, ProcessState::Running);
+        second.number = 2;
+        second.id = "b".into();
+        let mut first = second.clone();
+        first.number = 1;
+        first.id = "a".into();
+        let containers = vec![second, first];
+        assert_eq!(
+            pick_container(&containers, "tikv1").map(|c| c.id.as_str()),
+            Some("a")
+        );
+        assert!(pick_container(&containers, "tikv9").is_none());
+    }
+
+    #[test]
+    fn engine_refusals_carry_the_reason() {
+        let error = map_engine_error(
+            "unix:///var/run/docker.sock",
+            "pause",
+            "tikv1",
+            DockerError::DockerResponseServerError {
+                status_code: 409,
+                message: "Container abc is not running\n".into(),
+            },
+        );
+        assert_eq!(
+            error.to_string(),
+            "Docker refused to pause tikv1: Container abc is not running (HTTP 409)"
+        );
+        let timeout = map_engine_error(
+            "unix:///var/run/docker.sock",
+            "stop",
+            "tikv1",
+            DockerError::RequestTimeoutError,
+        );
+        assert!(matches!(timeout, BackendError::DockerUnreachable(_)));
+    }
+}

@@ -1,0 +1,255 @@
+//! Following a service's output: `docker logs --follow --timestamps` of its
+//! container, stdout and stderr split into lines, re-opened (where it left
+//! off) when the container stops, restarts or is re-created.
+
+use std::time::Duration;
+
+use bollard::container::LogOutput;
+use bollard::query_parameters::LogsOptions;
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::control::DockerControl;
+use super::timestamps::split_timestamped_line;
+
+/// Longest line kept whole; longer ones are cut (a runaway line must not
+/// grow memory without bound).
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// Splits a byte stream into lines. Bytes are decoded per complete line, so
+/// a UTF-8 character split across chunks survives; `\r\n` ends a line too.
+#[derive(Debug, Default)]
+pub struct LineSplitter {
+    pending: Vec<u8>,
+}
+
+impl LineSplitter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds a chunk, returning the lines it completed.
+    pub fn push(&mut self, chunk: &[u8]) -> Vec<String> {
+        let mut lines = Vec::new();
+        for &byte in chunk {
+            if byte == b'\n' {
+                lines.push(self.take_line());
+            } else if self.pending.len() < MAX_LINE_BYTES {
+                self.pending.push(byte);
+            } else {
+                // Over-long: emit what we have and go on with the rest.
+                lines.push(self.take_line());
+                self.pending.push(byte);
+            }
+        }
+        lines
+    }
+
+    /// The last line when the stream ends without a newline.
+    pub fn finish(&mut self) -> Option<String> {
+        (!self.pending.is_empty()).then(|| self.take_line())
+    }
+
+    fn take_line(&mut self) -> String {
+        if self.pending.last() == Some(&b'\r') {
+            self.pending.pop();
+        }
+        let line = String::from_utf8_lossy(&self.pending).into_owned();
+        self.pending.clear();
+        line
+    }
+}
+
+/// Options of a log follow.
+#[derive(Debug, Clone, Copy)]
+pub struct LogFollowConfig {
+    /// Lines of history sent first (`None`: all of it).
+    pub initial_tail: Option<u64>,
+    /// Wait before re-opening the stream; doubles up to `retry_max`.
+    pub retry_min: Duration,
+    pub retry_max: Duration,
+}
+
+impl Default for LogFollowConfig {
+    fn default() -> Self {
+        Self {
+            initial_tail: Some(0),
+            retry_min: Duration::from_millis(500),
+            retry_max: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Follows `service`'s output into `lines` until `cancel` fires or the
+/// receiver is dropped. Never gives up on its own: a missing container, a
+/// stopped one or an engine gone are retried with backoff.
+pub fn spawn_log_follow(
+    control: DockerControl,
+    service: String,
+    lines: mpsc::Sender<String>,
+    config: LogFollowConfig,
+    cancel: CancellationToken,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut follower = Follower {
+            control,
+            service,
+            lines,
+            config,
+            last_nanos: None,
+        };
+        tokio::select! {
+            () = cancel.cancelled() => {}
+            () = follower.run() => {}
+        }
+    })
+}
+
+struct Follower {
+    control: DockerControl,
+    service: String,
+    lines: mpsc::Sender<String>,
+    config: LogFollowConfig,
+    /// Engine time of the last line sent, to resume without repeating.
+    last_nanos: Option<i128>,
+}
+
+/// The receiver is gone.
+struct Closed;
+
+impl Follower {
+    async fn run(&mut self) {
+        let mut wait = self.config.retry_min;
+        loop {
+            match self.follow_once().await {
+                Err(Closed) => return,
+                Ok(sent_any) => {
+                    if sent_any {
+                        wait = self.config.retry_min;
+                    }
+                }
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(self.config.retry_max);
+        }
+    }
+
+    /// Follows the current container of the service until its stream ends.
+    /// Ok(true) when at least one line went out.
+    async fn follow_once(&mut self) -> Result<bool, Closed> {
+        let container = match self.control.container_of(&self.service).await {
+            Ok(container) => container,
+            Err(error) => {
+                tracing::debug!(service = %self.service, %error, "no container to follow yet");
+                return Ok(false);
+            }
+        };
+        let options = LogsOptions {
+            follow: true,
+            stdout: true,
+            stderr: true,
+            timestamps: true,
+            since: self
+                .last_nanos
+                .map_or(0, |n| i32::try_from(n / 1_000_000_000).unwrap_or(0)),
+            until: 0,
+            tail: match (self.last_nanos, self.config.initial_tail) {
+                (None, Some(n)) => n.to_string(),
+                _ => "all".to_string(),
+            },
+        };
+        let docker = self.control.docker().clone();
+        let mut stream = docker.logs(&container.id, Some(options));
+        let mut stdout = LineSplitter::new();
+        let mut stderr = LineSplitter::new();
+        let mut sent_any = false;
+        while let Some(item) = stream.next().await {
+            let output = match item {
+                Ok(output) => output,
+                Err(error) => {
+                    tracing::debug!(service = %self.service, %error, "log stream dropped");
+                    break;
+                }
+            };
+            let lines = match output {
+                LogOutput::StdErr { message } => stderr.push(&message),
+                LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                    stdout.push(&message)
+                }
+                LogOutput::StdIn { .. } => Vec::new(),
+            };
+            for line in lines {
+                sent_any |= self.send_line(&line).await?;
+            }
+        }
+        for line in [stdout.finish(), stderr.finish()].into_iter().flatten() {
+            sent_any |= self.send_line(&line).await?;
+        }
+        Ok(sent_any)
+    }
+
+    /// Sends a timestamped line unless it was sent before a re-open.
+    async fn send_line(&mut self, line: &str) -> Result<bool, Closed> {
+        let (at, text) = match split_timestamped_line(line) {
+            Some((at, text)) => (Some(at), text),
+            None => (None, line),
+        };
+        if let (Some(at), Some(last)) = (at, self.last_nanos)
+            && at <= last
+        {
+            return Ok(false);
+        }
+        if at.is_some() {
+            self.last_nanos = at;
+        }
+        self.lines
+            .send(text.to_string())
+            .await
+            .map(|()| true)
+            .map_err(|_| Closed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_split_across_chunks_are_joined() {
+        let mut splitter = LineSplitter::new();
+        assert!(splitter.push(b"READ   - Takes(s): 1.0, Co").is_empty());
+        assert_eq!(
+            splitter.push(b"unt: 10\r\nUPDATE - Takes"),
+            vec!["READ   - Takes(s): 1.0, Count: 10".to_string()]
+        );
+        assert_eq!(splitter.finish().as_deref(), Some("UPDATE - Takes"));
+        assert_eq!(splitter.finish(), None);
+    }
+
+    #[test]
+    fn a_character_split_across_chunks_survives() {
+        let mut splitter = LineSplitter::new();
+        let text = "99th(µs)\n".as_bytes();
+        let (a, b) = text.split_at(6); // inside the two bytes of `µ`
+        assert!(splitter.push(a).is_empty());
+        assert_eq!(splitter.push(b), vec!["99th(µs)".to_string()]);
+    }
+
+    #[test]
+    fn over_long_lines_are_cut_not_hoarded() {
+        let mut splitter = LineSplitter::new();
+        let long = vec![b'x'; MAX_LINE_BYTES + 10];
+        let lines = splitter.push(&long);
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].len(), MAX_LINE_BYTES);
+        assert_eq!(splitter.finish().map(|l| l.len()), Some(10));
+    }
+
+    #[test]
+    fn empty_lines_are_kept() {
+        let mut splitter = LineSplitter::new();
+        assert_eq!(splitter.push(b"\n\n"), vec![String::new(), String::new()]);
+    }
+}

@@ -1,0 +1,618 @@
+//! `chaosdeck doctor`: preflight checks for the real cluster, one row each,
+//! with a hint for every failure. The demo can run when [`DoctorReport::ok`].
+//!
+//! Checks: the Docker engine, the Compose project and its PD, TiKV and load
+//! services, PD reachable and healthy, the stores Up, load output seen, and
+//! the terminal size. A check that cannot run because an earlier one failed
+//! says so instead of piling up errors.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::ShowArgs;
+use crate::cluster::docker::control::DockerControl;
+use crate::cluster::docker::labels::default_project_name;
+use crate::cluster::docker::logs::{LogFollowConfig, spawn_log_follow};
+use crate::cluster::docker::mapping::ProjectContainer;
+use crate::cluster::pd::PdClient;
+use crate::cluster::{NodeRole, ProcessState};
+use crate::ui::{MIN_HEIGHT, MIN_WIDTH};
+use crate::workload::LoadParser;
+
+/// How long the doctor listens for load output.
+pub const LOAD_LISTEN: Duration = Duration::from_secs(3);
+/// Recent lines of the load output (or file) looked at.
+const LOAD_TAIL_LINES: u64 = 50;
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    /// Works, but not as the demo expects.
+    Warn,
+    /// The demo cannot run.
+    Fail,
+    /// Not checked: what it needs failed first.
+    Skipped,
+}
+
+impl Status {
+    fn label(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Warn => "WARN",
+            Status::Fail => "FAIL",
+            Status::Skipped => "skip",
+        }
+    }
+}
+
+/// One row of the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub name: &'static str,
+    pub status: Status,
+    pub detail: String,
+    /// What to do, for anything not Ok.
+    pub hint: Option<String>,
+}
+
+impl Check {
+    fn ok(name: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            name,
+            status: Status::Ok,
+            detail: detail.into(),
+            hint: None,
+        }
+    }
+
+    fn warn(name: &'static str, detail: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self {
+            name,
+            status: Status::Warn,
+            detail: detail.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    fn fail(name: &'static str, detail: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self {
+            name,
+            status: Status::Fail,
+            detail: detail.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    fn skipped(name: &'static str, why: impl Into<String>) -> Self {
+        Self {
+            name,
+            status: Status::Skipped,
+            detail: why.into(),
+            hint: None,
+        }
+    }
+}
+
+/// Every check, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DoctorReport {
+    pub checks: Vec<Check>,
+}
+
+impl DoctorReport {
+    /// False when any check failed: the demo cannot run.
+    pub fn ok(&self) -> bool {
+        self.checks.iter().all(|c| c.status != Status::Fail)
+    }
+
+    /// A plain-text table, then the hints, then the verdict.
+    pub fn render(&self) -> String {
+        let name_width = self.checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
+        let mut out = String::from("chaosdeck doctor\n\n");
+        for check in &self.checks {
+            let _ = writeln!(
+                out,
+                "  {:<4}  {:<name_width$}  {}",
+                check.status.label(),
+                check.name,
+                check.detail
+            );
+        }
+        let hints: Vec<&Check> = self.checks.iter().filter(|c| c.hint.is_some()).collect();
+        if !hints.is_empty() {
+            out.push('\n');
+            for check in hints {
+                if let Some(hint) = &check.hint {
+                    let _ = writeln!(out, "  {}: {hint}", check.name);
+                }
+            }
+        }
+        out.push('\n');
+        out.push_str(if self.ok() {
+            "Ready: `chaosdeck --cluster docker` can run.\n"
+        } else {
+            "Not ready: fix the FAIL rows above, then run `chaosdeck doctor` again.\n"
+        });
+        out
+    }
+}
+
+/// Runs every check against what `args` point at.
+pub async fn run(args: &ShowArgs) -> DoctorReport {
+    let mut checks = Vec::new();
+    let project = args.compose_project.clone().or_else(default_project_name);
+
+    // Docker.
+    let control = match &project {
+        None => {
+            checks.push(Check::fail(
+                "Docker engine",
+                "no Compose project name",
+                "this directory's name gives none; pass --compose-project NAME",
+            ));
+            None
+        }
+        Some(project) => match DockerControl::connect(project.clone()).await {
+            Ok(control) => {
+                let engine = control.engine();
+                checks.push(Check::ok(
+                    "Docker engine",
+                    format!(
+                        "{} (engine {}, API {})",
+                        engine.host, engine.version, engine.api_version
+                    ),
+                ));
+                Some(control)
+            }
+            Err(error) => {
+                checks.push(Check::fail(
+                    "Docker engine",
+                    error.to_string(),
+                    "start Docker, or point DOCKER_HOST at a running engine",
+                ));
+                None
+            }
+        },
+    };
+
+    // The Compose project and its services.
+    let containers = match (&control, &project) {
+        (Some(control), Some(project)) => match control.containers().await {
+            Ok(containers) => {
+                checks.extend(service_checks(
+                    project,
+                    &containers,
+                    args.load_log.is_some(),
+                ));
+                Some(containers)
+            }
+            Err(error) => {
+                checks.push(Check::fail(
+                    "Compose project",
+                    error.to_string(),
+                    "the engine answered the ping but not the listing; check `docker ps`",
+                ));
+                None
+            }
+        },
+        _ => {
+            checks.push(Check::skipped("Compose project", "needs the Docker engine"));
+            None
+        }
+    };
+
+    // PD and the stores.
+    checks.extend(pd_checks(&args.pd).await);
+
+    // Load output.
+    checks.push(load_check(args, control.as_ref(), containers.as_deref()).await);
+
+    // Terminal.
+    checks.push(terminal_check(crossterm::terminal::size().ok()));
+
+    DoctorReport { checks }
+}
+
+/// The project's PD, TiKV and load services. Pure.
+pub fn service_checks(
+    project: &str,
+    containers: &[ProjectContainer],
+    external_load: bool,
+) -> Vec<Check> {
+    if containers.is_empty() {
+        return vec![Check::fail(
+            "Compose project",
+            format!("`{project}`: no containers"),
+            "start the cluster from the directory of docker-compose.yaml \
+             (`docker-compose up -d`), or pass --compose-project with the project's \
+             name (see `docker ps --format '{{.Label \"com.docker.compose.project\"}}'`)",
+        )];
+    }
+    let mut checks = vec![Check::ok(
+        "Compose project",
+        format!("`{project}`: {} containers", containers.len()),
+    )];
+    let describe = |role: NodeRole| -> (usize, usize, String) {
+        let of_role: Vec<&ProjectContainer> =
+            containers.iter().filter(|c| c.role == role).collect();
+        let running = of_role.iter().filter(|c| c.is_running()).count();
+        let list = of_role
+            .iter()
+            .map(|c| format!("{} {}", c.service, state_word(&c.state)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        (of_role.len(), running, list)
+    };
+    for (name, role, needed) in [
+        ("PD services", NodeRole::Pd, 1usize),
+        ("TiKV services", NodeRole::Tikv, 3usize),
+    ] {
+        let (total, running, list) = describe(role);
+        checks.push(if total == 0 {
+            Check::fail(
+                name,
+                "none found",
+                "services are recognised by name (pd*, tikv*) or image (pingcap/pd, pingcap/tikv)",
+            )
+        } else if running < total {
+            Check::fail(
+                name,
+                list,
+                "start the stopped ones: `docker-compose up -d` (or `docker start <container>`)",
+            )
+        } else if total < needed {
+            Check::warn(
+                name,
+                list,
+                format!("the demo expects at least {needed}: with fewer, a fault may take the data offline"),
+            )
+        } else {
+            Check::ok(name, list)
+        });
+    }
+    let (total, running, list) = describe(NodeRole::Load);
+    checks.push(match (total, running) {
+        (0, _) if external_load => Check::ok("load service", "none (using --load-log)"),
+        (0, _) => Check::warn(
+            "load service",
+            "none found",
+            "start the workload: `docker-compose --profile load up -d`; without it the \
+             workload comes from TiKV's status-port metrics",
+        ),
+        (_, 0) => Check::warn(
+            "load service",
+            list,
+            "the story starts it when the load begins; or `docker-compose --profile load up -d`",
+        ),
+        _ => Check::ok("load service", list),
+    });
+    checks
+}
+
+fn state_word(state: &ProcessState) -> String {
+    match state {
+        ProcessState::Running => "running".into(),
+        ProcessState::Paused => "PAUSED".into(),
+        ProcessState::Exited {
+            exit_code: Some(code),
+        } => format!("EXITED({code})"),
+        ProcessState::Exited { exit_code: None } => "EXITED".into(),
+        ProcessState::Other(other) => other.to_uppercase(),
+    }
+}
+
+async fn pd_checks(endpoints: &[String]) -> Vec<Check> {
+    let client = match PdClient::new(endpoints.to_vec(), Duration::from_secs(2)) {
+        Ok(client) => client,
+        Err(error) => {
+            return vec![
+                Check::fail("PD", error.to_string(), "pass --pd http://HOST:2379"),
+                Check::skipped("TiKV stores", "needs PD"),
+            ];
+        }
+    };
+    let mut checks = Vec::new();
+    match client.members().await {
+        Ok(members) => {
+            let unhealthy: Vec<&str> = members
+                .iter()
+                .filter(|m| m.healthy == Some(false))
+                .map(|m| m.name.as_str())
+                .collect();
+            let leader = members
+                .iter()
+                .find(|m| m.is_leader)
+                .map_or("no leader", |m| m.name.as_str());
+            let detail = format!(
+                "{} ({} members, leader {leader})",
+                client.current_endpoint(),
+                members.len()
+            );
+            checks.push(if unhealthy.is_empty() {
+                Check::ok("PD", detail)
+            } else {
+                Check::warn(
+                    "PD",
+                    format!("{detail}; unhealthy: {}", unhealthy.join(", ")),
+                    "check `docker-compose logs pd0 pd1 pd2`",
+                )
+            });
+        }
+        Err(error) => {
+            return vec![
+                Check::fail(
+                    "PD",
+                    error.to_string(),
+                    "is pd0's port 2379 published (see docker-compose.yaml)? Pass --pd URL if \
+                     PD listens elsewhere",
+                ),
+                Check::skipped("TiKV stores", "needs PD"),
+            ];
+        }
+    }
+    checks.push(match client.stores().await {
+        Ok(stores) if stores.is_empty() => Check::fail(
+            "TiKV stores",
+            "PD knows no store",
+            "TiKV registers with PD at start: check `docker-compose logs tikv0`",
+        ),
+        Ok(stores) => {
+            let list = stores
+                .iter()
+                .map(|s| format!("{} {}", s.service, s.state))
+                .collect::<Vec<_>>()
+                .join(", ");
+            if stores.iter().all(|s| s.state.is_up()) {
+                Check::ok("TiKV stores", list)
+            } else {
+                Check::fail(
+                    "TiKV stores",
+                    list,
+                    "every store must be Up before a fault: recover the others first \
+                     (`docker-compose up -d`), then wait 10-20 s for their heartbeats",
+                )
+            }
+        }
+        Err(error) => Check::fail(
+            "TiKV stores",
+            error.to_string(),
+            "PD answered members but not stores",
+        ),
+    });
+    checks
+}
+
+async fn load_check(
+    args: &ShowArgs,
+    control: Option<&DockerControl>,
+    containers: Option<&[ProjectContainer]>,
+) -> Check {
+    const NAME: &str = "load output";
+    if let Some(path) = &args.load_log {
+        return match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let tail: Vec<&str> = text.lines().rev().take(LOAD_TAIL_LINES as usize).collect();
+                load_verdict(
+                    &format!("{}", path.display()),
+                    tail.into_iter().rev().map(str::to_string),
+                )
+            }
+            Err(error) => Check::fail(
+                NAME,
+                format!("{}: {error}", path.display()),
+                "start the load generator writing to that file, or drop --load-log",
+            ),
+        };
+    }
+    let (Some(control), Some(containers)) = (control, containers) else {
+        return Check::skipped(NAME, "needs the Docker engine");
+    };
+    let Some(load) = containers.iter().find(|c| c.role == NodeRole::Load) else {
+        return Check::warn(
+            NAME,
+            "no load service",
+            "the workload panel will show TiKV's status-port metrics instead",
+        );
+    };
+    let (tx, mut rx) = mpsc::channel(256);
+    let cancel = CancellationToken::new();
+    let follower = spawn_log_follow(
+        control.clone(),
+        load.service.clone(),
+        tx,
+        LogFollowConfig {
+            initial_tail: Some(LOAD_TAIL_LINES),
+            ..Default::default()
+        },
+        cancel.clone(),
+    );
+    let mut lines = Vec::new();
+    let deadline = tokio::time::Instant::now() + LOAD_LISTEN;
+    while let Ok(Some(line)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+        lines.push(line);
+    }
+    cancel.cancel();
+    let _ = follower.await;
+    load_verdict(&format!("service {}", load.service), lines.into_iter())
+}
+
+/// Whether recent output holds a recognised load report line. Pure.
+pub fn load_verdict(origin: &str, lines: impl Iterator<Item = String>) -> Check {
+    const NAME: &str = "load output";
+    let mut parser = LoadParser::new();
+    let mut count = 0usize;
+    for line in lines {
+        count += 1;
+        parser.feed(&line, Duration::ZERO);
+    }
+    match parser.source() {
+        Some(source) => Check::ok(NAME, format!("{origin}: {source:?} lines seen")),
+        None if count == 0 => Check::warn(
+            NAME,
+            format!("{origin}: nothing printed yet"),
+            "is the load running? go-ycsb needs `--interval 1` to report every second",
+        ),
+        None => Check::warn(
+            NAME,
+            format!("{origin}: {count} lines, none a go-ycsb or Java YCSB report"),
+            "run go-ycsb (`... run tikv ... --interval 1`) or Java YCSB with `-s`",
+        ),
+    }
+}
+
+/// The terminal against the screen's minimum. Pure.
+pub fn terminal_check(size: Option<(u16, u16)>) -> Check {
+    const NAME: &str = "terminal size";
+    match size {
+        None => Check::warn(
+            NAME,
+            "not a terminal",
+            "the full screen needs a terminal; --plain works anywhere",
+        ),
+        Some((w, h)) if w >= MIN_WIDTH && h >= MIN_HEIGHT => Check::ok(NAME, format!("{w}x{h}")),
+        Some((w, h)) => Check::warn(
+            NAME,
+            format!("{w}x{h}, below {MIN_WIDTH}x{MIN_HEIGHT}"),
+            "make the window larger (or the font smaller) before the show",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn container(service: &str, role: NodeRole, state: ProcessState) -> ProjectContainer {
+        ProjectContainer {
+            id: format!("id-{service}"),
+            name: format!("demo-{service}-1"),
+            service: service.into(),
+            number: 1,
+            role,
+            image: String::new(),
+            state,
+            health: None,
+            networks: vec!["demo_tikv".into()],
+            published_ports: vec![],
+        }
+    }
+
+    fn cluster() -> Vec<ProjectContainer> {
+        let mut all = vec![container("pd0", NodeRole::Pd, ProcessState::Running)];
+        for s in ["tikv0", "tikv1", "tikv2"] {
+            all.push(container(s, NodeRole::Tikv, ProcessState::Running));
+        }
+        all.push(container("load", NodeRole::Load, ProcessState::Running));
+        all
+    }
+
+    #[test]
+    fn a_full_project_passes() {
+        let checks = service_checks("demo", &cluster(), false);
+        assert!(checks.iter().all(|c| c.status == Status::Ok), "{checks:?}");
+    }
+
+    #[test]
+    fn an_empty_project_fails_with_a_hint() {
+        let checks = service_checks("demo", &[], false);
+        assert_eq!(checks.len(), 1);
+        assert_eq!(checks[0].status, Status::Fail);
+        assert!(
+            checks[0]
+                .hint
+                .as_deref()
+                .is_some_and(|h| h.contains("--compose-project"))
+        );
+    }
+
+    #[test]
+    fn a_dead_tikv_fails_and_is_named() {
+        let mut all = cluster();
+        all[2].state = ProcessState::Exited {
+            exit_code: Some(137),
+        };
+        let checks = service_checks("demo", &all, false);
+        let tikv = checks
+            .iter()
+            .find(|c| c.name == "TiKV services")
+            .expect("row");
+        assert_eq!(tikv.status, Status::Fail);
+        assert!(tikv.detail.contains("tikv1 EXITED(137)"), "{}", tikv.detail);
+    }
+
+    #[test]
+    fn a_missing_load_only_warns() {
+        let mut all = cluster();
+        all.pop();
+        let checks = service_checks("demo", &all, false);
+        let load = checks
+            .iter()
+            .find(|c| c.name == "load service")
+            .expect("row");
+        assert_eq!(load.status, Status::Warn);
+        let with_file = service_checks("demo", &all, true);
+        let load = with_file
+            .iter()
+            .find(|c| c.name == "load service")
+            .expect("row");
+        assert_eq!(load.status, Status::Ok);
+    }
+
+    #[test]
+    fn load_lines_are_recognised() {
+        let lines = [
+            "[2022/04/07 10:00:00.000 +00:00] [INFO] [client.go:754] [\"log\"]",
+            "READ   - Takes(s): 10.0, Count: 7948, OPS: 796.2, Avg(us): 395, Min(us): 72, Max(us): 20545, 99th(us): 2000, 99.9th(us): 19000, 99.99th(us): 21000",
+        ];
+        let check = load_verdict("service load", lines.iter().map(|l| l.to_string()));
+        assert_eq!(check.status, Status::Ok, "{check:?}");
+        let silent = load_verdict("service load", std::iter::empty());
+        assert_eq!(silent.status, Status::Warn);
+        let noise = load_verdict("service load", ["hello".to_string()].into_iter());
+        assert_eq!(noise.status, Status::Warn);
+    }
+
+    #[test]
+    fn the_terminal_must_fit_the_screen() {
+        assert_eq!(terminal_check(Some((80, 24))).status, Status::Ok);
+        assert_eq!(terminal_check(Some((79, 24))).status, Status::Warn);
+        assert_eq!(terminal_check(None).status, Status::Warn);
+    }
+
+    #[test]
+    fn the_report_renders_rows_hints_and_verdict() {
+        let report = DoctorReport {
+            checks: vec![
+                Check::ok(
+                    "Docker engine",
+                    "unix:///var/run/docker.sock (engine 20.10, API 1.41)",
+                ),
+                Check::fail("PD", "no PD endpoint answered", "publish port 2379"),
+                Check::skipped("TiKV stores", "needs PD"),
+            ],
+        };
+        assert!(!report.ok());
+        let text = report.render();
+        assert!(
+            text.contains("  ok    Docker engine  unix:///var/run/docker.sock"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  FAIL  PD             no PD endpoint answered"),
+            "{text}"
+        );
+        assert!(text.contains("  skip  TiKV stores    needs PD"), "{text}");
+        assert!(text.contains("  PD: publish port 2379"), "{text}");
+        assert!(text.contains("Not ready"), "{text}");
+        let fine = DoctorReport {
+            checks: vec![Check::warn("terminal size", "79x24", "larger")],
+        };
+        assert!(fine.ok());
+        assert!(fine.render().contains("Ready"));
+    }
+}

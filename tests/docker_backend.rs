@@ -1,0 +1,185 @@
+//! DockerBackend through the ClusterBackend trait against the real engine:
+//! a project of stand-in nodes, no PD (so the picture is marked stale), the
+//! one-fault-at-a-time rule, the load switched by `set_load`, and events and
+//! go-ycsb samples arriving on the subscribed streams.
+//!
+//! Skips with `SKIP: ...` without an engine; `CHAOSDECK_REQUIRE_DOCKER=1`
+//! makes that a failure.
+
+#[path = "docker/support.rs"]
+mod support;
+
+use std::time::Duration;
+
+use chaosdeck::clock::ShowClock;
+use chaosdeck::cluster::docker::{DockerBackend, DockerConfig, EventWatchConfig};
+use chaosdeck::cluster::{
+    BackendError, ClusterBackend, ClusterSource, EventKind, FaultKind, ProcessState, Recovery,
+};
+use chaosdeck::workload::SampleSource;
+use support::{TestProject, docker_or_skip, unique_project};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_backend_drives_a_compose_project() {
+    let project = unique_project("backend");
+    let Some(control) = docker_or_skip(&project).await else {
+        return;
+    };
+    let fixture = TestProject::create(control.docker(), &project).await;
+    for service in ["pd0", "tikv0", "tikv1", "tikv2", "load"] {
+        fixture.start_service(service).await;
+    }
+    let config = DockerConfig {
+        project: project.clone(),
+        // Nothing listens there: PD is "down" for the whole test.
+        pd_endpoints: vec!["http://127.0.0.1:1".into()],
+        load_log: None,
+        stop_timeout: Duration::from_secs(5),
+        allow_non_tikv: false,
+        events: EventWatchConfig {
+            reconcile_every: Duration::from_secs(60),
+            ..Default::default()
+        },
+    };
+    let backend = DockerBackend::new(config, ShowClock::start(1.0)).expect("backend");
+    assert_eq!(
+        backend.source(),
+        ClusterSource::Docker {
+            project: project.clone()
+        }
+    );
+    let mut streams = backend.subscribe();
+
+    // PD silent: a snapshot all the same, marked stale, with the processes.
+    let snapshot = backend.snapshot().await.expect("a snapshot without PD");
+    assert!(!snapshot.pd_reachable);
+    assert!(snapshot.stores.is_empty());
+    assert_eq!(snapshot.processes.len(), 5);
+    assert!(
+        snapshot
+            .processes
+            .iter()
+            .all(|p| p.state == ProcessState::Running)
+    );
+
+    // Samples from the load container's go-ycsb output.
+    let sample = tokio::time::timeout(WAIT, streams.samples.recv())
+        .await
+        .expect("a sample within 10 s")
+        .expect("the stream is open");
+    assert_eq!(sample.source, SampleSource::GoYcsb);
+    assert!(sample.ops_per_sec > 0.0, "{sample:?}");
+
+    // One fault at a time.
+    let fault = backend
+        .inject(FaultKind::Kill, "tikv0")
+        .await
+        .expect("kill tikv0");
+    assert_eq!(fault.kind, FaultKind::Kill);
+    assert_eq!(fault.service, "tikv0");
+    assert_eq!(
+        backend.inject(FaultKind::Pause, "tikv1").await,
+        Err(BackendError::FaultInPlace {
+            kind: FaultKind::Kill,
+            service: "tikv0".into()
+        })
+    );
+    let died = loop {
+        let event = tokio::time::timeout(WAIT, streams.events.recv())
+            .await
+            .expect("an event")
+            .expect("the stream is open");
+        if event.service == "tikv0" {
+            break event.kind;
+        }
+    };
+    assert_eq!(
+        died,
+        EventKind::Died {
+            exit_code: Some(137)
+        }
+    );
+    backend
+        .recover(Recovery::Start, "tikv0")
+        .await
+        .expect("start tikv0");
+
+    // PD is refused through the trait; named explicitly it is allowed.
+    assert_eq!(
+        backend.inject(FaultKind::Pause, "pd0").await,
+        Err(BackendError::NotTikv {
+            service: "pd0".into()
+        })
+    );
+    backend
+        .inject_explicit(FaultKind::Pause, "pd0")
+        .await
+        .expect("pause pd0 when named");
+    backend
+        .recover(Recovery::Unpause, "pd0")
+        .await
+        .expect("unpause pd0");
+
+    // The load is switched by stopping and starting its container.
+    backend.set_load(false).await.expect("load off");
+    let load_state = |snapshot: &chaosdeck::cluster::ClusterSnapshot| {
+        snapshot.process("load").map(|p| p.state.clone())
+    };
+    let snapshot = backend.snapshot().await.expect("snapshot");
+    assert!(
+        matches!(load_state(&snapshot), Some(ProcessState::Exited { .. })),
+        "{:?}",
+        load_state(&snapshot)
+    );
+    backend.set_load(true).await.expect("load on");
+    let snapshot = backend.snapshot().await.expect("snapshot");
+    assert_eq!(load_state(&snapshot), Some(ProcessState::Running));
+
+    drop(backend);
+    drop(fixture);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_doctor_sees_the_project_and_the_missing_pd() {
+    use chaosdeck::doctor::{self, Status};
+    use clap::Parser;
+
+    let project = unique_project("doctor");
+    let Some(control) = docker_or_skip(&project).await else {
+        return;
+    };
+    let fixture = TestProject::create(control.docker(), &project).await;
+    for service in ["pd0", "tikv0", "tikv1", "tikv2", "load"] {
+        fixture.start_service(service).await;
+    }
+    let cli = chaosdeck::cli::Cli::try_parse_from([
+        "chaosdeck",
+        "--compose-project",
+        &project,
+        "--pd",
+        "http://127.0.0.1:1",
+    ])
+    .expect("flags parse");
+    let report = doctor::run(&cli.show).await;
+    let status = |name: &str| {
+        report
+            .checks
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.status)
+    };
+    let text = report.render();
+    assert_eq!(status("Docker engine"), Some(Status::Ok), "{text}");
+    assert_eq!(status("Compose project"), Some(Status::Ok), "{text}");
+    assert_eq!(status("PD services"), Some(Status::Ok), "{text}");
+    assert_eq!(status("TiKV services"), Some(Status::Ok), "{text}");
+    assert_eq!(status("load service"), Some(Status::Ok), "{text}");
+    assert_eq!(status("load output"), Some(Status::Ok), "{text}");
+    assert_eq!(status("PD"), Some(Status::Fail), "{text}");
+    assert_eq!(status("TiKV stores"), Some(Status::Skipped), "{text}");
+    assert!(!report.ok());
+    assert!(text.contains("Not ready"), "{text}");
+    drop(fixture);
+}

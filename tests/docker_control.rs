@@ -1,0 +1,379 @@
+//! DockerControl against the real engine: discovery by Compose labels, the
+//! store-to-service mapping, every fault and recovery with the events they
+//! cause, the refusals, and log following.
+//!
+//! Needs a Docker engine (nothing is pulled: the image is built locally from
+//! a static test program). Without one the tests print `SKIP: ...` and pass;
+//! `CHAOSDECK_REQUIRE_DOCKER=1` makes them fail instead.
+
+#[path = "docker/support.rs"]
+mod support;
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use chaosdeck::clock::ShowClock;
+use chaosdeck::cluster::docker::{
+    EventWatchConfig, LogFollowConfig, WatchStatus, service_of_address, spawn_event_watch,
+    spawn_log_follow,
+};
+use chaosdeck::cluster::{
+    BackendError, ClusterEvent, EventKind, FaultKind, NodeRole, ProcessState, Recovery,
+};
+use support::{TestProject, docker_or_skip, eventually, unique_project};
+
+/// The next event about `service` (others are skipped), within `limit`.
+async fn next_event_of(
+    events: &mut mpsc::Receiver<ClusterEvent>,
+    service: &str,
+    limit: Duration,
+) -> Option<EventKind> {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .ok()??;
+        if event.service == service {
+            return Some(event.kind);
+        }
+    }
+}
+
+const EVENT_WAIT: Duration = Duration::from_secs(5);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_and_recoveries_on_a_compose_labelled_project() {
+    let project = unique_project("faults");
+    let Some(control) = docker_or_skip(&project).await else {
+        return;
+    };
+    let control = control.with_stop_timeout(Duration::from_secs(5));
+    let fixture = TestProject::create(control.docker(), &project).await;
+    for service in ["pd0", "tikv0", "tikv1", "load"] {
+        fixture.start_service(service).await;
+    }
+    // A container of another project, whose name even starts like ours.
+    fixture
+        .start_labelled(&format!("{project}-other"), "tikv9")
+        .await;
+
+    // Discovery by label only, roles by service name.
+    let containers = control.containers().await.expect("listing");
+    let found: Vec<(&str, NodeRole)> = containers
+        .iter()
+        .map(|c| (c.service.as_str(), c.role))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("load", NodeRole::Load),
+            ("pd0", NodeRole::Pd),
+            ("tikv0", NodeRole::Tikv),
+            ("tikv1", NodeRole::Tikv),
+        ]
+    );
+    assert_eq!(
+        control.project_networks().await.expect("networks"),
+        vec![fixture.network.clone()]
+    );
+    let processes = control.processes().await.expect("processes");
+    assert!(
+        processes
+            .iter()
+            .all(|p| p.state == ProcessState::Running && p.network_connected),
+        "{processes:?}"
+    );
+    assert_eq!(
+        control.load_service().await.expect("listing").as_deref(),
+        Some("load")
+    );
+
+    // Stores map to services through the host part of their address.
+    for address in ["tikv0:20160", "tikv1:20160"] {
+        let service = service_of_address(address);
+        let container = control.container_of(service).await.expect("a store's node");
+        assert_eq!(container.service, service);
+        assert_eq!(container.role, NodeRole::Tikv);
+    }
+    assert!(matches!(
+        control.container_of("tikv9").await,
+        Err(BackendError::UnknownTarget(_))
+    ));
+
+    // Events, with reconciliation slowed down so only the stream reports.
+    let (tx, mut events) = mpsc::channel(64);
+    let cancel = CancellationToken::new();
+    let config = EventWatchConfig {
+        reconcile_every: Duration::from_secs(60),
+        ..Default::default()
+    };
+    let mut watch = spawn_event_watch(
+        control.clone(),
+        ShowClock::start(1.0),
+        tx,
+        config,
+        cancel.clone(),
+    );
+    // `wait_for` hands back a guard on the status: drop it at once, or the
+    // watch could not publish its next status.
+    let live = tokio::time::timeout(
+        EVENT_WAIT,
+        watch.status.wait_for(|s| *s == WatchStatus::Live),
+    )
+    .await
+    .map(|seen| seen.is_ok());
+    assert_eq!(live, Ok(true), "the event watch goes live");
+
+    // PD and load are refused unless named explicitly.
+    assert_eq!(
+        control.inject(FaultKind::Kill, "pd0", false).await,
+        Err(BackendError::NotTikv {
+            service: "pd0".into()
+        })
+    );
+    assert_eq!(
+        control.inject(FaultKind::Pause, "load", false).await,
+        Err(BackendError::NotTikv {
+            service: "load".into()
+        })
+    );
+
+    // Kill: SIGKILL, the death reported with 137 within a second.
+    control
+        .inject(FaultKind::Kill, "tikv0", false)
+        .await
+        .expect("kill tikv0");
+    assert_eq!(
+        next_event_of(&mut events, "tikv0", Duration::from_secs(1)).await,
+        Some(EventKind::Died {
+            exit_code: Some(137)
+        }),
+        "the die event arrives within 1 s"
+    );
+    let killed = control.container_of("tikv0").await.expect("tikv0");
+    assert_eq!(
+        killed.state,
+        ProcessState::Exited {
+            exit_code: Some(137)
+        }
+    );
+    assert!(matches!(
+        control.inject(FaultKind::Kill, "tikv0", false).await,
+        Err(BackendError::Refused(_))
+    ));
+    control
+        .recover(Recovery::Start, "tikv0")
+        .await
+        .expect("start tikv0");
+    assert_eq!(
+        next_event_of(&mut events, "tikv0", EVENT_WAIT).await,
+        Some(EventKind::Started)
+    );
+    assert!(matches!(
+        control.recover(Recovery::Start, "tikv0").await,
+        Err(BackendError::NothingToRecover { .. })
+    ));
+
+    // Stop: SIGTERM, handled by the node, a clean exit.
+    control
+        .inject(FaultKind::Stop, "tikv1", false)
+        .await
+        .expect("stop tikv1");
+    assert_eq!(
+        next_event_of(&mut events, "tikv1", EVENT_WAIT).await,
+        Some(EventKind::Died { exit_code: Some(0) })
+    );
+    control
+        .recover(Recovery::Start, "tikv1")
+        .await
+        .expect("start tikv1");
+    assert_eq!(
+        next_event_of(&mut events, "tikv1", EVENT_WAIT).await,
+        Some(EventKind::Started)
+    );
+
+    // Pause and unpause; no second fault on a paused node.
+    control
+        .inject(FaultKind::Pause, "tikv0", false)
+        .await
+        .expect("pause tikv0");
+    assert_eq!(
+        next_event_of(&mut events, "tikv0", EVENT_WAIT).await,
+        Some(EventKind::Paused)
+    );
+    assert_eq!(
+        control.inject(FaultKind::Kill, "tikv0", false).await,
+        Err(BackendError::FaultInPlace {
+            kind: FaultKind::Pause,
+            service: "tikv0".into()
+        })
+    );
+    control
+        .recover(Recovery::Unpause, "tikv0")
+        .await
+        .expect("unpause tikv0");
+    assert_eq!(
+        next_event_of(&mut events, "tikv0", EVENT_WAIT).await,
+        Some(EventKind::Unpaused)
+    );
+    assert!(matches!(
+        control.recover(Recovery::Unpause, "tikv0").await,
+        Err(BackendError::NothingToRecover { .. })
+    ));
+
+    // Partition: cut from the project network, then back with its alias.
+    control
+        .inject(FaultKind::Partition, "tikv1", false)
+        .await
+        .expect("partition tikv1");
+    assert_eq!(
+        next_event_of(&mut events, "tikv1", EVENT_WAIT).await,
+        Some(EventKind::NetworkDisconnected)
+    );
+    let processes = control.processes().await.expect("processes");
+    let tikv1 = processes
+        .iter()
+        .find(|p| p.service == "tikv1")
+        .expect("tikv1 listed");
+    assert_eq!(tikv1.state, ProcessState::Running);
+    assert!(!tikv1.network_connected);
+    assert_eq!(
+        control.inject(FaultKind::Partition, "tikv1", false).await,
+        Err(BackendError::FaultInPlace {
+            kind: FaultKind::Partition,
+            service: "tikv1".into()
+        })
+    );
+    control
+        .recover(Recovery::Reconnect, "tikv1")
+        .await
+        .expect("reconnect tikv1");
+    assert_eq!(
+        next_event_of(&mut events, "tikv1", EVENT_WAIT).await,
+        Some(EventKind::NetworkReconnected)
+    );
+    let inspect = control
+        .docker()
+        .inspect_container(&format!("{project}-tikv1-1"), None)
+        .await
+        .expect("inspect tikv1");
+    let aliases = inspect
+        .network_settings
+        .and_then(|n| n.networks)
+        .and_then(|mut n| n.remove(&fixture.network))
+        .and_then(|endpoint| endpoint.aliases)
+        .unwrap_or_default();
+    assert!(
+        aliases.contains(&"tikv1".to_string()),
+        "reconnected under its service name: {aliases:?}"
+    );
+    assert!(matches!(
+        control.recover(Recovery::Reconnect, "tikv1").await,
+        Err(BackendError::NothingToRecover { .. })
+    ));
+
+    // Named explicitly, a PD may be faulted.
+    control
+        .inject(FaultKind::Pause, "pd0", true)
+        .await
+        .expect("pause pd0 when allowed");
+    assert_eq!(
+        next_event_of(&mut events, "pd0", EVENT_WAIT).await,
+        Some(EventKind::Paused)
+    );
+    control
+        .recover(Recovery::Unpause, "pd0")
+        .await
+        .expect("unpause pd0");
+
+    cancel.cancel();
+    let _ = watch.task.await;
+    drop(fixture);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_load_output_is_followed_across_a_restart() {
+    let project = unique_project("logs");
+    let Some(control) = docker_or_skip(&project).await else {
+        return;
+    };
+    let control = control.with_stop_timeout(Duration::from_secs(5));
+    let fixture = TestProject::create(control.docker(), &project).await;
+    fixture.start_service("load").await;
+
+    let (tx, mut lines) = mpsc::channel(256);
+    let cancel = CancellationToken::new();
+    let config = LogFollowConfig {
+        initial_tail: None,
+        ..Default::default()
+    };
+    let task = spawn_log_follow(control.clone(), "load".into(), tx, config, cancel.clone());
+
+    // The fixture's first line (Takes 10.0, Count 7948) as it reads after
+    // one second of the test node's run.
+    let expected_read = "READ   - Takes(s): 1.0, Count: 795, OPS: 796.2, Avg(us): 395";
+
+    let mut seen = Vec::new();
+    let mut receive_until = async |seen: &mut Vec<String>, done: &dyn Fn(&[String]) -> bool| {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !done(seen) {
+            match tokio::time::timeout_at(deadline, lines.recv()).await {
+                Ok(Some(line)) => seen.push(line),
+                _ => return false,
+            }
+        }
+        true
+    };
+    let reads = |seen: &[String]| seen.iter().filter(|l| l.starts_with("READ ")).count();
+    assert!(
+        receive_until(&mut seen, &|s| reads(s) >= 2
+            && s.iter().any(|l| l.contains("client.go")))
+        .await,
+        "stdout and stderr lines arrive: {seen:?}"
+    );
+    assert!(
+        seen.iter().any(|l| l.starts_with(expected_read)),
+        "{seen:?}"
+    );
+    assert!(seen.iter().all(|l| !l.contains('\n') && !l.ends_with('\r')));
+
+    control.stop_service("load").await.expect("stop the load");
+    assert!(
+        receive_until(&mut seen, &|s| s
+            .iter()
+            .any(|l| l.contains("SIGTERM received")))
+        .await,
+        "the last words before the stop arrive"
+    );
+    let before_restart = reads(&seen);
+    control.start_service("load").await.expect("start the load");
+    assert!(
+        receive_until(&mut seen, &|s| reads(s) >= before_restart + 2).await,
+        "lines resume after the restart"
+    );
+    let stops = seen
+        .iter()
+        .filter(|l| l.contains("SIGTERM received"))
+        .count();
+    assert_eq!(stops, 1, "nothing is repeated when the stream re-opens");
+
+    // Stopping a stopped service or starting a running one is a no-op.
+    control
+        .start_service("load")
+        .await
+        .expect("already running");
+    let running = eventually(Duration::from_secs(2), || async {
+        control
+            .container_of("load")
+            .await
+            .is_ok_and(|c| c.is_running())
+    })
+    .await;
+    assert!(running);
+
+    cancel.cancel();
+    let _ = task.await;
+    drop(fixture);
+}
