@@ -88,7 +88,11 @@ pub async fn backend(
             Ok(Arc::new(backend))
         }
         ClusterKind::Docker => {
-            color_eyre::eyre::bail!("DOCKER_BACKEND_PENDING")
+            // Docker and PD need not be up yet: the backend reaches them on
+            // first use and keeps retrying, showing the trouble on screen.
+            let backend = crate::cluster::docker::DockerBackend::from_show_args(args, clock)
+                .wrap_err("cannot set up the Docker backend")?;
+            Ok(Arc::new(backend))
         }
     }
 }

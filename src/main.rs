@@ -21,8 +21,14 @@ fn main() -> color_eyre::Result<ExitCode> {
             }
         },
         Some(Command::Doctor) => {
-            eprintln!("DOCTOR_PENDING");
-            Ok(ExitCode::from(1))
+            let runtime = tokio::runtime::Runtime::new()?;
+            let report = runtime.block_on(chaosdeck::doctor::run(&cli.show));
+            print!("{}", report.render());
+            Ok(if report.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         None => {
             // A bad chapters file is rejected before the screen is taken over.

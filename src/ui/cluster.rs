@@ -41,6 +41,13 @@ fn unreachable_line(error: &str) -> Line<'static> {
 }
 
 fn lines(app: &App, snapshot: &ClusterSnapshot) -> Vec<Line<'static>> {
+    if !snapshot.pd_reachable && snapshot.stores.is_empty() {
+        // Nothing known yet: no empty table that could read as "0 regions".
+        return vec![
+            unreachable_line("PD unreachable: no cluster data yet"),
+            runtime_line(snapshot),
+        ];
+    }
     let stale = app.cluster.is_stale();
     let mut lines = vec![pd_line(snapshot)];
     lines.push(Line::styled(
