@@ -65,6 +65,8 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
                     "q" | "quit" => Command::Quit,
                     "b" | "back" => Command::Prev,
                     "r" | "reset" => Command::Reset,
+                    "a" | "abort" => Command::Abort,
+                    "p" | "pause" => Command::TogglePause,
                     _ => Command::Next,
                 };
                 if tx.send(Msg::Command(command)).await.is_err() {
@@ -74,7 +76,7 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
         });
     }
 
-    fn changed(&mut self, app: &mut App, _significant: bool) {
+    fn changed(&mut self, app: &mut App, _change: crate::show::Change) {
         let entries: Vec<Entry> = app.journal.drain().collect();
         for entry in &entries {
             self.print_entry(app, entry);
@@ -94,12 +96,12 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
     }
 
     fn finish(&mut self, app: &mut App) {
-        self.changed(app, true);
+        self.changed(app, crate::show::Change::World);
         if !self.timeline_shown {
             self.timeline_shown = true;
             let _ = writeln!(self.out, "timeline:");
             for line in app.timeline.lines() {
-                let _ = writeln!(self.out, "  {line}");
+                let _ = writeln!(self.out, "  {}", text::plain(&line));
             }
             let _ = self.out.flush();
         }

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::{AgentState, App, Msg, keys};
-use crate::show::Frontend;
+use crate::show::{Change, Frontend};
 
 const MIN_FRAME: Duration = Duration::from_millis(33);
 /// Redraw at least this often so ages and timers stay true.
@@ -91,14 +91,16 @@ impl Frontend for Tui {
         });
     }
 
-    fn changed(&mut self, app: &mut App, significant: bool) {
+    fn changed(&mut self, app: &mut App, change: Change) {
         for entry in app.journal.drain() {
             tracing::info!(at = ?entry.at, level = ?entry.level, "{}", entry.text);
         }
         let since = self.last_draw.map(|t| t.elapsed());
-        self.pending |= significant;
+        self.pending |= change != Change::Tick;
         let due = match since {
             None => true,
+            // A key is answered at once: a frame costs well under a millisecond.
+            Some(_) if change == Change::Presenter => true,
             Some(since) if since < MIN_FRAME => false,
             Some(since) => {
                 self.pending || since >= MAX_QUIET || (animating(app) && since >= ANIMATION)

@@ -55,7 +55,9 @@ fn injected(service: &str, at: f64) -> InjectedFault {
 
 fn inject_effect(effects: &[Effect]) -> Option<(u64, FaultKind, String)> {
     effects.iter().find_map(|e| match e {
-        Effect::Inject { run, kind, service } => Some((*run, *kind, service.clone())),
+        Effect::Inject {
+            run, kind, service, ..
+        } => Some((*run, *kind, service.clone())),
         _ => None,
     })
 }
@@ -377,11 +379,16 @@ fn pd_errors_mark_the_data_stale() {
             "all 3 endpoints failed".into(),
         ))),
     );
-    assert!(app.cluster.is_stale());
+    assert!(app.cluster.is_stale(app.now));
     assert!(
         app.cluster.snapshot.is_some(),
         "the last data is kept, marked stale"
     );
     update(&mut app, Msg::Snapshot(Ok(healthy(secs(2.0)))));
-    assert!(!app.cluster.is_stale());
+    assert!(!app.cluster.is_stale(app.now));
+    update(&mut app, Msg::Tick(secs(13.0)));
+    assert!(
+        app.cluster.is_stale(app.now),
+        "data that stopped arriving goes stale"
+    );
 }

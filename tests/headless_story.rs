@@ -30,7 +30,7 @@ impl Frontend for Recorder {
         self.tx = Some(tx);
     }
 
-    fn changed(&mut self, app: &mut App, _significant: bool) {
+    fn changed(&mut self, app: &mut App, _change: chaosdeck::show::Change) {
         self.entries.lock().unwrap().extend(app.journal.drain());
         if self.quit_on_fault && app.fault.is_some() && !self.quit_sent {
             self.quit_sent = true;

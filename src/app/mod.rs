@@ -133,9 +133,18 @@ pub struct ClusterView {
     pub error: Option<String>,
 }
 
+/// Cluster data older than this (show time) is not trusted, whatever the
+/// reason it stopped arriving.
+pub const STALE_AFTER: Duration = Duration::from_secs(10);
+
 impl ClusterView {
-    pub fn is_stale(&self) -> bool {
-        self.error.is_some() || self.snapshot.as_ref().is_some_and(|s| !s.pd_reachable)
+    /// The data on screen cannot be trusted at show time `now`.
+    pub fn is_stale(&self, now: Duration) -> bool {
+        self.error.is_some()
+            || self
+                .snapshot
+                .as_ref()
+                .is_some_and(|s| !s.pd_reachable || now.saturating_sub(s.taken_at) > STALE_AFTER)
     }
 }
 

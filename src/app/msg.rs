@@ -70,6 +70,8 @@ pub enum Effect {
         run: RunId,
         kind: FaultKind,
         service: String,
+        /// The script named the service (not `random`).
+        named: bool,
     },
     Recover {
         run: RunId,

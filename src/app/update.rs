@@ -391,6 +391,7 @@ fn try_inject(app: &mut App, fx: &mut Vec<Effect>) {
         fail_action(app, why);
         return;
     }
+    let named = matches!(target, Target::Service(_));
     match choose_target(app, &target) {
         Err(why) => fail_action(app, why),
         Ok(service) => {
@@ -401,6 +402,7 @@ fn try_inject(app: &mut App, fx: &mut Vec<Effect>) {
                 run: run_id,
                 kind,
                 service,
+                named,
             });
         }
     }
@@ -488,7 +490,7 @@ fn check_action(app: &App) -> Check {
 }
 
 fn cluster_healthy(app: &App) -> bool {
-    !app.cluster.is_stale()
+    !app.cluster.is_stale(app.now)
         && app
             .cluster
             .snapshot

@@ -57,6 +57,17 @@ pub trait ClusterBackend: Send + Sync + 'static {
     /// Applies `kind` to `service`. Only one fault may be in place at a time.
     async fn inject(&self, kind: FaultKind, service: &str) -> Result<InjectedFault, BackendError>;
 
+    /// Like `inject`, for a node the script named explicitly: backends that
+    /// keep faults to TiKV nodes by default (Docker) also allow PD or load
+    /// services here.
+    async fn inject_named(
+        &self,
+        kind: FaultKind,
+        service: &str,
+    ) -> Result<InjectedFault, BackendError> {
+        self.inject(kind, service).await
+    }
+
     /// Applies `recovery` to `service`; an error if the node needs none.
     async fn recover(&self, recovery: Recovery, service: &str) -> Result<(), BackendError>;
 

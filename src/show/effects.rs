@@ -117,10 +117,20 @@ async fn work(
 ) {
     while let Some(effect) = queue.recv().await {
         let msg = match effect {
-            Effect::Inject { run, kind, service } => {
-                tracing::info!(%kind, %service, "injecting fault");
+            Effect::Inject {
+                run,
+                kind,
+                service,
+                named,
+            } => {
+                tracing::info!(%kind, %service, named, "injecting fault");
                 guard.set_possible(kind, &service);
-                let result = within(backend.inject(kind, &service)).await;
+                let call = if named {
+                    backend.inject_named(kind, &service)
+                } else {
+                    backend.inject(kind, &service)
+                };
+                let result = within(call).await;
                 match &result {
                     Ok(fault) => guard.confirm(fault),
                     // Without an answer the fault may have landed: keep it.

@@ -10,13 +10,15 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::Msg;
 use crate::clock::ShowClock;
-use crate::cluster::{ClusterBackend, Subscriptions};
+use crate::cluster::{BackendError, ClusterBackend, Subscriptions};
 
 /// Real time between ticks: smooth enough for a 0.1 s timer and a spinner.
 pub const TICK: Duration = Duration::from_millis(100);
 /// Show time between snapshots, bounded below in real time.
 const POLL_SHOW: Duration = Duration::from_millis(500);
 const POLL_MIN_REAL: Duration = Duration::from_millis(50);
+/// A snapshot that takes longer counts as failed (real time).
+const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub fn spawn_ticks(tx: mpsc::Sender<Msg>, clock: ShowClock, cancel: CancellationToken) {
     super::guarded::spawn("ticks", tx.clone(), async move {
@@ -52,7 +54,9 @@ pub fn spawn_snapshots(
             }
             let snapshot = tokio::select! {
                 () = cancel.cancelled() => return,
-                snapshot = backend.snapshot() => snapshot,
+                snapshot = tokio::time::timeout(SNAPSHOT_TIMEOUT, backend.snapshot()) => {
+                    snapshot.unwrap_or(Err(BackendError::NoAnswer(SNAPSHOT_TIMEOUT.as_secs())))
+                }
             };
             if tx.send(Msg::Snapshot(snapshot)).await.is_err() {
                 return;

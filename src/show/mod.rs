@@ -18,12 +18,23 @@ use crate::clock::ShowClock;
 use crate::cluster::{BackendError, ClusterBackend, FaultKind, InjectedFault};
 use effects::EffectRunner;
 
+/// What a message changed, so a front end can decide when to draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Time passed: only timers and ages moved.
+    Tick,
+    /// The world answered (snapshots, events, samples, effects).
+    World,
+    /// The presenter pressed a key: answer at once.
+    Presenter,
+}
+
 /// How the show is presented.
 pub trait Frontend {
     /// Starts the presenter's input, sending commands on `tx` until cancelled.
     fn spawn_input(&mut self, tx: mpsc::Sender<Msg>, cancel: CancellationToken);
-    /// Called after every message; `significant` is false for a bare tick.
-    fn changed(&mut self, app: &mut App, significant: bool);
+    /// Called after every message, saying what kind of change it was.
+    fn changed(&mut self, app: &mut App, change: Change);
     /// When the front end wants to be called again without a message (a frame
     /// held back by the frame cap).
     fn wake_at(&self) -> Option<tokio::time::Instant> {
@@ -31,7 +42,7 @@ pub trait Frontend {
     }
     /// Called once when the show ends, after the last answers have landed.
     fn finish(&mut self, app: &mut App) {
-        self.changed(app, true);
+        self.changed(app, Change::World);
     }
 }
 
@@ -107,20 +118,24 @@ impl Show {
         app.now = self.clock.now();
         app.timers_at = app.now;
         let mut exit = self.apply(app.start(), &mut runner);
-        frontend.changed(app, true);
+        frontend.changed(app, Change::World);
         while exit.is_none() {
             let wake = frontend.wake_at();
             let msg = tokio::select! {
                 msg = rx.recv() => msg,
                 () = sleep_until(wake) => {
-                    frontend.changed(app, false);
+                    frontend.changed(app, Change::Tick);
                     continue;
                 }
             };
             let Some(msg) = msg else { break };
-            let significant = !matches!(msg, Msg::Tick(_));
+            let change = match msg {
+                Msg::Tick(_) => Change::Tick,
+                Msg::Command(_) | Msg::Redraw => Change::Presenter,
+                _ => Change::World,
+            };
             exit = self.apply(update(app, msg), &mut runner);
-            frontend.changed(app, significant);
+            frontend.changed(app, change);
         }
         cancel.cancel();
 
@@ -136,7 +151,7 @@ impl Show {
                 () = &mut deadline => break,
                 Some(msg) = rx.recv() => {
                     update(app, msg);
-                    frontend.changed(app, true);
+                    frontend.changed(app, Change::World);
                 }
             }
         }

@@ -1,8 +1,6 @@
 //! Agent: the diagnosis as it is produced, with a spinner and the elapsed
 //! time while the analyzer works.
 
-use std::time::Duration;
-
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -60,9 +58,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             lines.extend(produced.into_iter().skip(skip).map(Line::raw));
             lines
         }
-        AgentState::Done { diagnosis, took } => {
+        AgentState::Done { diagnosis, .. } => {
             // Wrap only what fits: the diagnosis can be long.
-            let items = pane_lines(diagnosis, *took);
+            let items = pane_lines(diagnosis);
             let mut lines: Vec<Line> = Vec::new();
             let mut complete = 0;
             for (style, item) in &items {
@@ -94,7 +92,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 
 /// The diagnosis in the order an audience needs it: the cause, the action,
 /// what else was weighed, the impact, the risks, then the timeline.
-fn pane_lines(diagnosis: &Diagnosis, took: Duration) -> Vec<(Style, String)> {
+fn pane_lines(diagnosis: &Diagnosis) -> Vec<(Style, String)> {
     let cause = &diagnosis.root_cause;
     let on = cause
         .service
@@ -105,9 +103,8 @@ fn pane_lines(diagnosis: &Diagnosis, took: Duration) -> Vec<(Style, String)> {
     let mut lines = vec![(
         theme::bold().fg(theme::GOOD),
         format!(
-            "✓ Root cause: {}{on} ({confidence:.0}% confident, {:.1}s)",
+            "✓ Root cause: {}{on} ({confidence:.0}% confident)",
             cause.class,
-            took.as_secs_f64()
         ),
     )];
     lines.push(match &diagnosis.action {

@@ -48,7 +48,7 @@ fn lines(app: &App, snapshot: &ClusterSnapshot) -> Vec<Line<'static>> {
             runtime_line(snapshot),
         ];
     }
-    let stale = app.cluster.is_stale();
+    let stale = app.cluster.is_stale(app.now);
     let mut lines = vec![pd_line(snapshot)];
     lines.push(Line::styled(
         format!(
@@ -161,5 +161,11 @@ fn freshness_line(app: &App, snapshot: &ClusterSnapshot) -> Line<'static> {
         return unreachable_line("PD unreachable: data below is stale");
     }
     let age = app.now.saturating_sub(snapshot.taken_at);
+    if app.cluster.is_stale(app.now) {
+        return unreachable_line(&format!(
+            "no fresh data for {:.0}s: the figures above are stale",
+            age.as_secs_f64()
+        ));
+    }
     Line::styled(format!("data {:.1}s old", age.as_secs_f64()), theme::dim())
 }

@@ -27,7 +27,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     if let Some(hint) = &app.hint {
         spans.push(Span::styled(
-            format!("» {hint}"),
+            format!("» {}", super::text::plain(hint)),
             Style::new().fg(theme::WARN),
         ));
     }

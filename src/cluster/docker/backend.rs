@@ -332,6 +332,14 @@ impl ClusterBackend for DockerBackend {
         self.shared.inject(kind, service, allow).await
     }
 
+    async fn inject_named(
+        &self,
+        kind: FaultKind,
+        service: &str,
+    ) -> Result<InjectedFault, BackendError> {
+        self.inject_explicit(kind, service).await
+    }
+
     async fn recover(&self, recovery: Recovery, service: &str) -> Result<(), BackendError> {
         self.shared.recover(recovery, service).await
     }
