@@ -139,7 +139,26 @@ fn busy_app() -> App {
         took: secs(2.0),
     };
     app.chapter = 5;
+    assert_busy(&app);
     app
+}
+
+/// The state must be as busy as claimed, or the figures mean nothing.
+fn assert_busy(app: &App) {
+    let snapshot = app.cluster.snapshot.as_ref().expect("a snapshot");
+    let down = snapshot
+        .stores
+        .iter()
+        .filter(|s| s.state == StoreState::Disconnected)
+        .count();
+    assert_eq!((snapshot.stores.len(), down), (3, 1), "3 stores, 1 down");
+    let incidents = app.monitor.incidents().len();
+    assert!(incidents >= 2, "several incidents, got {incidents}");
+    assert!(matches!(app.agent.state, AgentState::Done { .. }));
+    eprintln!(
+        "bench state: 3 stores (1 Disconnected), 60 s of samples, {incidents} incidents, {} monitor lines, diagnosis done",
+        app.monitor_lines.len()
+    );
 }
 
 /// `render`: the view drawing every panel into the frame's buffer (what
