@@ -248,3 +248,17 @@ fn complete() {
     let screen = text(&render(&app, 120, 40));
     assert!(screen.contains("✓ recovered +48.0s"), "{screen}");
 }
+
+#[test]
+fn every_default_chapter_reads_whole_at_80x24() {
+    let mut app = under_load();
+    for chapter in 0..app.chapter_count() {
+        app.chapter = chapter;
+        let screen = text(&render(&app, 80, 24));
+        assert!(
+            !screen.contains("▼ more"),
+            "chapter {} is clipped:\n{screen}",
+            chapter + 1
+        );
+    }
+}

@@ -65,7 +65,10 @@ fn split_main(app: &App, main: Rect) -> (Rect, Rect, Rect) {
         .snapshot
         .as_ref()
         .map_or(3, |s| s.stores.len().max(3));
-    let top = cluster::height_for(stores).max(main.height * 7 / 20);
+    // At least 11 rows: 8 lines of narration and its status at 80x24.
+    let top = cluster::height_for(stores)
+        .max(main.height * 7 / 20)
+        .max(11);
     let workload = (main.height / 5).max(4);
     let [top, workload, bottom] = Layout::vertical([
         Constraint::Length(top),
