@@ -9,6 +9,7 @@
 
 pub mod agent;
 pub mod app;
+pub mod civil_time;
 pub mod cli;
 pub mod clock;
 pub mod cluster;
