@@ -262,3 +262,46 @@ fn every_default_chapter_reads_whole_at_80x24() {
         );
     }
 }
+
+#[test]
+fn the_agent_streams_stamped_lines_with_a_spinner_and_elapsed_time() {
+    let mut app = after_the_kill();
+    app.chapter = 5;
+    app.agent.state = chaosdeck::app::AgentState::Working {
+        run: 9,
+        started: secs(50.0),
+    };
+    update(
+        &mut app,
+        Msg::AgentLine {
+            run: 9,
+            line: "gathering evidence from 12 snapshots".into(),
+        },
+    );
+    update(&mut app, Msg::Tick(secs(51.5)));
+    update(
+        &mut app,
+        Msg::AgentLine {
+            run: 9,
+            line: "tikv1: process exited \u{1b}[31m137".into(),
+        },
+    );
+    update(
+        &mut app,
+        Msg::AgentLine {
+            run: 8,
+            line: "a stale run's line".into(),
+        },
+    );
+    let screen = text(&render(&app, 120, 40));
+    assert!(screen.contains("analysing… 1.5s"), "{screen}");
+    assert!(
+        screen.contains("T+17.0s INFO gathering evidence from 12 snapshots"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("T+18.5s INFO tikv1: process exited \u{fffd}[31m137"),
+        "sanitised:\n{screen}"
+    );
+    assert!(!screen.contains("stale run"), "{screen}");
+}

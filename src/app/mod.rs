@@ -121,8 +121,9 @@ pub enum AgentState {
 pub struct AgentPane {
     pub analyzer: String,
     pub state: AgentState,
-    /// Lines as the analyzer produced them.
-    pub lines: VecDeque<String>,
+    /// Lines as the analyzer produced them, with their show time and the
+    /// time since the fault.
+    pub lines: VecDeque<Entry>,
 }
 
 /// The cluster as last seen, and whether it can be trusted.

@@ -702,7 +702,8 @@ fn on_agent_line(app: &mut App, run: RunId, line: String) {
         if app.agent.lines.len() == PANE_LINES {
             app.agent.lines.pop_front();
         }
-        app.agent.lines.push_back(line);
+        let stamped = entry(app, app.now, Level::Info, line);
+        app.agent.lines.push_back(stamped);
     }
 }
 

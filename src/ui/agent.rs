@@ -28,12 +28,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     if rows == 0 {
         return;
     }
-    let wrapped = |lines: &mut dyn Iterator<Item = &String>| -> Vec<String> {
-        lines
-            .flat_map(|l| text::wrap(l, width))
-            .map(|l| text::plain(&l))
-            .collect()
-    };
     let lines: Vec<Line> = match &app.agent.state {
         AgentState::Idle => text::wrap(
             "idle: asked for a diagnosis once a fault is detected",
@@ -53,9 +47,15 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 ),
                 Style::new().fg(theme::ACCENT),
             )];
-            let produced = wrapped(&mut app.agent.lines.iter());
+            // Newest at the bottom, each stamped like the monitor's lines.
+            let produced: Vec<Line> = app
+                .agent
+                .lines
+                .iter()
+                .flat_map(|entry| super::monitor::entry_lines(entry, width))
+                .collect();
             let skip = produced.len().saturating_sub(rows - 1);
-            lines.extend(produced.into_iter().skip(skip).map(Line::raw));
+            lines.extend(produced.into_iter().skip(skip));
             lines
         }
         AgentState::Done { diagnosis, .. } => {
