@@ -2,53 +2,65 @@
 
 use std::time::Duration;
 
-/// Greedy word wrap. Newlines in `text` end paragraphs; words longer than
-/// `width` are cut so nothing runs past the edge.
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// Greedy word wrap by display width (a CJK character takes two columns).
+/// Newlines in `text` end paragraphs; words wider than `width` are cut so
+/// nothing runs past the edge.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
+    let width = width.max(2);
     let mut lines = Vec::new();
     for paragraph in text.split('\n') {
         let mut line = String::new();
-        let mut len = 0;
+        let mut used = 0;
         for word in paragraph.split_whitespace() {
             let mut word = word;
-            let mut word_len = word.chars().count();
-            // A word longer than the line is cut into whole lines first.
-            while word_len > width {
-                if len > 0 {
+            // A word wider than the line is cut into whole lines first.
+            while word.width() > width {
+                if used > 0 {
                     lines.push(std::mem::take(&mut line));
-                    len = 0;
+                    used = 0;
                 }
-                let cut = word
-                    .char_indices()
-                    .nth(width)
-                    .map_or(word.len(), |(i, _)| i);
+                let cut = cut_at(word, width);
                 lines.push(word[..cut].to_string());
                 word = &word[cut..];
-                word_len -= width;
             }
-            if len > 0 && len + 1 + word_len > width {
+            let word_width = word.width();
+            if used > 0 && used + 1 + word_width > width {
                 lines.push(std::mem::take(&mut line));
-                len = 0;
+                used = 0;
             }
-            if len > 0 {
+            if used > 0 {
                 line.push(' ');
-                len += 1;
+                used += 1;
             }
             line.push_str(word);
-            len += word_len;
+            used += word_width;
         }
         lines.push(line);
     }
     lines
 }
 
-/// Cuts `text` to `width` characters, marking the cut with `…`.
+/// The byte index where `text` stops fitting in `width` columns.
+fn cut_at(text: &str, width: usize) -> usize {
+    let mut used = 0;
+    for (i, c) in text.char_indices() {
+        used += c.width().unwrap_or(0);
+        if used > width {
+            return i.max(c.len_utf8().min(text.len()));
+        }
+    }
+    text.len()
+}
+
+/// Cuts `text` to `width` columns, marking the cut with `…`.
 pub fn ellipsize(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
+    if text.width() <= width {
         return text.to_string();
     }
-    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    let cut = cut_at(text, width.saturating_sub(1));
+    let mut out = text[..cut].to_string();
     out.push('…');
     out
 }
@@ -114,6 +126,9 @@ mod tests {
         for line in wrap("the quick brown fox jumps over the lazy dog", 9) {
             assert!(line.chars().count() <= 9, "{line}");
         }
+        // Wide characters take two columns each.
+        assert_eq!(wrap("東京大阪京都", 4), ["東京", "大阪", "京都"]);
+        assert_eq!(ellipsize("東京大阪", 5), "東京…");
     }
 
     #[test]
