@@ -142,7 +142,7 @@ fn the_whole_story_on_the_real_binary() {
     tmux.wait_for("the detection chapter", WAIT, |s| s.contains("[5/8]"));
     // The runtime's event comes first: an incident in the monitor pane.
     tmux.wait_for("the process incident", WAIT, |s| {
-        s.contains("process died (exit code 137)") && s.contains("since fault")
+        s.contains("(exit code 137)") && s.contains("since fault")
     });
     // PD's rule takes 10 to 20 s of show time: then the store turns red.
     let store_down = |s: &str| {
