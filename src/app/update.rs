@@ -499,13 +499,19 @@ fn cluster_healthy(app: &App) -> bool {
 }
 
 fn complete_action(app: &mut App, text: String) {
+    complete_action_as(app, Level::Good, text);
+}
+
+/// Completes the running action, journalled at `level` (an injected fault
+/// is an action done well, but not good news).
+fn complete_action_as(app: &mut App, level: Level, text: String) {
     let Some(run) = app.run.as_mut() else { return };
     run.index += 1;
     run.current_started = false;
     run.awaiting_effect = false;
     run.countdown = None;
     run.timeout = None;
-    note(app, Level::Good, text.clone());
+    note(app, level, text.clone());
     app.status = Some(ActionStatus::Done(text));
 }
 
@@ -634,7 +640,7 @@ fn on_injected(
             }
             app.fault = Some(fault);
             if current {
-                complete_action(app, text);
+                complete_action_as(app, Level::Critical, text);
             } else {
                 note(app, Level::Critical, text);
             }
