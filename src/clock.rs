@@ -22,10 +22,6 @@ impl ShowClock {
         }
     }
 
-    pub fn speed(&self) -> f64 {
-        self.speed
-    }
-
     /// Show time elapsed since start.
     pub fn now(&self) -> Duration {
         self.start.elapsed().mul_f64(self.speed)

@@ -83,8 +83,6 @@ pub async fn backend(
             };
             let backend =
                 SimBackend::new(config, clock).wrap_err("cannot start the simulated cluster")?;
-            // The story starts the workload itself (`start_load`).
-            backend.set_load(false).await?;
             Ok(Arc::new(backend))
         }
         ClusterKind::Docker => {

@@ -305,3 +305,24 @@ fn the_agent_streams_stamped_lines_with_a_spinner_and_elapsed_time() {
     );
     assert!(!screen.contains("stale run"), "{screen}");
 }
+
+#[test]
+fn a_stalled_second_still_shows_as_a_red_bar_at_80x24() {
+    let mut app = after_the_kill();
+    for i in 0..3 {
+        update(
+            &mut app,
+            Msg::Sample(sample(secs(60.0 + f64::from(i)), 0.0)),
+        );
+    }
+    let buffer = render(&app, 80, 24);
+    let area = buffer.area;
+    let red_bars = (0..area.height)
+        .flat_map(|y| (0..area.width).map(move |x| (x, y)))
+        .filter(|&(x, y)| {
+            let cell = &buffer[(x, y)];
+            cell.fg == Color::Red && "▁▂▃▄▅▆▇█".contains(cell.symbol())
+        })
+        .count();
+    assert!(red_bars >= 3, "{red_bars} red bars:\n{}", text(&buffer));
+}

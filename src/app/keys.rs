@@ -15,10 +15,14 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
             .then_some(Command::Quit);
     }
     Some(match key.code {
-        KeyCode::Char(' ') | KeyCode::Enter | KeyCode::Right | KeyCode::PageDown => Command::Next,
-        KeyCode::Char('j') | KeyCode::Char('l') | KeyCode::Down => Command::Next,
-        KeyCode::Left | KeyCode::PageUp | KeyCode::Backspace => Command::Prev,
-        KeyCode::Char('k') | KeyCode::Char('h') | KeyCode::Up => Command::Prev,
+        KeyCode::Char(' ')
+        | KeyCode::Enter
+        | KeyCode::Right
+        | KeyCode::PageDown
+        | KeyCode::Char('j') => Command::Next,
+
+        KeyCode::Left | KeyCode::PageUp | KeyCode::Backspace | KeyCode::Char('k') => Command::Prev,
+
         KeyCode::Char('r') => Command::Reset,
         KeyCode::Char('p') => Command::TogglePause,
         KeyCode::Esc => Command::Abort,

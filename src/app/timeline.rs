@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::cluster::{FaultKind, InjectedFault};
+use crate::cluster::InjectedFault;
 use crate::monitor::Signal;
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -15,10 +15,6 @@ pub struct Timeline {
 }
 
 impl Timeline {
-    pub fn fault_kind(&self) -> Option<FaultKind> {
-        self.injected.as_ref().map(|f| f.kind)
-    }
-
     /// Time since the fault at show time `now`, while the episode is open.
     pub fn since_fault(&self, now: Duration) -> Option<Duration> {
         match (&self.injected, self.recovered) {

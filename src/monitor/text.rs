@@ -9,10 +9,15 @@ use std::time::Duration;
 
 /// `s` with every control character replaced by `?`; borrowed when clean.
 pub fn plain(s: &str) -> Cow<'_, str> {
+    replace_controls(s, '?')
+}
+
+/// `s` with every control character replaced by `with`; borrowed when clean.
+pub fn replace_controls(s: &str, with: char) -> Cow<'_, str> {
     if s.chars().any(char::is_control) {
         Cow::Owned(
             s.chars()
-                .map(|c| if c.is_control() { '?' } else { c })
+                .map(|c| if c.is_control() { with } else { c })
                 .collect(),
         )
     } else {

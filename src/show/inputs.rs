@@ -15,7 +15,9 @@ use crate::cluster::{BackendError, ClusterBackend, Subscriptions};
 /// Real time between ticks: smooth enough for a 0.1 s timer and a spinner.
 pub const TICK: Duration = Duration::from_millis(100);
 /// Show time between snapshots, bounded below in real time.
-const POLL_SHOW: Duration = Duration::from_millis(500);
+/// PD's view changes at most once a heartbeat; the runtime's events arrive on
+/// their own stream, so a snapshot a second is plenty.
+const POLL_SHOW: Duration = Duration::from_secs(1);
 const POLL_MIN_REAL: Duration = Duration::from_millis(50);
 /// A snapshot that takes longer counts as failed (real time).
 const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(5);

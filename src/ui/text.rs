@@ -151,9 +151,7 @@ mod tests {
 /// Text from the outside world, made safe to draw: control characters (an
 /// escape sequence in a log line, a stray carriage return) become `�`.
 pub fn plain(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect()
+    crate::monitor::text::replace_controls(text, '\u{fffd}').into_owned()
 }
 
 #[cfg(test)]

@@ -43,17 +43,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .fold(1.0_f64, f64::max);
     // Every second gets at least the lowest glyph, so a stalled second still
     // shows, in its colour (the exact figure is in the stats line).
-    let floor = max / (8.0 * f64::from(chart.height.max(1)));
+    // Rounded up: the sparkline's integer scaling must not round it to nothing.
+    let max = max.round() as u64;
+    let floor = max.div_ceil(8 * u64::from(chart.height.max(1)));
     let bars: Vec<SparklineBar> = history[start..]
         .iter()
         .map(|&(ops, level)| {
-            SparklineBar::from(ops.max(floor).round() as u64).style(theme::bar(level))
+            SparklineBar::from((ops.max(0.0).round() as u64).max(floor)).style(theme::bar(level))
         })
         .collect();
-    frame.render_widget(
-        Sparkline::default().data(bars).max(max.round() as u64),
-        chart,
-    );
+    frame.render_widget(Sparkline::default().data(bars).max(max), chart);
 }
 
 fn stats_line(app: &App) -> Line<'static> {

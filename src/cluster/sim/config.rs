@@ -32,6 +32,9 @@ pub struct SimConfig {
     pub target_ops_per_sec: f64,
     /// Share of reads in the workload (YCSB workload A: 0.5).
     pub read_fraction: f64,
+    /// The workload runs from time zero. The show starts it itself
+    /// (`start_load`), so the command line turns this off.
+    pub load_at_start: bool,
 }
 
 impl Default for SimConfig {
@@ -46,6 +49,7 @@ impl Default for SimConfig {
             election_timeout_max: Duration::from_secs(20),
             target_ops_per_sec: 5000.0,
             read_fraction: 0.5,
+            load_at_start: true,
         }
     }
 }
@@ -60,6 +64,7 @@ impl SimConfig {
             regions: args.regions,
             heartbeat_interval: args.heartbeat_interval,
             max_store_down_time: args.max_store_down_time,
+            load_at_start: false,
             ..Self::default()
         }
     }

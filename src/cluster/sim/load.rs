@@ -115,11 +115,11 @@ pub struct LoadModel {
 }
 
 impl LoadModel {
-    pub fn new(target: f64, read_fraction: f64) -> Self {
+    pub fn new(target: f64, read_fraction: f64, running: bool) -> Self {
         Self {
             target,
             read_fraction,
-            running: true,
+            running,
             next_sample_at: INTERVAL,
             seconds: 0.0,
             ok: 0.0,
@@ -249,7 +249,7 @@ mod tests {
     fn stopped_load_emits_nothing_and_restarts_with_a_fresh_interval() {
         use rand::SeedableRng;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
-        let mut model = LoadModel::new(5000.0, 0.5);
+        let mut model = LoadModel::new(5000.0, 0.5, true);
         let dt = Duration::from_millis(100);
         let mut samples = 0;
         for step in 1..=50u32 {

@@ -91,7 +91,11 @@ impl Simulator {
             pd_leader,
             host_used_bytes,
             fault: None,
-            load: LoadModel::new(config.target_ops_per_sec, config.read_fraction),
+            load: LoadModel::new(
+                config.target_ops_per_sec,
+                config.read_fraction,
+                config.load_at_start,
+            ),
             raft_rng: stream(config.seed, 1),
             load_rng: stream(config.seed, 2),
             events: Vec::new(),
