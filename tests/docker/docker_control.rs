@@ -6,8 +6,7 @@
 //! a static test program). Without one the tests print `SKIP: ...` and pass;
 //! `CHAOSDECK_REQUIRE_DOCKER=1` makes them fail instead.
 
-#[path = "docker/support.rs"]
-mod support;
+
 
 use std::time::Duration;
 
@@ -22,7 +21,7 @@ use chaosdeck::cluster::docker::{
 use chaosdeck::cluster::{
     BackendError, ClusterEvent, EventKind, FaultKind, NodeRole, ProcessState, Recovery,
 };
-use support::{TestProject, docker_or_skip, eventually, unique_project};
+use crate::support::{TestProject, docker_or_skip, eventually, unique_project};
 
 /// The next event about `service` (others are skipped), within `limit`.
 async fn next_event_of(

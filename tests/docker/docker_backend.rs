@@ -6,8 +6,7 @@
 //! Skips with `SKIP: ...` without an engine; `CHAOSDECK_REQUIRE_DOCKER=1`
 //! makes that a failure.
 
-#[path = "docker/support.rs"]
-mod support;
+
 
 use std::time::Duration;
 
@@ -17,7 +16,7 @@ use chaosdeck::cluster::{
     BackendError, ClusterBackend, ClusterSource, EventKind, FaultKind, ProcessState, Recovery,
 };
 use chaosdeck::workload::SampleSource;
-use support::{TestProject, docker_or_skip, unique_project};
+use crate::support::{TestProject, docker_or_skip, unique_project};
 
 const WAIT: Duration = Duration::from_secs(10);
 

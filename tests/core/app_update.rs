@@ -1,12 +1,12 @@
 //! `update` without a terminal: keys, chapters, actions and their effects.
 
-mod common;
+
 
 use std::time::Duration;
 
 use chaosdeck::app::{ActionStatus, App, Command, Effect, ExitKind, Msg, update};
 use chaosdeck::cluster::{BackendError, FaultKind, InjectedFault, Recovery};
-use common::*;
+use crate::common::*;
 
 fn press(app: &mut App, command: Command) -> Vec<Effect> {
     update(app, Msg::Command(command))

@@ -1,0 +1,13 @@
+//! The app, the story, the monitor, the agent, the simulator and the screen,
+//! without a terminal or the world: one test binary for the core.
+
+mod common;
+
+mod agent_builtin;
+mod app_update;
+mod headless_story;
+mod monitor_incidents;
+mod sim_backend;
+mod sim_model;
+mod sim_properties;
+mod ui_snapshots;

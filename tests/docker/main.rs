@@ -1,0 +1,7 @@
+//! Against the real Docker engine, with stand-in images the tests build.
+//! One test binary for Docker.
+
+mod support;
+
+mod docker_backend;
+mod docker_control;

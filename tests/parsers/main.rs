@@ -1,0 +1,10 @@
+//! Everything that reads the world's text: PD's bodies and metrics, go-ycsb
+//! and Java YCSB output, the log follower. One test binary for the parsers.
+
+mod pd_client;
+mod pd_mapping;
+mod pd_metrics;
+mod pd_parsers_never_panic;
+mod workload_follow;
+mod workload_parsers;
+mod workload_tracker;
