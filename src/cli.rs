@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::units::parse_duration;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "chaosdeck",
@@ -135,33 +137,6 @@ fn parse_speed(s: &str) -> Result<f64, String> {
     }
 }
 
-/// Parses `500ms`, `10s`, `30m`, `1h` or a bare number of seconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (number, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
-        Some(i) => s.split_at(i),
-        None => (s, "s"),
-    };
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("expected a duration such as 500ms, 10s or 30m, got {s:?}"))?;
-    let seconds = match unit.trim() {
-        "ms" => value / 1000.0,
-        "s" | "" => value,
-        "m" => value * 60.0,
-        "h" => value * 3600.0,
-        other => {
-            return Err(format!(
-                "unknown unit {other:?} in {s:?} (use ms, s, m or h)"
-            ));
-        }
-    };
-    if !seconds.is_finite() || seconds < 0.0 {
-        return Err(format!("not a valid duration: {s:?}"));
-    }
-    Ok(Duration::from_secs_f64(seconds))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,13 +148,19 @@ mod tests {
     }
 
     #[test]
-    fn durations_parse_as_written() {
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
-        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
-        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
-        assert!(parse_duration("ten").is_err());
-        assert!(parse_duration("5 parsecs").is_err());
+    fn durations_are_bounded_and_name_the_option() {
+        let err =
+            Cli::try_parse_from(["chaosdeck", "--heartbeat-interval", "100000000000000000000"])
+                .unwrap_err()
+                .to_string();
+        assert!(err.contains("--heartbeat-interval"), "{err}");
+        assert!(err.contains("longer than the limit of 8760h"), "{err}");
+        let err = Cli::try_parse_from(["chaosdeck", "--p99-high", "99999999999999999999999h"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--p99-high") && err.contains("8760h"), "{err}");
+        let cli = Cli::try_parse_from(["chaosdeck", "--max-store-down-time", "1h30m"]).unwrap();
+        assert_eq!(cli.show.max_store_down_time, Duration::from_secs(5400));
     }
 
     #[test]

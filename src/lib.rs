@@ -9,7 +9,6 @@
 
 pub mod agent;
 pub mod app;
-pub mod civil_time;
 pub mod cli;
 pub mod clock;
 pub mod cluster;
@@ -19,6 +18,8 @@ pub mod monitor;
 pub mod plain;
 pub mod show;
 pub mod story;
+pub mod text;
 pub mod tui;
 pub mod ui;
+pub mod units;
 pub mod workload;

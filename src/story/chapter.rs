@@ -8,6 +8,8 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer};
 
 use crate::cluster::FaultKind;
+use crate::text::{clean_line, clean_text};
+use crate::units::duration;
 
 /// The default story, embedded in the binary.
 pub const DEFAULT_CHAPTERS: &str = include_str!("../../assets/chapters.toml");
@@ -81,14 +83,14 @@ impl fmt::Display for Target {
 pub enum Action {
     /// Wait until every store is Up and every region led and replicated.
     WaitHealthy {
-        #[serde(default = "default_timeout", deserialize_with = "duration")]
+        #[serde(default = "default_timeout", deserialize_with = "timeout")]
         timeout: Duration,
     },
     StartLoad,
     StopLoad,
     /// Wait until the workload tracker has a baseline.
     AwaitBaseline {
-        #[serde(default = "default_timeout", deserialize_with = "duration")]
+        #[serde(default = "default_timeout", deserialize_with = "timeout")]
         timeout: Duration,
     },
     Countdown {
@@ -101,7 +103,7 @@ pub enum Action {
     },
     /// Wait until the monitor has detected the fault.
     AwaitDetection {
-        #[serde(default = "default_timeout", deserialize_with = "duration")]
+        #[serde(default = "default_timeout", deserialize_with = "timeout")]
         timeout: Duration,
     },
     Diagnose,
@@ -109,7 +111,7 @@ pub enum Action {
     Recover,
     /// Wait until every store is Up and the workload is back to normal.
     AwaitRecovery {
-        #[serde(default = "default_timeout", deserialize_with = "duration")]
+        #[serde(default = "default_timeout", deserialize_with = "timeout")]
         timeout: Duration,
     },
 }
@@ -141,7 +143,8 @@ impl Action {
     }
 }
 
-/// Durations in the chapters file: `"8s"`, `"500ms"`, `"2m"` or a number of seconds.
+/// Durations in the chapters file: `"8s"`, `"500ms"`, `"2m"` or a number of
+/// seconds, through the one parser and its bound ([`crate::units::duration`]).
 fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -150,12 +153,16 @@ fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         Text(String),
     }
     match Raw::deserialize(d)? {
-        Raw::Seconds(s) if s.is_finite() && s >= 0.0 => Ok(Duration::from_secs_f64(s)),
-        Raw::Seconds(s) => Err(serde::de::Error::custom(format!(
-            "expected a non-negative number of seconds, got {s}"
-        ))),
-        Raw::Text(text) => crate::cli::parse_duration(&text).map_err(serde::de::Error::custom),
+        Raw::Seconds(seconds) => duration::from_secs_f64(seconds),
+        Raw::Text(text) => duration::parse_duration(&text),
     }
+    .map_err(serde::de::Error::custom)
+}
+
+/// An action's `timeout`. Named in the message because the position of an
+/// error inside an inline action table is the table's, not the field's.
+fn timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    duration(d).map_err(|e| serde::de::Error::custom(format!("timeout: {e}")))
 }
 
 /// A chapters file that could not be used.
@@ -171,42 +178,70 @@ pub struct ScriptError {
 }
 
 /// Parses and checks a chapters file's text. `origin` names it in errors.
+/// Text that reaches the screen (titles, narration, service names) is
+/// cleaned here, where it enters.
 pub fn parse_script(text: &str, origin: &str) -> Result<Script, ScriptError> {
-    let script: Script = toml::from_str(text).map_err(|e| {
-        let (line, column) = e
-            .span()
-            .map(|span| line_column(text, span.start))
+    let origin = clean_line(origin).into_owned();
+    let mut script: Script = toml::from_str(text).map_err(|e| {
+        let position = e.span().map(|span| span.start);
+        let (line, column) = position
+            .map(|offset| line_column(text, offset))
             .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+        let message = clean_line(e.message());
+        // Name the key whose value is wrong, unless the message does.
+        let message = match position.and_then(|offset| key_before(text, offset)) {
+            Some(key) if !message.contains('`') && !message.starts_with(&format!("{key}:")) => {
+                format!("{key}: {message}")
+            }
+            _ => message.into_owned(),
+        };
         let detail = match (line, column) {
-            (Some(l), Some(c)) => format!("line {l}, column {c}: {}", e.message()),
-            _ => e.message().to_string(),
+            (Some(l), Some(c)) => format!("line {l}, column {c}: {message}"),
+            _ => message,
         };
         ScriptError {
-            origin: origin.to_string(),
+            origin: origin.clone(),
             line,
             column,
             detail,
         }
     })?;
     check(&script).map_err(|detail| ScriptError {
-        origin: origin.to_string(),
+        origin: origin.clone(),
         line: None,
         column: None,
         detail,
     })?;
+    clean_script_text(&mut script);
     Ok(script)
 }
 
-/// Reads and checks a chapters file from disk.
+/// Reads and checks a chapters file from disk. A file that is not UTF-8 is
+/// refused with the line and column of its first bad byte.
 pub fn load_script(path: &Path) -> Result<Script, ScriptError> {
-    let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ScriptError {
+    let origin = clean_line(&path.display().to_string()).into_owned();
+    let error = |line, column, detail| ScriptError {
         origin: origin.clone(),
-        line: None,
-        column: None,
-        detail: format!("cannot read the file: {e}"),
+        line,
+        column,
+        detail,
+    };
+    let bytes =
+        std::fs::read(path).map_err(|e| error(None, None, format!("cannot read the file: {e}")))?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        let valid = &bytes[..e.valid_up_to()];
+        // The valid prefix is UTF-8 by definition.
+        let (line, column) = line_column(std::str::from_utf8(valid).unwrap_or(""), valid.len());
+        let byte = bytes[e.valid_up_to()];
+        error(
+            Some(line),
+            Some(column),
+            format!(
+                "line {line}, column {column}: byte 0x{byte:02X} is not UTF-8; save the file as UTF-8"
+            ),
+        )
     })?;
-    parse_script(&text, &origin)
+    parse_script(text, &origin)
 }
 
 /// The built-in story.
@@ -224,12 +259,25 @@ fn check(script: &Script) -> Result<(), String> {
             return Err(format!("chapter {}: the title is empty", i + 1));
         }
         for action in &chapter.on_enter {
-            if let Action::Countdown { seconds: 0 } = action {
-                return Err(format!(
-                    "chapter {} ({}): a countdown needs at least 1 second",
-                    i + 1,
-                    chapter.title
-                ));
+            match action {
+                Action::Countdown { seconds: 0 } => {
+                    return Err(format!(
+                        "chapter {} ({}): a countdown needs at least 1 second",
+                        i + 1,
+                        clean_line(&chapter.title)
+                    ));
+                }
+                Action::Countdown { seconds }
+                    if u64::from(*seconds) > duration::MAX_DURATION.as_secs() =>
+                {
+                    return Err(format!(
+                        "chapter {} ({}): countdown seconds: {seconds} is longer than the limit of {}",
+                        i + 1,
+                        clean_line(&chapter.title),
+                        duration::MAX_DURATION_TEXT
+                    ));
+                }
+                _ => {}
             }
         }
     }
@@ -238,10 +286,45 @@ fn check(script: &Script) -> Result<(), String> {
 
 /// 1-based line and column of a byte offset.
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    let offset = offset.min(text.len());
+    // A span always starts on a character boundary; be safe anyway.
+    let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
+}
+
+/// The key of `key = value` when `offset` is where the value starts.
+fn key_before(text: &str, offset: usize) -> Option<&str> {
+    // A table or an array: the error is about something inside it.
+    if text.get(offset..)?.starts_with(['[', '{']) {
+        return None;
+    }
+    let before = text.get(..offset)?;
+    let line = before.rsplit('\n').next()?;
+    let key = line.trim_end().strip_suffix('=')?.trim_end();
+    let start = key
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .map_or(0, |i| i + 1);
+    let key = &key[start..];
+    (!key.is_empty()).then_some(key)
+}
+
+/// Titles, narration and service names are drawn: clean them once here.
+fn clean_script_text(script: &mut Script) {
+    for chapter in &mut script.chapters {
+        chapter.title = clean_line(&chapter.title).into_owned();
+        chapter.narration = clean_text(&chapter.narration).into_owned();
+        for action in &mut chapter.on_enter {
+            if let Action::InjectFault {
+                target: Target::Service(service),
+                ..
+            } = action
+            {
+                *service = clean_line(service).into_owned();
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -368,5 +451,74 @@ on_enter = [
     fn a_missing_file_is_a_clear_error() {
         let e = load_script(Path::new("/nonexistent/chapters.toml")).unwrap_err();
         assert!(e.to_string().contains("cannot read the file"), "{e}");
+    }
+
+    #[test]
+    fn huge_durations_name_the_field_and_the_limit() {
+        for (text, key) in [
+            ("[[chapter]]\ntitle='a'\ndwell = 1e30\n", "dwell"),
+            (
+                "[[chapter]]\ntitle='a'\ndwell = \"100000000000000000000\"\n",
+                "dwell",
+            ),
+            (
+                "[[chapter]]\ntitle='a'\non_enter=[{action='wait_healthy', timeout = 1e300}]\n",
+                "timeout",
+            ),
+        ] {
+            let e = error_of(text);
+            assert_eq!(e.line, Some(3), "{e}");
+            assert!(e.detail.contains(&format!("{key}: ")), "{e}");
+            assert!(e.detail.contains("longer than the limit of 8760h"), "{e}");
+        }
+        let e = error_of(
+            "[[chapter]]\ntitle='a'\non_enter=[{action='countdown', seconds=4294967295}]\n",
+        );
+        assert!(
+            e.detail.contains("countdown seconds") && e.detail.contains("8760h"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_wrong_value_names_its_key() {
+        let e = error_of("[[chapter]]\ntitle='a'\ndwell = 'soon'\n");
+        assert!(
+            e.detail
+                .starts_with("line 3, column 9: dwell: \"soon\" is not a duration"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn text_for_the_screen_is_cleaned_where_it_enters() {
+        let script = parse_script(
+            "[[chapter]]\ntitle = \"A\\u202Eb\\u001b[2J\"\nnarration = \"one\\r\\ntwo\\u0007\"\n\
+             on_enter = [{ action = 'inject_fault', kind = 'kill', target = \"tikv\\u200F1\" }]\n",
+            "t.toml",
+        )
+        .unwrap();
+        let chapter = &script.chapters[0];
+        assert_eq!(chapter.title, "A\u{fffd}b␛[2J");
+        assert_eq!(chapter.narration, "one\ntwo␇");
+        assert_eq!(
+            chapter.on_enter[0],
+            Action::InjectFault {
+                kind: FaultKind::Kill,
+                target: Target::Service("tikv\u{fffd}1".into())
+            }
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_names_the_first_bad_byte() {
+        let dir = std::env::temp_dir().join(format!("chaosdeck-utf8-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("latin1.toml");
+        std::fs::write(&path, b"[[chapter]]\ntitle = \"Caf\xe9\"\n").unwrap();
+        let e = load_script(&path).unwrap_err();
+        assert_eq!((e.line, e.column), (Some(2), Some(13)), "{e}");
+        assert!(e.detail.contains("0xE9 is not UTF-8"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

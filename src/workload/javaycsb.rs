@@ -14,6 +14,7 @@ use std::time::Duration;
 use regex::Regex;
 
 use super::{SampleSource, WorkloadSample};
+use crate::units::timestamp::civil_millis;
 
 /// One operation block of a status line.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,19 +77,25 @@ static OP_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
 /// lines, `DBWrapper:`, the `[OVERALL]` report, garbage, truncated lines).
 pub fn parse_status_line(line: &str) -> Option<JavaStatusLine> {
     let caps = STATUS.captures(line)?;
-    let timestamp_ms = match (caps.get(1), caps.get(7)) {
-        (Some(_), Some(_)) => {
-            let field = |i: usize| caps.get(i).and_then(|m| m.as_str().parse::<i64>().ok());
-            timestamp_ms(
-                field(1)?,
-                field(2)?,
-                field(3)?,
-                field(4)?,
-                field(5)?,
-                field(6)?,
-                field(7)?,
-            )
-        }
+    let field = |i: usize| caps.get(i).map(|m| m.as_str());
+    let timestamp_ms = match (
+        field(1),
+        field(2),
+        field(3),
+        field(4),
+        field(5),
+        field(6),
+        field(7),
+    ) {
+        (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(sec), Some(ms)) => civil_millis(
+            y.parse().ok()?,
+            mo.parse().ok()?,
+            d.parse().ok()?,
+            h.parse().ok()?,
+            mi.parse().ok()?,
+            sec.parse().ok()?,
+            ms.parse().ok()?,
+        ),
         _ => None,
     };
     let elapsed_s = caps.get(8)?.as_str().parse().ok()?;
@@ -155,22 +162,6 @@ fn decimal(value: &str) -> Option<f64> {
         .parse::<f64>()
         .ok()
         .filter(|v| v.is_finite() && *v >= 0.0)
-}
-
-/// Milliseconds since 1970-01-01 of a calendar date and time (proleptic
-/// Gregorian, no time zone), or `None` when a field is out of range.
-fn timestamp_ms(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, ms: i64) -> Option<i64> {
-    let valid = (1..=12).contains(&mo)
-        && (1..=31).contains(&d)
-        && (0..24).contains(&h)
-        && (0..60).contains(&mi)
-        && (0..=60).contains(&s)
-        && (0..1000).contains(&ms);
-    if !valid {
-        return None;
-    }
-    let days = crate::civil_time::days_from_civil(y, mo, d);
-    Some(((days * 24 + h) * 60 + mi) * 60_000 + s * 1000 + ms)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -274,21 +265,5 @@ fn errors_per_sec(status: &JavaStatusLine, current: f64, clock_interval_s: Optio
     match clock_interval_s {
         Some(secs) if secs > 0.0 => failed as f64 / secs,
         _ => 0.0,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn civil_timestamps_count_days_and_leap_years() {
-        assert_eq!(timestamp_ms(1970, 1, 1, 0, 0, 0, 0), Some(0));
-        assert_eq!(
-            timestamp_ms(2000, 3, 1, 0, 0, 0, 0),
-            Some(951_868_800_000),
-            "2000-03-01 is day 11017"
-        );
-        assert_eq!(timestamp_ms(2023, 13, 1, 0, 0, 0, 0), None);
     }
 }

@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use chaosdeck::cluster::metrics::parse_text;
-use chaosdeck::cluster::pd::units::parse_rfc3339_nanos;
-use chaosdeck::cluster::pd::{address_host, parse_go_duration, parse_size};
+use chaosdeck::cluster::pd::address_host;
+use chaosdeck::units::timestamp::parse_rfc3339_nanos;
+use chaosdeck::units::{parse_duration, parse_size};
 use proptest::prelude::*;
 
 /// Go's `time.Duration.String()` for whole-nanosecond durations.
@@ -67,19 +68,19 @@ proptest! {
 
     #[test]
     fn duration_parser_never_panics(input in ".{0,24}") {
-        let _ = parse_go_duration(&input);
+        let _ = parse_duration(&input);
     }
 
     #[test]
     fn duration_parser_on_duration_like_input(input in "[0-9.hmsnuµ+-]{0,16}") {
-        let _ = parse_go_duration(&input);
+        let _ = parse_duration(&input);
     }
 
     #[test]
     fn go_duration_strings_read_back(nanos in 0u64..400 * 3_600 * 1_000_000_000) {
         let duration = Duration::from_nanos(nanos);
         let text = go_duration_string(duration);
-        prop_assert_eq!(parse_go_duration(&text), Ok(duration), "{}", text);
+        prop_assert_eq!(parse_duration(&text), Ok(duration), "{}", text);
     }
 
     #[test]

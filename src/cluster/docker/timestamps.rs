@@ -1,8 +1,8 @@
 //! Docker's RFC 3339 timestamps (log line prefixes, `SystemTime`) as Unix
-//! nanoseconds, and back into the `since` parameter. No date crate needed
-//! for this one format.
+//! nanoseconds (read by [`crate::units::timestamp`]), and back into the
+//! `since` parameter.
 
-pub use crate::civil_time::parse_rfc3339_nanos;
+pub use crate::units::timestamp::parse_rfc3339_nanos;
 
 /// The `since` parameter of `GET /events`: `seconds.nanoseconds`.
 pub fn since_parameter(unix_nanos: i128) -> String {

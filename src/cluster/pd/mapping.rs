@@ -4,12 +4,14 @@
 use std::collections::HashSet;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::address::address_host;
 use super::api::{
     ConfigResponse, MemberHealth, MemberInfo, MembersResponse, MetaStore, RegionsResponse,
     StoreInfo, StoresResponse,
 };
-use super::units::{address_host, parse_go_duration, parse_rfc3339_nanos, parse_size};
 use crate::cluster::model::{PdMember, RegionHealth, Store, StoreState};
+use crate::units::timestamp::parse_rfc3339_nanos;
+use crate::units::{parse_duration, parse_size};
 
 /// A PD answer that parsed as JSON but lacks what chaosdeck needs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -190,8 +192,7 @@ pub fn max_store_down_time(config: &ConfigResponse) -> Result<Duration, MappingE
         .as_ref()
         .and_then(|schedule| schedule.max_store_down_time.as_deref())
         .ok_or_else(|| MappingError("the config has no schedule.max-store-down-time".into()))?;
-    parse_go_duration(text)
-        .map_err(|err| MappingError(format!("schedule.max-store-down-time: {err}")))
+    parse_duration(text).map_err(|err| MappingError(format!("schedule.max-store-down-time: {err}")))
 }
 
 /// Regions in a list whose leader PD does not know: no `leader` at all (old
