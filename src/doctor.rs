@@ -13,12 +13,12 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::ShowArgs;
+use crate::cluster::NodeRole;
 use crate::cluster::docker::control::DockerControl;
 use crate::cluster::docker::labels::default_project_name;
 use crate::cluster::docker::logs::{LogFollowConfig, spawn_log_follow};
 use crate::cluster::docker::mapping::ProjectContainer;
 use crate::cluster::pd::PdClient;
-use crate::cluster::{NodeRole, ProcessState};
 use crate::ui::{MIN_HEIGHT, MIN_WIDTH};
 use crate::workload::LoadParser;
 
@@ -243,7 +243,7 @@ pub fn service_checks(
         let running = of_role.iter().filter(|c| c.is_running()).count();
         let list = of_role
             .iter()
-            .map(|c| format!("{} {}", c.service, state_word(&c.state)))
+            .map(|c| format!("{} {}", c.service, c.state))
             .collect::<Vec<_>>()
             .join(", ");
         (of_role.len(), running, list)
@@ -292,18 +292,6 @@ pub fn service_checks(
         _ => Check::ok("load service", list),
     });
     checks
-}
-
-fn state_word(state: &ProcessState) -> String {
-    match state {
-        ProcessState::Running => "running".into(),
-        ProcessState::Paused => "PAUSED".into(),
-        ProcessState::Exited {
-            exit_code: Some(code),
-        } => format!("EXITED({code})"),
-        ProcessState::Exited { exit_code: None } => "EXITED".into(),
-        ProcessState::Other(other) => other.to_uppercase(),
-    }
 }
 
 async fn pd_checks(endpoints: &[String]) -> Vec<Check> {
@@ -486,6 +474,7 @@ pub fn terminal_check(size: Option<(u16, u16)>) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::ProcessState;
 
     fn container(service: &str, role: NodeRole, state: ProcessState) -> ProjectContainer {
         ProjectContainer {
@@ -542,7 +531,7 @@ mod tests {
             .find(|c| c.name == "TiKV services")
             .expect("row");
         assert_eq!(tikv.status, Status::Fail);
-        assert!(tikv.detail.contains("tikv1 EXITED(137)"), "{}", tikv.detail);
+        assert!(tikv.detail.contains("tikv1 exited 137"), "{}", tikv.detail);
     }
 
     #[test]

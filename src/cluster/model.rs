@@ -113,6 +113,23 @@ pub enum ProcessState {
     Other(String),
 }
 
+/// The one description of a process state, for the screen, plain output,
+/// `doctor` and messages: `running`, `paused`, `exited 137`, `exited`, or
+/// the runtime's own word (cleaned where it entered).
+impl fmt::Display for ProcessState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Running => f.write_str("running"),
+            Self::Paused => f.write_str("paused"),
+            Self::Exited {
+                exit_code: Some(code),
+            } => write!(f, "exited {code}"),
+            Self::Exited { exit_code: None } => f.write_str("exited"),
+            Self::Other(state) => f.write_str(state),
+        }
+    }
+}
+
 /// A node process (TiKV, PD or load generator) seen by the runtime.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Process {

@@ -1,29 +1,12 @@
 //! Small text helpers shared by the monitor and the agent.
 //!
 //! Names such as services come from the outside world (Compose files, Docker,
-//! PD). They are shown as plain text: control characters (which could move the
-//! cursor or recolour the terminal) are replaced, nothing is interpreted.
+//! PD). They are cleaned where they enter; `plain` is the same cleaner
+//! ([`crate::text::clean_line`]) for text the monitor and the agent quote.
 
-use std::borrow::Cow;
 use std::time::Duration;
 
-/// `s` with every control character replaced by `?`; borrowed when clean.
-pub fn plain(s: &str) -> Cow<'_, str> {
-    replace_controls(s, '?')
-}
-
-/// `s` with every control character replaced by `with`; borrowed when clean.
-pub fn replace_controls(s: &str, with: char) -> Cow<'_, str> {
-    if s.chars().any(char::is_control) {
-        Cow::Owned(
-            s.chars()
-                .map(|c| if c.is_control() { with } else { c })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
-    }
-}
+pub use crate::text::clean_line as plain;
 
 /// A show time as `mm:ss.s` (or `h:mm:ss.s` past the hour).
 pub fn clock(at: Duration) -> String {
@@ -60,9 +43,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plain_replaces_control_characters_only() {
+    fn plain_is_the_one_cleaner() {
         assert_eq!(plain("tikv-1_{x}"), "tikv-1_{x}");
-        assert_eq!(plain("tikv\u{1b}[31m1\n"), "tikv?[31m1?");
+        assert_eq!(plain("tikv\u{1b}[31m1\n"), "tikv␛[31m1␊");
     }
 
     #[test]

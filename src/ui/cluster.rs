@@ -125,12 +125,7 @@ fn runtime_line(snapshot: &ClusterSnapshot) -> Line<'static> {
             let what = match &p.state {
                 ProcessState::Running if p.network_connected => return None,
                 ProcessState::Running => "cut off".to_string(),
-                ProcessState::Paused => "paused".to_string(),
-                ProcessState::Exited {
-                    exit_code: Some(code),
-                } => format!("exited {code}"),
-                ProcessState::Exited { exit_code: None } => "exited".to_string(),
-                ProcessState::Other(state) => text::plain(state),
+                state => text::plain(&state.to_string()),
             };
             Some(format!("{} {what}", text::plain(&p.service)))
         })

@@ -148,16 +148,17 @@ mod tests {
     }
 }
 
-/// Text from the outside world, made safe to draw: control characters (an
-/// escape sequence in a log line, a stray carriage return) become `�`.
+/// Text made safe to draw, owned for a span: the one cleaner,
+/// [`crate::text::clean_line`], applied again where text is drawn, since
+/// drawn lines are also built from pieces.
 pub fn plain(text: &str) -> String {
-    crate::monitor::text::replace_controls(text, '\u{fffd}').into_owned()
+    crate::text::clean_line(text).into_owned()
 }
 
 #[cfg(test)]
 mod plain_tests {
     #[test]
-    fn control_characters_are_never_drawn() {
-        assert_eq!(super::plain("a\u{1b}[31mb\r"), "a\u{fffd}[31mb\u{fffd}");
+    fn control_and_bidi_characters_are_never_drawn() {
+        assert_eq!(super::plain("a\u{1b}[31mb\r\u{202e}"), "a␛[31mb␍\u{fffd}");
     }
 }

@@ -47,7 +47,9 @@ pub async fn connect(timeout: Duration) -> Result<(Docker, EngineInfo), BackendE
         .map_err(|e| unreachable(e.to_string()))?;
     let info = EngineInfo {
         host,
-        version: version.version.unwrap_or_else(|| "unknown".into()),
+        version: version
+            .version
+            .map_or_else(|| "unknown".into(), |v| crate::text::excerpt(&v, 40)),
         api_version: docker.client_version().to_string(),
     };
     Ok((docker, info))
@@ -92,7 +94,8 @@ pub fn explain(host: &str, error: &str) -> String {
     } else {
         "is the engine at DOCKER_HOST up and reachable from here?".to_string()
     };
-    format!("{host}: {error}; {hint}")
+    // The engine's words enter here: cleaned like any text from the world.
+    crate::text::clean_line(&format!("{host}: {error}; {hint}")).into_owned()
 }
 
 #[cfg(test)]

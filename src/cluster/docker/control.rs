@@ -441,10 +441,9 @@ pub fn check_fault(
                 service: service.clone(),
             });
         }
-        ProcessState::Exited { exit_code } => {
-            let code = exit_code.map_or(String::new(), |c| format!(" with code {c}"));
+        state @ ProcessState::Exited { .. } => {
             return Err(BackendError::Refused(format!(
-                "cannot {kind} {service}: it is not running (exited{code}); start it first"
+                "cannot {kind} {service}: it is not running ({state}); start it first"
             )));
         }
         ProcessState::Other(state) => {
@@ -482,10 +481,7 @@ pub fn check_recovery(
         }
         (Recovery::Start, _) => Ok(()),
         (Recovery::Unpause, ProcessState::Paused) => Ok(()),
-        (Recovery::Unpause, state) => Err(nothing(format!(
-            "it is not paused ({})",
-            describe_state(state)
-        ))),
+        (Recovery::Unpause, state) => Err(nothing(format!("it is not paused ({})", state))),
         (Recovery::Reconnect, _) => {
             let missing = match saved {
                 Some(saved) => saved
@@ -502,18 +498,6 @@ pub fn check_recovery(
     }
 }
 
-fn describe_state(state: &ProcessState) -> String {
-    match state {
-        ProcessState::Running => "running".into(),
-        ProcessState::Paused => "paused".into(),
-        ProcessState::Exited {
-            exit_code: Some(code),
-        } => format!("exited with code {code}"),
-        ProcessState::Exited { exit_code: None } => "exited".into(),
-        ProcessState::Other(state) => state.clone(),
-    }
-}
-
 /// An engine error as the presenter should read it.
 pub fn map_engine_error(
     host: &str,
@@ -527,7 +511,7 @@ pub fn map_engine_error(
             message,
         } => BackendError::Refused(format!(
             "Docker refused to {action} {service}: {} (HTTP {status_code})",
-            message.trim()
+            crate::text::excerpt(&message, 200)
         )),
         DockerError::RequestTimeoutError => BackendError::DockerUnreachable(connect::explain(
             host,
@@ -539,7 +523,10 @@ pub fn map_engine_error(
         | DockerError::SocketNotFoundError(_) => {
             BackendError::DockerUnreachable(connect::explain(host, &error.to_string()))
         }
-        other => BackendError::Refused(format!("could not {action} {service}: {other}")),
+        other => BackendError::Refused(format!(
+            "could not {action} {service}: {}",
+            crate::text::excerpt(&other.to_string(), 200)
+        )),
     }
 }
 
@@ -617,8 +604,7 @@ mod tests {
         assert_eq!(
             refused,
             Err(BackendError::Refused(
-                "cannot stop tikv1: it is not running (exited with code 137); start it first"
-                    .into()
+                "cannot stop tikv1: it is not running (exited 137); start it first".into()
             ))
         );
     }

@@ -198,7 +198,10 @@ impl Watcher {
                         }
                     }
                     Some(Err(error)) => {
-                        return Err(BackendError::DockerUnreachable(error.to_string()));
+                        return Err(BackendError::DockerUnreachable(crate::text::excerpt(
+                            &error.to_string(),
+                            200,
+                        )));
                     }
                     None => return Ok(Ok(())),
                 },

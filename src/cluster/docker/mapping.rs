@@ -1,6 +1,8 @@
 //! Docker's types into the project's own: container summaries into
 //! [`ProjectContainer`] and [`Process`], engine events into [`EventKind`].
-//! Pure functions, fed in tests with real API samples.
+//! Pure functions, fed in tests with real API samples. Every name taken from
+//! the engine (service, container, image, network, state, health) is cleaned
+//! here, where it enters: labels are whatever a Compose file said.
 
 use std::collections::HashMap;
 
@@ -13,6 +15,7 @@ use super::labels::{
     CONTAINER_NUMBER_LABEL, ONEOFF_LABEL, PROJECT_LABEL, SERVICE_LABEL, classify_role,
 };
 use crate::cluster::{EventKind, NodeRole, Process, ProcessState};
+use crate::text::clean_line;
 
 /// Networks every container may sit on that never belong to a project.
 const DEFAULT_NETWORKS: [&str; 3] = ["bridge", "host", "none"];
@@ -92,15 +95,15 @@ pub fn project_container(summary: &ContainerSummary, project: &str) -> Option<Pr
     {
         return None;
     }
-    let service = labels.get(SERVICE_LABEL)?.clone();
-    let id = summary.id.clone()?;
-    let image = summary.image.clone().unwrap_or_default();
+    let service = clean(labels.get(SERVICE_LABEL)?);
+    let id = clean(summary.id.as_deref()?);
+    let image = clean(summary.image.as_deref().unwrap_or_default());
     let status = summary.status.as_deref().unwrap_or("");
     let mut networks: Vec<String> = summary
         .network_settings
         .as_ref()
         .and_then(|settings| settings.networks.as_ref())
-        .map(|networks| networks.keys().cloned().collect())
+        .map(|networks| networks.keys().map(|name| clean(name)).collect())
         .unwrap_or_default();
     networks.sort();
     let mut published_ports: Vec<(u16, u16)> = summary
@@ -116,7 +119,7 @@ pub fn project_container(summary: &ContainerSummary, project: &str) -> Option<Pr
             .names
             .as_ref()
             .and_then(|names| names.first())
-            .map(|name| name.trim_start_matches('/').to_string())
+            .map(|name| clean(name.trim_start_matches('/')))
             .unwrap_or_else(|| id.chars().take(12).collect()),
         id,
         number: labels
@@ -177,8 +180,12 @@ fn other_state(name: String) -> ProcessState {
     ProcessState::Other(if name.is_empty() {
         "unknown".to_string()
     } else {
-        name
+        clean(&name)
     })
+}
+
+fn clean(text: &str) -> String {
+    clean_line(text).into_owned()
 }
 
 /// `Exited (137) 5 seconds ago` gives 137.
@@ -219,7 +226,7 @@ pub fn inspect_state(state: &ContainerState) -> ProcessState {
 /// The health status from an inspect body (`none` when there is no healthcheck).
 pub fn inspect_health(state: &ContainerState) -> Option<String> {
     let status = state.health.as_ref()?.status?;
-    let name = status.to_string();
+    let name = clean(&status.to_string());
     (!name.is_empty() && name != "none").then_some(name)
 }
 
@@ -288,28 +295,28 @@ pub fn map_event(
             if attributes.get(PROJECT_LABEL).map(String::as_str) != Some(project) {
                 return None;
             }
-            let service = attributes.get(SERVICE_LABEL)?.clone();
+            let service = clean(attributes.get(SERVICE_LABEL)?);
             let kind = container_event_kind(action, attributes)?;
             Some(ServiceEvent {
-                container_id: actor.id.clone()?,
+                container_id: clean(actor.id.as_deref()?),
                 service,
                 kind,
             })
         }
         EventMessageTypeEnum::NETWORK => {
-            let network = attributes.get("name")?;
-            if !is_project_network(network, &ctx.project_networks) {
+            let network = clean(attributes.get("name")?);
+            if !is_project_network(&network, &ctx.project_networks) {
                 return None;
             }
-            let container_id = attributes.get("container")?;
-            let service = ctx.services_by_id.get(container_id)?.clone();
+            let container_id = clean(attributes.get("container")?);
+            let service = ctx.services_by_id.get(&container_id)?.clone();
             let kind = match action {
                 "disconnect" => EventKind::NetworkDisconnected,
                 "connect" => EventKind::NetworkReconnected,
                 _ => return None,
             };
             Some(ServiceEvent {
-                container_id: container_id.clone(),
+                container_id,
                 service,
                 kind,
             })
@@ -322,7 +329,7 @@ fn container_event_kind(action: &str, attributes: &HashMap<String, String>) -> O
     // `health_status: healthy` (the value rides in the action string).
     if let Some(status) = action.strip_prefix("health_status") {
         let status = status.trim_start_matches(':').trim();
-        return (!status.is_empty()).then(|| EventKind::Health(status.to_string()));
+        return (!status.is_empty()).then(|| EventKind::Health(clean(status)));
     }
     match action {
         "die" => Some(EventKind::Died {
