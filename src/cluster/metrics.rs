@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use crate::cluster::pd::client::describe_http_error;
+use crate::workload::plausible::ops_rate;
 
 /// One sample line: `name{label="value",...} value [timestamp]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -188,11 +189,15 @@ pub fn ops_total(samples: &[Sample]) -> Option<f64> {
 }
 
 /// The rate between two totals taken `elapsed` apart. None when no time
-/// passed or the counter went backwards (the TiKV restarted).
+/// passed, the counter went backwards (the TiKV restarted) or the rate
+/// cannot be one ([`crate::workload::plausible::ops_rate`]).
 pub fn ops_per_second(previous_total: f64, current_total: f64, elapsed: Duration) -> Option<f64> {
     let seconds = elapsed.as_secs_f64();
     let delta = current_total - previous_total;
-    (seconds > 0.0 && delta >= 0.0 && delta.is_finite()).then(|| delta / seconds)
+    if seconds <= 0.0 || delta < 0.0 {
+        return None;
+    }
+    ops_rate(delta / seconds)
 }
 
 /// Why a scrape gave no total.

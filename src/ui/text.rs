@@ -65,10 +65,15 @@ pub fn ellipsize(text: &str, width: usize) -> String {
     out
 }
 
-/// `4,987`
+/// `4,987`; `?` for a value that is not a finite, non-negative number
+/// (the parsers never let one through; the screen still never shows a
+/// wrapped or saturated figure).
 pub fn thousands(value: f64) -> String {
-    let n = value.max(0.0).round() as u64;
-    let digits = n.to_string();
+    if !value.is_finite() || value < 0.0 {
+        return "?".to_string();
+    }
+    // `+ 0.0` turns -0.0 into 0.0, which would print as "-0".
+    let digits = format!("{:.0}", value.round() + 0.0);
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
@@ -136,6 +141,10 @@ mod tests {
         assert_eq!(thousands(4987.4), "4,987");
         assert_eq!(thousands(1_234_567.0), "1,234,567");
         assert_eq!(thousands(12.0), "12");
+        assert_eq!(thousands(1e20), "100,000,000,000,000,000,000");
+        assert_eq!(thousands(f64::NAN), "?");
+        assert_eq!(thousands(-3.0), "?");
+        assert_eq!(thousands(-0.0), "0");
         assert_eq!(age(Duration::from_secs(125)), "2m05s");
         assert_eq!(latency(Duration::from_micros(12_300)), "12ms");
         assert_eq!(latency(Duration::from_micros(2_340)), "2.3ms");

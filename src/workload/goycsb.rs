@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use super::{SampleSource, WorkloadSample};
+use super::{SampleSource, WorkloadSample, plausible};
 
 /// One parsed operation line of a go-ycsb report.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,13 +63,11 @@ impl GoYcsbLine {
 }
 
 /// Parse one line; `None` for anything that is not a go-ycsb operation line
-/// (client logs, banners, `Run finished`, garbage, truncated lines).
+/// (client logs, banners, `Run finished`, garbage, truncated lines) and for
+/// an operation line whose figures cannot be readings (see
+/// [`super::plausible`]; [`is_report_line`] tells those apart).
 pub fn parse_line(line: &str) -> Option<GoYcsbLine> {
-    let (name, rest) = line.trim().split_once(" - ")?;
-    let op = name.trim();
-    if !is_op_name(op) {
-        return None;
-    }
+    let (op, rest) = split_op(line)?;
     let mut takes_s = None;
     let mut count = None;
     let mut ops = None;
@@ -92,9 +90,9 @@ pub fn parse_line(line: &str) -> Option<GoYcsbLine> {
         let (key, value) = pair.split_once(": ")?;
         let value = value.trim();
         match key.trim() {
-            "Takes(s)" => takes_s = Some(non_negative(value)?),
+            "Takes(s)" => takes_s = Some(plausible::elapsed_secs(number(value)?)?),
             "Count" => count = Some(value.parse::<u64>().ok()?),
-            "OPS" => ops = Some(non_negative(value)?),
+            "OPS" => ops = Some(plausible::ops_rate(number(value)?)?),
             "Avg(us)" => parsed.avg_us = latency(value),
             "Min(us)" => parsed.min_us = latency(value),
             "Max(us)" => parsed.max_us = latency(value),
@@ -114,6 +112,19 @@ pub fn parse_line(line: &str) -> Option<GoYcsbLine> {
     Some(parsed)
 }
 
+/// `READ   - Takes(s): ...` split into the operation name and the rest.
+fn split_op(line: &str) -> Option<(&str, &str)> {
+    let (name, rest) = line.trim().split_once(" - ")?;
+    let op = name.trim();
+    is_op_name(op).then_some((op, rest))
+}
+
+/// An operation line, whether or not its figures can be read: a line that
+/// is this but not [`parse_line`] is a corrupt report, not noise.
+pub fn is_report_line(line: &str) -> bool {
+    split_op(line).is_some_and(|(_, rest)| rest.contains("Count: "))
+}
+
 /// Operation names are upper-case identifiers: `READ`, `BATCH_INSERT`,
 /// `READ_MODIFY_WRITE`, `UPDATE_ERROR`.
 fn is_op_name(name: &str) -> bool {
@@ -122,18 +133,14 @@ fn is_op_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
-fn non_negative(value: &str) -> Option<f64> {
-    value
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite() && *v >= 0.0)
+fn number(value: &str) -> Option<f64> {
+    value.parse::<f64>().ok()
 }
 
 /// go-ycsb prints `MaxInt64`/`MinInt64` and `NaN`-derived values for empty
 /// histograms; such latencies are dropped rather than shown.
 fn latency(value: &str) -> Option<f64> {
-    const MAX_PLAUSIBLE_US: f64 = 1.0e12;
-    non_negative(value).filter(|v| *v < MAX_PLAUSIBLE_US)
+    plausible::latency_us(number(value)?)
 }
 
 /// Lines that end the report being collected: the separator and the
@@ -337,7 +344,7 @@ impl GoYcsbStream {
             at: self.pending_at,
             ops_per_sec,
             errors_per_sec,
-            p99: p99_us.map(|us| Duration::from_secs_f64(us / 1e6)),
+            p99: p99_us.and_then(plausible::latency),
             source: SampleSource::GoYcsb,
         })
     }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use regex::Regex;
 
-use super::{SampleSource, WorkloadSample};
+use super::{SampleSource, WorkloadSample, plausible};
 use crate::units::timestamp::civil_millis;
 
 /// One operation block of a status line.
@@ -73,8 +73,16 @@ static OP_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\[([A-Z][A-Z0-9_-]*)(?::\s*|\s+)([^\[\]]*)\]").expect("op block regex is valid")
 });
 
+/// A status line, whether or not its figures can be read: a line that is
+/// this but not [`parse_status_line`] is corrupt, not noise.
+pub fn is_status_line(line: &str) -> bool {
+    STATUS.is_match(line)
+}
+
 /// Parse one line; `None` for anything that is not a status line (log4j
-/// lines, `DBWrapper:`, the `[OVERALL]` report, garbage, truncated lines).
+/// lines, `DBWrapper:`, the `[OVERALL]` report, garbage, truncated lines)
+/// and for a status line whose counts or rate cannot be readings (see
+/// [`super::plausible`]). Latencies that cannot be are dropped as unknown.
 pub fn parse_status_line(line: &str) -> Option<JavaStatusLine> {
     let caps = STATUS.captures(line)?;
     let field = |i: usize| caps.get(i).map(|m| m.as_str());
@@ -101,7 +109,7 @@ pub fn parse_status_line(line: &str) -> Option<JavaStatusLine> {
     let elapsed_s = caps.get(8)?.as_str().parse().ok()?;
     let total_ops = caps.get(9)?.as_str().parse().ok()?;
     let current_ops_per_sec = match caps.get(10) {
-        Some(m) => Some(decimal(m.as_str())?),
+        Some(m) => Some(plausible::ops_rate(decimal(m.as_str())?)?),
         None => None,
     };
     let rest = &line[caps.get(0)?.end()..];
@@ -141,14 +149,14 @@ fn op_summary(op: &str, body: &str) -> Option<JavaOpSummary> {
         let value = value.trim();
         match key.trim() {
             "Count" | "Operations" => summary.count = value.parse().ok(),
-            "Avg" | "AverageLatency(us)" => summary.avg_us = decimal(value),
-            "Min" => summary.min_us = decimal(value),
-            "Max" => summary.max_us = decimal(value),
-            "50" => summary.p50_us = decimal(value),
-            "90" => summary.p90_us = decimal(value),
-            "99" => summary.p99_us = decimal(value),
-            "99.9" => summary.p999_us = decimal(value),
-            "99.99" => summary.p9999_us = decimal(value),
+            "Avg" | "AverageLatency(us)" => summary.avg_us = latency(value),
+            "Min" => summary.min_us = latency(value),
+            "Max" => summary.max_us = latency(value),
+            "50" => summary.p50_us = latency(value),
+            "90" => summary.p90_us = latency(value),
+            "99" => summary.p99_us = latency(value),
+            "99.9" => summary.p999_us = latency(value),
+            "99.99" => summary.p9999_us = latency(value),
             _ => {}
         }
     }
@@ -162,6 +170,10 @@ fn decimal(value: &str) -> Option<f64> {
         .parse::<f64>()
         .ok()
         .filter(|v| v.is_finite() && *v >= 0.0)
+}
+
+fn latency(value: &str) -> Option<f64> {
+    plausible::latency_us(decimal(value)?)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -238,7 +250,7 @@ fn sample_from(
         at: now,
         ops_per_sec: (current - errors_per_sec).max(0.0),
         errors_per_sec,
-        p99: p99_us.map(|us| Duration::from_secs_f64(us / 1e6)),
+        p99: p99_us.and_then(plausible::latency),
         source: SampleSource::JavaYcsb,
     })
 }
@@ -251,13 +263,13 @@ fn errors_per_sec(status: &JavaStatusLine, current: f64, clock_interval_s: Optio
             .iter()
             .filter(|op| !op.is_cleanup() && op.is_failed() == failed)
             .filter_map(|op| op.count)
-            .sum()
+            .fold(0, u64::saturating_add)
     };
     let failed = counts(true);
     if failed == 0 {
         return 0.0;
     }
-    let counted = failed + counts(false);
+    let counted = failed.saturating_add(counts(false));
     if current > 0.0 {
         return current * failed as f64 / counted as f64;
     }

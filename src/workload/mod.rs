@@ -5,6 +5,7 @@ pub mod detect;
 pub mod follow;
 pub mod goycsb;
 pub mod javaycsb;
+pub mod plausible;
 pub mod tracker;
 pub mod watch;
 

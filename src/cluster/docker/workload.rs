@@ -255,7 +255,10 @@ pub fn cluster_rate(
         .iter()
         .filter_map(|(id, now)| ops_per_second(*before.get(id)?, *now, elapsed))
         .collect();
-    (!rates.is_empty()).then(|| rates.iter().sum())
+    if rates.is_empty() {
+        return None;
+    }
+    crate::workload::plausible::ops_rate(rates.iter().sum())
 }
 
 #[cfg(test)]
