@@ -226,7 +226,7 @@ pub fn inspect_state(state: &ContainerState) -> ProcessState {
 /// The health status from an inspect body (`none` when there is no healthcheck).
 pub fn inspect_health(state: &ContainerState) -> Option<String> {
     let status = state.health.as_ref()?.status?;
-    let name = clean(&status.to_string());
+    let name = clean(status.as_ref());
     (!name.is_empty() && name != "none").then_some(name)
 }
 
