@@ -74,6 +74,7 @@ fn snapshot(at: f64, down: Option<&str>) -> ClusterSnapshot {
                 network_connected: true,
             })
             .collect(),
+        troubles: Vec::new(),
     }
 }
 

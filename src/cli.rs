@@ -89,28 +89,24 @@ pub struct ShowArgs {
     pub auto: bool,
 
     /// Workload below this fraction of the baseline shows as a warning (yellow).
-    #[arg(long, global = true, default_value_t = 0.8)]
+    #[arg(long, global = true, default_value_t = 0.8, value_parser = parse_fraction)]
     pub warn_below: f64,
 
     /// Workload below this fraction of the baseline is degraded (red).
-    #[arg(long, global = true, default_value_t = 0.5)]
+    #[arg(long, global = true, default_value_t = 0.5, value_parser = parse_fraction)]
     pub degraded_below: f64,
 
     /// A fixed workload baseline in ops/s instead of measuring one.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, value_parser = parse_baseline)]
     pub baseline: Option<f64>,
 
     /// p99 latency above this is reported as high.
     #[arg(long, global = true, default_value = "100ms", value_parser = parse_duration)]
     pub p99_high: Duration,
 
-    /// PD endpoint (repeatable; tried in turn). Real cluster only.
-    #[arg(
-        long = "pd",
-        global = true,
-        value_name = "URL",
-        default_value = "http://127.0.0.1:2379"
-    )]
+    /// PD endpoint (repeatable; tried in turn). Real cluster only [default:
+    /// http://127.0.0.1:2379].
+    #[arg(long = "pd", global = true, value_name = "URL")]
     pub pd: Vec<String>,
 
     /// Docker Compose project of the real cluster (default: this directory's name,
@@ -126,6 +122,75 @@ pub struct ShowArgs {
     /// Where logs go (never to the terminal).
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+}
+
+/// PD's client URL on this machine, as `docker-compose.yaml` publishes it.
+pub const DEFAULT_PD: &str = "http://127.0.0.1:2379";
+
+impl ShowArgs {
+    /// The PD endpoints to try: `--pd` as given, or [`DEFAULT_PD`].
+    pub fn pd_endpoints(&self) -> Vec<String> {
+        if self.pd.is_empty() {
+            vec![DEFAULT_PD.to_string()]
+        } else {
+            self.pd.clone()
+        }
+    }
+
+    /// Refuses options that cannot apply to the show as asked: the real
+    /// cluster's options with the simulator (they would be silently
+    /// ignored), and thresholds that contradict each other.
+    pub fn check_applies(&self) -> Result<(), String> {
+        if self.cluster == ClusterKind::Sim {
+            let given: Vec<&str> = [
+                (!self.pd.is_empty()).then_some("--pd"),
+                self.load_log.is_some().then_some("--load-log"),
+                self.compose_project
+                    .is_some()
+                    .then_some("--compose-project"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if !given.is_empty() {
+                let (verb, pronoun) = if given.len() == 1 {
+                    ("applies", "it")
+                } else {
+                    ("apply", "them")
+                };
+                return Err(format!(
+                    "{} only {verb} to a real cluster; add --cluster docker, or drop {pronoun}",
+                    given.join(" and ")
+                ));
+            }
+        }
+        if self.degraded_below > self.warn_below {
+            return Err(format!(
+                "--degraded-below ({}) must not be above --warn-below ({})",
+                self.degraded_below, self.warn_below
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn parse_fraction(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(value) if value.is_finite() && value > 0.0 && value <= 1.0 => Ok(value),
+        _ => Err(format!(
+            "expected a fraction above 0 and at most 1, such as 0.8; got {s:?}"
+        )),
+    }
+}
+
+fn parse_baseline(s: &str) -> Result<f64, String> {
+    let max = crate::workload::plausible::MAX_OPS_PER_SEC;
+    match s.trim().parse::<f64>() {
+        Ok(value) if value.is_finite() && value > 0.0 && value <= max => Ok(value),
+        _ => Err(format!(
+            "expected ops/s above 0 and at most {max:e}; got {s:?}"
+        )),
+    }
 }
 
 fn parse_speed(s: &str) -> Result<f64, String> {
@@ -161,6 +226,56 @@ mod tests {
         assert!(err.contains("--p99-high") && err.contains("8760h"), "{err}");
         let cli = Cli::try_parse_from(["chaosdeck", "--max-store-down-time", "1h30m"]).unwrap();
         assert_eq!(cli.show.max_store_down_time, Duration::from_secs(5400));
+    }
+
+    #[test]
+    fn real_cluster_options_are_refused_with_the_simulator() {
+        let args = |extra: &[&str]| {
+            let mut argv = vec!["chaosdeck"];
+            argv.extend_from_slice(extra);
+            Cli::try_parse_from(argv).unwrap().show
+        };
+        assert_eq!(args(&[]).check_applies(), Ok(()));
+        assert_eq!(args(&[]).pd_endpoints(), vec![DEFAULT_PD.to_string()]);
+        let err = args(&["--load-log", "/nonexistent"])
+            .check_applies()
+            .unwrap_err();
+        assert!(
+            err.starts_with("--load-log only applies to a real cluster"),
+            "{err}"
+        );
+        assert!(err.contains("--cluster docker"), "{err}");
+        let err = args(&["--pd", "http://127.0.0.1:2379", "--load-log", "x"])
+            .check_applies()
+            .unwrap_err();
+        assert!(err.starts_with("--pd and --load-log only apply"), "{err}");
+        let docker = args(&["--cluster", "docker", "--pd", "pd0:2379", "--load-log", "x"]);
+        assert_eq!(docker.check_applies(), Ok(()));
+        assert_eq!(docker.pd_endpoints(), vec!["pd0:2379".to_string()]);
+    }
+
+    #[test]
+    fn thresholds_and_baselines_are_numbers_that_can_be() {
+        for bad in [
+            ["--warn-below", "nan"],
+            ["--warn-below", "1.5"],
+            ["--degraded-below", "0"],
+            ["--baseline", "inf"],
+            ["--baseline", "-5"],
+            ["--baseline", "1e40"],
+        ] {
+            let mut argv = vec!["chaosdeck"];
+            argv.extend_from_slice(&bad);
+            assert!(Cli::try_parse_from(argv).is_err(), "{bad:?}");
+        }
+        let inverted = Cli::try_parse_from(["chaosdeck", "--warn-below", "0.4"]).unwrap();
+        assert!(
+            inverted
+                .show
+                .check_applies()
+                .unwrap_err()
+                .contains("--degraded-below")
+        );
     }
 
     #[test]

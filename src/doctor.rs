@@ -7,25 +7,33 @@
 //! says so instead of piling up errors.
 
 use std::fmt::Write as _;
+use std::io::{IsTerminal, Read, Seek, SeekFrom};
+use std::path::Path;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::ShowArgs;
-use crate::cluster::NodeRole;
 use crate::cluster::docker::control::DockerControl;
 use crate::cluster::docker::labels::default_project_name;
 use crate::cluster::docker::logs::{LogFollowConfig, spawn_log_follow};
 use crate::cluster::docker::mapping::ProjectContainer;
 use crate::cluster::pd::PdClient;
+use crate::cluster::pd::client::{Stores, body_limit_from_env};
+use crate::cluster::{NodeRole, PdMember};
+use crate::text::clean_line;
 use crate::ui::{MIN_HEIGHT, MIN_WIDTH};
-use crate::workload::LoadParser;
+use crate::workload::{LoadParser, SampleSource};
 
 /// How long the doctor listens for load output.
 pub const LOAD_LISTEN: Duration = Duration::from_secs(3);
 /// Recent lines of the load output (or file) looked at.
 const LOAD_TAIL_LINES: u64 = 50;
+/// At most this much of a load log file is read, from its end.
+const LOAD_TAIL_BYTES: u64 = 1 << 20;
+/// Each PD request's time limit.
+const PD_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +118,8 @@ impl DoctorReport {
         self.checks.iter().all(|c| c.status != Status::Fail)
     }
 
-    /// A plain-text table, then the hints, then the verdict.
+    /// A plain-text table, then the hints, then the verdict. Every detail
+    /// and hint goes through the one cleaner: they quote PD, Docker, files.
     pub fn render(&self) -> String {
         let name_width = self.checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
         let mut out = String::from("chaosdeck doctor\n\n");
@@ -120,7 +129,7 @@ impl DoctorReport {
                 "  {:<4}  {:<name_width$}  {}",
                 check.status.label(),
                 check.name,
-                check.detail
+                clean_line(&check.detail)
             );
         }
         let hints: Vec<&Check> = self.checks.iter().filter(|c| c.hint.is_some()).collect();
@@ -128,7 +137,7 @@ impl DoctorReport {
             out.push('\n');
             for check in hints {
                 if let Some(hint) = &check.hint {
-                    let _ = writeln!(out, "  {}: {hint}", check.name);
+                    let _ = writeln!(out, "  {}: {}", check.name, clean_line(hint));
                 }
             }
         }
@@ -207,13 +216,17 @@ pub async fn run(args: &ShowArgs) -> DoctorReport {
     };
 
     // PD and the stores.
-    checks.extend(pd_checks(&args.pd).await);
+    checks.extend(pd_checks(&args.pd_endpoints()).await);
 
     // Load output.
     checks.push(load_check(args, control.as_ref(), containers.as_deref()).await);
 
-    // Terminal.
-    checks.push(terminal_check(crossterm::terminal::size().ok()));
+    // Terminal: standard output, where the show would draw.
+    let is_terminal = std::io::stdout().is_terminal();
+    checks.push(terminal_check(
+        is_terminal,
+        crossterm::terminal::size().ok(),
+    ));
 
     DoctorReport { checks }
 }
@@ -295,42 +308,23 @@ pub fn service_checks(
 }
 
 async fn pd_checks(endpoints: &[String]) -> Vec<Check> {
-    let client = match PdClient::new(endpoints.to_vec(), Duration::from_secs(2)) {
+    let client = body_limit_from_env().and_then(|limit| {
+        PdClient::new(endpoints.to_vec(), PD_TIMEOUT)
+            .map(|client| client.with_body_limit(limit))
+            .map_err(|error| error.to_string())
+    });
+    let client = match client {
         Ok(client) => client,
         Err(error) => {
             return vec![
-                Check::fail("PD", error.to_string(), "pass --pd http://HOST:2379"),
+                Check::fail("PD", error, "pass --pd http://HOST:2379"),
                 Check::skipped("TiKV stores", "needs PD"),
             ];
         }
     };
     let mut checks = Vec::new();
     match client.members().await {
-        Ok(members) => {
-            let unhealthy: Vec<&str> = members
-                .iter()
-                .filter(|m| m.healthy == Some(false))
-                .map(|m| m.name.as_str())
-                .collect();
-            let leader = members
-                .iter()
-                .find(|m| m.is_leader)
-                .map_or("no leader", |m| m.name.as_str());
-            let detail = format!(
-                "{} ({} members, leader {leader})",
-                client.current_endpoint(),
-                members.len()
-            );
-            checks.push(if unhealthy.is_empty() {
-                Check::ok("PD", detail)
-            } else {
-                Check::warn(
-                    "PD",
-                    format!("{detail}; unhealthy: {}", unhealthy.join(", ")),
-                    "check `docker-compose logs pd0 pd1 pd2`",
-                )
-            });
-        }
+        Ok(members) => checks.push(members_check(client.current_endpoint(), &members)),
         Err(error) => {
             return vec![
                 Check::fail(
@@ -344,28 +338,7 @@ async fn pd_checks(endpoints: &[String]) -> Vec<Check> {
         }
     }
     checks.push(match client.stores().await {
-        Ok(stores) if stores.is_empty() => Check::fail(
-            "TiKV stores",
-            "PD knows no store",
-            "TiKV registers with PD at start: check `docker-compose logs tikv0`",
-        ),
-        Ok(stores) => {
-            let list = stores
-                .iter()
-                .map(|s| format!("{} {}", s.service, s.state))
-                .collect::<Vec<_>>()
-                .join(", ");
-            if stores.iter().all(|s| s.state.is_up()) {
-                Check::ok("TiKV stores", list)
-            } else {
-                Check::fail(
-                    "TiKV stores",
-                    list,
-                    "every store must be Up before a fault: recover the others first \
-                     (`docker-compose up -d`), then wait 10-20 s for their heartbeats",
-                )
-            }
-        }
+        Ok(stores) => stores_check(&stores),
         Err(error) => Check::fail(
             "TiKV stores",
             error.to_string(),
@@ -375,6 +348,68 @@ async fn pd_checks(endpoints: &[String]) -> Vec<Check> {
     checks
 }
 
+/// PD's members and their health. Pure.
+pub fn members_check(endpoint: &str, members: &[PdMember]) -> Check {
+    let unhealthy: Vec<&str> = members
+        .iter()
+        .filter(|m| m.healthy == Some(false))
+        .map(|m| m.name.as_str())
+        .collect();
+    let leader = members
+        .iter()
+        .find(|m| m.is_leader)
+        .map_or("no leader", |m| m.name.as_str());
+    let detail = format!("{endpoint} ({} members, leader {leader})", members.len());
+    if unhealthy.is_empty() {
+        Check::ok("PD", detail)
+    } else {
+        Check::warn(
+            "PD",
+            format!("{detail}; unhealthy: {}", unhealthy.join(", ")),
+            "check `docker-compose logs pd0 pd1 pd2`",
+        )
+    }
+}
+
+/// The stores PD lists, and what of its answer was left out. Pure.
+pub fn stores_check(stores: &Stores) -> Check {
+    const NAME: &str = "TiKV stores";
+    let list = stores
+        .stores
+        .iter()
+        .map(|s| format!("{} {}", s.service, s.state))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let skipped = match stores.skipped.as_slice() {
+        [] => String::new(),
+        [one] => format!("; left out: {one}"),
+        [first, rest @ ..] => format!("; left out: {first} (and {} more)", rest.len()),
+    };
+    if stores.stores.is_empty() {
+        return Check::fail(
+            NAME,
+            format!("PD knows no store{skipped}"),
+            "TiKV registers with PD at start: check `docker-compose logs tikv0`",
+        );
+    }
+    if !stores.stores.iter().all(|s| s.state.is_up()) {
+        return Check::fail(
+            NAME,
+            format!("{list}{skipped}"),
+            "every store must be Up before a fault: recover the others first \
+             (`docker-compose up -d`), then wait 10-20 s for their heartbeats",
+        );
+    }
+    if !skipped.is_empty() {
+        return Check::warn(
+            NAME,
+            format!("{list}{skipped}"),
+            "PD sent entries chaosdeck cannot read; the show leaves them out and says so",
+        );
+    }
+    Check::ok(NAME, list)
+}
+
 async fn load_check(
     args: &ShowArgs,
     control: Option<&DockerControl>,
@@ -382,7 +417,7 @@ async fn load_check(
 ) -> Check {
     const NAME: &str = "load output";
     if let Some(path) = &args.load_log {
-        return match std::fs::read_to_string(path) {
+        return match read_tail(path, LOAD_TAIL_BYTES) {
             Ok(text) => {
                 let tail: Vec<&str> = text.lines().rev().take(LOAD_TAIL_LINES as usize).collect();
                 load_verdict(
@@ -429,6 +464,22 @@ async fn load_check(
     load_verdict(&format!("service {}", load.service), lines.into_iter())
 }
 
+/// The last `max_bytes` of a file, decoded as the show reads it (invalid
+/// UTF-8 replaced, not refused); a line cut by the start is dropped.
+pub fn read_tail(path: &Path, max_bytes: u64) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    let start = len.saturating_sub(max_bytes);
+    file.seek(SeekFrom::Start(start))?;
+    let mut bytes = Vec::new();
+    file.take(max_bytes).read_to_end(&mut bytes)?;
+    let text = String::from_utf8_lossy(&bytes);
+    Ok(match (start > 0, text.split_once('\n')) {
+        (true, Some((_cut, rest))) => rest.to_string(),
+        _ => text.into_owned(),
+    })
+}
+
 /// Whether recent output holds a recognised load report line. Pure.
 pub fn load_verdict(origin: &str, lines: impl Iterator<Item = String>) -> Check {
     const NAME: &str = "load output";
@@ -438,8 +489,20 @@ pub fn load_verdict(origin: &str, lines: impl Iterator<Item = String>) -> Check 
         count += 1;
         parser.feed(&line, Duration::ZERO);
     }
+    let rejected = parser.rejected();
     match parser.source() {
-        Some(source) => Check::ok(NAME, format!("{origin}: {source:?} lines seen")),
+        Some(source) if rejected > 0 => Check::warn(
+            NAME,
+            format!(
+                "{origin}: {} lines seen; {rejected} report lines skipped (a figure that cannot be a reading)",
+                source_name(source)
+            ),
+            "the show skips such lines too; check what writes to the load output",
+        ),
+        Some(source) => Check::ok(
+            NAME,
+            format!("{origin}: {} lines seen", source_name(source)),
+        ),
         None if count == 0 => Check::warn(
             NAME,
             format!("{origin}: nothing printed yet"),
@@ -453,10 +516,24 @@ pub fn load_verdict(origin: &str, lines: impl Iterator<Item = String>) -> Check 
     }
 }
 
+fn source_name(source: SampleSource) -> &'static str {
+    match source {
+        SampleSource::GoYcsb => "go-ycsb",
+        SampleSource::JavaYcsb => "Java YCSB",
+        SampleSource::Simulator => "simulated",
+        SampleSource::StatusPortMetrics => "status-port metrics",
+    }
+}
+
 /// The terminal against the screen's minimum. Pure.
-pub fn terminal_check(size: Option<(u16, u16)>) -> Check {
+pub fn terminal_check(is_terminal: bool, size: Option<(u16, u16)>) -> Check {
     const NAME: &str = "terminal size";
     match size {
+        _ if !is_terminal => Check::warn(
+            NAME,
+            "no terminal (standard output is not one)",
+            "run the show in a terminal of at least 80x24; --plain works anywhere",
+        ),
         None => Check::warn(
             NAME,
             "not a terminal",
@@ -568,9 +645,12 @@ mod tests {
 
     #[test]
     fn the_terminal_must_fit_the_screen() {
-        assert_eq!(terminal_check(Some((80, 24))).status, Status::Ok);
-        assert_eq!(terminal_check(Some((79, 24))).status, Status::Warn);
-        assert_eq!(terminal_check(None).status, Status::Warn);
+        assert_eq!(terminal_check(true, Some((80, 24))).status, Status::Ok);
+        assert_eq!(terminal_check(true, Some((79, 24))).status, Status::Warn);
+        assert_eq!(terminal_check(true, None).status, Status::Warn);
+        let piped = terminal_check(false, Some((80, 24)));
+        assert_eq!(piped.status, Status::Warn);
+        assert!(piped.detail.starts_with("no terminal"), "{piped:?}");
     }
 
     #[test]

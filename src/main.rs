@@ -31,7 +31,12 @@ fn main() -> color_eyre::Result<ExitCode> {
             })
         }
         None => {
-            // A bad chapters file is rejected before the screen is taken over.
+            // Options that cannot apply, and a bad chapters file, are
+            // rejected before the screen is taken over.
+            if let Err(e) = cli.show.check_applies() {
+                eprintln!("chaosdeck: {e}");
+                return Ok(ExitCode::from(2));
+            }
             let script = match launch::script(&cli.show) {
                 Ok(script) => script,
                 Err(e) => {

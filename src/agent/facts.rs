@@ -351,6 +351,7 @@ mod tests {
                 state,
                 network_connected: true,
             }],
+            troubles: Vec::new(),
         }
     }
 

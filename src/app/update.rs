@@ -9,7 +9,7 @@ use super::journal::{Entry, Level};
 use super::msg::{Command, Effect, ExitKind, Msg, RunId};
 use super::timeline::{Timeline, secs};
 use super::{ActionStatus, AgentState, App, ChapterRun, Mode, PANE_LINES, Timer};
-use crate::cluster::{BackendError, ClusterEvent, ClusterSnapshot, InjectedFault};
+use crate::cluster::{BackendError, ClusterEvent, ClusterSnapshot, DataSource, InjectedFault};
 use crate::monitor::{Incident, MonitorUpdate, Severity};
 use crate::story::{Action, Target};
 use crate::workload::WorkloadSample;
@@ -798,6 +798,7 @@ fn on_snapshot(app: &mut App, result: Result<ClusterSnapshot, BackendError>) {
         note(app, Level::Good, "cluster data flowing again".into());
     }
     note_store_changes(app, &snapshot);
+    note_source_troubles(app, &snapshot);
     app.evidence.record_snapshot(snapshot.clone());
     let updates = app.monitor.on_snapshot(&snapshot);
     app.cluster.snapshot = Some(snapshot);
@@ -826,7 +827,8 @@ fn note_store_changes(app: &mut App, snapshot: &ClusterSnapshot) {
         .stores
         .iter()
         .filter_map(|store| {
-            let before = app.cluster.snapshot.as_ref()?.store(&store.service)?;
+            // By id: names can repeat in what PD sends, ids cannot.
+            let before = app.cluster.snapshot.as_ref()?.store_by_id(store.id)?;
             (before.state != store.state).then(|| {
                 let level = if store.state.is_up() {
                     Level::Good
@@ -843,6 +845,32 @@ fn note_store_changes(app: &mut App, snapshot: &ClusterSnapshot) {
         .collect();
     for (level, text) in changes {
         note_at(app, snapshot.taken_at, level, text);
+    }
+}
+
+/// A source's trouble goes into the journal when it starts or changes, and
+/// its end when it clears: once, not with every snapshot.
+fn note_source_troubles(app: &mut App, snapshot: &ClusterSnapshot) {
+    for source in [DataSource::Pd, DataSource::Runtime] {
+        let was = app
+            .cluster
+            .snapshot
+            .as_ref()
+            .and_then(|s| s.trouble(source))
+            .map(str::to_string);
+        match (was.as_deref(), snapshot.trouble(source)) {
+            (was, Some(now)) if was != Some(now) => {
+                note_at(app, snapshot.taken_at, Level::Warning, now.to_string());
+            }
+            (Some(_), None) => {
+                let what = match source {
+                    DataSource::Pd => "PD answers in full again",
+                    DataSource::Runtime => "the runtime answers again",
+                };
+                note_at(app, snapshot.taken_at, Level::Good, what.to_string());
+            }
+            _ => {}
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! The cluster backend: the one seam between the show and the world.
 
+pub mod combine;
 pub mod docker;
 pub mod metrics;
 pub mod model;

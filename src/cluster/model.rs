@@ -159,10 +159,47 @@ pub struct ClusterSnapshot {
     pub pd_members: Vec<PdMember>,
     pub stores: Vec<Store>,
     pub regions: RegionHealth,
+    /// What the runtime says; empty when it did not answer (see `troubles`).
     pub processes: Vec<Process>,
+    /// What each source could not say this time, one entry per source,
+    /// shown on that source's own row; empty when every source answered
+    /// in full.
+    #[serde(default)]
+    pub troubles: Vec<SourceTrouble>,
+}
+
+/// Where a part of the picture comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DataSource {
+    /// PD: members, stores, regions.
+    Pd,
+    /// The container runtime (Docker): processes.
+    Runtime,
+}
+
+/// One source's trouble: it did not answer, answered what cannot be read,
+/// or left entries out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceTrouble {
+    pub source: DataSource,
+    /// Cleaned, one line, for the screen.
+    pub message: String,
 }
 
 impl ClusterSnapshot {
+    /// A store by PD's id: the one identity that never repeats.
+    pub fn store_by_id(&self, id: u64) -> Option<&Store> {
+        self.stores.iter().find(|s| s.id == id)
+    }
+
+    /// What went wrong with `source`, if anything.
+    pub fn trouble(&self, source: DataSource) -> Option<&str> {
+        self.troubles
+            .iter()
+            .find(|t| t.source == source)
+            .map(|t| t.message.as_str())
+    }
+
     pub fn store(&self, service: &str) -> Option<&Store> {
         self.stores.iter().find(|s| s.service == service)
     }

@@ -217,6 +217,7 @@ mod tests {
             stores,
             regions,
             processes: vec![],
+            troubles: Vec::new(),
         }
     }
 

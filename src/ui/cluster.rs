@@ -1,5 +1,8 @@
 //! Cluster: PD members with the leader marked, one row per TiKV store (by
-//! service name), region health, and how old the data is.
+//! service name), region health, what the runtime says, and how old the
+//! data is. Each source's trouble is on its own row: the processes row says
+//! why the runtime is unknown, the last row why PD's figures are stale or
+//! what of PD's answer was left out.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,7 +12,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{text, theme};
 use crate::app::App;
-use crate::cluster::{ClusterSnapshot, ProcessState};
+use crate::cluster::{ClusterSnapshot, DataSource, ProcessState};
 
 /// Rows the panel needs for `stores` stores, borders included.
 pub fn height_for(stores: usize) -> u16 {
@@ -43,10 +46,10 @@ fn unreachable_line(error: &str) -> Line<'static> {
 fn lines(app: &App, snapshot: &ClusterSnapshot) -> Vec<Line<'static>> {
     if !snapshot.pd_reachable && snapshot.stores.is_empty() {
         // Nothing known yet: no empty table that could read as "0 regions".
-        return vec![
-            unreachable_line("PD unreachable: no cluster data yet"),
-            runtime_line(snapshot),
-        ];
+        let why = snapshot
+            .trouble(DataSource::Pd)
+            .unwrap_or("PD unreachable: no cluster data yet");
+        return vec![unreachable_line(why), runtime_line(snapshot)];
     }
     let stale = app.cluster.is_stale(app.now);
     let mut lines = vec![pd_line(snapshot)];
@@ -57,18 +60,24 @@ fn lines(app: &App, snapshot: &ClusterSnapshot) -> Vec<Line<'static>> {
         ),
         theme::dim(),
     ));
-    for store in &snapshot.stores {
+    let names: Vec<String> = snapshot
+        .stores
+        .iter()
+        .map(|store| text::plain(&store.service))
+        .collect();
+    let names =
+        text::distinct_short_names(&names.iter().map(String::as_str).collect::<Vec<_>>(), 7);
+    for (store, name) in snapshot.stores.iter().zip(names) {
         let (symbol, style) = if stale {
             ("?", theme::dim())
         } else {
             theme::store_state(&store.state)
         };
         let heartbeat = store.heartbeat_age.map_or("-".into(), text::age);
-        let name = text::ellipsize(&text::plain(&store.service), 7);
         let state = text::ellipsize(&format!("{symbol} {}", text::plain(store.state.name())), 14);
         lines.push(Line::from(vec![
-            Span::styled(format!("{name:<7} "), theme::bold()),
-            Span::styled(format!("{state:<14}"), style),
+            Span::styled(format!("{} ", text::pad(&name, 7)), theme::bold()),
+            Span::styled(text::pad(&state, 14), style),
             Span::raw(format!(
                 " {:>4} {:>4} {:>5}",
                 store.leader_count, store.region_count, heartbeat
@@ -130,7 +139,15 @@ fn runtime_line(snapshot: &ClusterSnapshot) -> Line<'static> {
             Some(format!("{} {what}", text::plain(&p.service)))
         })
         .collect();
-    if snapshot.processes.is_empty() {
+    if let Some(why) = snapshot.trouble(DataSource::Runtime) {
+        Line::from(vec![
+            Span::styled("processes ", theme::dim()),
+            Span::styled(
+                format!("? unknown: {}", text::plain(why)),
+                Style::new().fg(theme::WARN),
+            ),
+        ])
+    } else if snapshot.processes.is_empty() {
         Line::styled("processes: not known", theme::dim())
     } else if troubled.is_empty() {
         Line::from(vec![
@@ -150,10 +167,11 @@ fn runtime_line(snapshot: &ClusterSnapshot) -> Line<'static> {
 
 fn freshness_line(app: &App, snapshot: &ClusterSnapshot) -> Line<'static> {
     if let Some(error) = &app.cluster.error {
-        return unreachable_line(&format!("{error}: data below is stale"));
+        return unreachable_line(&format!("{error}: data above is stale"));
     }
     if !snapshot.pd_reachable {
-        return unreachable_line("PD unreachable: data below is stale");
+        let why = snapshot.trouble(DataSource::Pd).unwrap_or("PD unreachable");
+        return unreachable_line(&format!("{why}: data above is stale"));
     }
     let age = app.now.saturating_sub(snapshot.taken_at);
     if app.cluster.is_stale(app.now) {
@@ -161,6 +179,13 @@ fn freshness_line(app: &App, snapshot: &ClusterSnapshot) -> Line<'static> {
             "no fresh data for {:.0}s: the figures above are stale",
             age.as_secs_f64()
         ));
+    }
+    if let Some(left_out) = snapshot.trouble(DataSource::Pd) {
+        // PD answered, but not all of it could be read.
+        return Line::styled(
+            format!("⚠ {}", text::plain(left_out)),
+            Style::new().fg(theme::WARN),
+        );
     }
     Line::styled(format!("data {:.1}s old", age.as_secs_f64()), theme::dim())
 }

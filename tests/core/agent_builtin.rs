@@ -181,6 +181,7 @@ impl Scenario {
             stores,
             regions: second.regions,
             processes,
+            troubles: Vec::new(),
         }
     }
 }
@@ -531,7 +532,7 @@ fn outside_names_stay_plain_text() {
     for line in diagnosis.lines().iter().chain(&report.steps) {
         assert!(!line.chars().any(char::is_control), "{line:?}");
     }
-    assert!(has_line(&diagnosis.lines(), "start tikv1?]0;owned?"));
+    assert!(has_line(&diagnosis.lines(), "start tikv1␛]0;owned␇"));
 }
 
 #[tokio::test(start_paused = true)]

@@ -60,6 +60,7 @@ pub fn healthy(at: Duration) -> ClusterSnapshot {
                 network_connected: true,
             })
             .collect(),
+        troubles: Vec::new(),
     }
 }
 

@@ -51,6 +51,7 @@ fn healthy(at: f64) -> ClusterSnapshot {
                 network_connected: true,
             })
             .collect(),
+        troubles: Vec::new(),
     }
 }
 
@@ -477,7 +478,7 @@ fn outside_names_are_shown_as_plain_text() {
     let mut monitor = Monitor::default();
     let updates = monitor.on_event(&event(1.0, "tikv\u{1b}[2J{}", EventKind::Paused));
     let incident = updates[0].incident();
-    assert_eq!(incident.summary, "tikv?[2J{}: process paused");
+    assert_eq!(incident.summary, "tikv␛[2J{}: process paused");
     assert_eq!(
         incident.service.as_deref(),
         Some("tikv\u{1b}[2J{}"),

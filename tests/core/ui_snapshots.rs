@@ -298,7 +298,7 @@ fn the_agent_streams_stamped_lines_with_a_spinner_and_elapsed_time() {
         "{screen}"
     );
     assert!(
-        screen.contains("T+18.5s INFO tikv1: process exited \u{fffd}[31m137"),
+        screen.contains("T+18.5s INFO tikv1: process exited ␛[31m137"),
         "sanitised:\n{screen}"
     );
     assert!(!screen.contains("stale run"), "{screen}");

@@ -34,6 +34,7 @@ async fn the_backend_drives_a_compose_project() {
         pd_endpoints: vec!["http://127.0.0.1:1".into()],
         load_log: None,
         stop_timeout: Duration::from_secs(5),
+        pd_body_limit: chaosdeck::cluster::pd::client::DEFAULT_BODY_LIMIT,
         allow_non_tikv: false,
         events: EventWatchConfig {
             reconcile_every: Duration::from_secs(60),

@@ -194,7 +194,7 @@ async fn a_dead_first_endpoint_falls_over_to_the_second() {
     assert_eq!(pd_client.current_endpoint(), format!("http://{dead}"));
 
     let stores = pd_client.stores().await.unwrap();
-    assert_eq!(stores.len(), 3);
+    assert_eq!(stores.stores.len(), 3);
     assert_eq!(
         pd_client.current_endpoint(),
         format!("http://{}", pd.endpoint)
@@ -207,10 +207,10 @@ async fn a_silent_endpoint_times_out_and_is_not_asked_again() {
     let pd = FakePd::start(Behaviour::Routes(healthy_pd_routes())).await;
     let pd_client = client(&[&silent.endpoint, &pd.endpoint], SHORT);
 
-    assert_eq!(pd_client.stores().await.unwrap().len(), 3);
+    assert_eq!(pd_client.stores().await.unwrap().stores.len(), 3);
     assert_eq!(silent.requests(), 1);
     // The next request starts with the endpoint that answered.
-    assert_eq!(pd_client.stores().await.unwrap().len(), 3);
+    assert_eq!(pd_client.stores().await.unwrap().stores.len(), 3);
     assert_eq!(silent.requests(), 1);
     assert_eq!(pd.requests(), 2);
 }
@@ -269,7 +269,7 @@ async fn http_500_on_one_member_moves_on_to_the_next() {
     let failing = FakePd::start(routes_with("/pd/api/v1/stores", 500, "no leader")).await;
     let pd = FakePd::start(Behaviour::Routes(healthy_pd_routes())).await;
     let pd_client = client(&[&failing.endpoint, &pd.endpoint], PATIENT);
-    assert_eq!(pd_client.stores().await.unwrap().len(), 3);
+    assert_eq!(pd_client.stores().await.unwrap().stores.len(), 3);
 }
 
 #[tokio::test]
@@ -296,25 +296,34 @@ async fn annotated_docs_are_invalid_json_naming_endpoint_and_path() {
     let PdError::InvalidJson {
         endpoint,
         path,
-        reason,
+        line,
+        column,
+        ..
     } = &err
     else {
         panic!("expected InvalidJson, got {err:?}");
     };
     assert_eq!(endpoint, &format!("http://{}", pd.endpoint));
     assert_eq!(path, "/pd/api/v1/stores");
-    assert!(reason.contains("line 1"), "{reason}");
+    assert_eq!((*line, *column), (1, 1), "{err}");
+    assert!(
+        err.to_string()
+            .contains("answered /pd/api/v1/stores with invalid JSON at line 1, column 1: "),
+        "{err}"
+    );
 }
 
 #[tokio::test]
-async fn json_that_lacks_a_store_id_is_reported_too() {
-    let body = r#"{"count": 1, "stores": [{"store": {"address": "tikv1:20160"}, "status": {}}]}"#;
+async fn a_store_without_an_id_is_skipped_and_said_while_the_others_show() {
+    let body = r#"{"count": 2, "stores": [{"store": {"address": "tikv1:20160"}, "status": {}},
+        {"store": {"id": 4, "address": "tikv2:20160"}}]}"#;
     let pd = FakePd::start(routes_with("/pd/api/v1/stores", 200, body)).await;
-    let err = client(&[&pd.endpoint], PATIENT).stores().await.unwrap_err();
-    assert!(
-        err.to_string()
-            .ends_with("unexpected answer to /pd/api/v1/stores: store at tikv1:20160 has no id"),
-        "{err}"
+    let stores = client(&[&pd.endpoint], PATIENT).stores().await.unwrap();
+    assert_eq!(stores.stores.len(), 1);
+    assert_eq!(stores.stores[0].service, "tikv2");
+    assert_eq!(
+        stores.skipped,
+        vec!["store at tikv1:20160 has no id; skipped".to_string()]
     );
 }
 

@@ -55,7 +55,7 @@ fn stores_v8_leave_tiflash_out_and_sort_by_id() {
     assert_eq!(response.count, Some(4));
     // Ten seconds after the newest heartbeat in the sample (store 5's).
     let now = at_unix_nanos(1_735_098_093_481_308_217);
-    let stores = map_stores(&response, now).unwrap();
+    let stores = map_stores(&response, now).stores;
     assert_eq!(
         summary(&stores),
         vec![
@@ -102,7 +102,7 @@ fn stores_v8_leave_tiflash_out_and_sort_by_id() {
 fn stores_v4_have_no_state_field_and_are_up() {
     let response: StoresResponse = parse("stores_v4.0.14_3up_tidb-dashboard.json");
     let now = at_unix_nanos(1_639_400_900_000_000_000);
-    let stores = map_stores(&response, now).unwrap();
+    let stores = map_stores(&response, now).stores;
     assert_eq!(
         summary(&stores),
         vec![
@@ -135,13 +135,15 @@ fn stores_v2_omit_leader_count_and_write_sizes_with_a_space() {
         parse("stores_v2.1.0-rc.2_3up_leadercount-omitted_tikv-website.json");
     // No `last_heartbeat` in PD v2: the age comes from `last_heartbeat_ts`.
     let now = at_unix_nanos(1_538_180_656_000_000_000); // 2018-09-29T00:24:16Z
-    let stores = map_stores(&response, now).unwrap();
+    let stores = map_stores(&response, now).stores;
     assert_eq!(
         summary(&stores),
         vec![
-            (1, "127.0.0.1", StoreState::Up, 0, 1),
-            (2, "127.0.0.1", StoreState::Up, 0, 1),
-            (7, "127.0.0.1", StoreState::Up, 1, 1),
+            // Three stores on one host, as tiup playground runs them: each
+            // is named by host and port.
+            (1, "127.0.0.1:20161", StoreState::Up, 0, 1),
+            (2, "127.0.0.1:20162", StoreState::Up, 0, 1),
+            (7, "127.0.0.1:20160", StoreState::Up, 1, 1),
         ]
     );
     assert_eq!(stores[0].capacity_bytes, Some(937 << 30));
@@ -160,7 +162,7 @@ fn stores_v2_omit_leader_count_and_write_sizes_with_a_space() {
 #[test]
 fn mock_stores_cover_all_five_state_names_with_empty_status() {
     let response: StoresResponse = parse("stores_v3.x_5states_MOCK_pingcap-tidb-br-test.json");
-    let stores = map_stores(&response, SystemTime::now()).unwrap();
+    let stores = map_stores(&response, SystemTime::now()).stores;
     let states: Vec<_> = stores.iter().map(|s| (s.id, s.state.clone())).collect();
     assert_eq!(
         states,
@@ -177,7 +179,10 @@ fn mock_stores_cover_all_five_state_names_with_empty_status() {
         assert_eq!(store.heartbeat_age, None);
         assert_eq!(store.capacity_bytes, None);
         assert_eq!(store.available_bytes, None);
-        assert_eq!(store.service, "127.0.0.1");
+        assert_eq!(
+            store.service, store.address,
+            "one host: named by host and port"
+        );
     }
 }
 

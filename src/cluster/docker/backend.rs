@@ -5,7 +5,8 @@
 //!
 //! Nothing in the world is a reason to crash: an engine that does not answer
 //! is retried with backoff, a silent PD leaves the last known picture marked
-//! stale.
+//! stale, and either source is shown while the other is gone
+//! ([`crate::cluster::combine`]).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -23,10 +24,12 @@ use super::labels::default_project_name;
 use super::workload::{LoadSeen, forward_load_samples, metrics_fallback};
 use crate::cli::ShowArgs;
 use crate::clock::ShowClock;
-use crate::cluster::pd::{PdClient, PdView};
+use crate::cluster::combine::{LastKnown, combine};
+use crate::cluster::pd::PdClient;
+use crate::cluster::pd::client::body_limit_from_env;
 use crate::cluster::{
     BackendError, ClusterBackend, ClusterEvent, ClusterSnapshot, ClusterSource, FaultKind,
-    InjectedFault, Process, Recovery, Subscriptions,
+    InjectedFault, Recovery, Subscriptions,
 };
 use crate::workload::WorkloadSample;
 
@@ -46,6 +49,8 @@ pub struct DockerConfig {
     /// Follow this file for load samples instead of the load container.
     pub load_log: Option<PathBuf>,
     pub stop_timeout: Duration,
+    /// The largest PD body read ([`crate::cluster::pd::client::DEFAULT_BODY_LIMIT`]).
+    pub pd_body_limit: u64,
     /// Let faults hit PD or load services (otherwise TiKV only).
     pub allow_non_tikv: bool,
     pub events: EventWatchConfig,
@@ -66,9 +71,10 @@ impl DockerConfig {
         };
         Ok(Self {
             project,
-            pd_endpoints: args.pd.clone(),
+            pd_endpoints: args.pd_endpoints(),
             load_log: args.load_log.clone(),
             stop_timeout: DEFAULT_STOP_TIMEOUT,
+            pd_body_limit: body_limit_from_env().map_err(BackendError::Refused)?,
             allow_non_tikv: false,
             events: EventWatchConfig::default(),
         })
@@ -81,13 +87,6 @@ struct Connection {
     failures: u32,
     next_attempt: Option<Instant>,
     last_error: Option<BackendError>,
-}
-
-/// What PD and Docker said last, for when they fall silent.
-#[derive(Default)]
-struct LastKnown {
-    pd: Option<PdView>,
-    processes: Vec<Process>,
 }
 
 struct Shared {
@@ -115,7 +114,8 @@ impl DockerBackend {
             BackendError::Refused("the Docker backend needs a tokio runtime".into())
         })?;
         let pd = PdClient::new(config.pd_endpoints.clone(), PD_TIMEOUT)
-            .map_err(|e| BackendError::Refused(e.to_string()))?;
+            .map_err(|e| BackendError::Refused(e.to_string()))?
+            .with_body_limit(config.pd_body_limit);
         Ok(Self {
             shared: Arc::new(Shared {
                 config,
@@ -263,31 +263,14 @@ impl Shared {
                 Err(error) => Err(error),
             }
         });
+        if let Err(error) = &pd {
+            tracing::debug!(%error, "PD gave no view");
+        }
         let mut last = self
             .last
             .lock()
             .map_err(|_| BackendError::Refused("internal state poisoned".into()))?;
-        let pd_reachable = match pd {
-            Ok(view) => {
-                last.pd = Some(view);
-                true
-            }
-            Err(error) => {
-                tracing::debug!(%error, "PD did not answer");
-                false
-            }
-        };
-        let processes = processes?;
-        last.processes = processes.clone();
-        let view = last.pd.clone();
-        Ok(ClusterSnapshot {
-            taken_at: self.clock.now(),
-            pd_reachable,
-            pd_members: view.as_ref().map(|v| v.members.clone()).unwrap_or_default(),
-            stores: view.as_ref().map(|v| v.stores.clone()).unwrap_or_default(),
-            regions: view.map(|v| v.regions).unwrap_or_default(),
-            processes,
-        })
+        Ok(combine(self.clock.now(), pd, processes, &mut last))
     }
 
     async fn set_load(&self, running: bool) -> Result<(), BackendError> {

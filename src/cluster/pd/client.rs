@@ -1,19 +1,25 @@
 //! The HTTP client: several PD endpoints tried in turn, a timeout per
-//! request, typed errors that say which endpoint did what.
+//! request, a size limit per body, typed errors that say which endpoint
+//! answered what (an HTTP status, invalid JSON at a line and column, an
+//! empty body, a body over the limit, no answer in time).
 
 use std::error::Error as _;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
-use serde::de::DeserializeOwned;
-
-use super::api::{
-    ConfigResponse, MemberHealth, MembersResponse, RegionsResponse, StoreInfo, StoresResponse,
-};
+use super::api::{ConfigResponse, MemberHealth, StoreInfo};
+use super::decode::{self, Lenient};
 use super::mapping::{self, MappingError};
 use crate::cluster::BackendError;
 use crate::cluster::model::{PdMember, RegionHealth, Store};
+use crate::text::{clean_line, excerpt};
+
+/// The largest body read from PD unless configured otherwise: a demo
+/// cluster's `/regions` is a few KiB, a 10,000-region one about 5 MiB.
+pub const DEFAULT_BODY_LIMIT: u64 = 8 << 20;
+/// The environment variable that sets the limit (`16MiB`, `50MB`, bytes).
+pub const BODY_LIMIT_ENV: &str = "CHAOSDECK_PD_BODY_LIMIT";
 
 /// Why a PD request failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,9 +41,34 @@ pub enum PdError {
         code: u16,
         body: String,
     },
-    /// PD answered, but not with the JSON chaosdeck expects.
-    #[error("PD at {endpoint} sent an unexpected answer to {path}: {reason}")]
+    /// A 2xx answer with nothing in it.
+    #[error("PD at {endpoint} answered {path} with an empty body")]
+    EmptyBody { endpoint: String, path: String },
+    /// A body larger than the limit; reading stopped there.
+    #[error(
+        "PD at {endpoint} answered {path} with a body over the limit of {} \
+         (set {BODY_LIMIT_ENV} to raise it)",
+        describe_bytes(*.limit)
+    )]
+    TooLarge {
+        endpoint: String,
+        path: String,
+        limit: u64,
+    },
+    /// PD answered, but not with JSON.
+    #[error(
+        "PD at {endpoint} answered {path} with invalid JSON at line {line}, column {column}: {reason}"
+    )]
     InvalidJson {
+        endpoint: String,
+        path: String,
+        line: usize,
+        column: usize,
+        reason: String,
+    },
+    /// PD answered with JSON, but not of the shape chaosdeck reads.
+    #[error("PD at {endpoint} sent an unexpected answer to {path}: {reason}")]
+    Unexpected {
         endpoint: String,
         path: String,
         reason: String,
@@ -63,9 +94,32 @@ fn describe_body(body: &str) -> String {
     }
 }
 
+/// `8 MiB`, `1500 bytes`.
+fn describe_bytes(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+        format!("{} MiB", bytes >> 20)
+    } else if bytes >= 1 << 10 && bytes % (1 << 10) == 0 {
+        format!("{} KiB", bytes >> 10)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 impl From<PdError> for BackendError {
     fn from(error: PdError) -> Self {
         BackendError::PdUnreachable(error.to_string())
+    }
+}
+
+/// The body limit from [`BODY_LIMIT_ENV`], else [`DEFAULT_BODY_LIMIT`].
+pub fn body_limit_from_env() -> Result<u64, String> {
+    match std::env::var(BODY_LIMIT_ENV) {
+        Ok(text) if !text.trim().is_empty() => match crate::units::parse_size(&text) {
+            Ok(0) => Err(format!("{BODY_LIMIT_ENV}: the limit must be above 0")),
+            Ok(limit) => Ok(limit),
+            Err(err) => Err(format!("{BODY_LIMIT_ENV}: {err}")),
+        },
+        _ => Ok(DEFAULT_BODY_LIMIT),
     }
 }
 
@@ -73,10 +127,16 @@ impl From<PdError> for BackendError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PdView {
     pub members: Vec<PdMember>,
-    /// TiKV stores only, sorted by id.
+    /// TiKV stores only, sorted by id, one per id.
     pub stores: Vec<Store>,
     pub regions: RegionHealth,
+    /// What PD sent that was left out (a store that did not read, an id
+    /// listed twice), each with why.
+    pub skipped: Vec<String>,
 }
+
+/// TiKV stores and the entries of the answer that were left out.
+pub type Stores = mapping::MappedStores;
 
 /// How much of an error body goes into a message.
 const BODY_EXCERPT_CHARS: usize = 200;
@@ -92,12 +152,14 @@ pub struct PdClient {
     endpoints: Vec<String>,
     http: reqwest::Client,
     timeout: Duration,
+    body_limit: u64,
     preferred: AtomicUsize,
 }
 
 impl PdClient {
     /// `endpoints` like `pd0:2379` or `http://127.0.0.1:2379/`; `timeout`
-    /// bounds each request to one endpoint, body included.
+    /// bounds each request to one endpoint, body included. Bodies are
+    /// limited to [`DEFAULT_BODY_LIMIT`]; see [`Self::with_body_limit`].
     pub fn new(endpoints: Vec<String>, timeout: Duration) -> Result<Self, PdError> {
         let endpoints = endpoints
             .iter()
@@ -121,8 +183,15 @@ impl PdClient {
             endpoints,
             http,
             timeout,
+            body_limit: DEFAULT_BODY_LIMIT,
             preferred: AtomicUsize::new(0),
         })
+    }
+
+    /// Reads at most `bytes` of any body (at least 1).
+    pub fn with_body_limit(mut self, bytes: u64) -> Self {
+        self.body_limit = bytes.max(1);
+        self
     }
 
     /// The endpoints, normalized (`http://host:port`).
@@ -135,76 +204,108 @@ impl PdClient {
         &self.endpoints[self.preferred.load(Ordering::Relaxed) % self.endpoints.len()]
     }
 
-    /// TiKV stores (TiFlash left out), sorted by id.
-    pub async fn stores(&self) -> Result<Vec<Store>, PdError> {
-        let (endpoint, response): (_, StoresResponse) = self.get_json(STORES).await?;
-        mapping::map_stores(&response, SystemTime::now())
-            .map_err(|err| invalid(&endpoint, STORES, err))
+    /// TiKV stores (TiFlash left out), sorted by id, and the entries left out.
+    pub async fn stores(&self) -> Result<Stores, PdError> {
+        let (_, response) = self.get(STORES, decode::stores).await?;
+        let mut mapped = mapping::map_stores(&response.value, SystemTime::now());
+        mapped.skipped.splice(0..0, response.skipped);
+        Ok(mapped)
     }
 
     /// TiKV status addresses by store id, for [`crate::cluster::metrics`].
     pub async fn status_addresses(&self) -> Result<Vec<(u64, String)>, PdError> {
-        let (_, response): (_, StoresResponse) = self.get_json(STORES).await?;
-        Ok(mapping::status_addresses(&response))
+        let (_, response) = self.get(STORES, decode::stores).await?;
+        Ok(mapping::status_addresses(&response.value))
     }
 
     /// One store by PD id (TiFlash included: the caller asked for it).
     pub async fn store(&self, id: u64) -> Result<Store, PdError> {
         let path = format!("/pd/api/v1/store/{id}");
-        let (endpoint, info): (_, StoreInfo) = self.get_json(&path).await?;
-        mapping::map_store(&info, SystemTime::now()).map_err(|err| invalid(&endpoint, &path, err))
+        let (endpoint, info) = self.get(&path, strict::<StoreInfo>).await?;
+        mapping::map_store(&info.value, SystemTime::now())
+            .map_err(|err| unexpected(&endpoint, &path, err))
     }
 
-    /// `/health` as PD reports it.
+    /// `/health` as PD reports it (entries that do not read left out).
     pub async fn health(&self) -> Result<Vec<MemberHealth>, PdError> {
-        Ok(self.get_json(HEALTH).await?.1)
+        Ok(self.get(HEALTH, decode::health).await?.1.value)
     }
 
     /// PD members with the leader marked and health merged in. A failing
     /// `/health` leaves `healthy` unknown rather than failing the call.
     pub async fn members(&self) -> Result<Vec<PdMember>, PdError> {
-        let (members, health) =
-            tokio::join!(self.get_json::<MembersResponse>(MEMBERS), self.health());
+        Ok(self.members_noting_skipped().await?.value)
+    }
+
+    async fn members_noting_skipped(&self) -> Result<Lenient<Vec<PdMember>>, PdError> {
+        let (members, health) = tokio::join!(self.get(MEMBERS, decode::members), self.health());
         let (_, members) = members?;
         let health = health
             .inspect_err(|err| tracing::warn!("PD health unknown: {err}"))
             .ok();
-        Ok(mapping::map_members(&members, health.as_deref()))
+        Ok(Lenient {
+            value: mapping::map_members(&members.value, health.as_deref()),
+            skipped: members.skipped,
+        })
     }
 
     /// `schedule.max-store-down-time`: how long before PD calls a silent store Down.
     pub async fn max_store_down_time(&self) -> Result<Duration, PdError> {
-        let (endpoint, config): (_, ConfigResponse) = self.get_json(CONFIG).await?;
-        mapping::max_store_down_time(&config).map_err(|err| invalid(&endpoint, CONFIG, err))
+        let (endpoint, config) = self.get(CONFIG, strict::<ConfigResponse>).await?;
+        mapping::max_store_down_time(&config.value)
+            .map_err(|err| unexpected(&endpoint, CONFIG, err))
     }
 
     /// Region totals from `/regions` plus the `miss-peer` and `down-peer`
     /// checks; see [`mapping::region_health`] for what each number means.
     /// `/regions` lists every region: fine for a demo cluster, heavy for a
-    /// big one.
+    /// big one (see [`DEFAULT_BODY_LIMIT`]).
     pub async fn region_health(&self) -> Result<RegionHealth, PdError> {
+        Ok(self.region_health_noting_skipped().await?.value)
+    }
+
+    async fn region_health_noting_skipped(&self) -> Result<Lenient<RegionHealth>, PdError> {
         let (all, miss, down) = tokio::join!(
-            self.get_json::<RegionsResponse>(REGIONS),
-            self.get_json::<RegionsResponse>(MISS_PEER),
-            self.get_json::<RegionsResponse>(DOWN_PEER)
+            self.get(REGIONS, decode::regions),
+            self.get(MISS_PEER, decode::regions),
+            self.get(DOWN_PEER, decode::regions)
         );
-        Ok(mapping::region_health(&all?.1, &miss?.1, &down?.1))
+        let (all, miss, down) = (all?.1, miss?.1, down?.1);
+        let mut skipped = all.skipped;
+        skipped.extend(miss.skipped);
+        skipped.extend(down.skipped);
+        Ok(Lenient {
+            value: mapping::region_health(&all.value, &miss.value, &down.value),
+            skipped,
+        })
     }
 
     /// Members, stores and regions, fetched concurrently.
     pub async fn cluster_view(&self) -> Result<PdView, PdError> {
-        let (members, stores, regions) =
-            tokio::join!(self.members(), self.stores(), self.region_health());
+        let (members, stores, regions) = tokio::join!(
+            self.members_noting_skipped(),
+            self.stores(),
+            self.region_health_noting_skipped()
+        );
+        let (members, stores, regions) = (members?, stores?, regions?);
+        let mut skipped = members.skipped;
+        skipped.extend(stores.skipped);
+        skipped.extend(regions.skipped);
         Ok(PdView {
-            members: members?,
-            stores: stores?,
-            regions: regions?,
+            members: members.value,
+            stores: stores.stores,
+            regions: regions.value,
+            skipped,
         })
     }
 
-    /// GETs `path` and decodes its JSON, trying the endpoints in turn.
-    /// Returns the endpoint that answered with the value.
-    async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<(String, T), PdError> {
+    /// GETs `path` and decodes its body with `decode`, trying the endpoints
+    /// in turn. Returns the endpoint that answered with the value.
+    async fn get<T>(
+        &self,
+        path: &str,
+        decode: fn(&str) -> Result<T, serde_json::Error>,
+    ) -> Result<(String, T), PdError> {
         let count = self.endpoints.len();
         let start = self.preferred.load(Ordering::Relaxed) % count;
         let mut tried = Vec::new();
@@ -229,6 +330,14 @@ impl PdClient {
                     server_error = Some(status);
                     continue;
                 }
+                Ok(Answer::TooLarge) => {
+                    self.preferred.store(index, Ordering::Relaxed);
+                    return Err(PdError::TooLarge {
+                        endpoint: endpoint.clone(),
+                        path: path.to_string(),
+                        limit: self.body_limit,
+                    });
+                }
                 Err(reason) => {
                     tracing::debug!("PD {endpoint}{path}: {reason}");
                     tried.push((endpoint.clone(), reason));
@@ -236,45 +345,133 @@ impl PdClient {
                 }
             };
             self.preferred.store(index, Ordering::Relaxed);
-            return serde_json::from_slice(&body)
+            return decode_body(&body, decode)
                 .map(|value| (endpoint.clone(), value))
-                .map_err(|err| PdError::InvalidJson {
-                    endpoint: endpoint.clone(),
-                    path: path.to_string(),
-                    reason: err.to_string(),
-                });
+                .map_err(|problem| problem.at(endpoint, path));
         }
         Err(server_error.unwrap_or(PdError::Unreachable { tried }))
     }
 
-    /// One endpoint: its answer, or why there was none.
+    /// One endpoint: its answer, or why there was none. A body is read in
+    /// chunks and dropped as soon as it passes the limit.
     async fn fetch(&self, endpoint: &str, path: &str) -> Result<Answer, String> {
         let url = format!("{endpoint}{path}");
-        let response = self
+        let mut response = self
             .http
             .get(&url)
             .send()
             .await
             .map_err(|err| self.describe(&err))?;
         let status = response.status();
-        let body = response.bytes().await.map_err(|err| self.describe(&err))?;
-        if status.is_success() {
-            return Ok(Answer::Body(body.to_vec()));
+        if response
+            .content_length()
+            .is_some_and(|len| len > self.body_limit)
+        {
+            return Ok(Answer::TooLarge);
         }
-        let excerpt = String::from_utf8_lossy(&body)
-            .trim()
-            .chars()
-            .take(BODY_EXCERPT_CHARS)
-            .collect();
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|err| self.describe(&err))? {
+            if (body.len() + chunk.len()) as u64 > self.body_limit {
+                return Ok(Answer::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if status.is_success() {
+            return Ok(Answer::Body(body));
+        }
         Ok(Answer::Status {
             code: status.as_u16(),
-            body: excerpt,
+            body: excerpt(&String::from_utf8_lossy(&body), BODY_EXCERPT_CHARS),
         })
     }
 
     fn describe(&self, error: &reqwest::Error) -> String {
         describe_http_error(error, self.timeout)
     }
+}
+
+/// A body decoded as a whole, for answers that are one object.
+fn strict<T: serde::de::DeserializeOwned>(body: &str) -> Result<Lenient<T>, serde_json::Error> {
+    Ok(Lenient {
+        value: serde_json::from_str(body)?,
+        skipped: Vec::new(),
+    })
+}
+
+/// What was wrong with a 2xx body, before the endpoint is named.
+enum BodyProblem {
+    Empty,
+    Invalid {
+        line: usize,
+        column: usize,
+        reason: String,
+    },
+    Unexpected(String),
+}
+
+impl BodyProblem {
+    fn at(self, endpoint: &str, path: &str) -> PdError {
+        let (endpoint, path) = (endpoint.to_string(), path.to_string());
+        match self {
+            Self::Empty => PdError::EmptyBody { endpoint, path },
+            Self::Invalid {
+                line,
+                column,
+                reason,
+            } => PdError::InvalidJson {
+                endpoint,
+                path,
+                line,
+                column,
+                reason,
+            },
+            Self::Unexpected(reason) => PdError::Unexpected {
+                endpoint,
+                path,
+                reason,
+            },
+        }
+    }
+}
+
+/// UTF-8, then JSON, then the shape `decode` expects. Pure.
+fn decode_body<T>(
+    body: &[u8],
+    decode: fn(&str) -> Result<T, serde_json::Error>,
+) -> Result<T, BodyProblem> {
+    let text = std::str::from_utf8(body).map_err(|err| {
+        let valid = &body[..err.valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&valid[line_start..])
+            .chars()
+            .count()
+            + 1;
+        BodyProblem::Invalid {
+            line,
+            column,
+            reason: "not UTF-8".into(),
+        }
+    })?;
+    if text.trim().is_empty() {
+        return Err(BodyProblem::Empty);
+    }
+    decode(text).map_err(|err| {
+        if err.is_data() {
+            BodyProblem::Unexpected(format!(
+                "at line {}, column {}: {}",
+                err.line(),
+                err.column(),
+                decode::reason(&err)
+            ))
+        } else {
+            BodyProblem::Invalid {
+                line: err.line(),
+                column: err.column(),
+                reason: decode::reason(&err),
+            }
+        }
+    })
 }
 
 /// A short reason for a failed request, without the URL (the caller names
@@ -303,6 +500,8 @@ enum Answer {
     Body(Vec<u8>),
     /// Any other answer, with the start of its body.
     Status { code: u16, body: String },
+    /// A body over the limit, of any status.
+    TooLarge,
 }
 
 const STORES: &str = "/pd/api/v1/stores";
@@ -313,11 +512,11 @@ const REGIONS: &str = "/pd/api/v1/regions";
 const MISS_PEER: &str = "/pd/api/v1/regions/check/miss-peer";
 const DOWN_PEER: &str = "/pd/api/v1/regions/check/down-peer";
 
-fn invalid(endpoint: &str, path: &str, error: MappingError) -> PdError {
-    PdError::InvalidJson {
+fn unexpected(endpoint: &str, path: &str, error: MappingError) -> PdError {
+    PdError::Unexpected {
         endpoint: endpoint.to_string(),
         path: path.to_string(),
-        reason: error.to_string(),
+        reason: clean_line(&error.to_string()).into_owned(),
     }
 }
 

@@ -1,7 +1,8 @@
 //! Pure functions from PD's API types to the project's model. The clock is a
-//! parameter so tests can feed real samples with their own "now".
+//! parameter so tests can feed real samples with their own "now". Names and
+//! addresses are cleaned here, where they enter.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::address::address_host;
@@ -10,6 +11,7 @@ use super::api::{
     StoreInfo, StoresResponse,
 };
 use crate::cluster::model::{PdMember, RegionHealth, Store, StoreState};
+use crate::text::{clean_line, excerpt};
 use crate::units::timestamp::parse_rfc3339_nanos;
 use crate::units::{parse_duration, parse_size};
 
@@ -26,7 +28,9 @@ pub fn is_tiflash(meta: &MetaStore) -> bool {
     })
 }
 
-/// Maps one store. `now` is the wall clock used for the heartbeat age.
+/// Maps one store. `now` is the wall clock used for the heartbeat age. The
+/// store is named by its address's host; [`map_stores`] names stores that
+/// share a host by host and port.
 pub fn map_store(info: &StoreInfo, now: SystemTime) -> Result<Store, MappingError> {
     let meta = info
         .store
@@ -36,7 +40,9 @@ pub fn map_store(info: &StoreInfo, now: SystemTime) -> Result<Store, MappingErro
         .id
         .filter(|&id| id != 0)
         .ok_or_else(|| MappingError(describe_store(meta, "has no id")))?;
-    let address = meta.address.clone().unwrap_or_default();
+    let address = clean_line(meta.address.as_deref().unwrap_or_default())
+        .trim()
+        .to_string();
     let status = info.status.clone().unwrap_or_default();
     let size = |field: &Option<String>, name: &str| {
         let text = field.as_deref()?;
@@ -52,7 +58,7 @@ pub fn map_store(info: &StoreInfo, now: SystemTime) -> Result<Store, MappingErro
     });
     Ok(Store {
         id,
-        service: address_host(&address).to_string(),
+        service: store_name(id, &address, false),
         address,
         state: store_state(meta),
         leader_count: status.leader_count.unwrap_or(0),
@@ -63,17 +69,73 @@ pub fn map_store(info: &StoreInfo, now: SystemTime) -> Result<Store, MappingErro
     })
 }
 
-/// Maps `/stores`: TiFlash stores left out, sorted by id.
-pub fn map_stores(response: &StoresResponse, now: SystemTime) -> Result<Vec<Store>, MappingError> {
-    let mut stores = Vec::new();
+/// The TiKV stores of a `/stores` answer, and what was left out of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MappedStores {
+    /// TiFlash left out, sorted by id, one per id, each with a name no
+    /// other store has.
+    pub stores: Vec<Store>,
+    /// Entries left out, each with why (no id, an id listed twice).
+    pub skipped: Vec<String>,
+}
+
+/// Maps `/stores`. A store that cannot be mapped is skipped and said, the
+/// others are kept; a second entry with an id already seen is left out, said
+/// once. Stores are named by host where hosts are unique (`tikv1`), by host
+/// and port where several share one (`tiup playground` puts every store on
+/// `127.0.0.1`), so every name picks out one store.
+pub fn map_stores(response: &StoresResponse, now: SystemTime) -> MappedStores {
+    let mut stores: Vec<Store> = Vec::new();
+    let mut skipped = Vec::new();
+    let mut seen = HashSet::new();
     for info in response.stores.iter().flatten() {
         if info.store.as_ref().is_some_and(is_tiflash) {
             continue;
         }
-        stores.push(map_store(info, now)?);
+        match map_store(info, now) {
+            Ok(store) if !seen.insert(store.id) => skipped.push(format!(
+                "store id {} is listed more than once; only its first entry is shown",
+                store.id
+            )),
+            Ok(store) => stores.push(store),
+            Err(err) => skipped.push(format!("{err}; skipped")),
+        }
     }
+    skipped.dedup();
     stores.sort_by_key(|store| store.id);
-    Ok(stores)
+    let mut hosts: HashMap<String, usize> = HashMap::new();
+    for store in &stores {
+        *hosts
+            .entry(address_host(&store.address).to_string())
+            .or_default() += 1;
+    }
+    for store in &mut stores {
+        let shared = hosts
+            .get(address_host(&store.address))
+            .is_some_and(|&n| n > 1);
+        store.service = store_name(store.id, &store.address, shared);
+    }
+    MappedStores { stores, skipped }
+}
+
+/// A store's name: its address's host, or host and port when the host is
+/// shared, or `store <id>` without an address.
+fn store_name(id: u64, address: &str, host_is_shared: bool) -> String {
+    let host = address_host(address);
+    if host.is_empty() {
+        return format!("store {id}");
+    }
+    if !host_is_shared {
+        return host.to_string();
+    }
+    let without_scheme = address
+        .split_once("://")
+        .map_or(address, |(_scheme, rest)| rest);
+    without_scheme
+        .split('/')
+        .next()
+        .unwrap_or(without_scheme)
+        .to_string()
 }
 
 /// The TiKV status addresses (`status_address`, where `/metrics` is served)
@@ -98,7 +160,7 @@ pub fn status_addresses(response: &StoresResponse) -> Vec<(u64, String)> {
 /// PD's computed `state_name`; without it, the numeric meta state (absent = Up).
 pub fn store_state(meta: &MetaStore) -> StoreState {
     match meta.state_name.as_deref().map(str::trim) {
-        Some(name) if !name.is_empty() => StoreState::from_pd_name(name),
+        Some(name) if !name.is_empty() => StoreState::from_pd_name(&clean_line(name)),
         _ => match meta.state.unwrap_or(0) {
             0 => StoreState::Up,
             1 => StoreState::Offline,
@@ -123,7 +185,7 @@ pub fn heartbeat_age(heartbeat_unix_nanos: i128, now: SystemTime) -> Option<Dura
 
 fn describe_store(meta: &MetaStore, problem: &str) -> String {
     match &meta.address {
-        Some(address) => format!("store at {address} {problem}"),
+        Some(address) => format!("store at {} {problem}", excerpt(address, 60)),
         None => format!("a store {problem}"),
     }
 }
@@ -142,7 +204,7 @@ pub fn map_members(response: &MembersResponse, health: Option<&[MemberHealth]>) 
                 .iter()
                 .flatten()
                 .next()
-                .cloned()
+                .map(|url| clean_line(url).into_owned())
                 .unwrap_or_default(),
             is_leader: response
                 .leader
@@ -157,7 +219,7 @@ pub fn map_members(response: &MembersResponse, health: Option<&[MemberHealth]>) 
 
 fn member_name(member: &MemberInfo) -> String {
     match (&member.name, member.member_id) {
-        (Some(name), _) if !name.is_empty() => name.clone(),
+        (Some(name), _) if !name.is_empty() => clean_line(name).into_owned(),
         (_, Some(id)) => format!("member {id}"),
         _ => "unnamed member".to_string(),
     }
@@ -229,7 +291,7 @@ pub fn region_health(
     let listed = all.regions.as_ref().map_or(0, Vec::len) as u64;
     let total = all.count.unwrap_or(listed);
     let mut ids = HashSet::new();
-    let mut unidentified = 0;
+    let mut unidentified: u64 = 0;
     for check in [miss_peer, down_peer] {
         match &check.regions {
             Some(regions) => {
@@ -238,14 +300,14 @@ pub fn region_health(
                         Some(id) => {
                             ids.insert(id);
                         }
-                        None => unidentified += 1,
+                        None => unidentified = unidentified.saturating_add(1),
                     }
                 }
             }
-            None => unidentified += check.count.unwrap_or(0),
+            None => unidentified = unidentified.saturating_add(check.count.unwrap_or(0)),
         }
     }
-    let under_replicated = ids.len() as u64 + unidentified;
+    let under_replicated = (ids.len() as u64).saturating_add(unidentified);
     RegionHealth {
         total,
         without_leader: count_without_leader(all).min(total.max(listed)),

@@ -6,6 +6,7 @@
 pub mod address;
 pub mod api;
 pub mod client;
+pub mod decode;
 pub mod mapping;
 
 pub use address::address_host;

@@ -326,6 +326,7 @@ impl Simulator {
             stores,
             regions: self.region_health(),
             processes: pd_processes.chain(tikv_processes).collect(),
+            troubles: Vec::new(),
         }
     }
 

@@ -1,0 +1,170 @@
+//! One snapshot from what each source said this time. PD's view and the
+//! runtime's processes are independent: either may be missing while the
+//! other is shown, each source's trouble is kept on its own, and PD's last
+//! view stands in, marked stale, while PD is silent. Pure: any backend that
+//! reads PD and a runtime builds its snapshot here.
+
+use std::time::Duration;
+
+use super::pd::{PdError, PdView};
+use super::{BackendError, ClusterSnapshot, DataSource, Process, SourceTrouble};
+use crate::text::{clean_line, excerpt};
+
+/// What PD said last, for when it falls silent.
+#[derive(Debug, Clone, Default)]
+pub struct LastKnown {
+    pub pd: Option<PdView>,
+}
+
+/// The snapshot at `taken_at` from PD's answer and the runtime's.
+pub fn combine(
+    taken_at: Duration,
+    pd: Result<PdView, PdError>,
+    runtime: Result<Vec<Process>, BackendError>,
+    last: &mut LastKnown,
+) -> ClusterSnapshot {
+    let mut troubles = Vec::new();
+    let pd_reachable = match pd {
+        Ok(view) => {
+            if let Some(message) = skipped_message(&view.skipped) {
+                troubles.push(trouble(DataSource::Pd, &message));
+            }
+            last.pd = Some(view);
+            true
+        }
+        Err(error) => {
+            troubles.push(trouble(DataSource::Pd, &error.to_string()));
+            false
+        }
+    };
+    let processes = runtime.unwrap_or_else(|error| {
+        troubles.push(trouble(DataSource::Runtime, &error.to_string()));
+        Vec::new()
+    });
+    let view = last.pd.as_ref();
+    ClusterSnapshot {
+        taken_at,
+        pd_reachable,
+        pd_members: view.map(|v| v.members.clone()).unwrap_or_default(),
+        stores: view.map(|v| v.stores.clone()).unwrap_or_default(),
+        regions: view.map(|v| v.regions).unwrap_or_default(),
+        processes,
+        troubles,
+    }
+}
+
+/// `PD: store #2 (id 7) skipped: ... (and 2 more left out)`.
+fn skipped_message(skipped: &[String]) -> Option<String> {
+    let (first, rest) = skipped.split_first()?;
+    let first = excerpt(first, 120);
+    Some(match rest.len() {
+        0 => format!("PD: {first}"),
+        n => format!("PD: {first} (and {n} more left out)"),
+    })
+}
+
+fn trouble(source: DataSource, message: &str) -> SourceTrouble {
+    SourceTrouble {
+        source,
+        message: clean_line(message).into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::{NodeRole, ProcessState, RegionHealth, Store, StoreState};
+
+    fn view() -> PdView {
+        PdView {
+            members: Vec::new(),
+            stores: vec![Store {
+                id: 1,
+                service: "tikv0".into(),
+                address: "tikv0:20160".into(),
+                state: StoreState::Down,
+                leader_count: 0,
+                region_count: 3,
+                heartbeat_age: None,
+                capacity_bytes: None,
+                available_bytes: None,
+            }],
+            regions: RegionHealth::default(),
+            skipped: Vec::new(),
+        }
+    }
+
+    fn process() -> Process {
+        Process {
+            service: "tikv0".into(),
+            role: NodeRole::Tikv,
+            state: ProcessState::Running,
+            network_connected: true,
+        }
+    }
+
+    #[test]
+    fn pd_is_shown_while_the_runtime_is_gone() {
+        let mut last = LastKnown::default();
+        let gone = BackendError::DockerUnreachable("unix:///x: no socket\u{1b}[2J".into());
+        let snapshot = combine(Duration::ZERO, Ok(view()), Err(gone), &mut last);
+        assert!(snapshot.pd_reachable);
+        assert_eq!(snapshot.stores[0].state, StoreState::Down);
+        assert!(snapshot.processes.is_empty());
+        assert_eq!(snapshot.trouble(DataSource::Pd), None);
+        let runtime = snapshot.trouble(DataSource::Runtime).unwrap();
+        assert!(
+            runtime.starts_with("Docker unreachable: unix:///x"),
+            "{runtime}"
+        );
+        assert!(!runtime.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn the_runtime_is_shown_while_pd_is_gone_with_the_last_view_stale() {
+        let mut last = LastKnown::default();
+        let silent = || PdError::Unreachable {
+            tried: vec![("http://pd0:2379".into(), "timed out after 2s".into())],
+        };
+        let first = combine(
+            Duration::ZERO,
+            Err(silent()),
+            Ok(vec![process()]),
+            &mut last,
+        );
+        assert!(!first.pd_reachable && first.stores.is_empty());
+        assert_eq!(first.processes.len(), 1);
+        let _ = combine(Duration::ZERO, Ok(view()), Ok(vec![process()]), &mut last);
+        let later = combine(
+            Duration::ZERO,
+            Err(silent()),
+            Ok(vec![process()]),
+            &mut last,
+        );
+        assert!(!later.pd_reachable);
+        assert_eq!(later.stores.len(), 1, "the last view, marked stale");
+        assert!(
+            later
+                .trouble(DataSource::Pd)
+                .unwrap()
+                .contains("timed out after 2s")
+        );
+        assert_eq!(later.trouble(DataSource::Runtime), None);
+    }
+
+    #[test]
+    fn entries_pd_left_out_are_said_once_with_a_count() {
+        let mut last = LastKnown::default();
+        let mut partial = view();
+        partial.skipped = vec![
+            "store #2 (id 9) skipped: bad".into(),
+            "store id 1 twice".into(),
+        ];
+        let snapshot = combine(Duration::ZERO, Ok(partial), Ok(Vec::new()), &mut last);
+        assert!(snapshot.pd_reachable);
+        assert_eq!(
+            snapshot.trouble(DataSource::Pd),
+            Some("PD: store #2 (id 9) skipped: bad (and 1 more left out)")
+        );
+    }
+}
