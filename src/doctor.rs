@@ -19,8 +19,8 @@ use crate::cluster::docker::control::DockerControl;
 use crate::cluster::docker::labels::default_project_name;
 use crate::cluster::docker::logs::{LogFollowConfig, spawn_log_follow};
 use crate::cluster::docker::mapping::ProjectContainer;
-use crate::cluster::pd::PdClient;
-use crate::cluster::pd::client::{Stores, body_limit_from_env};
+use crate::cluster::pd::client::{BODY_LIMIT_ENV, Stores, body_limit_from_env};
+use crate::cluster::pd::{PdClient, PdError};
 use crate::cluster::{NodeRole, PdMember};
 use crate::text::clean_line;
 use crate::ui::{MIN_HEIGHT, MIN_WIDTH};
@@ -327,25 +327,35 @@ async fn pd_checks(endpoints: &[String]) -> Vec<Check> {
         Ok(members) => checks.push(members_check(client.current_endpoint(), &members)),
         Err(error) => {
             return vec![
-                Check::fail(
-                    "PD",
-                    error.to_string(),
-                    "is pd0's port 2379 published (see docker-compose.yaml)? Pass --pd URL if \
-                     PD listens elsewhere",
-                ),
+                Check::fail("PD", error.to_string(), pd_hint(&error)),
                 Check::skipped("TiKV stores", "needs PD"),
             ];
         }
     }
     checks.push(match client.stores().await {
         Ok(stores) => stores_check(&stores),
-        Err(error) => Check::fail(
-            "TiKV stores",
-            error.to_string(),
-            "PD answered members but not stores",
-        ),
+        Err(error) => Check::fail("TiKV stores", error.to_string(), pd_hint(&error)),
     });
     checks
+}
+
+/// What to do about a PD error: no answer is a matter of addresses, a bad
+/// answer one of what listens there.
+fn pd_hint(error: &PdError) -> String {
+    match error {
+        PdError::Unreachable { .. } => "is pd0's port 2379 published (see docker-compose.yaml)? \
+             Pass --pd URL if PD listens elsewhere"
+            .into(),
+        PdError::TooLarge { .. } => format!(
+            "a big cluster's answers can be large: raise the limit with {BODY_LIMIT_ENV}=32MiB"
+        ),
+        PdError::Status { code, .. } if *code >= 500 => {
+            "PD answers but is not well: check `docker-compose logs pd0 pd1 pd2`".into()
+        }
+        _ => "something answers there, but not as PD does: is --pd PD's client URL \
+              (`curl URL/pd/api/v1/members`)?"
+            .into(),
+    }
 }
 
 /// PD's members and their health. Pure.

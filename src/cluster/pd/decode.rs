@@ -87,7 +87,12 @@ fn identify(entry: &RawValue) -> String {
 pub fn reason(err: &serde_json::Error) -> String {
     let text = err.to_string();
     let suffix = format!(" at line {} column {}", err.line(), err.column());
-    excerpt(text.strip_suffix(&suffix).unwrap_or(&text), 160)
+    let text = text.strip_suffix(&suffix).unwrap_or(&text);
+    // An integer beyond u64 is read as a float first; say what it means.
+    if text.starts_with("invalid type: floating point") && text.ends_with("expected u64") {
+        return format!("a number that is not a whole number from 0 to {}", u64::MAX);
+    }
+    excerpt(text, 160)
 }
 
 /// `GET /stores`.
