@@ -303,9 +303,12 @@ fn key_before(text: &str, offset: usize) -> Option<&str> {
     let before = text.get(..offset)?;
     let line = before.rsplit('\n').next()?;
     let key = line.trim_end().strip_suffix('=')?.trim_end();
+    let is_key_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    // Key characters are ASCII, so the byte after the last other one starts it.
     let start = key
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rfind(|(_, c)| !is_key_char(*c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let key = &key[start..];
     (!key.is_empty()).then_some(key)
 }
@@ -478,6 +481,12 @@ on_enter = [
             e.detail.contains("countdown seconds") && e.detail.contains("8760h"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_key_after_non_ascii_text_is_found() {
+        assert_eq!(key_before("TiKV¥ = 1", 8), None);
+        assert_eq!(key_before("¥dwell = 1", 10), Some("dwell"));
     }
 
     #[test]

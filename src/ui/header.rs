@@ -14,7 +14,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let mut spans = vec![
         Span::styled(" chaosdeck", theme::title()),
         sep(),
-        Span::styled(app.source.to_string(), theme::bold()),
+        Span::styled(text::plain(&app.source.to_string()), theme::bold()),
         sep(),
         Span::raw(app.mode.label()),
         sep(),

@@ -48,7 +48,8 @@ fn cut_at(text: &str, width: usize) -> usize {
     for (i, c) in text.char_indices() {
         used += c.width().unwrap_or(0);
         if used > width {
-            return i.max(c.len_utf8().min(text.len()));
+            // At least one character, so a cut always makes progress.
+            return if i == 0 { c.len_utf8() } else { i };
         }
     }
     text.len()
@@ -213,6 +214,9 @@ mod tests {
         // Wide characters take two columns each.
         assert_eq!(wrap("東京大阪京都", 4), ["東京", "大阪", "京都"]);
         assert_eq!(ellipsize("東京大阪", 5), "東京…");
+        // A cut never falls inside a character, whatever its length.
+        assert_eq!(wrap("tZ?𐠼𐠼", 4), ["tZ?𐠼", "𐠼"]);
+        assert_eq!(wrap("東東東", 1), ["東", "東", "東"]);
     }
 
     #[test]

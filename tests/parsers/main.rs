@@ -1,6 +1,8 @@
 //! Everything that reads the world's text: PD's bodies and metrics, go-ycsb
 //! and Java YCSB output, the log follower. One test binary for the parsers.
 
+mod hostile_inputs;
+mod hostile_properties;
 mod pd_client;
 mod pd_mapping;
 mod pd_metrics;

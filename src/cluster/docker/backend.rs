@@ -301,8 +301,9 @@ impl Shared {
 #[async_trait]
 impl ClusterBackend for DockerBackend {
     fn source(&self) -> ClusterSource {
+        // Shown, never matched against labels: clean it.
         ClusterSource::Docker {
-            project: self.shared.config.project.clone(),
+            project: crate::text::clean_line(&self.shared.config.project).into_owned(),
         }
     }
 
