@@ -1,9 +1,12 @@
 //! Everything that reads the world's text: PD's bodies and metrics, go-ycsb
 //! and Java YCSB output, the log follower. One test binary for the parsers.
 
+#[path = "../support/fake_pd.rs"]
+mod fake_pd;
 mod hostile_inputs;
 mod hostile_properties;
 mod pd_client;
+mod pd_hostile;
 mod pd_mapping;
 mod pd_metrics;
 mod pd_parsers_never_panic;

@@ -457,19 +457,20 @@ fn decode_body<T>(
         return Err(BodyProblem::Empty);
     }
     decode(text).map_err(|err| {
-        if err.is_data() {
-            BodyProblem::Unexpected(format!(
+        // Tell JSON that is not JSON from JSON of another shape: serde calls
+        // an array read as a struct "trailing characters", a syntax error.
+        match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Err(syntax) => BodyProblem::Invalid {
+                line: syntax.line(),
+                column: syntax.column(),
+                reason: decode::reason(&syntax),
+            },
+            Ok(_) => BodyProblem::Unexpected(format!(
                 "at line {}, column {}: {}",
                 err.line(),
                 err.column(),
                 decode::reason(&err)
-            ))
-        } else {
-            BodyProblem::Invalid {
-                line: err.line(),
-                column: err.column(),
-                reason: decode::reason(&err),
-            }
+            )),
         }
     })
 }

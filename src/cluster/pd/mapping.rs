@@ -88,20 +88,27 @@ pub fn map_stores(response: &StoresResponse, now: SystemTime) -> MappedStores {
     let mut stores: Vec<Store> = Vec::new();
     let mut skipped = Vec::new();
     let mut seen = HashSet::new();
+    let mut repeated = HashSet::new();
     for info in response.stores.iter().flatten() {
         if info.store.as_ref().is_some_and(is_tiflash) {
             continue;
         }
         match map_store(info, now) {
-            Ok(store) if !seen.insert(store.id) => skipped.push(format!(
-                "store id {} is listed more than once; only its first entry is shown",
-                store.id
-            )),
-            Ok(store) => stores.push(store),
+            Ok(store) if seen.contains(&store.id) => {
+                if repeated.insert(store.id) {
+                    skipped.push(format!(
+                        "store id {} is listed more than once; only its first entry is shown",
+                        store.id
+                    ));
+                }
+            }
+            Ok(store) => {
+                seen.insert(store.id);
+                stores.push(store);
+            }
             Err(err) => skipped.push(format!("{err}; skipped")),
         }
     }
-    skipped.dedup();
     stores.sort_by_key(|store| store.id);
     let mut hosts: HashMap<String, usize> = HashMap::new();
     for store in &stores {
