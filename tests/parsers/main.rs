@@ -1,6 +1,8 @@
 //! Everything that reads the world's text: PD's bodies and metrics, go-ycsb
 //! and Java YCSB output, the log follower. One test binary for the parsers.
 
+// Shared with the binary's tests; each uses part of it.
+#[allow(dead_code)]
 #[path = "../support/fake_pd.rs"]
 mod fake_pd;
 mod hostile_inputs;
@@ -11,5 +13,6 @@ mod pd_mapping;
 mod pd_metrics;
 mod pd_parsers_never_panic;
 mod workload_follow;
+mod workload_hostile;
 mod workload_parsers;
 mod workload_tracker;
