@@ -10,6 +10,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
+use unicode_width::UnicodeWidthStr;
+
 use super::{text, theme};
 use crate::app::App;
 use crate::cluster::{ClusterSnapshot, DataSource, ProcessState};
@@ -33,7 +35,53 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         },
         Some(snapshot) => lines(app, snapshot),
     };
+    let lines = fit(lines, usize::from(inner.width), usize::from(inner.height));
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Rows too long for the panel (a source's trouble, quoted in full) wrap
+/// into the rows left free, the last row first (PD's reason), and are cut
+/// with `…` where room runs out. Rows that fit are left alone.
+fn fit(lines: Vec<Line<'static>>, width: usize, height: usize) -> Vec<Line<'static>> {
+    let flat: Vec<String> = lines
+        .iter()
+        .map(|line| line.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    let needed: Vec<usize> = flat
+        .iter()
+        .map(|text| {
+            if text.width() > width {
+                text::wrap(text, width).len()
+            } else {
+                1
+            }
+        })
+        .collect();
+    let mut spare = height.saturating_sub(lines.len());
+    let mut rows = vec![1; lines.len()];
+    for (index, need) in needed.iter().enumerate().rev() {
+        let extra = (need - 1).min(spare);
+        rows[index] += extra;
+        spare -= extra;
+    }
+    let mut out = Vec::new();
+    for ((line, text), (need, rows)) in lines.into_iter().zip(&flat).zip(needed.into_iter().zip(rows)) {
+        if need == 1 && text.width() <= width {
+            out.push(line);
+            continue;
+        }
+        let style = line.spans.last().map_or(line.style, |span| span.style);
+        let wrapped = text::wrap(text, width);
+        for (row, part) in wrapped.iter().enumerate().take(rows) {
+            let part = if row + 1 == rows && wrapped.len() > rows {
+                text::ellipsize(&format!("{part} {}", wrapped[row + 1..].join(" ")), width)
+            } else {
+                part.clone()
+            };
+            out.push(Line::styled(part, style));
+        }
+    }
+    out
 }
 
 fn unreachable_line(error: &str) -> Line<'static> {

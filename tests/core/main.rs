@@ -6,6 +6,7 @@ mod common;
 mod agent_builtin;
 mod app_update;
 mod headless_story;
+mod hostile_world;
 mod monitor_incidents;
 mod sim_backend;
 mod sim_model;
