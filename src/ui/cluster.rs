@@ -65,7 +65,11 @@ fn fit(lines: Vec<Line<'static>>, width: usize, height: usize) -> Vec<Line<'stat
         spare -= extra;
     }
     let mut out = Vec::new();
-    for ((line, text), (need, rows)) in lines.into_iter().zip(&flat).zip(needed.into_iter().zip(rows)) {
+    for ((line, text), (need, rows)) in lines
+        .into_iter()
+        .zip(&flat)
+        .zip(needed.into_iter().zip(rows))
+    {
         if need == 1 && text.width() <= width {
             out.push(line);
             continue;

@@ -2,5 +2,10 @@
 //! screen in tmux. One test binary for the command line.
 
 mod doctor_cli;
+// Shared with the parsers' tests; each uses part of it.
+#[allow(dead_code)]
+#[path = "../support/fake_pd.rs"]
+mod fake_pd;
+mod hostile_cli;
 mod plain_mode;
 mod tmux_walkthrough;

@@ -74,7 +74,10 @@ fn three_stores_on_one_host_are_three_stores_in_the_show() {
     let mut last = LastKnown::default();
     for second in 1..=5 {
         let view = one_host_view(None);
-        update(&mut app, Msg::Snapshot(Ok(snapshot_at(f64::from(second), view, &mut last))));
+        update(
+            &mut app,
+            Msg::Snapshot(Ok(snapshot_at(f64::from(second), view, &mut last))),
+        );
     }
     let lines = journal(&mut app);
     assert!(
@@ -85,13 +88,19 @@ fn three_stores_on_one_host_are_three_stores_in_the_show() {
     // Store 2 (127.0.0.1:20162) goes Disconnected: one change, one incident.
     for second in 6..=8 {
         let view = one_host_view(Some(2));
-        update(&mut app, Msg::Snapshot(Ok(snapshot_at(f64::from(second), view, &mut last))));
+        update(
+            &mut app,
+            Msg::Snapshot(Ok(snapshot_at(f64::from(second), view, &mut last))),
+        );
     }
     let changes: Vec<String> = journal(&mut app)
         .into_iter()
         .filter(|l| l.contains("->"))
         .collect();
-    assert_eq!(changes, vec!["store 127.0.0.1:20162: Up -> Disconnected".to_string()]);
+    assert_eq!(
+        changes,
+        vec!["store 127.0.0.1:20162: Up -> Disconnected".to_string()]
+    );
     let incidents: Vec<Option<&str>> = app
         .monitor
         .open_incidents()
@@ -127,14 +136,23 @@ fn pd_is_shown_while_docker_is_gone_with_the_processes_unknown() {
     assert!(snapshot.trouble(DataSource::Runtime).is_some());
     assert!(!app.cluster.is_stale(app.now), "PD's view is current");
     let lines = journal(&mut app);
-    let docker_notes = lines.iter().filter(|l| l.starts_with("Docker unreachable")).count();
+    let docker_notes = lines
+        .iter()
+        .filter(|l| l.starts_with("Docker unreachable"))
+        .count();
     assert_eq!(docker_notes, 1, "said once: {lines:?}");
 
     let shown = screen(&app, 80, 24);
-    assert!(shown.contains("✗ Down"), "PD's Down store is shown:\n{shown}");
+    assert!(
+        shown.contains("✗ Down"),
+        "PD's Down store is shown:\n{shown}"
+    );
     // The runtime's trouble wraps into the panel's free row.
     assert!(shown.contains("processes ? unknown: Docker"), "{shown}");
-    assert!(shown.contains("│unreachable: unix:///var/run/docker.s…│"), "{shown}");
+    assert!(
+        shown.contains("│unreachable: unix:///var/run/docker.s…│"),
+        "{shown}"
+    );
     assert!(!shown.contains("PD unreachable"), "{shown}");
 }
 
@@ -143,7 +161,12 @@ fn docker_is_shown_while_pd_is_gone_with_its_reason() {
     let mut app = default_app();
     app.start();
     let mut last = LastKnown::default();
-    let first = combine(secs(1.0), Ok(one_host_view(None)), Ok(healthy(secs(1.0)).processes), &mut last);
+    let first = combine(
+        secs(1.0),
+        Ok(one_host_view(None)),
+        Ok(healthy(secs(1.0)).processes),
+        &mut last,
+    );
     update(&mut app, Msg::Snapshot(Ok(first)));
     let garbage = PdError::InvalidJson {
         endpoint: "http://127.0.0.1:2379".into(),
@@ -153,17 +176,25 @@ fn docker_is_shown_while_pd_is_gone_with_its_reason() {
         reason: "key must be a string".into(),
     };
     let mut killed = healthy(secs(2.0)).processes;
-    killed[1].state = chaosdeck::cluster::ProcessState::Exited { exit_code: Some(137) };
+    killed[1].state = chaosdeck::cluster::ProcessState::Exited {
+        exit_code: Some(137),
+    };
     let second = combine(secs(2.0), Err(garbage), Ok(killed), &mut last);
     update(&mut app, Msg::Snapshot(Ok(second)));
     let shown = screen(&app, 120, 40);
-    assert!(shown.contains("tikv1 exited 137"), "the runtime's view:\n{shown}");
+    assert!(
+        shown.contains("tikv1 exited 137"),
+        "the runtime's view:\n{shown}"
+    );
     for part in [
         "✗ PD at http://127.0.0.1:2379 answered",
         "/pd/api/v1/stores with invalid JSON at line 1,",
         "column 2: key must be a string: data above is stale",
     ] {
-        assert!(shown.contains(part), "PD's own trouble on its own rows:\n{shown}");
+        assert!(
+            shown.contains(part),
+            "PD's own trouble on its own rows:\n{shown}"
+        );
     }
 }
 
@@ -175,7 +206,10 @@ fn what_pd_left_out_is_said_on_screen_and_once_in_the_journal() {
     for second in [1.0, 2.0, 3.0] {
         let mut view = one_host_view(None);
         view.skipped = vec!["store #4 (id 18446744073709551616) skipped: too large".into()];
-        update(&mut app, Msg::Snapshot(Ok(snapshot_at(second, view, &mut last))));
+        update(
+            &mut app,
+            Msg::Snapshot(Ok(snapshot_at(second, view, &mut last))),
+        );
     }
     let notes = journal(&mut app)
         .into_iter()
@@ -183,8 +217,14 @@ fn what_pd_left_out_is_said_on_screen_and_once_in_the_journal() {
         .count();
     assert_eq!(notes, 1);
     let shown = screen(&app, 120, 40);
-    assert!(shown.contains("⚠ PD: store #4 (id 18446744073709551616) skipped"), "{shown}");
-    update(&mut app, Msg::Snapshot(Ok(snapshot_at(4.0, one_host_view(None), &mut last))));
+    assert!(
+        shown.contains("⚠ PD: store #4 (id 18446744073709551616) skipped"),
+        "{shown}"
+    );
+    update(
+        &mut app,
+        Msg::Snapshot(Ok(snapshot_at(4.0, one_host_view(None), &mut last))),
+    );
     assert!(journal(&mut app).contains(&"PD answers in full again".to_string()));
 }
 
@@ -195,7 +235,8 @@ fn hostile_titles_and_names_never_reach_the_screen() {
     let mut app = app_with(script);
     app.start();
     let mut snapshot = healthy(secs(1.0));
-    snapshot.stores[0].service = chaosdeck::text::clean_line("tikv\u{1b}[31m\u{202e}0").into_owned();
+    snapshot.stores[0].service =
+        chaosdeck::text::clean_line("tikv\u{1b}[31m\u{202e}0").into_owned();
     update(&mut app, Msg::Snapshot(Ok(snapshot)));
     for (w, h) in [(80, 24), (120, 40)] {
         let shown = screen(&app, w, h);
@@ -208,7 +249,11 @@ fn hostile_titles_and_names_never_reach_the_screen() {
 fn store_heartbeats_in_the_far_past_or_future_do_not_wrap() {
     use chaosdeck::cluster::pd::mapping::heartbeat_age;
     let now = SystemTime::now();
-    assert_eq!(heartbeat_age(i128::from(i64::MAX), now), None, "in the future");
+    assert_eq!(
+        heartbeat_age(i128::from(i64::MAX), now),
+        None,
+        "in the future"
+    );
     assert_eq!(heartbeat_age(-5, now), None);
     let age = heartbeat_age(1, now).expect("1 ns after 1970");
     assert!(age > Duration::from_secs(50 * 365 * 86_400));

@@ -36,11 +36,18 @@ fn impossible_java_latencies_are_dropped_not_a_panic() {
 fn a_rate_of_1e40_is_skipped_and_counted_never_shown() {
     let mut parser = LoadParser::new();
     assert!(parser.feed(JAVA_GOOD, Duration::ZERO).is_some());
-    let wild = java(20, 30000, "10000000000000000000000000000000000000000", "7915");
+    let wild = java(
+        20,
+        30000,
+        "10000000000000000000000000000000000000000",
+        "7915",
+    );
     assert_eq!(parser.feed(&wild, Duration::from_secs(10)), None);
     assert_eq!(parser.rejected(), 1);
     let sane = java(30, 45000, "1500", "7915");
-    let sample = parser.feed(&sane, Duration::from_secs(20)).expect("sane again");
+    let sample = parser
+        .feed(&sane, Duration::from_secs(20))
+        .expect("sane again");
     assert_eq!(sample.ops_per_sec, 1500.0);
 }
 
@@ -48,13 +55,18 @@ fn a_rate_of_1e40_is_skipped_and_counted_never_shown() {
 fn counts_beyond_u64_skip_the_line() {
     let mut parser = LoadParser::new();
     assert!(parser.feed(JAVA_GOOD, Duration::ZERO).is_some());
-    let line = java(20, 0, "1500", "1").replace(" 0 operations", " 99999999999999999999999 operations");
+    let line =
+        java(20, 0, "1500", "1").replace(" 0 operations", " 99999999999999999999999 operations");
     assert_eq!(parser.feed(&line, Duration::ZERO), None);
     assert_eq!(parser.rejected(), 1);
 
     let mut go = LoadParser::new();
     let good = "READ   - Takes(s): 10.0, Count: 1000, OPS: 100.0, Avg(us): 1, 99th(us): 2000";
-    assert_eq!(go.feed(good, Duration::ZERO), None, "its report is still open");
+    assert_eq!(
+        go.feed(good, Duration::ZERO),
+        None,
+        "its report is still open"
+    );
     assert_eq!(go.source(), Some(SampleSource::GoYcsb));
     for bad in [
         "READ   - Takes(s): 20.0, Count: 99999999999999999999999, OPS: 100.0",
@@ -66,15 +78,24 @@ fn counts_beyond_u64_skip_the_line() {
     }
     assert_eq!(go.rejected(), 4);
     // Noise is not rejection: client logs are just skipped.
-    go.feed("[2022/04/07 14:13:14.081 +08:00] [INFO] [client.go:754]", Duration::ZERO);
+    go.feed(
+        "[2022/04/07 14:13:14.081 +08:00] [INFO] [client.go:754]",
+        Duration::ZERO,
+    );
     assert_eq!(go.rejected(), 4);
 }
 
 #[test]
 fn a_go_ycsb_jump_that_no_cluster_could_make_is_skipped() {
     let mut parser = LoadParser::new();
-    parser.feed("READ   - Takes(s): 10.0, Count: 1000, OPS: 100.0", Duration::ZERO);
-    parser.feed("READ   - Takes(s): 20.0, Count: 2000, OPS: 100.0", Duration::ZERO);
+    parser.feed(
+        "READ   - Takes(s): 10.0, Count: 1000, OPS: 100.0",
+        Duration::ZERO,
+    );
+    parser.feed(
+        "READ   - Takes(s): 20.0, Count: 2000, OPS: 100.0",
+        Duration::ZERO,
+    );
     // A billion-fold jump in ten seconds: 1.8e18 ops/s.
     let jump = "READ   - Takes(s): 30.0, Count: 18446744073709551615, OPS: 100.0";
     assert_eq!(parser.feed(jump, Duration::ZERO), None);
