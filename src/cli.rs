@@ -139,7 +139,8 @@ impl ShowArgs {
 
     /// Refuses options that cannot apply to the show as asked: the real
     /// cluster's options with the simulator (they would be silently
-    /// ignored), and thresholds that contradict each other.
+    /// ignored), thresholds that contradict each other, and a PD body limit
+    /// in the environment that is not a size.
     pub fn check_applies(&self) -> Result<(), String> {
         if self.cluster == ClusterKind::Sim {
             let given: Vec<&str> = [
@@ -163,6 +164,9 @@ impl ShowArgs {
                     given.join(" and ")
                 ));
             }
+        }
+        if self.cluster == ClusterKind::Docker {
+            crate::cluster::pd::client::body_limit_from_env()?;
         }
         if self.degraded_below > self.warn_below {
             return Err(format!(

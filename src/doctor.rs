@@ -308,16 +308,23 @@ pub fn service_checks(
 }
 
 async fn pd_checks(endpoints: &[String]) -> Vec<Check> {
-    let client = body_limit_from_env().and_then(|limit| {
-        PdClient::new(endpoints.to_vec(), PD_TIMEOUT)
-            .map(|client| client.with_body_limit(limit))
-            .map_err(|error| error.to_string())
-    });
+    let client = body_limit_from_env()
+        .map_err(|error| {
+            (
+                error,
+                format!("set {BODY_LIMIT_ENV} to bytes or a size such as 32MiB"),
+            )
+        })
+        .and_then(|limit| {
+            PdClient::new(endpoints.to_vec(), PD_TIMEOUT)
+                .map(|client| client.with_body_limit(limit))
+                .map_err(|error| (error.to_string(), "pass --pd http://HOST:2379".into()))
+        });
     let client = match client {
         Ok(client) => client,
-        Err(error) => {
+        Err((error, hint)) => {
             return vec![
-                Check::fail("PD", error, "pass --pd http://HOST:2379"),
+                Check::fail("PD", error, hint),
                 Check::skipped("TiKV stores", "needs PD"),
             ];
         }
