@@ -80,7 +80,10 @@ pub struct PdMember {
 pub struct Store {
     /// PD's store id (not 0..n: PD hands out ids such as 1, 4, 5).
     pub id: u64,
-    /// The Compose service (host part of `address`), e.g. `tikv1`.
+    /// The store's name, unique in a snapshot: the host part of `address`
+    /// (`tikv1`, which is the Compose service), or host and port where
+    /// several stores share a host (`127.0.0.1:20161`). Faults, incidents
+    /// and the screen name a store by it; `id` is its identity.
     pub service: String,
     /// e.g. `tikv1:20160`.
     pub address: String,

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
+use chaosdeck::cluster::pd::client::BODY_LIMIT_ENV;
 use chaosdeck::text::is_unsafe;
 
 use crate::fake_pd::{FakePd, Reply, fixture, healthy_routes};
@@ -18,14 +19,21 @@ use crate::fake_pd::{FakePd, Reply, fixture, healthy_routes};
 const NO_DOCKER: &str = "unix:///nonexistent/chaosdeck-test.sock";
 
 fn chaosdeck(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chaosdeck"))
+    chaosdeck_with_limit(args, None)
+}
+
+fn chaosdeck_with_limit(args: &[&str], body_limit: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chaosdeck"));
+    command
         .args(args)
         .args(["--log-file", "/dev/null"])
         .env("DOCKER_HOST", NO_DOCKER)
-        .env_remove(chaosdeck::cluster::pd::client::BODY_LIMIT_ENV)
-        .stdin(Stdio::null())
-        .output()
-        .expect("chaosdeck runs")
+        .env_remove(BODY_LIMIT_ENV)
+        .stdin(Stdio::null());
+    if let Some(limit) = body_limit {
+        command.env(BODY_LIMIT_ENV, limit);
+    }
+    command.output().expect("chaosdeck runs")
 }
 
 fn texts(out: &Output) -> (String, String) {
@@ -193,9 +201,13 @@ fn real_cluster_options_with_the_simulator_are_refused() {
 }
 
 fn doctor(extra: &[&str]) -> (Output, String) {
+    doctor_with_limit(extra, None)
+}
+
+fn doctor_with_limit(extra: &[&str], body_limit: Option<&str>) -> (Output, String) {
     let mut args = vec!["doctor", "--compose-project", "chaosdeck-hostile"];
     args.extend_from_slice(extra);
-    let out = chaosdeck(&args);
+    let out = chaosdeck_with_limit(&args, body_limit);
     assert_clean(&out);
     let stdout = texts(&out).0;
     (out, stdout)
@@ -316,4 +328,43 @@ fn doctor_says_which_endpoint_answered_what() {
             "{pd}"
         );
     }
+}
+
+#[test]
+fn doctor_gives_up_on_a_stalled_or_endless_pd_and_says_so() {
+    let stalled = FakePd::start_in_background(HashMap::from([(
+        "/pd/api/v1/members".to_string(),
+        Reply::StallMidBody(fixture("members_v8.1.0_3pd_tidb-operator.json")),
+    )]));
+    let started = std::time::Instant::now();
+    let (_, stdout) = doctor(&["--pd", &stalled]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "no hang"
+    );
+    let pd = row(&stdout, "PD");
+    assert!(
+        pd.contains(&format!(
+            "no PD endpoint answered: {stalled} (timed out after 2s)"
+        )),
+        "{pd}"
+    );
+
+    let endless = FakePd::start_in_background(HashMap::from([(
+        "/pd/api/v1/members".to_string(),
+        Reply::Endless {
+            bytes: 100 << 20,
+            declared: false,
+        },
+    )]));
+    let (_, stdout) = doctor_with_limit(&["--pd", &endless], Some("1MiB"));
+    let pd = row(&stdout, "PD");
+    assert!(
+        pd.contains("answered /pd/api/v1/members with a body over the limit of 1 MiB"),
+        "{pd}"
+    );
+    assert!(
+        stdout.contains(&format!("raise the limit with {BODY_LIMIT_ENV}=32MiB")),
+        "{stdout}"
+    );
 }
