@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::incident::{Severity, Signal};
 use super::text::{count, plain, span};
 use crate::cluster::{ClusterSnapshot, EventKind, NodeRole, Process, ProcessState, StoreState};
+use crate::text::excerpt;
 
 /// A condition that holds right now, ready to become an incident.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,12 +124,19 @@ pub fn event_effect(service: &str, kind: &EventKind) -> EventEffect {
     })
 }
 
-pub fn pd_unreachable() -> Condition {
+/// PD gave no view: it did not answer, or answered what cannot be read.
+/// `reason` is the snapshot's own word for which (None from a backend that
+/// does not say).
+pub fn pd_unreachable(reason: Option<&str>) -> Condition {
+    let summary = match reason {
+        Some(reason) => format!("no view from PD: {}", excerpt(reason, 160)),
+        None => "PD unreachable: no endpoint answered".to_string(),
+    };
     Condition {
         signal: Signal::PdUnreachable,
         service: None,
         severity: Severity::Critical,
-        summary: "PD unreachable: no endpoint answered".to_string(),
+        summary,
     }
 }
 

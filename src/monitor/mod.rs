@@ -20,7 +20,7 @@ use std::time::Duration;
 use checks::{Condition, EventEffect, Gate, GateChange};
 pub use incident::{Detection, Incident, Severity, Signal};
 
-use crate::cluster::{ClusterEvent, ClusterSnapshot};
+use crate::cluster::{ClusterEvent, ClusterSnapshot, DataSource};
 use crate::workload::WorkloadSample;
 
 /// How many incidents (open or resolved) the history keeps.
@@ -160,7 +160,8 @@ impl Monitor {
                 updates.extend(self.open(condition, at));
             }
         } else {
-            updates.extend(self.open(checks::pd_unreachable(), at));
+            let reason = snapshot.trouble(DataSource::Pd);
+            updates.extend(self.open(checks::pd_unreachable(reason), at));
         }
 
         for process in &snapshot.processes {

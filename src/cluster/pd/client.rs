@@ -11,7 +11,6 @@ use std::time::{Duration, SystemTime};
 use super::api::{ConfigResponse, MemberHealth, StoreInfo};
 use super::decode::{self, Lenient};
 use super::mapping::{self, MappingError};
-use crate::cluster::BackendError;
 use crate::cluster::model::{PdMember, RegionHealth, Store};
 use crate::text::{clean_line, excerpt};
 
@@ -102,12 +101,6 @@ fn describe_bytes(bytes: u64) -> String {
         format!("{} KiB", bytes >> 10)
     } else {
         format!("{bytes} bytes")
-    }
-}
-
-impl From<PdError> for BackendError {
-    fn from(error: PdError) -> Self {
-        BackendError::PdUnreachable(error.to_string())
     }
 }
 
@@ -606,7 +599,5 @@ mod tests {
             err.to_string(),
             "no PD endpoint answered: http://pd0:2379 (connection refused); http://pd1:2379 (timed out after 200ms)"
         );
-        let backend: BackendError = err.into();
-        assert!(matches!(backend, BackendError::PdUnreachable(_)));
     }
 }
