@@ -181,6 +181,17 @@ fn docker_is_shown_while_pd_is_gone_with_its_reason() {
     };
     let second = combine(secs(2.0), Err(garbage), Ok(killed), &mut last);
     update(&mut app, Msg::Snapshot(Ok(second)));
+    let incident = app
+        .monitor
+        .open_incidents()
+        .find(|i| i.signal == Signal::PdUnreachable)
+        .expect("an incident for PD");
+    assert_eq!(
+        incident.summary,
+        "no view from PD: PD at http://127.0.0.1:2379 answered /pd/api/v1/stores with invalid \
+         JSON at line 1, column 2: key must be a string",
+        "says what PD answered, not that nothing answered"
+    );
     let shown = screen(&app, 120, 40);
     assert!(
         shown.contains("tikv1 exited 137"),
