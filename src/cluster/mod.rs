@@ -1,6 +1,7 @@
 //! The cluster backend: the one seam between the show and the world.
 
 pub mod docker;
+pub mod health;
 pub mod metrics;
 pub mod model;
 pub mod pd;

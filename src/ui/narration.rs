@@ -31,7 +31,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let room = height.saturating_sub(if height > 10 { 2 } else { 1 });
     let mut body: Vec<Line> = match app.countdown() {
         Some(left) => countdown(left.as_secs_f64(), room),
-        None => text::wrap(&chapter.narration, width)
+        None => text::wrap(&app.narration(chapter), width)
             .iter()
             .map(|line| Line::raw(text::plain(line)))
             .collect(),
@@ -90,6 +90,7 @@ fn status_line(app: &App, width: usize) -> Line<'static> {
         Some(ActionStatus::Running(text)) => ("…", "RUNNING", Style::new().fg(theme::ACCENT), text),
         Some(ActionStatus::Done(text)) => ("✓", "DONE", Style::new().fg(theme::GOOD), text),
         Some(ActionStatus::Failed(text)) => ("✗", "FAILED", Style::new().fg(theme::BAD), text),
+        Some(ActionStatus::Aborted(text)) => ("■", "ABORTED", Style::new().fg(theme::WARN), text),
     };
     let prefix = format!("{symbol} {word} ");
     let room = width.saturating_sub(prefix.chars().count());

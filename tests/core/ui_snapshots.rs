@@ -1,11 +1,9 @@
 //! Whole screens at fixed sizes with fixed data, and colours cell by cell
 //! where colour carries meaning.
 
-
-
+use crate::common::*;
 use chaosdeck::app::{App, Command, Msg, update};
 use chaosdeck::cluster::{FaultKind, InjectedFault};
-use crate::common::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -64,6 +62,12 @@ fn after_the_kill() -> App {
         kind: FaultKind::Kill,
         service: "tikv1".into(),
         at: secs(33.0),
+    };
+    app.fault = chaosdeck::app::FaultState::Injecting {
+        run: 1,
+        kind: fault.kind,
+        service: fault.service.clone(),
+        abandoned: false,
     };
     update(
         &mut app,
@@ -220,10 +224,15 @@ fn diagnosis() {
 fn complete() {
     let mut app = diagnosed();
     app.chapter = 7;
+    let fault = app.fault.fault().cloned().expect("the kill in place");
+    app.fault = chaosdeck::app::FaultState::Recovering {
+        fault,
+        since: app.now,
+    };
     update(
         &mut app,
         Msg::Recovered {
-            run: 0,
+            recovery: chaosdeck::cluster::Recovery::Start,
             service: "tikv1".into(),
             result: Ok(()),
         },
