@@ -112,10 +112,39 @@ impl Scoreboard {
             .collect();
         lines.push(format!("faults  {}", faults.join("  ")));
         for (signal, h) in &self.detect {
-            lines.push(quantiles(&format!("detect by {signal}"), h));
+            lines.push(quantiles(&format!("detect: {}", signal.name()), h));
         }
         lines.push(quantiles("recover", &self.recover));
         lines
+    }
+
+    /// Three lines for the Complete chapter: passes, time to detect by the
+    /// fastest and by PD's signal, time to recover.
+    pub fn brief_lines(&self) -> Vec<String> {
+        let p = |h: Option<&Histogram>, q: f64| {
+            h.and_then(|h| h.quantile(q))
+                .map_or_else(|| "-".to_string(), |d| format!("{:.1}s", d.as_secs_f64()))
+        };
+        let process = self.detect.get(&Signal::ProcessEvent);
+        let pd = self.detect.get(&Signal::StoreState);
+        vec![
+            format!(
+                "passes {} ({} healthy), holds {}",
+                self.passes, self.healthy_passes, self.holds
+            ),
+            format!(
+                "detect p50/p95: process {}/{}, PD {}/{}",
+                p(process, 0.5),
+                p(process, 0.95),
+                p(pd, 0.5),
+                p(pd, 0.95)
+            ),
+            format!(
+                "recover p50/p95: {}/{}",
+                p(Some(&self.recover), 0.5),
+                p(Some(&self.recover), 0.95)
+            ),
+        ]
     }
 
     pub fn summary(&self) -> Summary {
@@ -131,7 +160,7 @@ impl Scoreboard {
             detect: self
                 .detect
                 .iter()
-                .map(|(s, h)| (s.describe().to_string(), Quantiles::of(h)))
+                .map(|(s, h)| (s.name().to_string(), Quantiles::of(h)))
                 .collect(),
             recover: Quantiles::of(&self.recover),
         }
@@ -142,10 +171,10 @@ fn quantiles(what: &str, h: &Histogram) -> String {
     let q = Quantiles::of(h);
     match (q.p50_s, q.p95_s) {
         (Some(p50), Some(p95)) => format!(
-            "{what:<28} n {:<4} p50 {p50:>6.1}s  p95 {p95:>6.1}s",
+            "{what:<32} n {:<4} p50 {p50:>5.1}s  p95 {p95:>5.1}s",
             q.count
         ),
-        _ => format!("{what:<28} n 0"),
+        _ => format!("{what:<32} n 0"),
     }
 }
 

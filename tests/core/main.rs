@@ -6,6 +6,7 @@ mod common;
 mod agent_builtin;
 mod app_update;
 mod headless_story;
+mod kiosk;
 mod monitor_incidents;
 mod sim_backend;
 mod sim_model;
