@@ -116,7 +116,8 @@ static SCREEN_UP: AtomicBool = AtomicBool::new(false);
 /// itself (a hook that panics aborts the process with a fault in place).
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        tracing::error!("panic: {info}");
+        let backtrace = std::backtrace::Backtrace::force_capture();
+        tracing::error!("panic: {info}\n{backtrace}");
         if !SCREEN_UP.load(Ordering::SeqCst) {
             use std::io::Write;
             let _ = writeln!(std::io::stderr(), "chaosdeck: internal error: {info}");

@@ -24,7 +24,10 @@ const MAX_QUIET: Duration = Duration::from_secs(1);
 const ANIMATION: Duration = Duration::from_millis(100);
 
 pub struct Tui {
-    terminal: DefaultTerminal,
+    /// Never dropped: ratatui's `Terminal` shows the cursor on drop and
+    /// prints to stderr if that fails, and printing to a hung-up terminal
+    /// panics. [`restore_terminal`] gives the terminal back instead.
+    terminal: std::mem::ManuallyDrop<DefaultTerminal>,
     last_draw: Option<Instant>,
     pending: bool,
     log: Cursor,
@@ -55,7 +58,7 @@ pub fn restore_terminal() {
 impl Tui {
     pub fn new(terminal: DefaultTerminal) -> Self {
         Self {
-            terminal,
+            terminal: std::mem::ManuallyDrop::new(terminal),
             last_draw: None,
             pending: false,
             log: Cursor::default(),
