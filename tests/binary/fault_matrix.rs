@@ -119,19 +119,6 @@ fn sighup_at_every_chapter() {
     every_chapter("SIGHUP", 1);
 }
 
-/// Waits until no process has `needle` in its command line.
-fn wait_gone(needle: &str) {
-    let start = Instant::now();
-    while Command::new("pgrep")
-        .args(["-f", needle])
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        assert!(start.elapsed() < WAIT, "{needle} still running");
-        sleep(Duration::from_millis(100));
-    }
-}
-
 fn wait_for_fault(dir: &Path) {
     let start = Instant::now();
     while !ledger(dir).exists() {
