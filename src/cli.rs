@@ -34,6 +34,15 @@ pub enum Command {
     },
     /// Preflight checks for the real cluster: Docker, Compose services, PD, stores, load.
     Doctor,
+    /// The scoreboard of one or more journals: passes, faults, time to detect
+    /// and to recover (rotated files are read in order; damaged lines skipped).
+    Report {
+        /// Journal files or state directories (default: this state directory's journal).
+        journals: Vec<PathBuf>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -88,6 +97,34 @@ pub struct ShowArgs {
     #[arg(long, global = true)]
     pub auto: bool,
 
+    /// The booth loop: tell the story again and again, rotating the faults,
+    /// healing between passes, holding when the cluster stays unhealthy. Any
+    /// key hands control to a person; autoplay resumes after the idle time.
+    #[arg(long, global = true, conflicts_with = "auto")]
+    pub kiosk: bool,
+
+    /// Where the fault ledger, the journal and the logs are kept (default: the
+    /// user's state directory, e.g. ~/.local/state/chaosdeck).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// The journal file (JSON lines; default: journal.jsonl in the state directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+
+    /// A journal file is rotated once it reaches this many MiB.
+    #[arg(long, global = true, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub journal_max_mib: u64,
+
+    /// How many journal files to keep (the current one and the rotated ones).
+    #[arg(long, global = true, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub journal_files: u16,
+
+    /// At start-up, only report faults left behind (by the ledger or on the
+    /// cluster); do not heal them.
+    #[arg(long, global = true)]
+    pub no_heal: bool,
+
     /// Workload below this fraction of the baseline shows as a warning (yellow).
     #[arg(long, global = true, default_value_t = 0.8, value_parser = parse_fraction)]
     pub warn_below: f64,
@@ -119,9 +156,15 @@ pub struct ShowArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub load_log: Option<PathBuf>,
 
-    /// Where logs go (never to the terminal).
+    /// Log to this file instead of the rolling daily files in the state
+    /// directory's logs/ (never to the terminal).
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+
+    /// The least important log lines written: error, warn, info, debug or trace
+    /// (CHAOSDECK_LOG, in tracing's filter syntax, overrides it).
+    #[arg(long, global = true, default_value = "info", value_parser = ["error", "warn", "info", "debug", "trace"])]
+    pub log_level: String,
 }
 
 /// PD's client URL on this machine, as `docker-compose.yaml` publishes it.

@@ -1,24 +1,43 @@
 //! From the command line to a running show: everything that can be checked is
-//! checked before the terminal is taken over.
+//! checked before the terminal is taken over, faults left by an earlier run
+//! are healed, and whatever ends the show, the fault is recovered before the
+//! terminal is given back.
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use color_eyre::eyre::{Result, WrapErr};
 
 use crate::agent::{Analyzer, BuiltinAnalyzer};
-use crate::app::{App, AppConfig, ExitKind, Mode};
+use crate::app::{App, AppConfig, ExitKind, Level, Mode};
 use crate::cli::{ClusterKind, ShowArgs};
 use crate::clock::ShowClock;
-use crate::cluster::ClusterBackend;
+use crate::cluster::health;
 use crate::cluster::sim::{SimBackend, SimConfig};
+use crate::cluster::{BackendError, ClusterBackend, ClusterSource};
 use crate::monitor::MonitorConfig;
 use crate::plain::Plain;
 use crate::show::{FaultGuard, Show, recover_left_fault};
+use crate::state::journal_file::{self, JournalFile, Rotation};
+use crate::state::ledger::{LedgerFile, LedgerRead};
 use crate::story::{Script, default_script, load_script};
 use crate::tui::Tui;
 use crate::workload::tracker::TrackerConfig;
+
+/// Exit codes, as the README documents them.
+pub mod exit_code {
+    pub const OK: u8 = 0;
+    /// `--plain --auto`: the story failed.
+    pub const STORY_FAILED: u8 = 1;
+    /// A bad chapters file or command line.
+    pub const BAD_INPUT: u8 = 2;
+    /// A fault chaosdeck injected could not be recovered.
+    pub const FAULT_LEFT: u8 = 3;
+    /// The show stopped on an internal error (after cleanup).
+    pub const INTERNAL: u8 = 101;
+}
 
 /// The chapters to tell: `--script FILE` or the built-in story.
 pub fn script(args: &ShowArgs) -> Result<Script, crate::story::ScriptError> {
@@ -28,38 +47,82 @@ pub fn script(args: &ShowArgs) -> Result<Script, crate::story::ScriptError> {
     }
 }
 
-pub fn log_path(args: &ShowArgs) -> PathBuf {
-    args.log_file
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join("chaosdeck.log"))
+pub fn state_dir(args: &ShowArgs) -> PathBuf {
+    crate::state::state_dir(args.state_dir.as_deref())
 }
 
-/// Logs go to a file, never to the terminal while the screen is up.
+pub fn journal_path(args: &ShowArgs) -> PathBuf {
+    args.journal
+        .clone()
+        .unwrap_or_else(|| state_dir(args).join(journal_file::DEFAULT_NAME))
+}
+
+/// Logs go to a file, never to the terminal while the screen is up: rolling
+/// daily files in the state directory (a week of them), or `--log-file`.
 pub fn init_logging(args: &ShowArgs) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let path = log_path(args);
-    let file = match std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-    {
-        Ok(file) => file,
-        Err(e) => {
-            eprintln!(
-                "chaosdeck: not logging: cannot open {}: {e}",
-                path.display()
-            );
-            return None;
+    let writer = match &args.log_file {
+        Some(path) => {
+            match std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+            {
+                Ok(file) => tracing_appender::non_blocking(file),
+                Err(e) => {
+                    say_err(&format!(
+                        "chaosdeck: not logging: cannot open {}: {e}",
+                        path.display()
+                    ));
+                    return None;
+                }
+            }
+        }
+        None => {
+            let dir = state_dir(args).join("logs");
+            let rolling = tracing_appender::rolling::Builder::new()
+                .rotation(tracing_appender::rolling::Rotation::DAILY)
+                .filename_prefix("chaosdeck")
+                .filename_suffix("log")
+                .max_log_files(7)
+                .build(&dir);
+            match rolling {
+                Ok(appender) => tracing_appender::non_blocking(appender),
+                Err(e) => {
+                    say_err(&format!(
+                        "chaosdeck: not logging: cannot write in {}: {e}",
+                        dir.display()
+                    ));
+                    return None;
+                }
+            }
         }
     };
-    let (writer, guard) = tracing_appender::non_blocking(file);
+    let (writer, guard) = writer;
     let filter = tracing_subscriber::EnvFilter::try_from_env("CHAOSDECK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&args.log_level));
     let _ = tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)
         .with_env_filter(filter)
         .try_init();
     Some(guard)
+}
+
+/// Set while the full screen owns the terminal: a panic then is logged, not
+/// printed over the screen (the show's task is supervised, see `run`).
+static SCREEN_UP: AtomicBool = AtomicBool::new(false);
+
+/// A panic hook that never writes over the full screen and never panics
+/// itself (a hook that panics aborts the process with a fault in place).
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let backtrace = std::backtrace::Backtrace::force_capture();
+        tracing::error!("panic: {info}\n{backtrace}");
+        if !SCREEN_UP.load(Ordering::SeqCst) {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "chaosdeck: internal error: {info}");
+        }
+    }));
 }
 
 fn resolve_seed(args: &ShowArgs) -> u64 {
@@ -95,21 +158,27 @@ pub async fn backend(
     }
 }
 
+pub fn mode(args: &ShowArgs) -> Mode {
+    if args.kiosk {
+        Mode::Kiosk
+    } else if args.auto {
+        Mode::Auto
+    } else {
+        Mode::Presenter
+    }
+}
+
 pub fn app_config(
     args: &ShowArgs,
     script: Script,
-    source: crate::cluster::ClusterSource,
+    source: ClusterSource,
     seed: u64,
     analyzer: &str,
 ) -> AppConfig {
     AppConfig {
         source,
         script,
-        mode: if args.auto {
-            Mode::Auto
-        } else {
-            Mode::Presenter
-        },
+        mode: mode(args),
         seed,
         tracker: TrackerConfig {
             warn_below: args.warn_below,
@@ -126,67 +195,243 @@ pub fn app_config(
     }
 }
 
+/// How long start-up waits for the cluster's picture and for each heal.
+const STARTUP_WAIT: Duration = Duration::from_secs(15);
+
+/// Before the story starts: what the fault ledger says an earlier run left,
+/// and what the cluster shows left faulted (TiKV nodes exited, paused or cut
+/// off), healed unless `heal` is false. Returns what to tell the presenter.
+pub async fn heal_at_start(
+    backend: &dyn ClusterBackend,
+    ledger: &LedgerFile,
+    heal: bool,
+) -> Vec<(Level, String)> {
+    let mut said = Vec::new();
+    let source = backend.source();
+    let mut ledger_fault = None;
+    match ledger.read() {
+        LedgerRead::Empty => {}
+        LedgerRead::Damaged(why) => {
+            said.push((Level::Warning, format!("start-up: {why}: set aside")));
+            let _ = ledger.clear();
+        }
+        LedgerRead::Fault(entry) if source == ClusterSource::Sim && entry.cluster == "SIM" => {
+            said.push((
+                Level::Info,
+                format!(
+                    "start-up: the ledger names a {} of {} from a run that ended without recovering it ({}): the simulated cluster went with that process, nothing to heal",
+                    entry.kind, entry.service, entry.at
+                ),
+            ));
+            let _ = ledger.clear();
+        }
+        LedgerRead::Fault(entry) if entry.cluster != source.to_string() => {
+            said.push((
+                Level::Warning,
+                format!(
+                    "start-up: the ledger names a {} of {} on another cluster ({}): not touched; remove {} once it is handled",
+                    entry.kind,
+                    entry.service,
+                    entry.cluster,
+                    ledger.path().display()
+                ),
+            ));
+        }
+        LedgerRead::Fault(entry) => {
+            said.push((
+                Level::Warning,
+                format!(
+                    "start-up: the ledger says an earlier run left a {} of {} in place ({})",
+                    entry.kind, entry.service, entry.at
+                ),
+            ));
+            ledger_fault = Some(entry);
+        }
+    }
+    let snapshot = match tokio::time::timeout(STARTUP_WAIT, backend.snapshot()).await {
+        Ok(Ok(snapshot)) => snapshot,
+        Ok(Err(e)) => {
+            said.push((
+                Level::Critical,
+                format!("start-up: cannot check the cluster for faults left behind: {e}"),
+            ));
+            return said;
+        }
+        Err(_) => {
+            said.push((
+                Level::Critical,
+                format!(
+                    "start-up: the cluster did not answer within {}s: cannot check it for faults left behind",
+                    STARTUP_WAIT.as_secs()
+                ),
+            ));
+            return said;
+        }
+    };
+    let leftovers = health::leftovers(&snapshot);
+    let mut all_healed = true;
+    for leftover in &leftovers {
+        if !heal {
+            said.push((
+                Level::Warning,
+                format!(
+                    "start-up: {} {}: not healed (--no-heal); `{}` would undo it",
+                    leftover.service, leftover.why, leftover.recovery
+                ),
+            ));
+            all_healed = false;
+            continue;
+        }
+        let outcome = tokio::time::timeout(
+            STARTUP_WAIT,
+            backend.recover(leftover.recovery, &leftover.service),
+        )
+        .await;
+        match outcome {
+            Ok(Ok(()) | Err(BackendError::NothingToRecover { .. })) => said.push((
+                Level::Good,
+                format!(
+                    "start-up: healed {} ({}): {} when chaosdeck started",
+                    leftover.service, leftover.recovery, leftover.why
+                ),
+            )),
+            Ok(Err(e)) => {
+                all_healed = false;
+                said.push((
+                    Level::Critical,
+                    format!("start-up: could not heal {}: {e}", leftover.service),
+                ));
+            }
+            Err(_) => {
+                all_healed = false;
+                said.push((
+                    Level::Critical,
+                    format!(
+                        "start-up: healing {} did not answer within {}s",
+                        leftover.service,
+                        STARTUP_WAIT.as_secs()
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(entry) = ledger_fault {
+        let still_there = leftovers.iter().any(|l| l.service == entry.service);
+        if !still_there {
+            said.push((
+                Level::Info,
+                format!(
+                    "start-up: {} shows no {} any more",
+                    entry.service, entry.kind
+                ),
+            ));
+        }
+        if all_healed && heal {
+            let _ = ledger.clear();
+        }
+    }
+    said
+}
+
 /// Runs the show (full screen or plain) and returns the process exit code.
-pub async fn run(args: ShowArgs, script: Script) -> Result<i32> {
+pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
     let seed = resolve_seed(&args);
-    tracing::info!(seed, speed = args.speed, cluster = ?args.cluster, "starting");
+    tracing::info!(seed, speed = args.speed, cluster = ?args.cluster, mode = ?mode(&args), "starting");
     let clock = ShowClock::start(args.speed);
     let backend = backend(&args, seed, clock).await?;
+    let state = state_dir(&args);
+    let ledger = LedgerFile::in_dir(&state);
+    let startup = heal_at_start(backend.as_ref(), &ledger, !args.no_heal).await;
     // The built-in analyzer paces its lines so the audience can read them;
     // the pace follows show time.
     let pace = BuiltinAnalyzer::STAGE_PACE.div_f64(args.speed);
     let analyzer: Arc<dyn Analyzer> = Arc::new(BuiltinAnalyzer::new(pace));
     let config = app_config(&args, script, backend.source(), seed, analyzer.name());
     let mut app = App::new(config);
-    let guard = FaultGuard::default();
-    let show = Show {
+    for (level, text) in startup {
+        app.tell(level, text);
+    }
+    let journal_path = journal_path(&args);
+    let rotation = Rotation {
+        max_bytes: args.journal_max_mib << 20,
+        max_files: usize::from(args.journal_files),
+    };
+    let journal = match JournalFile::open(&journal_path, rotation) {
+        Ok(journal) => Some(journal),
+        Err(e) => {
+            app.tell(
+                Level::Warning,
+                format!(
+                    "no journal file: cannot open {}: {e}",
+                    journal_path.display()
+                ),
+            );
+            None
+        }
+    };
+    let guard = FaultGuard::with_ledger(ledger, backend.source().to_string());
+    let mut show = Show {
         backend: Arc::clone(&backend),
         analyzer,
         clock,
         guard: guard.clone(),
+        journal,
     };
 
     // The show runs in its own task so that a panic in it still leaves us
-    // here to recover the fault (and restore the terminal).
+    // here to recover the fault and restore the terminal.
     let handle = if args.plain {
         say_out(&format!(
-            "chaosdeck plain mode: {} cluster, seed {seed}, speed {}x{}",
+            "chaosdeck plain mode: {} cluster, seed {seed}, speed {}x, {}",
             backend.source(),
             args.speed,
-            if args.auto {
-                ", advancing by itself"
-            } else {
-                ", press Enter to advance"
+            match mode(&args) {
+                Mode::Kiosk => "kiosk loop",
+                Mode::Auto => "advancing by itself",
+                Mode::Presenter => "press Enter to advance",
             }
         ));
-        let mut plain = Plain::new(std::io::stdout(), args.auto);
+        let mut plain = Plain::new(std::io::stdout(), args.auto || args.kiosk);
         tokio::spawn(async move { show.run(&mut app, &mut plain).await })
     } else {
-        // ratatui::init installs a panic hook that restores the terminal first.
-        let mut tui = Tui::new(ratatui::init());
+        let terminal = match crate::tui::take_terminal() {
+            Ok(terminal) => terminal,
+            Err(e) => {
+                crate::tui::restore_terminal();
+                return Err(e).wrap_err("cannot take the terminal over (is this a terminal?)");
+            }
+        };
+        SCREEN_UP.store(true, Ordering::SeqCst);
+        let mut tui = Tui::new(terminal);
         tokio::spawn(async move { show.run(&mut app, &mut tui).await })
     };
     let exit = handle.await;
-    let message = recover_left_fault(backend.as_ref(), &guard).await;
+    let left = recover_left_fault(backend.as_ref(), &guard).await;
     if !args.plain {
-        ratatui::restore();
+        crate::tui::restore_terminal();
+        SCREEN_UP.store(false, Ordering::SeqCst);
     }
-    if let Some(message) = message {
+    if let Some(left) = &left {
         if args.plain {
-            say_out(&message)
+            say_out(&left.message)
         } else {
-            say_err(&message)
+            say_err(&left.message)
         }
     }
-    let exit = exit.unwrap_or_else(|e| {
-        say_err(&format!(
-            "chaosdeck: the show stopped on an internal error: {e}"
-        ));
-        ExitKind::StoryFailed
-    });
-    Ok(match exit {
-        ExitKind::Success => 0,
-        ExitKind::StoryFailed => 1,
+    let code = match exit {
+        Ok(ExitKind::Success) => exit_code::OK,
+        Ok(ExitKind::StoryFailed) => exit_code::STORY_FAILED,
+        Ok(ExitKind::Signal(n)) => 128u8.saturating_add(u8::try_from(n).unwrap_or(0)),
+        Err(e) => {
+            say_err(&format!(
+                "chaosdeck: the show stopped on an internal error: {e}"
+            ));
+            exit_code::INTERNAL
+        }
+    };
+    Ok(match left {
+        Some(left) if !left.recovered => exit_code::FAULT_LEFT,
+        _ => code,
     })
 }
 

@@ -3,11 +3,12 @@
 use std::process::ExitCode;
 
 use chaosdeck::cli::{Cli, Command};
-use chaosdeck::launch;
+use chaosdeck::launch::{self, exit_code};
 use clap::Parser;
 
 fn main() -> color_eyre::Result<ExitCode> {
     color_eyre::install()?;
+    launch::install_panic_hook();
     let cli = Cli::parse();
     match cli.command {
         Some(Command::CheckScript { file }) => match chaosdeck::story::load_script(&file) {
@@ -17,7 +18,7 @@ fn main() -> color_eyre::Result<ExitCode> {
             }
             Err(e) => {
                 eprintln!("chaosdeck: {e}");
-                Ok(ExitCode::from(2))
+                Ok(ExitCode::from(exit_code::BAD_INPUT))
             }
         },
         Some(Command::Doctor) => {
@@ -27,6 +28,21 @@ fn main() -> color_eyre::Result<ExitCode> {
             Ok(if report.ok() {
                 ExitCode::SUCCESS
             } else {
+                ExitCode::from(1)
+            })
+        }
+        Some(Command::Report { journals, json }) => {
+            let journals = if journals.is_empty() {
+                vec![launch::journal_path(&cli.show)]
+            } else {
+                journals
+            };
+            let report = chaosdeck::report::run(&journals, json);
+            print!("{}", report.text);
+            Ok(if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                eprintln!("chaosdeck: no journal entries could be read");
                 ExitCode::from(1)
             })
         }
@@ -41,13 +57,16 @@ fn main() -> color_eyre::Result<ExitCode> {
                 Ok(script) => script,
                 Err(e) => {
                     eprintln!("chaosdeck: {e}");
-                    return Ok(ExitCode::from(2));
+                    return Ok(ExitCode::from(exit_code::BAD_INPUT));
                 }
             };
             let _log = launch::init_logging(&cli.show);
             let runtime = tokio::runtime::Runtime::new()?;
             let code = runtime.block_on(launch::run(cli.show, script))?;
-            Ok(ExitCode::from(code as u8))
+            // Leave at once: a task stuck in a call to the world must not
+            // hold the process once cleanup has run.
+            runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+            Ok(ExitCode::from(code))
         }
     }
 }

@@ -7,7 +7,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::{AgentState, App, Command, Entry, Msg};
+use crate::app::{AgentState, App, Command, Cursor, Entry, Msg};
+use crate::supervise;
 use crate::ui::text;
 
 const WIDTH: usize = 78;
@@ -18,6 +19,9 @@ pub struct Plain<W: Write> {
     auto: bool,
     diagnosis_shown: bool,
     timeline_shown: bool,
+    cursor: Cursor,
+    /// Why writing failed (a closed pipe, a hung-up terminal).
+    gone: Option<String>,
 }
 
 impl<W: Write> Plain<W> {
@@ -27,6 +31,17 @@ impl<W: Write> Plain<W> {
             auto,
             diagnosis_shown: false,
             timeline_shown: false,
+            cursor: Cursor::default(),
+            gone: None,
+        }
+    }
+
+    /// Remembers the first failed write: the reader is gone.
+    fn check(&mut self, result: std::io::Result<()>) {
+        if let Err(e) = result
+            && self.gone.is_none()
+        {
+            self.gone = Some(format!("writing failed: {e}"));
         }
     }
 
@@ -37,11 +52,15 @@ impl<W: Write> Plain<W> {
     fn print_entry(&mut self, app: &App, entry: &Entry) {
         let (word, _) = crate::ui::theme::level(entry.level);
         let stamp = text::stamp(entry.at, entry.after_fault);
-        let _ = writeln!(self.out, "[{stamp:>8}] {word} {}", text::plain(&entry.text));
-        if let Some(index) = entry.chapter {
-            let narration = &app.script.chapters[index].narration;
-            for line in text::wrap(narration, WIDTH) {
-                let _ = writeln!(self.out, "           | {}", text::plain(&line));
+        let written = writeln!(self.out, "[{stamp:>8}] {word} {}", text::plain(&entry.text));
+        self.check(written);
+        if let Some(index) = entry.chapter()
+            && let Some(chapter) = app.script.chapters.get(index)
+        {
+            let narration = app.narration(chapter);
+            for line in text::wrap(&narration, WIDTH) {
+                let written = writeln!(self.out, "           | {}", text::plain(&line));
+                self.check(written);
             }
         }
     }
@@ -52,7 +71,7 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
         if self.auto {
             return;
         }
-        crate::show::guarded::spawn("input", tx.clone(), async move {
+        supervise::spawn_once("input", async move {
             let mut lines = BufReader::new(tokio::io::stdin()).lines();
             loop {
                 let line = tokio::select! {
@@ -67,6 +86,7 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
                     "r" | "reset" => Command::Reset,
                     "a" | "abort" => Command::Abort,
                     "p" | "pause" => Command::TogglePause,
+                    "H" | "halt" => Command::Halt,
                     _ => Command::Next,
                 };
                 if tx.send(Msg::Command(command)).await.is_err() {
@@ -76,32 +96,52 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
         });
     }
 
-    fn changed(&mut self, app: &mut App, _change: crate::show::Change) {
-        let entries: Vec<Entry> = app.journal.drain().collect();
+    fn gone(&self) -> Option<String> {
+        self.gone.clone()
+    }
+
+    fn changed(&mut self, app: &App, _change: crate::show::Change) {
+        let (missed, entries) = app.journal.read(&mut self.cursor);
+        let entries: Vec<Entry> = entries.cloned().collect();
+        if missed > 0 {
+            let written = writeln!(
+                self.out,
+                "           ({missed} lines not shown: see the journal)"
+            );
+            self.check(written);
+        }
         for entry in &entries {
             self.print_entry(app, entry);
         }
         match &app.agent.state {
             AgentState::Done { diagnosis, .. } if !self.diagnosis_shown => {
                 self.diagnosis_shown = true;
-                let _ = writeln!(self.out, "           diagnosis by {}:", app.agent.analyzer);
+                let written = writeln!(self.out, "           diagnosis by {}:", app.agent.analyzer);
+                self.check(written);
                 for line in diagnosis.lines() {
-                    let _ = writeln!(self.out, "           > {}", text::plain(&line));
+                    let written = writeln!(self.out, "           > {}", text::plain(&line));
+                    self.check(written);
                 }
             }
             AgentState::Done { .. } => {}
             _ => self.diagnosis_shown = false,
         }
-        let _ = self.out.flush();
+        if let Err(e) = self.out.flush()
+            && self.gone.is_none()
+        {
+            self.gone = Some(format!("writing failed: {e}"));
+        }
     }
 
-    fn finish(&mut self, app: &mut App) {
+    fn finish(&mut self, app: &App) {
         self.changed(app, crate::show::Change::World);
         if !self.timeline_shown {
             self.timeline_shown = true;
-            let _ = writeln!(self.out, "timeline:");
+            let written = writeln!(self.out, "timeline:");
+            self.check(written);
             for line in app.timeline.lines() {
-                let _ = writeln!(self.out, "  {}", text::plain(&line));
+                let written = writeln!(self.out, "  {}", text::plain(&line));
+                self.check(written);
             }
             let _ = self.out.flush();
         }

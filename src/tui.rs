@@ -13,8 +13,9 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::{AgentState, App, Msg, keys};
+use crate::app::{AgentState, App, Cursor, Msg, keys};
 use crate::show::{Change, Frontend};
+use crate::supervise;
 
 const MIN_FRAME: Duration = Duration::from_millis(33);
 /// Redraw at least this often so ages and timers stay true.
@@ -23,17 +24,45 @@ const MAX_QUIET: Duration = Duration::from_secs(1);
 const ANIMATION: Duration = Duration::from_millis(100);
 
 pub struct Tui {
-    terminal: DefaultTerminal,
+    /// Never dropped: ratatui's `Terminal` shows the cursor on drop and
+    /// prints to stderr if that fails, and printing to a hung-up terminal
+    /// panics. [`restore_terminal`] gives the terminal back instead.
+    terminal: std::mem::ManuallyDrop<DefaultTerminal>,
     last_draw: Option<Instant>,
     pending: bool,
+    log: Cursor,
+    /// Why drawing failed, once it did: the terminal is gone.
+    gone: Option<String>,
+}
+
+/// Takes the terminal over: raw mode and the alternate screen. Unlike
+/// `ratatui::init` it installs no panic hook: a panic in a background task
+/// is supervised and must not take the screen away (see `launch`).
+pub fn take_terminal() -> io::Result<DefaultTerminal> {
+    crossterm::terminal::enable_raw_mode()?;
+    crossterm::execute!(io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+    ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(io::stdout()))
+}
+
+/// Gives the terminal back. Never fails and never panics, even when the
+/// terminal is gone (writes to a hung-up terminal only return errors here).
+pub fn restore_terminal() {
+    let _ = crossterm::terminal::disable_raw_mode();
+    let _ = crossterm::execute!(
+        io::stdout(),
+        crossterm::terminal::LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
 }
 
 impl Tui {
     pub fn new(terminal: DefaultTerminal) -> Self {
         Self {
-            terminal,
+            terminal: std::mem::ManuallyDrop::new(terminal),
             last_draw: None,
             pending: false,
+            log: Cursor::default(),
+            gone: None,
         }
     }
 
@@ -42,9 +71,14 @@ impl Tui {
         let _ = crossterm::queue!(out, BeginSynchronizedUpdate);
         if let Err(e) = self.terminal.draw(|frame| crate::ui::view(app, frame)) {
             tracing::error!("drawing failed: {e}");
+            self.gone = Some(format!("drawing failed: {e}"));
         }
         let _ = crossterm::queue!(out, EndSynchronizedUpdate);
-        let _ = out.flush();
+        if let Err(e) = out.flush()
+            && self.gone.is_none()
+        {
+            self.gone = Some(format!("writing to the terminal failed: {e}"));
+        }
         self.last_draw = Some(Instant::now());
         self.pending = false;
     }
@@ -65,35 +99,50 @@ impl Frontend for Tui {
     }
 
     fn spawn_input(&mut self, tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
-        crate::show::guarded::spawn("keyboard", tx.clone(), async move {
-            let mut events = EventStream::new();
-            loop {
-                let event = tokio::select! {
-                    () = cancel.cancelled() => return,
-                    event = events.next() => event,
-                };
-                let msg = match event {
-                    Some(Ok(Event::Key(key))) => keys::command_for(key).map(Msg::Command),
-                    Some(Ok(Event::Resize(..))) => Some(Msg::Redraw),
-                    Some(Ok(_)) => None,
-                    Some(Err(e)) => {
-                        tracing::error!("reading the terminal failed: {e}");
+        supervise::spawn("keyboard", move || {
+            let (tx, cancel) = (tx.clone(), cancel.clone());
+            async move {
+                let mut events = EventStream::new();
+                loop {
+                    let event = tokio::select! {
+                        () = cancel.cancelled() => return,
+                        event = events.next() => event,
+                    };
+                    supervise::test_panic_point("keyboard");
+                    let msg = match event {
+                        Some(Ok(Event::Key(key))) => keys::command_for(key).map(Msg::Command),
+                        Some(Ok(Event::Resize(..))) => Some(Msg::Redraw),
+                        Some(Ok(_)) => None,
+                        // Input that fails or ends means the terminal is gone:
+                        // leave (recovering the fault) instead of spinning.
+                        Some(Err(e)) => Some(Msg::TerminalGone(format!("reading it failed: {e}"))),
+                        None => Some(Msg::TerminalGone("its input ended".into())),
+                    };
+                    let last = matches!(msg, Some(Msg::TerminalGone(_)));
+                    if let Some(msg) = msg
+                        && tx.send(msg).await.is_err()
+                    {
                         return;
                     }
-                    None => return,
-                };
-                if let Some(msg) = msg
-                    && tx.send(msg).await.is_err()
-                {
-                    return;
+                    if last {
+                        return;
+                    }
                 }
             }
         });
     }
 
-    fn changed(&mut self, app: &mut App, change: Change) {
-        for entry in app.journal.drain() {
-            tracing::info!(at = ?entry.at, level = ?entry.level, "{}", entry.text);
+    fn gone(&self) -> Option<String> {
+        self.gone.clone()
+    }
+
+    fn changed(&mut self, app: &App, change: Change) {
+        let (missed, entries) = app.journal.read(&mut self.log);
+        if missed > 0 {
+            tracing::warn!(missed, "log fell behind the journal");
+        }
+        for entry in entries {
+            tracing::info!(pass = entry.pass, at = ?entry.at, level = ?entry.level, "{}", entry.text);
         }
         let since = self.last_draw.map(|t| t.elapsed());
         self.pending |= change != Change::Tick;

@@ -1,10 +1,21 @@
-//! A record of what happened, in order: plain mode prints it, the TUI logs it.
+//! The journal: what happened, in order, as an append-only sequence.
+//!
+//! `update` appends; every reader (the full screen's log, plain mode, the
+//! JSON-lines file, tests) keeps its own [`Cursor`] and reads what is new, so
+//! no front end needs `&mut App`. Memory is bounded: the oldest entries fall
+//! off, and a reader that fell that far behind is told how many it missed.
 
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
+use crate::cluster::{FaultKind, Recovery};
+use crate::monitor::Signal;
+
 /// How much an entry matters; the UI colours by it (with a word beside).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Level {
     Info,
     Good,
@@ -12,35 +23,249 @@ pub enum Level {
     Critical,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// What an entry records, with the figures the scoreboard and `report` read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Kind {
+    /// Anything worth a line that carries no figure.
+    Note,
+    /// A chapter was entered (its index).
+    Chapter {
+        index: usize,
+    },
+    ActionStarted,
+    ActionDone,
+    ActionFailed,
+    /// Called off by the presenter (ESC), by a reset or by moving on.
+    ActionAborted,
+    /// A fault is in place.
+    Fault {
+        fault: FaultKind,
+        service: String,
+    },
+    /// The monitor opened an incident after a fault, by this signal.
+    Detection {
+        signal: Signal,
+        #[serde(with = "secs_opt")]
+        after_fault: Option<Duration>,
+    },
+    Diagnosis {
+        #[serde(with = "secs")]
+        took: Duration,
+    },
+    /// A recovery (or a heal) was answered.
+    Recovery {
+        recovery: Recovery,
+        service: String,
+        ok: bool,
+    },
+    /// The cluster is healthy again after the fault, `took` after the
+    /// recovery started.
+    Recovered {
+        #[serde(with = "secs")]
+        took: Duration,
+    },
+    /// A pass of the story ended.
+    PassEnd {
+        healthy: bool,
+    },
+    /// The show stopped injecting faults.
+    Hold,
+    HoldReleased,
+    /// Something in the world failed.
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
+    /// Position in the journal, from 0, without gaps.
+    pub seq: u64,
+    /// The story's pass, from 1.
+    pub pass: u32,
     /// Show time.
+    #[serde(rename = "show_s", with = "secs")]
     pub at: Duration,
     /// Time since the fault, for everything after one was injected.
+    #[serde(rename = "after_fault_s", with = "secs_opt", default)]
     pub after_fault: Option<Duration>,
     pub level: Level,
+    #[serde(flatten)]
+    pub kind: Kind,
     pub text: String,
-    /// Set on the entry that opens a chapter (its index).
-    pub chapter: Option<usize>,
 }
 
-/// Entries not yet taken by a reader; bounded so a long kiosk run cannot grow it.
+impl Entry {
+    /// The chapter this entry opens, if it opens one.
+    pub fn chapter(&self) -> Option<usize> {
+        match self.kind {
+            Kind::Chapter { index } => Some(index),
+            _ => None,
+        }
+    }
+}
+
+/// Where one reader is in the journal.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    next: u64,
+}
+
+/// Entries kept in memory; readers run after every message, so they never
+/// fall this far behind in practice.
+pub const KEPT: usize = 2000;
+
 #[derive(Debug, Clone, Default)]
 pub struct Journal {
-    pending: VecDeque<Entry>,
+    entries: VecDeque<Entry>,
+    next_seq: u64,
 }
 
-const MAX_PENDING: usize = 1000;
-
 impl Journal {
-    pub fn push(&mut self, entry: Entry) {
-        if self.pending.len() == MAX_PENDING {
-            self.pending.pop_front();
+    /// Appends an entry, numbering it; returns its number.
+    pub fn push(&mut self, mut entry: Entry) -> u64 {
+        entry.seq = self.next_seq;
+        self.next_seq += 1;
+        if self.entries.len() == KEPT {
+            self.entries.pop_front();
         }
-        self.pending.push_back(entry);
+        self.entries.push_back(entry);
+        self.next_seq - 1
     }
 
-    pub fn drain(&mut self) -> impl Iterator<Item = Entry> + '_ {
-        self.pending.drain(..)
+    /// A cursor that reads only what is appended from now on.
+    pub fn cursor_at_end(&self) -> Cursor {
+        Cursor {
+            next: self.next_seq,
+        }
+    }
+
+    /// What is new for `cursor`, moving it to the end, and how many entries
+    /// it missed because they had already fallen off.
+    pub fn read<'a>(
+        &'a self,
+        cursor: &mut Cursor,
+    ) -> (u64, impl Iterator<Item = &'a Entry> + use<'a>) {
+        let oldest = self.entries.front().map_or(self.next_seq, |e| e.seq);
+        let missed = oldest.saturating_sub(cursor.next);
+        let from = cursor.next.max(oldest);
+        cursor.next = self.next_seq;
+        let skip = usize::try_from(from - oldest).unwrap_or(usize::MAX);
+        (missed, self.entries.iter().skip(skip))
+    }
+
+    /// The entries still in memory, oldest first.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// Durations as seconds with millisecond precision: readable in the file,
+/// and what `report` reads back.
+mod secs {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64((d.as_secs_f64() * 1000.0).round() / 1000.0)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let s = f64::deserialize(d)?;
+        crate::units::duration::from_secs_f64(s).map_err(serde::de::Error::custom)
+    }
+}
+
+mod secs_opt {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => super::secs::serialize(d, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        match Option::<f64>::deserialize(d)? {
+            Some(s) => crate::units::duration::from_secs_f64(s)
+                .map(Some)
+                .map_err(serde::de::Error::custom),
+            None => Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(text: &str) -> Entry {
+        Entry {
+            seq: 0,
+            pass: 1,
+            at: Duration::from_millis(1500),
+            after_fault: None,
+            level: Level::Info,
+            kind: Kind::Note,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn each_reader_sees_each_entry_once() {
+        let mut journal = Journal::default();
+        let mut a = Cursor::default();
+        journal.push(note("one"));
+        let mut b = journal.cursor_at_end();
+        journal.push(note("two"));
+        let (_, new) = journal.read(&mut a);
+        assert_eq!(
+            new.map(|e| e.text.as_str()).collect::<Vec<_>>(),
+            ["one", "two"]
+        );
+        let (_, new) = journal.read(&mut b);
+        assert_eq!(new.map(|e| e.seq).collect::<Vec<_>>(), [1]);
+        assert_eq!(journal.read(&mut a).1.count(), 0);
+    }
+
+    #[test]
+    fn a_reader_left_behind_is_told_what_it_missed() {
+        let mut journal = Journal::default();
+        let mut cursor = Cursor::default();
+        for i in 0..KEPT + 5 {
+            journal.push(note(&i.to_string()));
+        }
+        assert_eq!(journal.len(), KEPT);
+        let (missed, mut new) = journal.read(&mut cursor);
+        assert_eq!(missed, 5);
+        assert_eq!(new.next().map(|e| e.seq), Some(5));
+    }
+
+    #[test]
+    fn entries_round_trip_as_json_lines() {
+        let entry = Entry {
+            after_fault: Some(Duration::from_millis(250)),
+            kind: Kind::Detection {
+                signal: Signal::ProcessEvent,
+                after_fault: Some(Duration::from_millis(250)),
+            },
+            ..note("DETECTED tikv1")
+        };
+        let line = serde_json::to_string(&entry).unwrap();
+        assert!(line.contains(r#""kind":"detection""#), "{line}");
+        assert!(line.contains(r#""show_s":1.5"#), "{line}");
+        let back: Entry = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, entry);
     }
 }

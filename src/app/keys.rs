@@ -12,7 +12,7 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
     }
     if key.modifiers.contains(KeyModifiers::CONTROL) {
         return matches!(key.code, KeyCode::Char('c') | KeyCode::Char('C'))
-            .then_some(Command::Quit);
+            .then_some(Command::Interrupt);
     }
     Some(match key.code {
         KeyCode::Char(' ')
@@ -27,8 +27,11 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
         KeyCode::Char('p') => Command::TogglePause,
         KeyCode::Esc => Command::Abort,
         KeyCode::Char('?') => Command::ToggleHelp,
+        KeyCode::Char('H') => Command::Halt,
+        KeyCode::Char('K') => Command::ToggleAutoplay,
         KeyCode::Char('q') | KeyCode::Char('Q') => Command::Quit,
-        _ => return None,
+        // Any other key: in kiosk mode a person is there.
+        _ => Command::Touch,
     })
 }
 
@@ -39,9 +42,11 @@ pub const KEY_HELP: &[(&str, &str)] = &[
         "← PgUp Backspace k",
         "previous chapter (never re-runs a fault)",
     ),
-    ("ESC", "abort the countdown: nothing is injected"),
+    ("ESC", "abandon the running action"),
     ("r", "reset: recover any fault, start over"),
     ("p", "pause or resume timers"),
+    ("H", "halt: recover, stop the load, hold (H again)"),
+    ("K", "kiosk: autoplay off or on"),
     ("?", "this help"),
     ("q Ctrl+C", "quit (recovers any fault first)"),
 ];
@@ -100,7 +105,7 @@ mod tests {
     fn ctrl_c_quits_and_other_chords_do_nothing() {
         let mut ctrl_c = key(KeyCode::Char('c'), KeyEventKind::Press);
         ctrl_c.modifiers = KeyModifiers::CONTROL;
-        assert_eq!(command_for(ctrl_c), Some(Command::Quit));
+        assert_eq!(command_for(ctrl_c), Some(Command::Interrupt));
         let mut ctrl_r = key(KeyCode::Char('r'), KeyEventKind::Press);
         ctrl_r.modifiers = KeyModifiers::CONTROL;
         assert_eq!(command_for(ctrl_r), None);

@@ -1,9 +1,17 @@
 //! The app: all state in one place, changed only by [`update`] in the one task
 //! that owns it. Nothing here waits or draws; the runtime and the views do.
 
+mod answers;
+pub mod fault;
 pub mod journal;
 pub mod keys;
+pub mod kiosk;
 pub mod msg;
+mod notes;
+mod observe;
+pub mod run;
+mod runner;
+pub mod scoreboard;
 pub mod timeline;
 mod update;
 
@@ -14,13 +22,17 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::agent::{Diagnosis, EvidenceRecorder};
-use crate::cluster::{ClusterSnapshot, ClusterSource, InjectedFault};
+use crate::cluster::{ClusterSnapshot, ClusterSource, FaultKind};
 use crate::monitor::{Monitor, MonitorConfig};
 use crate::story::{Action, Chapter, Script};
 use crate::workload::tracker::{TrackerConfig, WorkloadTracker};
 
-pub use journal::{Entry, Journal, Level};
+pub use fault::FaultState;
+pub use journal::{Cursor, Entry, Journal, Kind, Level};
+pub use kiosk::{Hold, HoldKind, Kiosk};
 pub use msg::{Command, Effect, ExitKind, Msg, RunId};
+pub use run::{ChapterRun, RunState, Step, Timer};
+pub use scoreboard::Scoreboard;
 pub use timeline::Timeline;
 pub use update::update;
 
@@ -31,6 +43,9 @@ pub enum Mode {
     Presenter,
     /// Chapters advance by themselves after their dwell (`--auto`).
     Auto,
+    /// The booth loop (`--kiosk`): autoplay, fault rotation, healing between
+    /// passes, a hold when the cluster stays unhealthy.
+    Kiosk,
 }
 
 impl Mode {
@@ -38,6 +53,7 @@ impl Mode {
         match self {
             Self::Presenter => "PRESENTER",
             Self::Auto => "AUTO",
+            Self::Kiosk => "KIOSK",
         }
     }
 }
@@ -62,46 +78,8 @@ pub enum ActionStatus {
     Running(String),
     Done(String),
     Failed(String),
-}
-
-/// A timer that only runs while the show is not paused.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Timer {
-    pub left: Duration,
-}
-
-/// The current chapter's actions, run in order.
-#[derive(Debug, Clone)]
-pub struct ChapterRun {
-    pub run: RunId,
-    /// Index of the action running now; `actions.len()` once all are done.
-    pub index: usize,
-    pub actions: Vec<Action>,
-    /// The action at `index` has been started.
-    pub current_started: bool,
-    /// Set while the running action waits for an effect's result.
-    pub awaiting_effect: bool,
-    /// The end of the run has been acted upon (auto-advance, dwell).
-    pub settled: bool,
-    /// A countdown's time left, shown in large digits.
-    pub countdown: Option<Timer>,
-    /// The running await's time left before it gives up.
-    pub timeout: Option<Timer>,
-    pub failed: bool,
-}
-
-impl ChapterRun {
-    pub fn finished(&self) -> bool {
-        self.failed || self.index >= self.actions.len()
-    }
-
-    pub fn current(&self) -> Option<&Action> {
-        if self.failed {
-            None
-        } else {
-            self.actions.get(self.index)
-        }
-    }
+    /// Called off (ESC, a reset): not a failure of the cluster or the tool.
+    Aborted(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -165,7 +143,7 @@ pub struct App {
     pub started_up_to: Option<usize>,
     pub run: Option<ChapterRun>,
     pub status: Option<ActionStatus>,
-    /// With `--auto`: time left before moving on.
+    /// While chapters advance by themselves: time left before moving on.
     pub dwell: Option<Timer>,
     pub paused: bool,
     pub show_help: bool,
@@ -178,20 +156,18 @@ pub struct App {
     pub monitor_lines: VecDeque<Entry>,
     pub agent: AgentPane,
     pub evidence: EvidenceRecorder,
-    /// The fault in place, if any: recovered before leaving, whatever happens.
-    pub fault: Option<InjectedFault>,
-    /// A recovery has been asked for and not yet answered.
-    pub recovering: bool,
-    /// Why the last recovery failed, until one succeeds.
-    pub recovery_error: Option<String>,
-    /// An injection has been asked for and not yet answered: no second one
-    /// is sent meanwhile.
-    pub injecting: bool,
-    /// Runs numbered below this belong to an earlier pass (before a reset): a
-    /// fault they land is recovered at once.
-    pub pass_first_run: RunId,
+    /// The one fault chaosdeck may have in place, and where it stands.
+    pub fault: FaultState,
     pub timeline: Timeline,
     pub journal: Journal,
+    pub scoreboard: Scoreboard,
+    /// The story's pass, from 1.
+    pub pass: u32,
+    /// Set in kiosk mode.
+    pub kiosk: Option<Kiosk>,
+    /// No faults are injected while the show holds (`H`, or the kiosk after
+    /// passes that ended unhealthy).
+    pub hold: Option<Hold>,
     /// Set once the app has asked to leave.
     pub quitting: bool,
     pub exit_after_one_pass: bool,
@@ -201,6 +177,7 @@ pub struct App {
 
 impl App {
     pub fn new(config: AppConfig) -> Self {
+        let kiosk = (config.mode == Mode::Kiosk).then(|| Kiosk::new(&config.script.kiosk));
         Self {
             now: Duration::ZERO,
             timers_at: Duration::ZERO,
@@ -226,13 +203,13 @@ impl App {
                 lines: VecDeque::new(),
             },
             evidence: EvidenceRecorder::default(),
-            fault: None,
-            recovering: false,
-            recovery_error: None,
-            injecting: false,
-            pass_first_run: 1,
+            fault: FaultState::Idle,
             timeline: Timeline::default(),
             journal: Journal::default(),
+            scoreboard: Scoreboard::default(),
+            pass: 1,
+            kiosk,
+            hold: None,
             quitting: false,
             exit_after_one_pass: config.exit_after_one_pass,
             rng: ChaCha8Rng::seed_from_u64(config.seed),
@@ -242,11 +219,35 @@ impl App {
 
     /// Enters the first chapter; the runtime carries out the effects.
     pub fn start(&mut self) -> Vec<Effect> {
+        if let Some(kiosk) = self.kiosk.as_mut() {
+            kiosk.started = self.now;
+        }
         update::enter_chapter(self, 0)
     }
 
+    /// The chapter on screen: the story's, or between kiosk passes the
+    /// attract chapter.
     pub fn current_chapter(&self) -> &Chapter {
-        &self.script.chapters[self.chapter]
+        match self.kiosk.as_ref().and_then(|k| k.interlude.as_ref()) {
+            Some(interlude) => &interlude.chapter,
+            None => &self.script.chapters[self.chapter],
+        }
+    }
+
+    /// A line from outside the story (start-up healing): journalled and
+    /// shown in the monitor pane.
+    pub fn tell(&mut self, level: Level, text: String) {
+        let entry = notes::entry(self, self.now, level, Kind::Note, text);
+        if self.monitor_lines.len() == PANE_LINES {
+            self.monitor_lines.pop_front();
+        }
+        self.monitor_lines.push_back(entry.clone());
+        notes::record(self, entry);
+    }
+
+    /// The narration of `chapter` for this pass's fault.
+    pub fn narration(&self, chapter: &Chapter) -> String {
+        chapter.narration(self.pass_fault()).to_string()
     }
 
     pub fn chapter_count(&self) -> usize {
@@ -255,6 +256,31 @@ impl App {
 
     /// A countdown's time left, while one runs.
     pub fn countdown(&self) -> Option<Duration> {
-        self.run.as_ref()?.countdown.map(|t| t.left)
+        self.run.as_ref()?.countdown()
+    }
+
+    /// Chapters move on by themselves: `--auto`, or the kiosk's autoplay.
+    pub fn autoplay(&self) -> bool {
+        match self.mode {
+            Mode::Presenter => false,
+            Mode::Auto => true,
+            Mode::Kiosk => self.kiosk.as_ref().is_some_and(|k| k.autoplay()),
+        }
+    }
+
+    /// The fault kind this pass injects: the kiosk's rotation, or the
+    /// script's first `inject_fault`.
+    pub fn pass_fault(&self) -> Option<FaultKind> {
+        if let Some(kiosk) = &self.kiosk {
+            return kiosk.fault_for(self.pass).map(|f| f.kind);
+        }
+        self.script
+            .chapters
+            .iter()
+            .flat_map(|c| &c.on_enter)
+            .find_map(|a| match a {
+                Action::InjectFault { kind, .. } => Some(*kind),
+                _ => None,
+            })
     }
 }

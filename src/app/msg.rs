@@ -15,10 +15,19 @@ pub enum Command {
     Prev,
     Reset,
     TogglePause,
-    /// ESC: abort a running countdown.
+    /// ESC: abandon the running action, whatever it is.
     Abort,
     ToggleHelp,
+    /// `H`: recover every fault, stop the load and hold, in every mode.
+    Halt,
+    /// `K`: hand autoplay to the presenter or back (kiosk).
+    ToggleAutoplay,
+    /// A key with no command of its own: in kiosk mode a person is there.
+    Touch,
     Quit,
+    /// Ctrl+C in raw mode, where it is a key and not a signal: leave as
+    /// SIGINT would.
+    Interrupt,
 }
 
 /// Identifies one run of one action, so that a result that arrives after the
@@ -39,13 +48,14 @@ pub enum Msg {
         run: RunId,
         result: Result<InjectedFault, BackendError>,
     },
+    /// The answer to [`Effect::Recover`], for the ledger's fault or a heal.
     Recovered {
-        run: RunId,
+        recovery: Recovery,
         service: String,
         result: Result<(), BackendError>,
     },
     LoadSet {
-        run: RunId,
+        run: Option<RunId>,
         running: bool,
         result: Result<(), BackendError>,
     },
@@ -59,8 +69,18 @@ pub enum Msg {
     },
     /// The screen needs drawing again (a resize); the state is unchanged.
     Redraw,
-    /// SIGTERM, SIGHUP or another reason to leave from outside.
-    Shutdown(String),
+    /// A signal asks the show to leave (its number, for the exit code).
+    Signal {
+        number: i32,
+        name: &'static str,
+    },
+    /// The terminal went away: its input ended or failed, or drawing failed.
+    TerminalGone(String),
+    /// A background task failed and is being restarted.
+    TaskTrouble {
+        task: &'static str,
+        what: String,
+    },
 }
 
 /// Work for the world, carried out by the runtime (or by tests, by hand).
@@ -73,13 +93,14 @@ pub enum Effect {
         /// The script named the service (not `random`).
         named: bool,
     },
+    /// Undo a fault: the ledger's, or one found on the cluster (a heal).
     Recover {
-        run: RunId,
         recovery: Recovery,
         service: String,
     },
     SetLoad {
-        run: RunId,
+        /// The chapter run that asked, if any (not a reset, halt or pass end).
+        run: Option<RunId>,
         running: bool,
     },
     Diagnose {
@@ -95,10 +116,18 @@ pub enum Effect {
     },
 }
 
+/// Why the show ended; the process's exit code follows from it (and from
+/// whether the fault in place could be recovered).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitKind {
-    /// The presenter quit, or one `--auto` pass finished well.
+    /// The presenter quit, or one `--plain --auto` pass finished well.
     Success,
-    /// One `--auto` pass failed (an action failed or timed out).
+    /// One `--plain --auto` pass failed (an action failed or timed out).
     StoryFailed,
+    /// A signal (or its equivalent: Ctrl+C, the terminal gone): exit 128+N.
+    Signal(i32),
 }
+
+/// SIGHUP's number: the terminal going away counts as a hang-up.
+pub const SIGHUP: i32 = 1;
+pub const SIGINT: i32 = 2;

@@ -11,6 +11,8 @@ pub struct Timeline {
     /// Time after the fault and the signal that first detected it.
     pub detected: Option<(Duration, Signal)>,
     pub diagnosed: Option<Duration>,
+    /// Show time the recovery was asked for.
+    pub recovery_started: Option<Duration>,
     pub recovered: Option<Duration>,
 }
 

@@ -211,13 +211,9 @@ impl ClusterSnapshot {
         self.processes.iter().find(|p| p.service == service)
     }
 
-    /// Every store Up, every region led and fully replicated.
+    /// Healthy by every signal: see [`crate::cluster::health::troubles`].
     pub fn is_healthy(&self) -> bool {
-        self.pd_reachable
-            && !self.stores.is_empty()
-            && self.stores.iter().all(|s| s.state.is_up())
-            && self.regions.without_leader == 0
-            && self.regions.under_replicated == 0
+        crate::cluster::health::troubles(self).is_empty()
     }
 }
 
@@ -264,7 +260,7 @@ impl fmt::Display for EventKind {
 }
 
 /// The faults chaosdeck can inject, the same set on every backend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FaultKind {
     /// SIGKILL: the process is gone (exit code 137).

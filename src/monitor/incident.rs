@@ -43,6 +43,19 @@ pub enum Signal {
 }
 
 impl Signal {
+    /// A name of its own for each signal (the scoreboard's rows).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::ProcessEvent => "process event",
+            Self::StoreState => "PD store state",
+            Self::RegionsWithoutLeader => "regions without leader",
+            Self::UnderReplicated => "under-replicated regions",
+            Self::Throughput => "throughput",
+            Self::Latency => "p99 latency",
+            Self::PdUnreachable => "PD reachability",
+        }
+    }
+
     pub fn describe(&self) -> &'static str {
         match self {
             Self::ProcessEvent => "process event",

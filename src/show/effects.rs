@@ -9,14 +9,15 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{Mutex, mpsc};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::{FaultGuard, guarded};
+use super::FaultGuard;
 use crate::agent::Analyzer;
 use crate::app::{Effect, Msg};
 use crate::cluster::{BackendError, ClusterBackend};
+use crate::supervise;
 
 pub struct EffectRunner {
     analyzer: Arc<dyn Analyzer>,
@@ -34,11 +35,17 @@ impl EffectRunner {
         guard: FaultGuard,
     ) -> Self {
         let (world, queue) = mpsc::unbounded_channel();
-        let worker = guarded::spawn(
-            "effects",
-            tx.clone(),
-            work(backend, guard, queue, tx.clone()),
-        );
+        // Shared so that a worker restarted after a panic takes up the queue.
+        let queue = Arc::new(Mutex::new(queue));
+        let answers = tx.clone();
+        let worker = supervise::spawn("effects", move || {
+            work(
+                Arc::clone(&backend),
+                guard.clone(),
+                Arc::clone(&queue),
+                answers.clone(),
+            )
+        });
         Self {
             analyzer,
             tx,
@@ -62,7 +69,7 @@ impl EffectRunner {
                 self.diagnosis = Some(cancel.clone());
                 let analyzer = Arc::clone(&self.analyzer);
                 let tx = self.tx.clone();
-                guarded::spawn("diagnosis", self.tx.clone(), async move {
+                supervise::spawn_once("diagnosis", async move {
                     let (line_tx, mut line_rx) = mpsc::channel::<String>(64);
                     let forward_tx = tx.clone();
                     let forward = tokio::spawn(async move {
@@ -112,10 +119,12 @@ const WORLD_TIMEOUT: Duration = Duration::from_secs(30);
 async fn work(
     backend: Arc<dyn ClusterBackend>,
     guard: FaultGuard,
-    mut queue: mpsc::UnboundedReceiver<Effect>,
+    queue: Arc<Mutex<mpsc::UnboundedReceiver<Effect>>>,
     tx: mpsc::Sender<Msg>,
 ) {
+    let mut queue = queue.lock().await;
     while let Some(effect) = queue.recv().await {
+        supervise::test_panic_point("effects");
         let msg = match effect {
             Effect::Inject {
                 run,
@@ -124,7 +133,11 @@ async fn work(
                 named,
             } => {
                 tracing::info!(%kind, %service, named, "injecting fault");
-                guard.set_possible(kind, &service);
+                if let Err(why) = guard.set_possible(kind, &service) {
+                    let result = Err(BackendError::Refused(why));
+                    let _ = tx.send(Msg::Injected { run, result }).await;
+                    continue;
+                }
                 let call = if named {
                     backend.inject_named(kind, &service)
                 } else {
@@ -139,18 +152,14 @@ async fn work(
                 }
                 Msg::Injected { run, result }
             }
-            Effect::Recover {
-                run,
-                recovery,
-                service,
-            } => {
+            Effect::Recover { recovery, service } => {
                 tracing::info!(%recovery, %service, "recovering");
                 let result = within(backend.recover(recovery, &service)).await;
-                if result.is_ok() {
+                if matches!(result, Ok(()) | Err(BackendError::NothingToRecover { .. })) {
                     guard.clear(&service);
                 }
                 Msg::Recovered {
-                    run,
+                    recovery,
                     service,
                     result,
                 }

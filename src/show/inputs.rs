@@ -5,12 +5,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{Mutex, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::app::Msg;
 use crate::clock::ShowClock;
 use crate::cluster::{BackendError, ClusterBackend, Subscriptions};
+use crate::supervise;
 
 /// Real time between ticks: smooth enough for a 0.1 s timer and a spinner.
 pub const TICK: Duration = Duration::from_millis(100);
@@ -22,17 +23,34 @@ const POLL_MIN_REAL: Duration = Duration::from_millis(50);
 /// A snapshot that takes longer counts as failed (real time).
 const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Real time between two ticks beyond which the process was stopped
+/// (SIGSTOP, a laptop asleep): the gap is not show time.
+const SUSPENDED_AFTER: Duration = Duration::from_secs(2);
+
 pub fn spawn_ticks(tx: mpsc::Sender<Msg>, clock: ShowClock, cancel: CancellationToken) {
-    super::guarded::spawn("ticks", tx.clone(), async move {
-        let mut interval = tokio::time::interval(TICK);
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        loop {
-            tokio::select! {
-                () = cancel.cancelled() => return,
-                _ = interval.tick() => {
-                    if tx.send(Msg::Tick(clock.now())).await.is_err() {
-                        return;
-                    }
+    supervise::spawn("ticks", move || {
+        let (tx, cancel) = (tx.clone(), cancel.clone());
+        async move {
+            let mut interval = tokio::time::interval(TICK);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            let mut last = tokio::time::Instant::now();
+            loop {
+                tokio::select! {
+                    () = cancel.cancelled() => return,
+                    _ = interval.tick() => {}
+                }
+                supervise::test_panic_point("ticks");
+                let gap = last.elapsed();
+                last = tokio::time::Instant::now();
+                if gap > SUSPENDED_AFTER {
+                    clock.skip(gap.saturating_sub(TICK));
+                    tracing::warn!(
+                        "the process was stopped for {:.1}s: not counted as show time",
+                        gap.as_secs_f64()
+                    );
+                }
+                if tx.send(Msg::Tick(clock.now())).await.is_err() {
+                    return;
                 }
             }
         }
@@ -46,80 +64,132 @@ pub fn spawn_snapshots(
     cancel: CancellationToken,
 ) {
     let period = clock.to_real(POLL_SHOW).max(POLL_MIN_REAL);
-    super::guarded::spawn("snapshots", tx.clone(), async move {
-        let mut interval = tokio::time::interval(period);
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                () = cancel.cancelled() => return,
-                _ = interval.tick() => {}
-            }
-            let snapshot = tokio::select! {
-                () = cancel.cancelled() => return,
-                snapshot = tokio::time::timeout(SNAPSHOT_TIMEOUT, backend.snapshot()) => {
-                    snapshot.unwrap_or(Err(BackendError::NoAnswer(SNAPSHOT_TIMEOUT.as_secs())))
+    supervise::spawn("snapshots", move || {
+        let (backend, tx, cancel) = (Arc::clone(&backend), tx.clone(), cancel.clone());
+        async move {
+            let mut interval = tokio::time::interval(period);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    () = cancel.cancelled() => return,
+                    _ = interval.tick() => {}
                 }
-            };
-            if tx.send(Msg::Snapshot(snapshot)).await.is_err() {
-                return;
+                supervise::test_panic_point("snapshots");
+                let snapshot = tokio::select! {
+                    () = cancel.cancelled() => return,
+                    snapshot = tokio::time::timeout(SNAPSHOT_TIMEOUT, backend.snapshot()) => {
+                        snapshot.unwrap_or(Err(BackendError::NoAnswer(SNAPSHOT_TIMEOUT.as_secs())))
+                    }
+                };
+                if tx.send(Msg::Snapshot(snapshot)).await.is_err() {
+                    return;
+                }
             }
         }
     });
 }
 
 pub fn spawn_streams(streams: Subscriptions, tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
-    let Subscriptions {
-        mut events,
-        mut samples,
-    } = streams;
-    super::guarded::spawn("streams", tx.clone(), async move {
-        let mut events_open = true;
-        let mut samples_open = true;
-        while events_open || samples_open {
-            let msg = tokio::select! {
-                () = cancel.cancelled() => return,
-                event = events.recv(), if events_open => match event {
-                    Some(event) => Msg::Event(event),
-                    None => { events_open = false; continue; }
-                },
-                sample = samples.recv(), if samples_open => match sample {
-                    Some(sample) => Msg::Sample(sample),
-                    None => { samples_open = false; continue; }
-                },
-            };
-            if tx.send(msg).await.is_err() {
-                return;
+    // Shared so that a task restarted after a panic takes the streams up.
+    let streams = Arc::new(Mutex::new(streams));
+    supervise::spawn("streams", move || {
+        let (streams, tx, cancel) = (Arc::clone(&streams), tx.clone(), cancel.clone());
+        async move {
+            let mut streams = streams.lock().await;
+            let Subscriptions { events, samples } = &mut *streams;
+            let mut events_open = true;
+            let mut samples_open = true;
+            while events_open || samples_open {
+                let msg = tokio::select! {
+                    () = cancel.cancelled() => return,
+                    event = events.recv(), if events_open => match event {
+                        Some(event) => Msg::Event(event),
+                        None => { events_open = false; continue; }
+                    },
+                    sample = samples.recv(), if samples_open => match sample {
+                        Some(sample) => Msg::Sample(sample),
+                        None => { samples_open = false; continue; }
+                    },
+                };
+                supervise::test_panic_point("streams");
+                if tx.send(msg).await.is_err() {
+                    return;
+                }
+            }
+            // Both streams closed: the backend's feeds are gone; say so.
+            let what = "the backend's event and sample streams closed".to_string();
+            let _ = tx
+                .send(Msg::TaskTrouble {
+                    task: "streams",
+                    what,
+                })
+                .await;
+        }
+    });
+}
+
+/// SIGTERM, SIGHUP and SIGINT (when not in raw mode) end the show cleanly,
+/// with 128 + the signal's number as the exit code.
+pub fn spawn_signals(tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    supervise::spawn("signals", move || {
+        let (tx, cancel) = (tx.clone(), cancel.clone());
+        async move {
+            let kinds = [
+                (SignalKind::terminate(), "SIGTERM", 15),
+                (SignalKind::hangup(), "SIGHUP", 1),
+                (SignalKind::interrupt(), "SIGINT", 2),
+            ];
+            let mut streams = Vec::new();
+            for (kind, name, number) in kinds {
+                match signal(kind) {
+                    Ok(stream) => streams.push((stream, name, number)),
+                    Err(e) => tracing::warn!("cannot watch {name}: {e}"),
+                }
+            }
+            loop {
+                let waits = streams.iter_mut().map(|(stream, name, number)| {
+                    Box::pin(async move {
+                        stream.recv().await;
+                        (*name, *number)
+                    })
+                });
+                tokio::select! {
+                    () = cancel.cancelled() => return,
+                    ((name, number), _, _) = futures::future::select_all(waits) => {
+                        // A second signal while leaving changes nothing.
+                        if tx.send(Msg::Signal { number, name }).await.is_err() {
+                            return;
+                        }
+                    }
+                }
             }
         }
     });
 }
 
-/// SIGTERM, SIGHUP and SIGINT (when not in raw mode) end the show cleanly.
-pub fn spawn_signals(tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
-    use tokio::signal::unix::{SignalKind, signal};
-    super::guarded::spawn("signals", tx.clone(), async move {
-        let kinds = [
-            (SignalKind::terminate(), "SIGTERM"),
-            (SignalKind::hangup(), "SIGHUP"),
-            (SignalKind::interrupt(), "SIGINT"),
-        ];
-        let mut streams = Vec::new();
-        for (kind, name) in kinds {
-            match signal(kind) {
-                Ok(stream) => streams.push((stream, name)),
-                Err(e) => tracing::warn!("cannot watch {name}: {e}"),
-            }
-        }
-        let waits = streams.iter_mut().map(|(stream, name)| {
-            Box::pin(async move {
-                stream.recv().await;
-                *name
-            })
-        });
-        tokio::select! {
-            () = cancel.cancelled() => {}
-            (name, _, _) = futures::future::select_all(waits) => {
-                let _ = tx.send(Msg::Shutdown(format!("received {name}"))).await;
+/// Troubles of supervised tasks anywhere in the process, shown on screen.
+pub fn spawn_troubles(tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
+    let mut troubles = supervise::subscribe();
+    supervise::spawn_once("troubles", async move {
+        loop {
+            let trouble = tokio::select! {
+                () = cancel.cancelled() => return,
+                trouble = troubles.recv() => trouble,
+            };
+            let msg = match trouble {
+                Ok(t) => Msg::TaskTrouble {
+                    task: t.task,
+                    what: t.what,
+                },
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => Msg::TaskTrouble {
+                    task: "troubles",
+                    what: format!("{n} more task troubles (see the log)"),
+                },
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            };
+            if tx.send(msg).await.is_err() {
+                return;
             }
         }
     });

@@ -3,7 +3,6 @@
 //! lines) present the result.
 
 pub mod effects;
-pub mod guarded;
 pub mod inputs;
 
 use std::sync::{Arc, Mutex};
@@ -16,6 +15,8 @@ use crate::agent::Analyzer;
 use crate::app::{App, Effect, ExitKind, Msg, update};
 use crate::clock::ShowClock;
 use crate::cluster::{BackendError, ClusterBackend, FaultKind, InjectedFault};
+use crate::state::journal_file::JournalFile;
+use crate::state::ledger::{LedgerEntry, LedgerFile};
 use effects::EffectRunner;
 
 /// What a message changed, so a front end can decide when to draw.
@@ -29,40 +30,76 @@ pub enum Change {
     Presenter,
 }
 
-/// How the show is presented.
+/// How the show is presented. Front ends read the app (and its journal,
+/// through their own cursor); they never change it.
 pub trait Frontend {
     /// Starts the presenter's input, sending commands on `tx` until cancelled.
     fn spawn_input(&mut self, tx: mpsc::Sender<Msg>, cancel: CancellationToken);
     /// Called after every message, saying what kind of change it was.
-    fn changed(&mut self, app: &mut App, change: Change);
+    fn changed(&mut self, app: &App, change: Change);
     /// When the front end wants to be called again without a message (a frame
     /// held back by the frame cap).
     fn wake_at(&self) -> Option<tokio::time::Instant> {
         None
     }
+    /// Why the terminal is gone, once writing to it failed: the show leaves
+    /// as on a hang-up.
+    fn gone(&self) -> Option<String> {
+        None
+    }
     /// Called once when the show ends, after the last answers have landed.
-    fn finish(&mut self, app: &mut App) {
+    fn finish(&mut self, app: &App) {
         self.changed(app, Change::World);
     }
 }
 
 /// The fault that may be in place, readable from outside the show's task:
-/// whatever ends the show (a quit, a signal, a panic), main recovers what it
-/// holds. The effect runner writes it around its calls to the world, so it
-/// also knows a fault whose answer the app never saw.
+/// whatever ends the show (a quit, a signal, a panic), the caller recovers
+/// what it holds. The effect runner writes it around its calls to the world,
+/// so it also knows a fault whose answer the app never saw. With a ledger
+/// file it is also on disk, for a next start after a SIGKILL.
 #[derive(Debug, Clone, Default)]
-pub struct FaultGuard(Arc<Mutex<Option<(FaultKind, String)>>>);
+pub struct FaultGuard {
+    held: Arc<Mutex<Option<(FaultKind, String)>>>,
+    ledger: Option<(LedgerFile, String)>,
+}
 
 impl FaultGuard {
+    /// A guard that also keeps the fault in `ledger`, naming `cluster`.
+    pub fn with_ledger(ledger: LedgerFile, cluster: String) -> Self {
+        Self {
+            held: Arc::default(),
+            ledger: Some((ledger, cluster)),
+        }
+    }
+
     fn held(&self) -> std::sync::MutexGuard<'_, Option<(FaultKind, String)>> {
-        self.0
+        self.held
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// An injection is under way: from now on the fault may be in place.
-    pub fn set_possible(&self, kind: FaultKind, service: &str) {
+    /// An injection is about to be sent: from now on the fault may be in
+    /// place. Returns only once the ledger is on disk; an error means the
+    /// injection must not go ahead.
+    pub fn set_possible(&self, kind: FaultKind, service: &str) -> Result<(), String> {
+        if let Some((ledger, cluster)) = &self.ledger {
+            let entry = LedgerEntry {
+                kind,
+                service: service.to_string(),
+                cluster: cluster.clone(),
+                at: crate::state::rfc3339(crate::state::wall_now()),
+                pid: std::process::id(),
+            };
+            ledger.record(&entry).map_err(|e| {
+                format!(
+                    "cannot write the fault ledger {}: {e}",
+                    ledger.path().display()
+                )
+            })?;
+        }
         *self.held() = Some((kind, service.to_string()));
+        Ok(())
     }
 
     pub fn confirm(&self, fault: &InjectedFault) {
@@ -74,11 +111,17 @@ impl FaultGuard {
         let mut held = self.held();
         if held.as_ref().is_some_and(|(_, s)| s == service) {
             *held = None;
+            if let Some((ledger, _)) = &self.ledger
+                && let Err(e) = ledger.clear()
+            {
+                tracing::error!("cannot clear the fault ledger: {e}");
+            }
         }
     }
 
-    pub fn take(&self) -> Option<(FaultKind, String)> {
-        self.held().take()
+    /// The fault that may be in place.
+    pub fn peek(&self) -> Option<(FaultKind, String)> {
+        self.held().clone()
     }
 }
 
@@ -90,12 +133,14 @@ pub struct Show {
     pub analyzer: Arc<dyn Analyzer>,
     pub clock: ShowClock,
     pub guard: FaultGuard,
+    /// The journal on disk, when there is one.
+    pub journal: Option<JournalFile>,
 }
 
 impl Show {
     /// Runs until the app asks to leave. The fault still in place, if any, is
     /// left in the guard for the caller to recover.
-    pub async fn run(&self, app: &mut App, frontend: &mut impl Frontend) -> ExitKind {
+    pub async fn run(&mut self, app: &mut App, frontend: &mut impl Frontend) -> ExitKind {
         let (tx, mut rx) = mpsc::channel::<Msg>(1024);
         let cancel = CancellationToken::new();
         inputs::spawn_ticks(tx.clone(), self.clock, cancel.clone());
@@ -107,6 +152,7 @@ impl Show {
         );
         inputs::spawn_streams(self.backend.subscribe(), tx.clone(), cancel.clone());
         inputs::spawn_signals(tx.clone(), cancel.clone());
+        inputs::spawn_troubles(tx.clone(), cancel.clone());
         frontend.spawn_input(tx.clone(), cancel.clone());
         let mut runner = EffectRunner::new(
             Arc::clone(&self.backend),
@@ -118,7 +164,7 @@ impl Show {
         app.now = self.clock.now();
         app.timers_at = app.now;
         let mut exit = self.apply(app.start(), &mut runner);
-        frontend.changed(app, Change::World);
+        self.present(app, frontend, Change::World);
         while exit.is_none() {
             let wake = frontend.wake_at();
             let msg = tokio::select! {
@@ -135,7 +181,12 @@ impl Show {
                 _ => Change::World,
             };
             exit = self.apply(update(app, msg), &mut runner);
-            frontend.changed(app, change);
+            self.present(app, frontend, change);
+            if exit.is_none()
+                && let Some(why) = frontend.gone()
+            {
+                exit = self.apply(update(app, Msg::TerminalGone(why)), &mut runner);
+            }
         }
         cancel.cancel();
 
@@ -151,15 +202,27 @@ impl Show {
                 () = &mut deadline => break,
                 Some(msg) = rx.recv() => {
                     update(app, msg);
-                    frontend.changed(app, Change::World);
+                    self.present(app, frontend, Change::World);
                 }
             }
         }
         while let Ok(msg) = rx.try_recv() {
             update(app, msg);
         }
+        if let Some(journal) = self.journal.as_mut() {
+            journal.write_new(&app.journal);
+        }
         frontend.finish(app);
         exit.unwrap_or(ExitKind::Success)
+    }
+
+    fn present(&mut self, app: &App, frontend: &mut impl Frontend, change: Change) {
+        if change != Change::Tick
+            && let Some(journal) = self.journal.as_mut()
+        {
+            journal.write_new(&app.journal);
+        }
+        frontend.changed(app, change);
     }
 
     fn apply(&self, effects: Vec<Effect>, runner: &mut EffectRunner) -> Option<ExitKind> {
@@ -181,16 +244,33 @@ async fn sleep_until(wake: Option<tokio::time::Instant>) {
     }
 }
 
+/// What became of the fault left in place when the show ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftFault {
+    /// One line for the terminal.
+    pub message: String,
+    /// False when it could not be recovered: exit code 3, and the ledger
+    /// keeps it for the next start.
+    pub recovered: bool,
+}
+
 /// Recovers the fault the guard holds, if any, and says what happened.
 pub async fn recover_left_fault(
     backend: &dyn ClusterBackend,
     guard: &FaultGuard,
-) -> Option<String> {
-    let (kind, service) = guard.take()?;
+) -> Option<LeftFault> {
+    let (kind, service) = guard.held().clone()?;
     let recovery = kind.recovery();
     let outcome = tokio::time::timeout(SETTLE_TIMEOUT, backend.recover(recovery, &service)).await;
     let shown = crate::ui::text::plain(&service);
-    Some(match outcome {
+    let recovered = matches!(
+        outcome,
+        Ok(Ok(()) | Err(BackendError::NothingToRecover { .. }))
+    );
+    if recovered {
+        guard.clear(&service);
+    }
+    let message = match outcome {
         Ok(Ok(())) => {
             format!("chaosdeck: recovered {shown} ({recovery} after {kind}) before leaving")
         }
@@ -199,11 +279,12 @@ pub async fn recover_left_fault(
             format!("chaosdeck: {shown} needed no recovery")
         }
         Ok(Err(e)) => format!(
-            "chaosdeck: could NOT recover {shown} ({recovery}): {}. Recover it by hand.",
+            "chaosdeck: could NOT recover {shown} ({recovery}): {}. Recover it by hand; the next start will try again.",
             crate::ui::text::plain(&e.to_string())
         ),
-        Err(_) => {
-            format!("chaosdeck: recovering {shown} ({recovery}) timed out. Check it by hand.")
-        }
-    })
+        Err(_) => format!(
+            "chaosdeck: recovering {shown} ({recovery}) timed out. Check it by hand; the next start will try again."
+        ),
+    };
+    Some(LeftFault { message, recovered })
 }

@@ -1,11 +1,14 @@
 //! The chapters file: its model and its loading. A bad file is rejected before
 //! the terminal is taken over, with the path, line, column and what was expected.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
+
+pub use super::kiosk_plan::KioskPlan;
 
 use crate::cluster::FaultKind;
 use crate::text::{clean_line, clean_text};
@@ -19,6 +22,9 @@ pub const DEFAULT_CHAPTERS: &str = include_str!("../../assets/chapters.toml");
 pub struct Script {
     #[serde(rename = "chapter")]
     pub chapters: Vec<Chapter>,
+    /// How the booth loop (`--kiosk`) varies and paces the story.
+    #[serde(default)]
+    pub kiosk: KioskPlan,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -40,6 +46,19 @@ pub struct Chapter {
     /// `--auto`), counted once its actions have completed.
     #[serde(default = "default_dwell", deserialize_with = "duration")]
     pub dwell: Duration,
+    /// Narration for the pass's fault kind, where it differs (a kill is
+    /// told differently from a pause); `narration` otherwise.
+    #[serde(default)]
+    pub narration_for: BTreeMap<FaultKind, String>,
+}
+
+impl Chapter {
+    /// What the chapter says when this pass's fault is `fault`.
+    pub fn narration(&self, fault: Option<FaultKind>) -> &str {
+        fault
+            .and_then(|kind| self.narration_for.get(&kind))
+            .unwrap_or(&self.narration)
+    }
 }
 
 fn default_dwell() -> Duration {
@@ -77,41 +96,57 @@ impl fmt::Display for Target {
     }
 }
 
-/// What a chapter does when entered.
+/// What a chapter does when entered. Every action but a countdown has a
+/// deadline (`timeout`), so no chapter can hold the show forever.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
-    /// Wait until every store is Up and every region led and replicated.
+    /// Wait until the cluster is healthy by every signal (PD and the runtime).
     WaitHealthy {
-        #[serde(default = "default_timeout", deserialize_with = "timeout")]
+        #[serde(default = "long_wait", deserialize_with = "timeout")]
         timeout: Duration,
     },
-    StartLoad,
-    StopLoad,
+    StartLoad {
+        #[serde(default = "world_call", deserialize_with = "timeout")]
+        timeout: Duration,
+    },
+    StopLoad {
+        #[serde(default = "world_call", deserialize_with = "timeout")]
+        timeout: Duration,
+    },
     /// Wait until the workload tracker has a baseline.
     AwaitBaseline {
-        #[serde(default = "default_timeout", deserialize_with = "timeout")]
+        #[serde(default = "long_wait", deserialize_with = "timeout")]
         timeout: Duration,
     },
     Countdown {
         seconds: u32,
     },
+    /// Waits (up to `timeout`) until the whole cluster is healthy, then injects.
     InjectFault {
         kind: FaultKind,
         #[serde(default = "random_target")]
         target: Target,
+        #[serde(default = "long_wait", deserialize_with = "timeout")]
+        timeout: Duration,
     },
     /// Wait until the monitor has detected the fault.
     AwaitDetection {
-        #[serde(default = "default_timeout", deserialize_with = "timeout")]
+        #[serde(default = "long_wait", deserialize_with = "timeout")]
         timeout: Duration,
     },
-    Diagnose,
+    Diagnose {
+        #[serde(default = "diagnosis", deserialize_with = "timeout")]
+        timeout: Duration,
+    },
     /// Undo the fault in place, if any.
-    Recover,
+    Recover {
+        #[serde(default = "recovery", deserialize_with = "timeout")]
+        timeout: Duration,
+    },
     /// Wait until every store is Up and the workload is back to normal.
     AwaitRecovery {
-        #[serde(default = "default_timeout", deserialize_with = "timeout")]
+        #[serde(default = "long_wait", deserialize_with = "timeout")]
         timeout: Duration,
     },
 }
@@ -120,32 +155,61 @@ fn random_target() -> Target {
     Target::Random
 }
 
-/// Every wait has a timeout, so no chapter can hold the show forever.
-fn default_timeout() -> Duration {
+/// Waits on the cluster: elections, heartbeats and baselines take tens of seconds.
+fn long_wait() -> Duration {
     Duration::from_secs(120)
+}
+
+/// One call to the world (the load switch).
+fn world_call() -> Duration {
+    Duration::from_secs(30)
+}
+
+fn diagnosis() -> Duration {
+    Duration::from_secs(60)
+}
+
+fn recovery() -> Duration {
+    Duration::from_secs(60)
 }
 
 impl Action {
     /// A short description for the status line.
     pub fn describe(&self) -> String {
         match self {
-            Self::WaitHealthy { .. } => "waiting until every store is Up".into(),
-            Self::StartLoad => "starting the workload".into(),
-            Self::StopLoad => "stopping the workload".into(),
+            Self::WaitHealthy { .. } => "waiting until the cluster is healthy".into(),
+            Self::StartLoad { .. } => "starting the workload".into(),
+            Self::StopLoad { .. } => "stopping the workload".into(),
             Self::AwaitBaseline { .. } => "measuring the workload baseline".into(),
             Self::Countdown { seconds } => format!("countdown of {seconds}s"),
-            Self::InjectFault { kind, target } => format!("{kind} {target}"),
+            Self::InjectFault { kind, target, .. } => format!("{kind} {target}"),
             Self::AwaitDetection { .. } => "waiting for the monitor to detect the fault".into(),
-            Self::Diagnose => "asking the agent for a diagnosis".into(),
-            Self::Recover => "recovering the faulty node".into(),
+            Self::Diagnose { .. } => "asking the agent for a diagnosis".into(),
+            Self::Recover { .. } => "recovering the faulty node".into(),
             Self::AwaitRecovery { .. } => "waiting for the cluster and workload to recover".into(),
+        }
+    }
+
+    /// How long the action may take; a countdown is its own deadline.
+    pub fn timeout(&self) -> Option<Duration> {
+        match self {
+            Self::Countdown { .. } => None,
+            Self::WaitHealthy { timeout }
+            | Self::StartLoad { timeout }
+            | Self::StopLoad { timeout }
+            | Self::AwaitBaseline { timeout }
+            | Self::InjectFault { timeout, .. }
+            | Self::AwaitDetection { timeout }
+            | Self::Diagnose { timeout }
+            | Self::Recover { timeout }
+            | Self::AwaitRecovery { timeout } => Some(*timeout),
         }
     }
 }
 
 /// Durations in the chapters file: `"8s"`, `"500ms"`, `"2m"` or a number of
 /// seconds, through the one parser and its bound ([`crate::units::duration`]).
-fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+pub(super) fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {
@@ -253,6 +317,11 @@ pub fn default_script() -> Script {
 fn check(script: &Script) -> Result<(), String> {
     if script.chapters.is_empty() {
         return Err("expected at least one [[chapter]]".into());
+    }
+    if script.kiosk.faults.is_empty() {
+        return Err(
+            "[kiosk] faults: expected at least one fault, such as { kind = \"kill\" }".into(),
+        );
     }
     for (i, chapter) in script.chapters.iter().enumerate() {
         if chapter.title.trim().is_empty() {
@@ -368,7 +437,7 @@ on_enter = [
   { action = "inject_fault", kind = "partition", target = "tikv2" },
   { action = "inject_fault", kind = "kill" },
   { action = "await_detection", timeout = "45s" },
-  { action = "diagnose" },
+  { action = "diagnose", timeout = "20s" },
   { action = "recover" },
   { action = "await_recovery", timeout = 90 },
 ]
@@ -381,16 +450,21 @@ on_enter = [
             chapter.on_enter[5],
             Action::InjectFault {
                 kind: FaultKind::Partition,
-                target: Target::Service("tikv2".into())
+                target: Target::Service("tikv2".into()),
+                timeout: Duration::from_secs(120),
             }
         );
         assert_eq!(
             chapter.on_enter[6],
             Action::InjectFault {
                 kind: FaultKind::Kill,
-                target: Target::Random
+                target: Target::Random,
+                timeout: Duration::from_secs(120),
             }
         );
+        assert_eq!(chapter.on_enter[8].timeout(), Some(Duration::from_secs(20)));
+        assert_eq!(chapter.on_enter[9].timeout(), Some(Duration::from_secs(60)));
+        assert_eq!(chapter.on_enter[4].timeout(), None);
         assert_eq!(
             chapter.on_enter[10],
             Action::AwaitRecovery {
@@ -514,7 +588,8 @@ on_enter = [
             chapter.on_enter[0],
             Action::InjectFault {
                 kind: FaultKind::Kill,
-                target: Target::Service("tikv\u{fffd}1".into())
+                target: Target::Service("tikv\u{fffd}1".into()),
+                timeout: Duration::from_secs(120),
             }
         );
     }

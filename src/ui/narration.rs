@@ -29,13 +29,28 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 
     let status = status_line(app, width);
     let room = height.saturating_sub(if height > 10 { 2 } else { 1 });
-    let mut body: Vec<Line> = match app.countdown() {
-        Some(left) => countdown(left.as_secs_f64(), room),
-        None => text::wrap(&chapter.narration, width)
-            .iter()
-            .map(|line| Line::raw(text::plain(line)))
-            .collect(),
-    };
+    let mut body: Vec<Line> = hold_banner(app, width);
+    match app.countdown() {
+        Some(left) => body.extend(countdown(left.as_secs_f64(), room)),
+        None => body.extend(
+            text::wrap(&app.narration(chapter), width)
+                .iter()
+                .map(|line| Line::raw(text::plain(line))),
+        ),
+    }
+    let last = app.chapter + 1 == app.chapter_count();
+    let between = app.kiosk.as_ref().is_some_and(|k| k.interlude.is_some());
+    // The scoreboard only where it fits whole: never a cut figure.
+    if last && !between && app.scoreboard.passes > 0 && body.len() + 5 <= room {
+        body.push(Line::raw(""));
+        body.push(Line::styled("Since start-up:", theme::bold()));
+        body.extend(
+            app.scoreboard
+                .brief_lines()
+                .into_iter()
+                .map(|line| Line::raw(text::ellipsize(&line, width))),
+        );
+    }
     // One row for the status line, one blank row above it when there is room.
     if body.len() > room {
         body.truncate(room.saturating_sub(1));
@@ -57,6 +72,24 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         paragraph
     };
     frame.render_widget(paragraph, inner);
+}
+
+/// While the show holds: what is wrong and what was tried, before anything else.
+fn hold_banner(app: &App, width: usize) -> Vec<Line<'static>> {
+    let Some(hold) = &app.hold else {
+        return Vec::new();
+    };
+    let style = Style::new().fg(theme::BAD).add_modifier(Modifier::BOLD);
+    let mut text = format!("■ HOLD: no faults are injected. {}", hold.why);
+    if let Some(last) = hold.tried.last() {
+        text.push_str(&format!(". Tried: {last}"));
+    }
+    let mut lines: Vec<Line<'static>> = text::wrap(&text::plain(&text), width)
+        .into_iter()
+        .map(|line| Line::styled(line, style))
+        .collect();
+    lines.push(Line::raw(""));
+    lines
 }
 
 /// Large digits when `room` allows, the number in words otherwise.
@@ -90,6 +123,7 @@ fn status_line(app: &App, width: usize) -> Line<'static> {
         Some(ActionStatus::Running(text)) => ("…", "RUNNING", Style::new().fg(theme::ACCENT), text),
         Some(ActionStatus::Done(text)) => ("✓", "DONE", Style::new().fg(theme::GOOD), text),
         Some(ActionStatus::Failed(text)) => ("✗", "FAILED", Style::new().fg(theme::BAD), text),
+        Some(ActionStatus::Aborted(text)) => ("■", "ABORTED", Style::new().fg(theme::WARN), text),
     };
     let prefix = format!("{symbol} {word} ");
     let room = width.saturating_sub(prefix.chars().count());

@@ -1,11 +1,14 @@
-//! The release binary as a user runs it: plain mode, doctor, and the full
-//! screen in tmux. One test binary for the command line.
+//! The release binary as a user runs it: plain mode, doctor, report, and the
+//! full screen in tmux (the walkthrough and the fault matrix). One test
+//! binary for the command line.
 
 mod doctor_cli;
 // Shared with the parsers' tests; each uses part of it.
 #[allow(dead_code)]
 #[path = "../support/fake_pd.rs"]
 mod fake_pd;
+mod fault_matrix;
 mod hostile_cli;
 mod plain_mode;
+mod tmux;
 mod tmux_walkthrough;

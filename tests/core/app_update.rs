@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::common::*;
 use chaosdeck::app::{ActionStatus, App, Command, Effect, ExitKind, Msg, update};
 use chaosdeck::cluster::{BackendError, FaultKind, InjectedFault, Recovery};
+use chaosdeck::cluster::{ProcessState, StoreState};
 
 fn press(app: &mut App, command: Command) -> Vec<Effect> {
     update(app, Msg::Command(command))
@@ -105,10 +106,7 @@ fn the_countdown_then_the_fault() {
             result: Ok(injected("tikv1", 3.2)),
         },
     );
-    assert_eq!(
-        app.fault.as_ref().map(|f| f.service.as_str()),
-        Some("tikv1")
-    );
+    assert_eq!(app.fault.fault().map(|f| f.service.as_str()), Some("tikv1"));
     assert!(matches!(&app.status, Some(ActionStatus::Done(t)) if t.contains("kill on tikv1")));
     assert_eq!(app.timeline.since_fault(secs(5.2)), Some(secs(2.0)));
 }
@@ -121,12 +119,14 @@ fn esc_aborts_the_countdown_and_nothing_is_injected() {
     assert!(press(&mut app, Command::Abort).is_empty());
     assert_eq!(app.countdown(), None);
     assert!(
-        matches!(&app.status, Some(ActionStatus::Failed(t)) if t.contains("nothing was injected"))
+        matches!(&app.status, Some(ActionStatus::Aborted(t)) if t.contains("aborted")),
+        "{:?}",
+        app.status
     );
     for t in 2..20 {
         assert!(inject_effect(&tick(&mut app, f64::from(t))).is_none());
     }
-    assert!(app.fault.is_none());
+    assert!(app.fault.is_idle());
 }
 
 #[test]
@@ -186,9 +186,7 @@ title = "Next"
         effects.is_empty(),
         "no target before the first snapshot is known"
     );
-    assert!(
-        matches!(&app.status, Some(ActionStatus::Running(t)) if t.contains("waiting for cluster data"))
-    );
+    assert!(matches!(&app.status, Some(ActionStatus::Running(t)) if t.contains("no cluster data")));
     let effects = update(&mut app, Msg::Snapshot(Ok(healthy(secs(0.5)))));
     let (run, kind, service) = inject_effect(&effects).expect("inject once the cluster is known");
     assert_eq!((kind, service.as_str()), (FaultKind::Pause, "tikv2"));
@@ -206,7 +204,7 @@ title = "Next"
             result: Ok(fault.clone()),
         },
     );
-    assert_eq!(app.fault, Some(fault));
+    assert_eq!(app.fault.fault(), Some(&fault));
 }
 
 #[test]
@@ -218,13 +216,82 @@ on_enter = [{ action = "inject_fault", kind = "kill" }]
 "#;
     let pick = || {
         let mut app = app_with(story);
-        update(&mut app, Msg::Snapshot(Ok(after_kill(secs(0.5), "tikv0"))));
+        update(&mut app, Msg::Snapshot(Ok(healthy(secs(0.5)))));
         let effects = press(&mut app, Command::Reset);
         inject_effect(&effects).expect("inject").2
     };
     let first = pick();
-    assert_ne!(first, "tikv0", "never a store that is not Up");
+    assert!(SERVICES.contains(&first.as_str()));
     assert_eq!(pick(), first);
+}
+
+#[test]
+fn the_health_gate_refuses_to_inject_while_any_signal_says_a_node_is_down() {
+    let story = r#"
+[[chapter]]
+title = "Fault"
+on_enter = [{ action = "inject_fault", kind = "kill", timeout = "30s" }]
+"#;
+    let pd_says = |s: &mut chaosdeck::cluster::ClusterSnapshot| {
+        s.stores[0].state = StoreState::Disconnected;
+    };
+    let exited = |s: &mut chaosdeck::cluster::ClusterSnapshot| {
+        s.processes[0].state = ProcessState::Exited {
+            exit_code: Some(137),
+        };
+    };
+    let paused = |s: &mut chaosdeck::cluster::ClusterSnapshot| {
+        s.processes[0].state = ProcessState::Paused;
+    };
+    let cut_off = |s: &mut chaosdeck::cluster::ClusterSnapshot| {
+        s.processes[0].network_connected = false;
+    };
+    type Break<'a> = &'a dyn Fn(&mut chaosdeck::cluster::ClusterSnapshot);
+    let breaks: [(&str, Break); 4] = [
+        ("PD says Disconnected", &pd_says),
+        ("exited", &exited),
+        ("paused", &paused),
+        ("cut off", &cut_off),
+    ];
+    for (what, break_it) in breaks {
+        let mut app = app_with(story);
+        let mut snapshot = healthy(secs(0.5));
+        break_it(&mut snapshot);
+        let mut effects = app.start();
+        effects.extend(update(&mut app, Msg::Snapshot(Ok(snapshot))));
+        for t in 1..29 {
+            effects.extend(tick(&mut app, f64::from(t)));
+            let mut snapshot = healthy(secs(f64::from(t)));
+            break_it(&mut snapshot);
+            effects.extend(update(&mut app, Msg::Snapshot(Ok(snapshot))));
+        }
+        assert!(inject_effect(&effects).is_none(), "{what}: injected");
+        assert!(
+            matches!(&app.status, Some(ActionStatus::Running(t)) if t.contains("not injecting yet") && t.contains("tikv0") && t.contains(what)),
+            "{what}: {:?}",
+            app.status
+        );
+        // Once healthy by every signal, it goes ahead.
+        let effects = update(&mut app, Msg::Snapshot(Ok(healthy(secs(29.0)))));
+        assert!(
+            inject_effect(&effects).is_some(),
+            "{what}: not injected once healthy"
+        );
+    }
+    // A node that stays down: the action gives up at its deadline, injecting nothing.
+    let mut app = app_with(story);
+    app.start();
+    update(&mut app, Msg::Snapshot(Ok(after_kill(secs(0.5), "tikv2"))));
+    for t in 1..=31 {
+        assert!(inject_effect(&tick(&mut app, f64::from(t))).is_none());
+        let snapshot = after_kill(secs(f64::from(t)), "tikv2");
+        assert!(inject_effect(&update(&mut app, Msg::Snapshot(Ok(snapshot)))).is_none());
+    }
+    assert!(
+        matches!(&app.status, Some(ActionStatus::Failed(t)) if t.contains("nothing injected") && t.contains("tikv2")),
+        "{:?}",
+        app.status
+    );
 }
 
 #[test]
@@ -239,7 +306,7 @@ fn a_refused_fault_fails_the_action_with_the_reason() {
             result: Err(refusal),
         },
     );
-    assert!(app.fault.is_none());
+    assert!(app.fault.is_idle());
     assert!(matches!(&app.status, Some(ActionStatus::Failed(t)) if t.contains("engine says no")));
     press(&mut app, Command::Next);
     assert_eq!(
@@ -271,24 +338,20 @@ fn recover_undoes_the_fault_with_the_matching_recovery() {
     tick(&mut app, 40.0); // detection times out: the presenter moves on
     let effects = press(&mut app, Command::Next);
     let recover = effects.iter().find_map(|e| match e {
-        Effect::Recover {
-            run,
-            recovery,
-            service,
-        } => Some((*run, *recovery, service.clone())),
+        Effect::Recover { recovery, service } => Some((*recovery, service.clone())),
         _ => None,
     });
-    let (run, recovery, service) = recover.expect("recover effect");
+    let (recovery, service) = recover.expect("recover effect");
     assert_eq!((recovery, service.as_str()), (Recovery::Start, "tikv1"));
     update(
         &mut app,
         Msg::Recovered {
-            run,
+            recovery,
             service,
             result: Ok(()),
         },
     );
-    assert!(app.fault.is_none());
+    assert!(app.fault.is_idle());
     update(&mut app, Msg::Tick(secs(50.0)));
     update(&mut app, Msg::Snapshot(Ok(healthy(secs(50.0)))));
     assert!(app.timeline.recovered.is_some());
@@ -317,7 +380,10 @@ fn quit_asks_to_leave_and_the_fault_stays_known_for_recovery() {
         }
     )));
     assert!(app.quitting);
-    assert!(app.fault.is_some(), "kept for the runtime to recover");
+    assert!(
+        app.fault.fault().is_some(),
+        "kept for the runtime to recover"
+    );
     assert!(
         press(&mut app, Command::Next).is_empty(),
         "nothing moves once quitting"

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use chaosdeck::app::{App, Msg, update};
+use chaosdeck::app::{App, Cursor, Msg, update};
 use chaosdeck::cluster::combine::{LastKnown, combine};
 use chaosdeck::cluster::pd::PdError;
 use chaosdeck::cluster::pd::api::StoresResponse;
@@ -63,14 +63,16 @@ fn snapshot_at(at: f64, view: PdView, last: &mut LastKnown) -> ClusterSnapshot {
     combine(secs(at), Ok(view), Ok(Vec::new()), last)
 }
 
-fn journal(app: &mut App) -> Vec<String> {
-    app.journal.drain().map(|e| e.text).collect()
+/// What the journal gained since `cursor` last read it.
+fn journal(app: &App, cursor: &mut Cursor) -> Vec<String> {
+    app.journal.read(cursor).1.map(|e| e.text.clone()).collect()
 }
 
 #[test]
 fn three_stores_on_one_host_are_three_stores_in_the_show() {
     let mut app = default_app();
     app.start();
+    let mut cursor = Cursor::default();
     let mut last = LastKnown::default();
     for second in 1..=5 {
         let view = one_host_view(None);
@@ -79,7 +81,7 @@ fn three_stores_on_one_host_are_three_stores_in_the_show() {
             Msg::Snapshot(Ok(snapshot_at(f64::from(second), view, &mut last))),
         );
     }
-    let lines = journal(&mut app);
+    let lines = journal(&app, &mut cursor);
     assert!(
         !lines.iter().any(|l| l.contains("->")),
         "no false state change while nothing changes: {lines:?}"
@@ -93,7 +95,7 @@ fn three_stores_on_one_host_are_three_stores_in_the_show() {
             Msg::Snapshot(Ok(snapshot_at(f64::from(second), view, &mut last))),
         );
     }
-    let changes: Vec<String> = journal(&mut app)
+    let changes: Vec<String> = journal(&app, &mut cursor)
         .into_iter()
         .filter(|l| l.contains("->"))
         .collect();
@@ -119,6 +121,7 @@ fn three_stores_on_one_host_are_three_stores_in_the_show() {
 fn pd_is_shown_while_docker_is_gone_with_the_processes_unknown() {
     let mut app = default_app();
     app.start();
+    let mut cursor = Cursor::default();
     let mut last = LastKnown::default();
     let gone = || {
         Err(BackendError::DockerUnreachable(
@@ -135,7 +138,7 @@ fn pd_is_shown_while_docker_is_gone_with_the_processes_unknown() {
     assert!(snapshot.pd_reachable);
     assert!(snapshot.trouble(DataSource::Runtime).is_some());
     assert!(!app.cluster.is_stale(app.now), "PD's view is current");
-    let lines = journal(&mut app);
+    let lines = journal(&app, &mut cursor);
     let docker_notes = lines
         .iter()
         .filter(|l| l.starts_with("Docker unreachable"))
@@ -213,6 +216,7 @@ fn docker_is_shown_while_pd_is_gone_with_its_reason() {
 fn what_pd_left_out_is_said_on_screen_and_once_in_the_journal() {
     let mut app = default_app();
     app.start();
+    let mut cursor = Cursor::default();
     let mut last = LastKnown::default();
     for second in [1.0, 2.0, 3.0] {
         let mut view = one_host_view(None);
@@ -222,7 +226,7 @@ fn what_pd_left_out_is_said_on_screen_and_once_in_the_journal() {
             Msg::Snapshot(Ok(snapshot_at(second, view, &mut last))),
         );
     }
-    let notes = journal(&mut app)
+    let notes = journal(&app, &mut cursor)
         .into_iter()
         .filter(|l| l.contains("store #4"))
         .count();
@@ -236,7 +240,7 @@ fn what_pd_left_out_is_said_on_screen_and_once_in_the_journal() {
         &mut app,
         Msg::Snapshot(Ok(snapshot_at(4.0, one_host_view(None), &mut last))),
     );
-    assert!(journal(&mut app).contains(&"PD answers in full again".to_string()));
+    assert!(journal(&app, &mut cursor).contains(&"PD answers in full again".to_string()));
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod agent_builtin;
 mod app_update;
 mod headless_story;
 mod hostile_world;
+mod kiosk;
 mod monitor_incidents;
 mod sim_backend;
 mod sim_model;

@@ -63,6 +63,12 @@ fn after_the_kill() -> App {
         service: "tikv1".into(),
         at: secs(33.0),
     };
+    app.fault = chaosdeck::app::FaultState::Injecting {
+        run: 1,
+        kind: fault.kind,
+        service: fault.service.clone(),
+        abandoned: false,
+    };
     update(
         &mut app,
         Msg::Injected {
@@ -218,10 +224,15 @@ fn diagnosis() {
 fn complete() {
     let mut app = diagnosed();
     app.chapter = 7;
+    let fault = app.fault.fault().cloned().expect("the kill in place");
+    app.fault = chaosdeck::app::FaultState::Recovering {
+        fault,
+        since: app.now,
+    };
     update(
         &mut app,
         Msg::Recovered {
-            run: 0,
+            recovery: chaosdeck::cluster::Recovery::Start,
             service: "tikv1".into(),
             result: Ok(()),
         },
@@ -248,16 +259,24 @@ fn complete() {
 }
 
 #[test]
-fn every_default_chapter_reads_whole_at_80x24() {
-    let mut app = under_load();
-    for chapter in 0..app.chapter_count() {
-        app.chapter = chapter;
-        let screen = text(&render(&app, 80, 24));
-        assert!(
-            !screen.contains("▼ more"),
-            "chapter {} is clipped:\n{screen}",
-            chapter + 1
-        );
+fn every_default_chapter_reads_whole_at_80x24_for_every_fault_kind() {
+    for kind in FaultKind::ALL {
+        let mut app = under_load();
+        for action in app.script.chapters.iter_mut().flat_map(|c| &mut c.on_enter) {
+            if let chaosdeck::story::Action::InjectFault { kind: k, .. } = action {
+                *k = kind;
+            }
+        }
+        assert_eq!(app.pass_fault(), Some(kind));
+        for chapter in 0..app.chapter_count() {
+            app.chapter = chapter;
+            let screen = text(&render(&app, 80, 24));
+            assert!(
+                !screen.contains("▼ more"),
+                "chapter {} ({kind}) is clipped:\n{screen}",
+                chapter + 1
+            );
+        }
     }
 }
 

@@ -1,0 +1,225 @@
+//! The scoreboard: passes, faults by kind, time to detect per signal and time
+//! to recover, folded from journal entries. The Complete chapter shows the
+//! one the app keeps; `chaosdeck report` folds journal files the same way, so
+//! the two can never disagree. Memory is fixed, however many passes run.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::journal::{Entry, Kind};
+use crate::cluster::FaultKind;
+use crate::monitor::Signal;
+
+/// Counts of durations in 100 ms buckets up to ten minutes (longer ones in
+/// the last bucket): quantiles to 0.1 s in fixed memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Histogram {
+    buckets: Vec<u32>,
+    count: u64,
+}
+
+const BUCKET: Duration = Duration::from_millis(100);
+const BUCKETS: usize = 6000;
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Self {
+            buckets: vec![0; BUCKETS],
+            count: 0,
+        }
+    }
+}
+
+impl Histogram {
+    pub fn record(&mut self, d: Duration) {
+        let index = usize::try_from(d.as_millis() / BUCKET.as_millis())
+            .unwrap_or(usize::MAX)
+            .min(BUCKETS - 1);
+        self.buckets[index] = self.buckets[index].saturating_add(1);
+        self.count += 1;
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The `q` quantile (0..=1), as the upper edge of its bucket.
+    pub fn quantile(&self, q: f64) -> Option<Duration> {
+        if self.count == 0 {
+            return None;
+        }
+        let rank = ((q.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1);
+        let mut seen = 0u64;
+        for (i, n) in self.buckets.iter().enumerate() {
+            seen += u64::from(*n);
+            if seen >= rank {
+                return Some(BUCKET * (i as u32 + 1));
+            }
+        }
+        None
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scoreboard {
+    pub passes: u64,
+    pub healthy_passes: u64,
+    pub faults: BTreeMap<FaultKind, u64>,
+    /// Time from the fault to each signal's first detection in its episode.
+    pub detect: BTreeMap<Signal, Histogram>,
+    /// Time from the recovery's start to the cluster healthy again.
+    pub recover: Histogram,
+    pub holds: u64,
+    /// The signals already counted in the current fault's episode.
+    episode: Vec<Signal>,
+}
+
+impl Scoreboard {
+    pub fn observe(&mut self, entry: &Entry) {
+        match &entry.kind {
+            Kind::Fault { fault, .. } => {
+                *self.faults.entry(*fault).or_default() += 1;
+                self.episode.clear();
+            }
+            Kind::Detection {
+                signal,
+                after_fault: Some(after),
+            } if !self.episode.contains(signal) => {
+                self.episode.push(*signal);
+                self.detect.entry(*signal).or_default().record(*after);
+            }
+            Kind::Recovered { took } => self.recover.record(*took),
+            Kind::PassEnd { healthy } => {
+                self.passes += 1;
+                self.healthy_passes += u64::from(*healthy);
+            }
+            Kind::Hold => self.holds += 1,
+            _ => {}
+        }
+    }
+
+    /// The table, one line each, as the Complete chapter and `report` print it.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = vec![format!(
+            "passes {} ({} healthy)   holds {}",
+            self.passes, self.healthy_passes, self.holds
+        )];
+        let faults: Vec<String> = FaultKind::ALL
+            .iter()
+            .map(|k| format!("{k} {}", self.faults.get(k).copied().unwrap_or(0)))
+            .collect();
+        lines.push(format!("faults  {}", faults.join("  ")));
+        for (signal, h) in &self.detect {
+            lines.push(quantiles(&format!("detect: {}", signal.name()), h));
+        }
+        lines.push(quantiles("recover", &self.recover));
+        lines
+    }
+
+    /// Three lines for the Complete chapter: passes, time to detect by the
+    /// fastest and by PD's signal, time to recover.
+    pub fn brief_lines(&self) -> Vec<String> {
+        let p = |h: Option<&Histogram>, q: f64| {
+            h.and_then(|h| h.quantile(q))
+                .map_or_else(|| "-".to_string(), |d| format!("{:.1}s", d.as_secs_f64()))
+        };
+        let process = self.detect.get(&Signal::ProcessEvent);
+        let pd = self.detect.get(&Signal::StoreState);
+        vec![
+            format!(
+                "passes {} ({} healthy), holds {}",
+                self.passes, self.healthy_passes, self.holds
+            ),
+            format!(
+                "detect p50/p95: process {}/{}, PD {}/{}",
+                p(process, 0.5),
+                p(process, 0.95),
+                p(pd, 0.5),
+                p(pd, 0.95)
+            ),
+            format!(
+                "recover p50/p95: {}/{}",
+                p(Some(&self.recover), 0.5),
+                p(Some(&self.recover), 0.95)
+            ),
+        ]
+    }
+
+    pub fn summary(&self) -> Summary {
+        Summary {
+            passes: self.passes,
+            healthy_passes: self.healthy_passes,
+            holds: self.holds,
+            faults: self
+                .faults
+                .iter()
+                .map(|(k, n)| (k.name().to_string(), *n))
+                .collect(),
+            detect: self
+                .detect
+                .iter()
+                .map(|(s, h)| (s.name().to_string(), Quantiles::of(h)))
+                .collect(),
+            recover: Quantiles::of(&self.recover),
+        }
+    }
+}
+
+fn quantiles(what: &str, h: &Histogram) -> String {
+    let q = Quantiles::of(h);
+    match (q.p50_s, q.p95_s) {
+        (Some(p50), Some(p95)) => format!(
+            "{what:<32} n {:<4} p50 {p50:>5.1}s  p95 {p95:>5.1}s",
+            q.count
+        ),
+        _ => format!("{what:<32} n 0"),
+    }
+}
+
+/// The scoreboard as `report --json` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub passes: u64,
+    pub healthy_passes: u64,
+    pub holds: u64,
+    pub faults: BTreeMap<String, u64>,
+    pub detect: BTreeMap<String, Quantiles>,
+    pub recover: Quantiles,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Quantiles {
+    pub count: u64,
+    pub p50_s: Option<f64>,
+    pub p95_s: Option<f64>,
+}
+
+impl Quantiles {
+    fn of(h: &Histogram) -> Self {
+        Self {
+            count: h.count(),
+            p50_s: h.quantile(0.5).map(|d| d.as_secs_f64()),
+            p95_s: h.quantile(0.95).map(|d| d.as_secs_f64()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_are_bucket_edges() {
+        let mut h = Histogram::default();
+        for ms in [50, 150, 250, 350, 20_000] {
+            h.record(Duration::from_millis(ms));
+        }
+        assert_eq!(h.quantile(0.5), Some(Duration::from_millis(300)));
+        assert_eq!(h.quantile(0.95), Some(Duration::from_millis(20_100)));
+        h.record(Duration::from_secs(100_000));
+        assert_eq!(h.quantile(1.0), Some(Duration::from_secs(600)));
+        assert_eq!(Histogram::default().quantile(0.5), None);
+    }
+}

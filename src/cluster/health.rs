@@ -1,0 +1,254 @@
+//! Whether the cluster is healthy by every signal: PD's view and the
+//! runtime's, together. PD keeps a dead store Up for up to 20 s and the
+//! runtime knows nothing of Raft, so neither alone may gate a fault. The same
+//! code judges the simulator and a real cluster.
+
+use std::fmt;
+
+use super::model::{ClusterSnapshot, DataSource, NodeRole, ProcessState, Recovery};
+
+/// One reason the cluster is not healthy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trouble {
+    /// The node concerned, or `None` for the cluster as a whole.
+    pub service: Option<String>,
+    pub why: String,
+}
+
+impl fmt::Display for Trouble {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.service {
+            Some(service) => write!(f, "{service}: {}", self.why),
+            None => f.write_str(&self.why),
+        }
+    }
+}
+
+fn trouble(service: Option<&str>, why: impl Into<String>) -> Trouble {
+    Trouble {
+        service: service.map(str::to_string),
+        why: why.into(),
+    }
+}
+
+/// Everything that keeps the cluster from being healthy; empty when it is:
+/// PD answers, every TiKV store is Up in PD, every region is led and fully
+/// replicated, and every TiKV process runs, attached and not paused.
+pub fn troubles(snapshot: &ClusterSnapshot) -> Vec<Trouble> {
+    let mut found = Vec::new();
+    if !snapshot.pd_reachable {
+        let why = snapshot
+            .trouble(DataSource::Pd)
+            .unwrap_or("PD does not answer");
+        found.push(trouble(None, why));
+    }
+    // A runtime that does not answer is one trouble, not one per store.
+    let runtime_down = snapshot.trouble(DataSource::Runtime);
+    if let Some(why) = runtime_down {
+        found.push(trouble(None, why));
+    }
+    if snapshot.stores.is_empty() {
+        found.push(trouble(None, "PD reports no TiKV store"));
+    }
+    for store in &snapshot.stores {
+        let service = Some(store.service.as_str());
+        if !store.state.is_up() {
+            found.push(trouble(service, format!("PD says {}", store.state)));
+        }
+        match snapshot.process(&store.service) {
+            None if runtime_down.is_some() => {}
+            None => found.push(trouble(service, "the runtime does not list its process")),
+            Some(process) => {
+                if let Some(why) = process_trouble(&process.state) {
+                    found.push(trouble(service, why));
+                }
+                if !process.network_connected {
+                    found.push(trouble(service, "cut off from the cluster network"));
+                }
+            }
+        }
+    }
+    if snapshot.regions.without_leader > 0 {
+        found.push(trouble(
+            None,
+            format!(
+                "{} regions without a leader",
+                snapshot.regions.without_leader
+            ),
+        ));
+    }
+    if snapshot.regions.under_replicated > 0 {
+        found.push(trouble(
+            None,
+            format!(
+                "{} regions under-replicated",
+                snapshot.regions.under_replicated
+            ),
+        ));
+    }
+    found
+}
+
+fn process_trouble(state: &ProcessState) -> Option<String> {
+    match state {
+        ProcessState::Running => None,
+        ProcessState::Paused => Some("its process is paused".into()),
+        ProcessState::Exited {
+            exit_code: Some(code),
+        } => Some(format!("its process exited (code {code})")),
+        ProcessState::Exited { exit_code: None } => Some("its process exited".into()),
+        ProcessState::Other(state) => Some(format!("its process is {state}")),
+    }
+}
+
+/// A TiKV node the runtime shows faulted, and what would undo it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leftover {
+    pub service: String,
+    pub recovery: Recovery,
+    pub why: String,
+}
+
+/// TiKV nodes left exited, paused or cut off (by an earlier run, or by hand),
+/// from the runtime's view alone: what start-up and the kiosk heal.
+pub fn leftovers(snapshot: &ClusterSnapshot) -> Vec<Leftover> {
+    let mut found = Vec::new();
+    for process in snapshot
+        .processes
+        .iter()
+        .filter(|p| p.role == NodeRole::Tikv)
+    {
+        let recovery = match process.state {
+            ProcessState::Paused => Some(Recovery::Unpause),
+            ProcessState::Exited { .. } => Some(Recovery::Start),
+            ProcessState::Running | ProcessState::Other(_) => None,
+        };
+        if let (Some(recovery), Some(why)) = (recovery, process_trouble(&process.state)) {
+            found.push(Leftover {
+                service: process.service.clone(),
+                recovery,
+                why,
+            });
+        } else if !process.network_connected {
+            found.push(Leftover {
+                service: process.service.clone(),
+                recovery: Recovery::Reconnect,
+                why: "cut off from the cluster network".into(),
+            });
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::cluster::model::{Process, RegionHealth, Store, StoreState};
+
+    fn snapshot() -> ClusterSnapshot {
+        let services = ["tikv0", "tikv1", "tikv2"];
+        ClusterSnapshot {
+            taken_at: Duration::ZERO,
+            pd_reachable: true,
+            pd_members: Vec::new(),
+            stores: services
+                .iter()
+                .enumerate()
+                .map(|(i, s)| Store {
+                    id: i as u64 + 1,
+                    service: s.to_string(),
+                    address: format!("{s}:20160"),
+                    state: StoreState::Up,
+                    leader_count: 1,
+                    region_count: 3,
+                    heartbeat_age: None,
+                    capacity_bytes: None,
+                    available_bytes: None,
+                })
+                .collect(),
+            regions: RegionHealth {
+                total: 3,
+                without_leader: 0,
+                under_replicated: 0,
+            },
+            processes: services
+                .iter()
+                .map(|s| Process {
+                    service: s.to_string(),
+                    role: NodeRole::Tikv,
+                    state: ProcessState::Running,
+                    network_connected: true,
+                })
+                .collect(),
+            troubles: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_silent_runtime_is_one_trouble_with_its_reason() {
+        let mut partial = snapshot();
+        partial.processes.clear();
+        partial.troubles.push(crate::cluster::SourceTrouble {
+            source: DataSource::Runtime,
+            message: "Docker unreachable: no socket".into(),
+        });
+        let found: Vec<String> = troubles(&partial).iter().map(ToString::to_string).collect();
+        assert_eq!(found, vec!["Docker unreachable: no socket".to_string()]);
+    }
+
+    #[test]
+    fn a_healthy_cluster_has_no_trouble() {
+        assert!(troubles(&snapshot()).is_empty());
+        assert!(leftovers(&snapshot()).is_empty());
+    }
+
+    #[test]
+    fn any_one_signal_is_enough() {
+        let mut pd_down = snapshot();
+        pd_down.stores[1].state = StoreState::Disconnected;
+        let mut exited = snapshot();
+        exited.processes[1].state = ProcessState::Exited {
+            exit_code: Some(137),
+        };
+        let mut paused = snapshot();
+        paused.processes[1].state = ProcessState::Paused;
+        let mut cut = snapshot();
+        cut.processes[1].network_connected = false;
+        let mut missing = snapshot();
+        missing.processes.remove(1);
+        for (what, s) in [
+            ("PD says Disconnected", pd_down),
+            ("exited (code 137)", exited),
+            ("paused", paused),
+            ("cut off", cut),
+            ("does not list", missing),
+        ] {
+            let found = troubles(&s);
+            assert_eq!(found.len(), 1, "{what}: {found:?}");
+            assert_eq!(found[0].service.as_deref(), Some("tikv1"));
+            assert!(found[0].why.contains(what), "{what}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn leftovers_name_the_recovery() {
+        let mut s = snapshot();
+        s.processes[0].state = ProcessState::Paused;
+        s.processes[1].state = ProcessState::Exited { exit_code: None };
+        s.processes[2].network_connected = false;
+        let found: Vec<(String, Recovery)> = leftovers(&s)
+            .into_iter()
+            .map(|l| (l.service, l.recovery))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("tikv0".into(), Recovery::Unpause),
+                ("tikv1".into(), Recovery::Start),
+                ("tikv2".into(), Recovery::Reconnect),
+            ]
+        );
+    }
+}

@@ -1,0 +1,144 @@
+//! The `[kiosk]` table of the chapters file: which faults the booth loop
+//! rotates through, what it shows between passes, and when autoplay comes
+//! back after a person stepped in.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::chapter::{Target, duration};
+use crate::cluster::FaultKind;
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KioskPlan {
+    /// One fault per pass, in turn; each replaces the script's own
+    /// `inject_fault` kind and target for that pass.
+    #[serde(default = "every_kind")]
+    pub faults: Vec<KioskFault>,
+    /// Shown between passes while the cluster is checked and healed.
+    #[serde(default)]
+    pub attract: Option<Attract>,
+    /// After a person's last key, autoplay resumes by itself after this long.
+    #[serde(default = "default_idle", deserialize_with = "duration")]
+    pub idle: Duration,
+    /// Longest wait between passes for the cluster to be healthy again.
+    #[serde(default = "default_heal_timeout", deserialize_with = "duration")]
+    pub heal_timeout: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KioskFault {
+    pub kind: FaultKind,
+    #[serde(default = "random")]
+    pub target: Target,
+}
+
+/// The chapter shown between passes.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attract {
+    pub title: String,
+    #[serde(default)]
+    pub narration: String,
+    /// Shown at least this long, however quickly the cluster is healthy.
+    #[serde(default = "default_attract_dwell", deserialize_with = "duration")]
+    pub dwell: Duration,
+}
+
+fn every_kind() -> Vec<KioskFault> {
+    FaultKind::ALL
+        .iter()
+        .map(|&kind| KioskFault {
+            kind,
+            target: Target::Random,
+        })
+        .collect()
+}
+
+fn random() -> Target {
+    Target::Random
+}
+
+fn default_idle() -> Duration {
+    Duration::from_secs(120)
+}
+
+fn default_heal_timeout() -> Duration {
+    Duration::from_secs(120)
+}
+
+fn default_attract_dwell() -> Duration {
+    Duration::from_secs(10)
+}
+
+impl Default for KioskPlan {
+    fn default() -> Self {
+        Self {
+            faults: every_kind(),
+            attract: None,
+            idle: default_idle(),
+            heal_timeout: default_heal_timeout(),
+        }
+    }
+}
+
+impl KioskPlan {
+    /// The fault of pass `pass` (from 1).
+    pub fn fault_for(&self, pass: u32) -> Option<&KioskFault> {
+        let len = self.faults.len();
+        (len > 0).then(|| &self.faults[(pass.saturating_sub(1) as usize) % len])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::story::parse_script;
+
+    #[test]
+    fn without_a_table_every_kind_takes_its_turn() {
+        let script = parse_script("[[chapter]]\ntitle = 'a'\n", "t").unwrap();
+        let kinds: Vec<FaultKind> = (1..=5)
+            .map(|pass| script.kiosk.fault_for(pass).unwrap().kind)
+            .collect();
+        use FaultKind::*;
+        assert_eq!(kinds, [Kill, Stop, Pause, Partition, Kill]);
+        assert_eq!(script.kiosk.idle, Duration::from_secs(120));
+    }
+
+    #[test]
+    fn the_table_names_faults_targets_attract_and_idle() {
+        let text = r#"
+[kiosk]
+faults = [{ kind = "pause", target = "tikv1" }, { kind = "kill" }]
+idle = "45s"
+
+[kiosk.attract]
+title = "Come and break a database"
+narration = "Press any key to take over."
+dwell = "20s"
+
+[[chapter]]
+title = "a"
+"#;
+        let plan = parse_script(text, "t").unwrap().kiosk;
+        assert_eq!(plan.faults.len(), 2);
+        assert_eq!(
+            plan.fault_for(1).unwrap().target,
+            Target::Service("tikv1".into())
+        );
+        assert_eq!(plan.fault_for(2).unwrap().target, Target::Random);
+        assert_eq!(plan.idle, Duration::from_secs(45));
+        let attract = plan.attract.unwrap();
+        assert_eq!(attract.dwell, Duration::from_secs(20));
+        assert!(
+            parse_script(
+                "[kiosk]\nfaults = [{ kind = 'nuke' }]\n[[chapter]]\ntitle='a'\n",
+                "t"
+            )
+            .is_err()
+        );
+    }
+}
