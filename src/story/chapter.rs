@@ -384,18 +384,29 @@ fn key_before(text: &str, offset: usize) -> Option<&str> {
 
 /// Titles, narration and service names are drawn: clean them once here.
 fn clean_script_text(script: &mut Script) {
+    let line = |text: &mut String| *text = clean_line(text).into_owned();
+    let paragraphs = |text: &mut String| *text = clean_text(text).into_owned();
+    let target = |target: &mut Target| {
+        if let Target::Service(service) = target {
+            *service = clean_line(service).into_owned();
+        }
+    };
     for chapter in &mut script.chapters {
-        chapter.title = clean_line(&chapter.title).into_owned();
-        chapter.narration = clean_text(&chapter.narration).into_owned();
+        line(&mut chapter.title);
+        paragraphs(&mut chapter.narration);
+        chapter.narration_for.values_mut().for_each(paragraphs);
         for action in &mut chapter.on_enter {
-            if let Action::InjectFault {
-                target: Target::Service(service),
-                ..
-            } = action
-            {
-                *service = clean_line(service).into_owned();
+            if let Action::InjectFault { target: t, .. } = action {
+                target(t);
             }
         }
+    }
+    for fault in &mut script.kiosk.faults {
+        target(&mut fault.target);
+    }
+    if let Some(attract) = &mut script.kiosk.attract {
+        line(&mut attract.title);
+        paragraphs(&mut attract.narration);
     }
 }
 
@@ -591,6 +602,30 @@ on_enter = [
                 target: Target::Service("tikv\u{fffd}1".into()),
                 timeout: Duration::from_secs(120),
             }
+        );
+    }
+
+    #[test]
+    fn kiosk_text_and_narration_per_fault_are_cleaned_too() {
+        let script = parse_script(
+            "[[chapter]]\ntitle = 'a'\nnarration_for.kill = \"x\\u202Ey\"\n\
+             [kiosk]\nfaults = [{ kind = 'kill', target = \"tikv\\u001b1\" }]\n\
+             attract = { title = \"Booth\\u0007\", narration = \"hi\\u200B\" }\n",
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            script.chapters[0].narration_for[&FaultKind::Kill],
+            "x\u{fffd}y"
+        );
+        assert_eq!(
+            script.kiosk.faults[0].target,
+            Target::Service("tikv␛1".into())
+        );
+        let attract = script.kiosk.attract.as_ref().unwrap();
+        assert_eq!(
+            (attract.title.as_str(), attract.narration.as_str()),
+            ("Booth␇", "hi\u{fffd}")
         );
     }
 

@@ -189,22 +189,31 @@ fn read_docker_body_every_way(body: &str) -> Result<(), TestCaseError> {
 }
 
 fn read_chapters(text: &str) -> Result<(), TestCaseError> {
-    match parse_script(text, "mutated.toml") {
-        Ok(script) => {
-            for chapter in &script.chapters {
-                prop_assert!(clean(&chapter.title), "{:?}", chapter.title);
-                prop_assert!(
-                    !chapter.narration.chars().any(|c| c != '\n' && is_unsafe(c)),
-                    "{:?}",
-                    chapter.narration
-                );
-                prop_assert!(chapter.dwell <= MAX_DURATION);
-                for action in &chapter.on_enter {
-                    prop_assert!(clean(&action.describe()), "{action:?}");
-                }
-            }
+    let script = match parse_script(text, "mutated.toml") {
+        Ok(script) => script,
+        Err(error) => {
+            prop_assert!(clean(&error.to_string()), "{error}");
+            return Ok(());
         }
-        Err(error) => prop_assert!(clean(&error.to_string()), "{error}"),
+    };
+    let paragraphs = |text: &str| !text.chars().any(|c| c != '\n' && is_unsafe(c));
+    for chapter in &script.chapters {
+        prop_assert!(clean(&chapter.title), "{:?}", chapter.title);
+        prop_assert!(paragraphs(&chapter.narration), "{:?}", chapter.narration);
+        for narration in chapter.narration_for.values() {
+            prop_assert!(paragraphs(narration), "{narration:?}");
+        }
+        prop_assert!(chapter.dwell <= MAX_DURATION);
+        for action in &chapter.on_enter {
+            prop_assert!(clean(&action.describe()), "{action:?}");
+            prop_assert!(action.timeout().is_none_or(|t| t <= MAX_DURATION));
+        }
+    }
+    let kiosk = &script.kiosk;
+    prop_assert!(kiosk.idle <= MAX_DURATION && kiosk.heal_timeout <= MAX_DURATION);
+    if let Some(attract) = &kiosk.attract {
+        prop_assert!(clean(&attract.title) && paragraphs(&attract.narration));
+        prop_assert!(attract.dwell <= MAX_DURATION);
     }
     Ok(())
 }
