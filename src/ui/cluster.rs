@@ -28,57 +28,59 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .title(Span::styled(" Cluster ", theme::title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let lines = match &app.cluster.snapshot {
+    let (table, notes) = match &app.cluster.snapshot {
         None => match &app.cluster.error {
-            Some(error) => vec![unreachable_line(error)],
-            None => vec![Line::styled("waiting for cluster data…", theme::dim())],
+            Some(error) => (Vec::new(), vec![unreachable_line(error)]),
+            None => (
+                vec![Line::styled("waiting for cluster data…", theme::dim())],
+                Vec::new(),
+            ),
         },
         Some(snapshot) => lines(app, snapshot),
     };
-    let lines = fit(lines, usize::from(inner.width), usize::from(inner.height));
+    let lines = fit(
+        table,
+        notes,
+        usize::from(inner.width),
+        usize::from(inner.height),
+    );
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// Rows too long for the panel (a source's trouble, quoted in full) wrap
-/// into the rows left free, the last row first (PD's reason), and are cut
-/// with `…` where room runs out. Rows that fit are left alone.
-fn fit(lines: Vec<Line<'static>>, width: usize, height: usize) -> Vec<Line<'static>> {
-    let flat: Vec<String> = lines
+/// The table's rows as they are (clipped at the edge, like any row), then
+/// the notes under it: a note too long for the panel (a source's trouble,
+/// quoted in full) wraps into the rows left free, the last note first
+/// (PD's reason), and is cut with `…` where room runs out.
+fn fit(
+    table: Vec<Line<'static>>,
+    notes: Vec<Line<'static>>,
+    width: usize,
+    height: usize,
+) -> Vec<Line<'static>> {
+    let flat: Vec<String> = notes
         .iter()
         .map(|line| line.spans.iter().map(|s| s.content.as_ref()).collect())
         .collect();
-    let needed: Vec<usize> = flat
-        .iter()
-        .map(|text| {
-            if text.width() > width {
-                text::wrap(text, width).len()
-            } else {
-                1
-            }
-        })
-        .collect();
-    let mut spare = height.saturating_sub(lines.len());
-    let mut rows = vec![1; lines.len()];
-    for (index, need) in needed.iter().enumerate().rev() {
-        let extra = (need - 1).min(spare);
-        rows[index] += extra;
-        spare -= extra;
+    let wrapped: Vec<Vec<String>> = flat.iter().map(|text| text::wrap(text, width)).collect();
+    let mut spare = height.saturating_sub(table.len() + notes.len());
+    let mut rows = vec![1; notes.len()];
+    for (index, parts) in wrapped.iter().enumerate().rev() {
+        if flat[index].width() > width {
+            let extra = (parts.len() - 1).min(spare);
+            rows[index] += extra;
+            spare -= extra;
+        }
     }
-    let mut out = Vec::new();
-    for ((line, text), (need, rows)) in lines
-        .into_iter()
-        .zip(&flat)
-        .zip(needed.into_iter().zip(rows))
-    {
-        if need == 1 && text.width() <= width {
+    let mut out = table;
+    for (((line, text), parts), rows) in notes.into_iter().zip(&flat).zip(wrapped).zip(rows) {
+        if text.width() <= width {
             out.push(line);
             continue;
         }
         let style = line.spans.last().map_or(line.style, |span| span.style);
-        let wrapped = text::wrap(text, width);
-        for (row, part) in wrapped.iter().enumerate().take(rows) {
-            let part = if row + 1 == rows && wrapped.len() > rows {
-                text::ellipsize(&format!("{part} {}", wrapped[row + 1..].join(" ")), width)
+        for (row, part) in parts.iter().enumerate().take(rows) {
+            let part = if row + 1 == rows && parts.len() > rows {
+                text::ellipsize(&format!("{part} {}", parts[row + 1..].join(" ")), width)
             } else {
                 part.clone()
             };
@@ -95,13 +97,18 @@ fn unreachable_line(error: &str) -> Line<'static> {
     )
 }
 
-fn lines(app: &App, snapshot: &ClusterSnapshot) -> Vec<Line<'static>> {
+/// The table (PD members, stores, regions) and the notes under it (what
+/// the runtime says, how fresh PD's figures are).
+fn lines(app: &App, snapshot: &ClusterSnapshot) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
     if !snapshot.pd_reachable && snapshot.stores.is_empty() {
         // Nothing known yet: no empty table that could read as "0 regions".
         let why = snapshot
             .trouble(DataSource::Pd)
             .unwrap_or("PD unreachable: no cluster data yet");
-        return vec![unreachable_line(why), runtime_line(snapshot)];
+        return (
+            Vec::new(),
+            vec![unreachable_line(why), runtime_line(snapshot)],
+        );
     }
     let stale = app.cluster.is_stale(app.now);
     let mut lines = vec![pd_line(snapshot)];
@@ -137,9 +144,8 @@ fn lines(app: &App, snapshot: &ClusterSnapshot) -> Vec<Line<'static>> {
         ]));
     }
     lines.push(regions_line(snapshot));
-    lines.push(runtime_line(snapshot));
-    lines.push(freshness_line(app, snapshot));
-    lines
+    let notes = vec![runtime_line(snapshot), freshness_line(app, snapshot)];
+    (lines, notes)
 }
 
 fn pd_line(snapshot: &ClusterSnapshot) -> Line<'static> {

@@ -164,15 +164,26 @@ pub fn thousands(value: f64) -> String {
     out
 }
 
-/// `3s`, `24s`, `2m05s`
+/// `3s`, `24s`, `2m05s`, `59m`, `1h05m`, `23h`, `41d`: at most five columns, so a
+/// heartbeat years old (a stale PD sample) fits its column too.
 pub fn age(d: Duration) -> String {
     let s = d.as_secs();
+    let (hours, days) = (s / 3600, s / 86_400);
     if s < 60 {
         format!("{s}s")
-    } else if s < 3600 {
+    } else if s < 600 {
         format!("{}m{:02}s", s / 60, s % 60)
+    } else if s < 3600 {
+        format!("{}m", s / 60)
+    } else if hours < 10 {
+        format!("{hours}h{:02}m", (s % 3600) / 60)
+    } else if hours < 48 {
+        format!("{hours}h")
+    } else if days < 10_000 {
+        format!("{days}d")
     } else {
-        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+        // Ten thousand days: older than any cluster.
+        ">27y".to_string()
     }
 }
 
@@ -263,6 +274,18 @@ mod tests {
         assert_eq!(thousands(-3.0), "?");
         assert_eq!(thousands(-0.0), "0");
         assert_eq!(age(Duration::from_secs(125)), "2m05s");
+        assert_eq!(age(Duration::from_secs(3_900)), "1h05m");
+        assert_eq!(age(Duration::from_secs(23 * 3600)), "23h");
+        assert_eq!(age(Duration::from_secs(41 * 86_400)), "41d");
+        assert_eq!(age(Duration::from_secs(257_985_940)), "2985d");
+        assert_eq!(age(Duration::MAX), ">27y");
+        assert_eq!(age(Duration::from_secs(3_599)), "59m");
+        for secs in [0, 59, 599, 3_599, 35_999, 172_799, 863_913_599, u64::MAX] {
+            assert!(
+                age(Duration::from_secs(secs)).chars().count() <= 5,
+                "{secs}"
+            );
+        }
         assert_eq!(latency(Duration::from_micros(12_300)), "12ms");
         assert_eq!(latency(Duration::from_micros(2_340)), "2.3ms");
         assert_eq!(stamp(Duration::from_secs(75), None), "01:15");
