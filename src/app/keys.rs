@@ -25,6 +25,7 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
 
         KeyCode::Char('r') => Command::Reset,
         KeyCode::Char('p') => Command::TogglePause,
+        KeyCode::Char('a') => Command::ApplyRecommendation,
         KeyCode::Esc => Command::Abort,
         KeyCode::Char('?') => Command::ToggleHelp,
         KeyCode::Char('q') | KeyCode::Char('Q') => Command::Quit,
@@ -42,6 +43,7 @@ pub const KEY_HELP: &[(&str, &str)] = &[
     ("ESC", "abort the countdown: nothing is injected"),
     ("r", "reset: recover any fault, start over"),
     ("p", "pause or resume timers"),
+    ("a", "apply the agent's recommended recovery"),
     ("?", "this help"),
     ("q Ctrl+C", "quit (recovers any fault first)"),
 ];

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::agent::{Diagnosis, Evidence};
+use crate::agent::{Diagnosis, Evidence, Progress};
 use crate::cluster::{
     BackendError, ClusterEvent, ClusterSnapshot, FaultKind, InjectedFault, Recovery,
 };
@@ -17,6 +17,8 @@ pub enum Command {
     TogglePause,
     /// ESC: abort a running countdown.
     Abort,
+    /// `a`: apply the agent's allowlisted recommendation (presenter only).
+    ApplyRecommendation,
     ToggleHelp,
     Quit,
 }
@@ -51,7 +53,7 @@ pub enum Msg {
     },
     AgentLine {
         run: RunId,
-        line: String,
+        line: Progress,
     },
     Diagnosed {
         run: RunId,

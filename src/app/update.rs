@@ -73,6 +73,7 @@ fn on_command(app: &mut App, command: Command, fx: &mut Vec<Effect>) {
             note(app, Level::Info, format!("timers {word}"));
         }
         Command::Abort => abort_action(app),
+        Command::ApplyRecommendation => apply_recommendation(app, fx),
         Command::ToggleHelp => app.show_help = true,
         Command::Quit => quit(app, ExitKind::Success, fx),
     }
@@ -165,11 +166,53 @@ fn reset(app: &mut App, fx: &mut Vec<Effect>) {
     app.tracker.reset();
     app.timeline = Timeline::default();
     app.agent.state = AgentState::Idle;
-    app.agent.lines.clear();
+    app.agent.transcript.clear();
     app.monitor_lines.clear();
     app.started_up_to = None;
     app.paused = false;
     fx.extend(enter_chapter(app, 0));
+}
+
+/// `a`: applies the agent's allowlisted recommendation through the story's
+/// own recovery path, and only when it undoes the fault in place (so the
+/// fault ledger stays true). Only a presenter may: in the other modes the
+/// story's recovery runs, never an agent's.
+fn apply_recommendation(app: &mut App, fx: &mut Vec<Effect>) {
+    if app.mode != Mode::Presenter {
+        app.hint = Some("only a presenter applies a recommendation: the story recovers by itself".into());
+        return;
+    }
+    let AgentState::Done { diagnosis, .. } = &app.agent.state else {
+        app.hint = Some("no diagnosis to apply yet".into());
+        return;
+    };
+    let Some((action, by)) = diagnosis.applicable_action() else {
+        app.hint = Some("the agent recommends no allowed action".into());
+        return;
+    };
+    let (action, by) = (action.clone(), by.to_string());
+    if app.recovering || app.injecting {
+        app.hint = Some("the world is answering: wait a moment".into());
+        return;
+    }
+    let Some(fault) = &app.fault else {
+        app.hint = Some("no fault in place: nothing to recover".into());
+        return;
+    };
+    if fault.service != action.service || fault.kind.recovery() != action.recovery {
+        app.hint = Some(format!(
+            "{} {} would not undo the fault in place ({} on {}): not applied",
+            action.recovery, action.service, fault.kind, fault.service
+        ));
+        return;
+    }
+    note(
+        app,
+        Level::Info,
+        format!("presenter applies {by}'s recommendation: {} {}", action.recovery, action.service),
+    );
+    app.recovery_error = None;
+    request_recovery(app, 0, fx);
 }
 
 fn quit(app: &mut App, exit: ExitKind, fx: &mut Vec<Effect>) {
@@ -343,7 +386,7 @@ fn start_action(app: &mut App, fx: &mut Vec<Effect>) {
                 run: run_id,
                 started: app.now,
             };
-            app.agent.lines.clear();
+            app.agent.transcript.clear();
             set_run(app, |run| run.awaiting_effect = true);
             fx.push(Effect::Diagnose {
                 run: run_id,
@@ -636,7 +679,7 @@ fn on_injected(
             };
             if !matches!(app.agent.state, AgentState::Working { .. }) {
                 app.agent.state = AgentState::Idle;
-                app.agent.lines.clear();
+                app.agent.transcript.clear();
             }
             app.fault = Some(fault);
             if current {
@@ -703,13 +746,10 @@ fn on_load_set(app: &mut App, run: RunId, running: bool, result: Result<(), Back
     }
 }
 
-fn on_agent_line(app: &mut App, run: RunId, line: String) {
+fn on_agent_line(app: &mut App, run: RunId, progress: crate::agent::Progress) {
     if matches!(app.agent.state, AgentState::Working { run: r, .. } if r == run) {
-        if app.agent.lines.len() == PANE_LINES {
-            app.agent.lines.pop_front();
-        }
-        let stamped = entry(app, app.now, Level::Info, line);
-        app.agent.lines.push_back(stamped);
+        let after_fault = app.timeline.after_fault(app.now);
+        app.agent.transcript.push(app.now, after_fault, progress);
     }
 }
 
