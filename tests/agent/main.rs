@@ -8,3 +8,5 @@ mod streams;
 mod support;
 
 mod clients;
+mod record;
+mod eval_set;

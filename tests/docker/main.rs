@@ -5,3 +5,4 @@ mod support;
 
 mod docker_backend;
 mod docker_control;
+mod record_evals;

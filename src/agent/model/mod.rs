@@ -190,8 +190,6 @@ struct Stats {
 
 impl ModelAgent {
     pub fn new(config: ModelConfig, logs: Option<Arc<dyn NodeLogs>>) -> Result<Self, String> {
-        // One process-wide TLS provider; a second install is refused, harmlessly.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .build()
