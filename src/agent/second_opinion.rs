@@ -137,7 +137,7 @@ impl SecondOpinion {
                         lines.extend(model.diagnosis.lines().into_iter().map(|l| format!("  {l}")));
                         if let Some(refused) = &model.refused_action {
                             lines.push(format!(
-                                "  REFUSED, never executed: {} ({})",
+                                "  REFUSED, never executed: {} — {}",
                                 plain(&refused.asked),
                                 refused.why
                             ));

@@ -152,13 +152,9 @@ fn transcript_lines(transcript: &Transcript, width: usize) -> Vec<Line<'static>>
                 } else {
                     ("←", theme::dim())
                 };
-                for (i, part) in text::wrap(&text::plain(summary), width.saturating_sub(4))
-                    .into_iter()
-                    .enumerate()
-                {
-                    let head = if i == 0 { format!("  {mark} ") } else { "    ".into() };
-                    lines.push(Line::styled(format!("{head}{part}"), style));
-                }
+                // One line per answer, so the calls stay in view.
+                let line = text::ellipsize(&text::plain(summary), width.saturating_sub(4));
+                lines.push(Line::styled(format!("  {mark} {line}"), style));
             }
             Progress::Text(streamed) => {
                 for paragraph in streamed.split('\n').filter(|p| !p.trim().is_empty()) {
@@ -287,16 +283,13 @@ fn verdict_items(app: &App, builtin: &Diagnosis, opinion: &SecondOpinion, width:
     let agent = text::plain(&opinion.agent);
     let answer = match &opinion.outcome {
         Outcome::Failed(failure) => {
-            // The built-in diagnosis stands: its cause and action first,
-            // then why there is nothing beside it.
-            let mut items = pane_items(builtin);
-            items.insert(
-                2,
-                Item::Wrapped(
-                    theme::bold().fg(theme::WARN),
-                    format!("✗ no second opinion: {agent} {failure}; the built-in diagnosis stands"),
-                ),
-            );
+            // Why there is nothing beside it first, then the built-in
+            // diagnosis, which stands.
+            let mut items = vec![Item::Wrapped(
+                theme::bold().fg(theme::WARN),
+                format!("✗ {agent}: {failure} · the built-in diagnosis stands"),
+            )];
+            items.extend(pane_items(builtin));
             return items;
         }
         Outcome::Answered(answer) => answer,
@@ -373,7 +366,7 @@ fn verdict_items(app: &App, builtin: &Diagnosis, opinion: &SecondOpinion, width:
         items.push(Item::Wrapped(
             theme::bold().fg(theme::BAD),
             format!(
-                "✗ REFUSED, never executed: {} ({})",
+                "✗ REFUSED, never executed: {} — {}",
                 refused.asked, refused.why
             ),
         ));

@@ -10,3 +10,4 @@ mod support;
 mod clients;
 mod record;
 mod eval_set;
+mod pane;
