@@ -283,12 +283,23 @@ fn verdict_items(app: &App, builtin: &Diagnosis, opinion: &SecondOpinion, width:
     let agent = text::plain(&opinion.agent);
     let answer = match &opinion.outcome {
         Outcome::Failed(failure) => {
-            // Why there is nothing beside it first, then the built-in
-            // diagnosis, which stands.
-            let mut items = vec![Item::Wrapped(
-                theme::bold().fg(theme::WARN),
-                format!("✗ {agent}: {failure} · the built-in diagnosis stands"),
-            )];
+            // The built-in verdict in a line and why nothing is beside it,
+            // then the built-in diagnosis, which stands.
+            let mut items = vec![
+                Item::Wrapped(
+                    theme::bold().fg(theme::GOOD),
+                    format!(
+                        "✓ {} ({}) · {}",
+                        cause_cell(builtin.root_cause.class, builtin.root_cause.service.as_deref()),
+                        percent(builtin.root_cause.confidence),
+                        action_cell(builtin.action.as_ref())
+                    ),
+                ),
+                Item::Wrapped(
+                    theme::bold().fg(theme::WARN),
+                    format!("✗ {agent} gave no answer: {failure}"),
+                ),
+            ];
             items.extend(pane_items(builtin));
             return items;
         }
