@@ -11,3 +11,4 @@ mod clients;
 mod record;
 mod eval_set;
 mod pane;
+mod key;

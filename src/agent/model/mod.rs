@@ -297,7 +297,7 @@ impl ModelAgent {
             let error = match result {
                 Ok(turn) => {
                     stats.output_tokens += turn.usage.output_tokens.unwrap_or(0);
-                    return Ok(turn);
+                    return Ok(self.redacted(turn));
                 }
                 Err(error) => error,
             };
@@ -328,6 +328,20 @@ impl ModelAgent {
                 Retry::No => return Err(ModelFailure::from_call(error, limits)),
             }
         }
+    }
+
+    /// A turn with the key scrubbed from everything the server wrote: a
+    /// server (or a model) that echoes it back must not put it on screen.
+    fn redacted(&self, mut turn: Turn) -> Turn {
+        if let Some(key) = &self.config.key {
+            turn.text = key.redact(&turn.text);
+            for call in &mut turn.tool_calls {
+                call.name = key.redact(&call.name);
+                call.raw_arguments = key.redact(&call.raw_arguments);
+                call.id = key.redact(&call.id);
+            }
+        }
+        turn
     }
 
     /// Investigates `evidence` and answers, or says why it could not.
