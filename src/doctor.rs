@@ -229,7 +229,9 @@ async fn agent_check(args: &ShowArgs) -> Check {
     let config = match crate::launch::model_config(args, |name| std::env::var(name).ok()) {
         Ok(None) => return Check::ok(NAME, "built-in analyzer (offline)"),
         Ok(Some(config)) => config,
-        Err(why) => return Check::fail(NAME, why, "set the key's variable, or pass --agent builtin"),
+        Err(why) => {
+            return Check::fail(NAME, why, "set the key's variable, or pass --agent builtin");
+        }
     };
     let label = format!("{} at {}", config.label(), config.url);
     let model = match crate::agent::model::ModelAgent::new(config, None) {
@@ -239,7 +241,10 @@ async fn agent_check(args: &ShowArgs) -> Check {
     match model.ping().await {
         Ok(first) => Check::ok(
             NAME,
-            format!("{label} answers: first token after {}", crate::monitor::text::span(first)),
+            format!(
+                "{label} answers: first token after {}",
+                crate::monitor::text::span(first)
+            ),
         ),
         Err(failure) => Check::warn(
             NAME,

@@ -156,7 +156,9 @@ pub fn model_config(
         .clone()
         .unwrap_or_else(|| provider.default_url().to_string());
     if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Err(format!("--agent-url must start with http:// or https://, got {url:?}"));
+        return Err(format!(
+            "--agent-url must start with http:// or https://, got {url:?}"
+        ));
     }
     Ok(Some(ModelConfig {
         provider,
@@ -228,7 +230,11 @@ pub async fn eval(args: &ShowArgs, dir: &std::path::Path) -> u8 {
     };
     let results = eval::evaluate(analyzer.as_ref(), &cases).await;
     say_out(&eval::render(analyzer.name(), &results));
-    if results.iter().all(|r| r.score.right()) { 0 } else { 1 }
+    if results.iter().all(|r| r.score.right()) {
+        0
+    } else {
+        1
+    }
 }
 
 /// Runs the show (full screen or plain) and returns the process exit code.

@@ -41,7 +41,11 @@ pub fn check(verb: &str, service: Option<&str>, services: &[String]) -> ActionCh
         }
         super::model::tools::clean_line(&text)
     };
-    if matches!(first.as_str(), "" | "none" | "null" | "nothing" | "no_action") && rest.is_empty() {
+    if matches!(
+        first.as_str(),
+        "" | "none" | "null" | "nothing" | "no_action"
+    ) && rest.is_empty()
+    {
         return ActionCheck::Nothing;
     }
     let Some(recovery) = ALLOWED.into_iter().find(|r| r.name() == first) else {
@@ -99,8 +103,14 @@ mod tests {
                 service: "tikv1".into()
             })
         );
-        assert!(matches!(check("Start tikv0", None, &services()), ActionCheck::Allowed(_)));
-        assert!(matches!(check("reconnect pd0", Some("pd0"), &services()), ActionCheck::Allowed(_)));
+        assert!(matches!(
+            check("Start tikv0", None, &services()),
+            ActionCheck::Allowed(_)
+        ));
+        assert!(matches!(
+            check("reconnect pd0", Some("pd0"), &services()),
+            ActionCheck::Allowed(_)
+        ));
         assert_eq!(check("none", None, &services()), ActionCheck::Nothing);
         assert_eq!(check("", None, &services()), ActionCheck::Nothing);
     }
@@ -112,7 +122,11 @@ mod tests {
             ("docker rm -f tikv1", None, "not in the allowlist"),
             ("start", Some("tikv9"), "not a service of this cluster"),
             ("start", None, "names no service"),
-            ("start tikv0 tikv1", None, "one recovery of one named service only"),
+            (
+                "start tikv0 tikv1",
+                None,
+                "one recovery of one named service only",
+            ),
         ] {
             match check(verb, service, &services()) {
                 ActionCheck::Refused(refused) => {

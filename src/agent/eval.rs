@@ -181,11 +181,19 @@ impl Score {
     }
 
     pub fn right(&self) -> bool {
-        self.root_cause && self.action && self.service != Some(false) && self.declined != Some(false)
+        self.root_cause
+            && self.action
+            && self.service != Some(false)
+            && self.declined != Some(false)
     }
 
     fn points(&self) -> (usize, usize) {
-        let all = [Some(self.root_cause), self.service, Some(self.action), self.declined];
+        let all = [
+            Some(self.root_cause),
+            self.service,
+            Some(self.action),
+            self.declined,
+        ];
         let counted = all.iter().flatten().count();
         let won = all.iter().flatten().filter(|p| **p).count();
         (won, counted)
@@ -201,7 +209,9 @@ pub fn score(expect: &Expectation, answer: &Answer, services: &[String]) -> Scor
         ExpectedCause::Frozen => answer.class == FaultClass::Frozen,
         ExpectedCause::NetworkPartition => answer.class == FaultClass::NetworkPartition,
         ExpectedCause::Unclear => answer.class == FaultClass::Unknown,
-        ExpectedCause::NoIncident => answer.class == FaultClass::Unknown && answer.service.is_none(),
+        ExpectedCause::NoIncident => {
+            answer.class == FaultClass::Unknown && answer.service.is_none()
+        }
     };
     let service = match (&expect.service, expect.root_cause) {
         (Some(expected), _) => Some(answer.service.as_deref() == Some(expected.as_str())),
@@ -289,7 +299,12 @@ pub fn render(agent: &str, results: &[CaseResult]) -> String {
         Some(false) => "WRONG",
         None => "-",
     };
-    let name_width = results.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+    let name_width = results
+        .iter()
+        .map(|r| r.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
     let mut out = format!("chaosdeck eval: {agent}\n\n");
     let _ = writeln!(
         out,
@@ -306,7 +321,11 @@ pub fn render(agent: &str, results: &[CaseResult]) -> String {
         let expected = format!(
             "{}{}, {}",
             r.expect.root_cause.label(),
-            r.expect.service.as_deref().map(|s| format!(" {s}")).unwrap_or_default(),
+            r.expect
+                .service
+                .as_deref()
+                .map(|s| format!(" {s}"))
+                .unwrap_or_default(),
             r.expect.action
         );
         let answered = match &r.answer {
@@ -323,7 +342,13 @@ pub fn render(agent: &str, results: &[CaseResult]) -> String {
             mark(s.declined),
         );
     }
-    let percent = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 * 100.0 / b as f64 };
+    let percent = |a: usize, b: usize| {
+        if b == 0 {
+            0.0
+        } else {
+            a as f64 * 100.0 / b as f64
+        }
+    };
     let _ = writeln!(
         out,
         "\n  {right}/{} cases right ({:.0}%), {won}/{counted} points ({:.0}%)",
@@ -343,7 +368,12 @@ mod tests {
         vec!["tikv0".into(), "tikv1".into()]
     }
 
-    fn expect(cause: ExpectedCause, service: Option<&str>, action: &str, declines: bool) -> Expectation {
+    fn expect(
+        cause: ExpectedCause,
+        service: Option<&str>,
+        action: &str,
+        declines: bool,
+    ) -> Expectation {
         Expectation {
             root_cause: cause,
             service: service.map(str::to_string),
@@ -352,7 +382,12 @@ mod tests {
         }
     }
 
-    fn answer(class: FaultClass, service: Option<&str>, action: Option<Recovery>, confidence: f32) -> Answer {
+    fn answer(
+        class: FaultClass,
+        service: Option<&str>,
+        action: Option<Recovery>,
+        confidence: f32,
+    ) -> Answer {
         Answer {
             class,
             service: service.map(str::to_string),
@@ -367,12 +402,32 @@ mod tests {
 
     #[test]
     fn every_point_can_be_lost() {
-        let kill = expect(ExpectedCause::ProcessCrash, Some("tikv1"), "start tikv1", false);
-        let right = answer(FaultClass::ProcessCrash, Some("tikv1"), Some(Recovery::Start), 0.9);
+        let kill = expect(
+            ExpectedCause::ProcessCrash,
+            Some("tikv1"),
+            "start tikv1",
+            false,
+        );
+        let right = answer(
+            FaultClass::ProcessCrash,
+            Some("tikv1"),
+            Some(Recovery::Start),
+            0.9,
+        );
         assert!(score(&kill, &right, &services()).right());
-        let wrong_class = answer(FaultClass::Frozen, Some("tikv1"), Some(Recovery::Start), 0.9);
+        let wrong_class = answer(
+            FaultClass::Frozen,
+            Some("tikv1"),
+            Some(Recovery::Start),
+            0.9,
+        );
         assert!(!score(&kill, &wrong_class, &services()).root_cause);
-        let wrong_node = answer(FaultClass::ProcessCrash, Some("tikv0"), Some(Recovery::Start), 0.9);
+        let wrong_node = answer(
+            FaultClass::ProcessCrash,
+            Some("tikv0"),
+            Some(Recovery::Start),
+            0.9,
+        );
         assert_eq!(score(&kill, &wrong_node, &services()).service, Some(false));
         let no_action = answer(FaultClass::ProcessCrash, Some("tikv1"), None, 0.9);
         assert!(!score(&kill, &no_action, &services()).action);
@@ -380,7 +435,10 @@ mod tests {
             refused_action: Some("docker restart tikv1".into()),
             ..no_action
         };
-        assert!(!score(&kill, &refused, &services()).right(), "a refused action is not a right one");
+        assert!(
+            !score(&kill, &refused, &services()).right(),
+            "a refused action is not a right one"
+        );
     }
 
     #[test]
@@ -388,16 +446,31 @@ mod tests {
         let thin = expect(ExpectedCause::Unclear, Some("tikv1"), "none", true);
         let declined = answer(FaultClass::Unknown, Some("tikv1"), None, 0.3);
         assert!(score(&thin, &declined, &services()).right());
-        let guessed = answer(FaultClass::ProcessCrash, Some("tikv1"), Some(Recovery::Start), 0.8);
+        let guessed = answer(
+            FaultClass::ProcessCrash,
+            Some("tikv1"),
+            Some(Recovery::Start),
+            0.8,
+        );
         assert_eq!(score(&thin, &guessed, &services()).declined, Some(false));
         let sure_of_nothing = answer(FaultClass::Unknown, Some("tikv1"), None, 0.9);
-        assert_eq!(score(&thin, &sure_of_nothing, &services()).declined, Some(false));
+        assert_eq!(
+            score(&thin, &sure_of_nothing, &services()).declined,
+            Some(false)
+        );
     }
 
     #[test]
     fn the_healthy_control_wants_no_culprit() {
         let healthy = expect(ExpectedCause::NoIncident, None, "none", false);
-        assert!(score(&healthy, &answer(FaultClass::Unknown, None, None, 0.9), &services()).right());
+        assert!(
+            score(
+                &healthy,
+                &answer(FaultClass::Unknown, None, None, 0.9),
+                &services()
+            )
+            .right()
+        );
         let blamed = answer(FaultClass::Unknown, Some("tikv0"), None, 0.2);
         assert!(!score(&healthy, &blamed, &services()).right());
     }

@@ -77,10 +77,13 @@ impl Transcript {
             ),
             other => other,
         };
-        if let (Progress::Text(more), Some(TranscriptItem {
-            progress: Progress::Text(text),
-            ..
-        })) = (&progress, self.items.back_mut())
+        if let (
+            Progress::Text(more),
+            Some(TranscriptItem {
+                progress: Progress::Text(text),
+                ..
+            }),
+        ) = (&progress, self.items.back_mut())
         {
             text.push_str(more);
             if text.len() > Self::MAX_PARAGRAPH {

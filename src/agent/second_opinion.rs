@@ -130,11 +130,19 @@ impl SecondOpinion {
                 ));
                 match &answer.verdict {
                     Verdict::Text(text) => {
-                        lines.push("  not in the diagnosis structure; as the model wrote it:".into());
+                        lines.push(
+                            "  not in the diagnosis structure; as the model wrote it:".into(),
+                        );
                         lines.extend(text.lines().map(|l| format!("  | {}", plain(l))));
                     }
                     Verdict::Structured(model) => {
-                        lines.extend(model.diagnosis.lines().into_iter().map(|l| format!("  {l}")));
+                        lines.extend(
+                            model
+                                .diagnosis
+                                .lines()
+                                .into_iter()
+                                .map(|l| format!("  {l}")),
+                        );
                         if let Some(refused) = &model.refused_action {
                             lines.push(format!(
                                 "  REFUSED, never executed: {} — {}",
@@ -165,7 +173,10 @@ impl Diagnosis {
     /// the model's when it gave an allowed one, else the built-in's.
     pub fn applicable_action(&self) -> Option<(&RecommendedAction, &str)> {
         if let Some(opinion) = &self.second_opinion {
-            if let Some(action) = opinion.structured().and_then(|m| m.diagnosis.action.as_ref()) {
+            if let Some(action) = opinion
+                .structured()
+                .and_then(|m| m.diagnosis.action.as_ref())
+            {
                 return Some((action, &opinion.agent));
             }
         }

@@ -179,7 +179,8 @@ fn reset(app: &mut App, fx: &mut Vec<Effect>) {
 /// story's recovery runs, never an agent's.
 fn apply_recommendation(app: &mut App, fx: &mut Vec<Effect>) {
     if app.mode != Mode::Presenter {
-        app.hint = Some("only a presenter applies a recommendation: the story recovers by itself".into());
+        app.hint =
+            Some("only a presenter applies a recommendation: the story recovers by itself".into());
         return;
     }
     let AgentState::Done { diagnosis, .. } = &app.agent.state else {
@@ -209,7 +210,10 @@ fn apply_recommendation(app: &mut App, fx: &mut Vec<Effect>) {
     note(
         app,
         Level::Info,
-        format!("presenter applies {by}'s recommendation: {} {}", action.recovery, action.service),
+        format!(
+            "presenter applies {by}'s recommendation: {} {}",
+            action.recovery, action.service
+        ),
     );
     app.recovery_error = None;
     request_recovery(app, 0, fx);

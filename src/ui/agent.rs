@@ -257,7 +257,14 @@ fn percent(confidence: f32) -> String {
 
 /// One row of the side-by-side table: a mark (≠ where they differ), a
 /// label and the two cells, each cut to its column.
-fn row(differs: bool, label: &str, left: &str, right: &str, width: usize, style: Style) -> Line<'static> {
+fn row(
+    differs: bool,
+    label: &str,
+    left: &str,
+    right: &str,
+    width: usize,
+    style: Style,
+) -> Line<'static> {
     let column = width.saturating_sub(8) / 2;
     let cell = |s: &str| {
         let cut = text::ellipsize(s, column.saturating_sub(1));
@@ -279,7 +286,12 @@ fn row(differs: bool, label: &str, left: &str, right: &str, width: usize, style:
 }
 
 /// The built-in verdict and the model's, side by side, then the details.
-fn verdict_items(app: &App, builtin: &Diagnosis, opinion: &SecondOpinion, width: usize) -> Vec<Item> {
+fn verdict_items(
+    app: &App,
+    builtin: &Diagnosis,
+    opinion: &SecondOpinion,
+    width: usize,
+) -> Vec<Item> {
     let agent = text::plain(&opinion.agent);
     let answer = match &opinion.outcome {
         Outcome::Failed(failure) => {
@@ -290,7 +302,10 @@ fn verdict_items(app: &App, builtin: &Diagnosis, opinion: &SecondOpinion, width:
                     theme::bold().fg(theme::GOOD),
                     format!(
                         "✓ {} ({}) · {}",
-                        cause_cell(builtin.root_cause.class, builtin.root_cause.service.as_deref()),
+                        cause_cell(
+                            builtin.root_cause.class,
+                            builtin.root_cause.service.as_deref()
+                        ),
                         percent(builtin.root_cause.confidence),
                         action_cell(builtin.action.as_ref())
                     ),
@@ -335,8 +350,14 @@ fn verdict_items(app: &App, builtin: &Diagnosis, opinion: &SecondOpinion, width:
         Item::Fixed(row(
             differs(D::RootCause) || differs(D::Service),
             "cause",
-            &cause_cell(builtin.root_cause.class, builtin.root_cause.service.as_deref()),
-            &cause_cell(theirs.root_cause.class, theirs.root_cause.service.as_deref()),
+            &cause_cell(
+                builtin.root_cause.class,
+                builtin.root_cause.service.as_deref(),
+            ),
+            &cause_cell(
+                theirs.root_cause.class,
+                theirs.root_cause.service.as_deref(),
+            ),
             width,
             Style::new(),
         )),
@@ -358,7 +379,10 @@ fn verdict_items(app: &App, builtin: &Diagnosis, opinion: &SecondOpinion, width:
         let words: Vec<&str> = answer.disagreements.iter().map(|d| d.word()).collect();
         items.push(Item::Wrapped(
             theme::bold().fg(theme::WARN),
-            format!("≠ they differ on {}: the built-in verdict stands", words.join(", ")),
+            format!(
+                "≠ they differ on {}: the built-in verdict stands",
+                words.join(", ")
+            ),
         ));
     }
     items.push(Item::Fixed(row(
@@ -402,9 +426,15 @@ fn verdict_items(app: &App, builtin: &Diagnosis, opinion: &SecondOpinion, width:
             answer.took.as_secs_f64()
         ),
     ));
-    items.push(Item::Wrapped(Style::new(), format!("built-in: {}", builtin.root_cause.summary)));
+    items.push(Item::Wrapped(
+        Style::new(),
+        format!("built-in: {}", builtin.root_cause.summary),
+    ));
     if !theirs.root_cause.summary.is_empty() {
-        items.push(Item::Wrapped(Style::new(), format!("model: {}", theirs.root_cause.summary)));
+        items.push(Item::Wrapped(
+            Style::new(),
+            format!("model: {}", theirs.root_cause.summary),
+        ));
     }
     // Then everything else the built-in analyzer found.
     items.extend(pane_items(builtin).into_iter().skip(3));

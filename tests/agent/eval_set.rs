@@ -32,10 +32,23 @@ fn the_set_covers_every_fault_on_both_backends_thin_evidence_and_a_healthy_contr
     let thin: Vec<_> = cases.iter().filter(|c| c.file.expect.declines).collect();
     assert!(!thin.is_empty(), "a thin-evidence case");
     for case in thin {
-        assert!(case.evidence.events.is_empty(), "{}: thin means no runtime events", case.name);
-        assert!(case.evidence.snapshots.iter().all(|s| s.processes.is_empty()));
+        assert!(
+            case.evidence.events.is_empty(),
+            "{}: thin means no runtime events",
+            case.name
+        );
+        assert!(
+            case.evidence
+                .snapshots
+                .iter()
+                .all(|s| s.processes.is_empty())
+        );
     }
-    assert!(cases.iter().any(|c| c.file.expect.root_cause == ExpectedCause::NoIncident));
+    assert!(
+        cases
+            .iter()
+            .any(|c| c.file.expect.root_cause == ExpectedCause::NoIncident)
+    );
 }
 
 #[tokio::test]
@@ -44,7 +57,10 @@ async fn the_builtin_analyzer_scores_every_case_right() {
     let results = eval::evaluate(&BuiltinAnalyzer::instant(), &cases).await;
     let table = eval::render("built-in analyzer", &results);
     assert!(results.iter().all(|r| r.score.right()), "{table}");
-    assert!(table.contains(&format!("{0}/{0} cases right (100%)", cases.len())), "{table}");
+    assert!(
+        table.contains(&format!("{0}/{0} cases right (100%)", cases.len())),
+        "{table}"
+    );
 }
 
 #[test]

@@ -32,7 +32,13 @@ fn snapshot(t: u64) -> ClusterSnapshot {
                 } else {
                     StoreState::Up
                 },
-                leader_count: if faulty { 0 } else if killed { 32 } else { 21 },
+                leader_count: if faulty {
+                    0
+                } else if killed {
+                    32
+                } else {
+                    21
+                },
                 region_count: 64,
                 heartbeat_age: Some(secs(age as f64)),
                 capacity_bytes: None,

@@ -54,13 +54,29 @@ fn everything_shown(diagnosis: &Diagnosis, progress: &[Progress]) -> String {
         let mut terminal = Terminal::new(TestBackend::new(160, 50)).unwrap();
         terminal.draw(|f| chaosdeck::ui::view(app, f)).unwrap();
         let buffer = terminal.backend().buffer().clone();
-        buffer.content.iter().map(|c| c.symbol()).collect::<String>()
+        buffer
+            .content
+            .iter()
+            .map(|c| c.symbol())
+            .collect::<String>()
     };
     for p in progress {
-        update(&mut app, Msg::AgentLine { run: 3, line: p.clone() });
+        update(
+            &mut app,
+            Msg::AgentLine {
+                run: 3,
+                line: p.clone(),
+            },
+        );
     }
     out.push_str(&screen(&app));
-    update(&mut app, Msg::Diagnosed { run: 3, result: Ok(diagnosis.clone()) });
+    update(
+        &mut app,
+        Msg::Diagnosed {
+            run: 3,
+            result: Ok(diagnosis.clone()),
+        },
+    );
     out.push_str(&screen(&app));
     for entry in app.journal.drain() {
         out.push_str(&entry.text);
@@ -83,9 +99,17 @@ async fn the_key_shows_nowhere_even_when_the_server_echoes_it() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let echoed = format!(r#"{{"type":"error","error":{{"type":"authentication_error","message":"invalid x-api-key: {KEY}"}}}}"#);
-    let leaky_answer = answer_json("process_crash", Some("tikv1"), &format!("start {KEY}"), None, 0.9)
-        .replace("tikv1 was killed by SIGKILL", &format!("the key is {KEY}"));
+    let echoed = format!(
+        r#"{{"type":"error","error":{{"type":"authentication_error","message":"invalid x-api-key: {KEY}"}}}}"#
+    );
+    let leaky_answer = answer_json(
+        "process_crash",
+        Some("tikv1"),
+        &format!("start {KEY}"),
+        None,
+        0.9,
+    )
+    .replace("tikv1 was killed by SIGKILL", &format!("the key is {KEY}"));
     let key_pieces: Vec<String> = pieces(&format!("Your key: {KEY}. "), 3);
     let mut text: Vec<&str> = key_pieces.iter().map(String::as_str).collect();
     text.push(&leaky_answer);
@@ -102,11 +126,18 @@ async fn the_key_shows_nowhere_even_when_the_server_echoes_it() {
         (
             Provider::OpenAi,
             vec![
-                Reply::sse(openai_tool_turn(&[("call_1", "store", &format!("{{\"service\":\"{KEY}\"}}"))])),
+                Reply::sse(openai_tool_turn(&[(
+                    "call_1",
+                    "store",
+                    &format!("{{\"service\":\"{KEY}\"}}"),
+                )])),
                 Reply::sse(openai_answer(&text)),
             ],
         ),
-        (Provider::Anthropic, vec![Reply::sse(anthropic_answer(&text))]),
+        (
+            Provider::Anthropic,
+            vec![Reply::sse(anthropic_answer(&text))],
+        ),
     ];
     for (provider, replies) in cases {
         let server = StandIn::start(replies).await;
@@ -122,7 +153,10 @@ async fn the_key_shows_nowhere_even_when_the_server_echoes_it() {
             .unwrap_or_default();
         assert!(sent.contains(KEY), "the key was sent ({provider:?})");
         let shown = everything_shown(&diagnosis, &progress);
-        assert!(!shown.contains(KEY), "{provider:?}: the key shows:\n{shown}");
+        assert!(
+            !shown.contains(KEY),
+            "{provider:?}: the key shows:\n{shown}"
+        );
         // Nothing was left to show either: the leaks were real attempts.
         assert!(
             shown.contains("[redacted key]") || shown.contains("HTTP 40"),
@@ -163,7 +197,9 @@ fn a_missing_key_is_named_by_its_variable_only() {
         "llama3.1",
     ])
     .show;
-    let config = chaosdeck::launch::model_config(&local, |_| None).unwrap().unwrap();
+    let config = chaosdeck::launch::model_config(&local, |_| None)
+        .unwrap()
+        .unwrap();
     assert_eq!(config.label(), "openai llama3.1");
     assert!(config.key.is_none());
 }

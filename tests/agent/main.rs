@@ -7,8 +7,10 @@ mod server;
 mod streams;
 mod support;
 
+mod apply;
+mod binary;
 mod clients;
-mod record;
 mod eval_set;
-mod pane;
 mod key;
+mod pane;
+mod record;

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use chaosdeck::agent::model::answer;
 use chaosdeck::agent::model::ModelFailure;
+use chaosdeck::agent::model::answer;
 use chaosdeck::agent::second_opinion::{self, ModelAnswer, Outcome, SecondOpinion, Verdict};
 use chaosdeck::agent::{Diagnosis, Progress, analyze};
 use chaosdeck::app::{AgentState, App, AppConfig, Mode, Msg, update};
@@ -104,7 +104,13 @@ fn streaming() -> App {
     ];
     for (at, progress) in steps {
         update(&mut app, Msg::Tick(secs(at)));
-        update(&mut app, Msg::AgentLine { run: 9, line: progress });
+        update(
+            &mut app,
+            Msg::AgentLine {
+                run: 9,
+                line: progress,
+            },
+        );
     }
     update(&mut app, Msg::Tick(secs(39.4)));
     app
@@ -114,11 +120,20 @@ fn streaming() -> App {
 fn mid_stream_with_tool_calls() {
     let app = streaming();
     for size in SIZES {
-        insta::assert_snapshot!(format!("mid_stream_{}x{}", size.0, size.1), text(&app, size));
+        insta::assert_snapshot!(
+            format!("mid_stream_{}x{}", size.0, size.1),
+            text(&app, size)
+        );
     }
     let pane = text(&app, (60, 18));
-    assert!(pane.contains("analysing… 3.4s · first token 0.8s"), "{pane}");
-    assert!(pane.contains("→ tool process_state {\"service\":\"tikv1\"}"), "{pane}");
+    assert!(
+        pane.contains("analysing… 3.4s · first token 0.8s"),
+        "{pane}"
+    );
+    assert!(
+        pane.contains("→ tool process_state {\"service\":\"tikv1\"}"),
+        "{pane}"
+    );
     assert!(pane.contains("  ← tikv1: exited (code 137)"), "{pane}");
     assert!(pane.contains("  ✗ refused: identical to call 2"), "{pane}");
     // The streamed text, joined across its fragments, newest at the bottom.
@@ -142,7 +157,13 @@ fn with_opinion(outcome: Outcome) -> App {
 fn disagreeing() -> App {
     let builtin = analyze(&evidence::kill()).diagnosis;
     let services: Vec<String> = evidence::SERVICES.iter().map(|s| s.to_string()).collect();
-    let text = answer_json("frozen", Some("tikv1"), "docker restart", Some("tikv1"), 0.55);
+    let text = answer_json(
+        "frozen",
+        Some("tikv1"),
+        "docker restart",
+        Some("tikv1"),
+        0.55,
+    );
     let Verdict::Structured(model) = answer::parse(&text, &services, "openai llama3.1") else {
         panic!("structured")
     };
@@ -165,12 +186,27 @@ fn side_by_side_where_they_disagree() {
     }
     let small = text(&app, (40, 6));
     // At 80x24 the cause and the action rows, each marked, and the verdict.
-    assert!(small.contains("≠cause  crash tikv1    frozen tikv1"), "{small}");
-    assert!(small.contains("≠action start tikv1    ✗ refused"), "{small}");
+    assert!(
+        small.contains("≠cause  crash tikv1    frozen tikv1"),
+        "{small}"
+    );
+    assert!(
+        small.contains("≠action start tikv1    ✗ refused"),
+        "{small}"
+    );
     let large = text(&app, (60, 18));
-    assert!(large.contains("≠ they differ on root cause, action"), "{large}");
-    assert!(large.contains("✗ REFUSED, never executed: docker restart tikv1"), "{large}");
-    assert!(large.contains("a: apply start tikv1 (built-in analyzer)"), "{large}");
+    assert!(
+        large.contains("≠ they differ on root cause, action"),
+        "{large}"
+    );
+    assert!(
+        large.contains("✗ REFUSED, never executed: docker restart tikv1"),
+        "{large}"
+    );
+    assert!(
+        large.contains("a: apply start tikv1 (built-in analyzer)"),
+        "{large}"
+    );
 }
 
 #[test]
@@ -178,8 +214,14 @@ fn a_failed_model_leaves_a_note_beside_the_builtin_diagnosis() {
     let app = with_opinion(Outcome::Failed(ModelFailure::FirstToken(secs(20.0))));
     insta::assert_snapshot!("model_failed_60x18", text(&app, (60, 18)));
     let small = text(&app, (40, 6));
-    assert!(small.contains("✓ crash tikv1 (90%) · start tikv1"), "{small}");
-    assert!(small.contains("✗ openai llama3.1 gave no answer: no"), "{small}");
+    assert!(
+        small.contains("✓ crash tikv1 (90%) · start tikv1"),
+        "{small}"
+    );
+    assert!(
+        small.contains("✗ openai llama3.1 gave no answer: no"),
+        "{small}"
+    );
     assert!(small.contains("first token within 20.0s"), "{small}");
 }
 
@@ -187,5 +229,11 @@ fn a_failed_model_leaves_a_note_beside_the_builtin_diagnosis() {
 fn the_pane_names_the_agent_and_the_model() {
     let app = streaming();
     let pane = text(&app, (60, 18));
-    assert!(pane.lines().next().unwrap().contains("Agent · openai llama3.1"), "{pane}");
+    assert!(
+        pane.lines()
+            .next()
+            .unwrap()
+            .contains("Agent · openai llama3.1"),
+        "{pane}"
+    );
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use chaosdeck::agent::eval::{CaseFile, ExpectedCause, Expectation};
+use chaosdeck::agent::eval::{CaseFile, Expectation, ExpectedCause};
 use chaosdeck::agent::{Analyzer, AnalyzerError, BuiltinAnalyzer, Diagnosis, Evidence, Progress};
 use chaosdeck::app::{App, AppConfig, Mode};
 use chaosdeck::clock::ShowClock;
@@ -37,7 +37,9 @@ impl Analyzer for Keeper {
         progress: mpsc::Sender<Progress>,
     ) -> Result<Diagnosis, AnalyzerError> {
         self.0.lock().unwrap().get_or_insert(evidence.clone());
-        BuiltinAnalyzer::instant().diagnose(evidence, progress).await
+        BuiltinAnalyzer::instant()
+            .diagnose(evidence, progress)
+            .await
     }
 }
 
@@ -77,7 +79,9 @@ auto_advance = true
 async fn record(seed: u64, fault: Option<FaultKind>, settle: u32) -> Evidence {
     let clock = ShowClock::start(1.0);
     let args = <chaosdeck::cli::Cli as clap::Parser>::parse_from(["chaosdeck"]).show;
-    let backend = chaosdeck::launch::backend(&args, seed, clock).await.expect("simulator");
+    let backend = chaosdeck::launch::backend(&args, seed, clock)
+        .await
+        .expect("simulator");
     let keeper = Arc::new(Keeper::default());
     let mut app = App::new(AppConfig {
         source: ClusterSource::Sim,
@@ -109,7 +113,9 @@ fn thin(mut evidence: Evidence) -> Evidence {
     for snapshot in &mut evidence.snapshots {
         snapshot.processes.clear();
     }
-    evidence.incidents.retain(|i| i.signal == Signal::StoreState);
+    evidence
+        .incidents
+        .retain(|i| i.signal == Signal::StoreState);
     evidence
 }
 
@@ -131,10 +137,26 @@ fn evals_dir() -> PathBuf {
 async fn record_simulator_cases() {
     let dir = evals_dir();
     let faults = [
-        (FaultKind::Kill, ExpectedCause::ProcessCrash, "a kill (SIGKILL)"),
-        (FaultKind::Stop, ExpectedCause::GracefulStop, "a graceful stop (SIGTERM)"),
-        (FaultKind::Pause, ExpectedCause::Frozen, "a pause (frozen process)"),
-        (FaultKind::Partition, ExpectedCause::NetworkPartition, "a network partition"),
+        (
+            FaultKind::Kill,
+            ExpectedCause::ProcessCrash,
+            "a kill (SIGKILL)",
+        ),
+        (
+            FaultKind::Stop,
+            ExpectedCause::GracefulStop,
+            "a graceful stop (SIGTERM)",
+        ),
+        (
+            FaultKind::Pause,
+            ExpectedCause::Frozen,
+            "a pause (frozen process)",
+        ),
+        (
+            FaultKind::Partition,
+            ExpectedCause::NetworkPartition,
+            "a network partition",
+        ),
     ];
     for (kind, cause, words) in faults {
         let evidence = record(7, Some(kind), 25).await;
@@ -165,8 +187,12 @@ async fn record_simulator_cases() {
     }
     let healthy = record(7, None, 20).await;
     let file = CaseFile {
-        description: "a healthy control: the cluster under load, no fault; the right answer is no incident".into(),
-        recorded: "the simulator (seed 7), through the show's own story runner, by tests/agent/record.rs".into(),
+        description:
+            "a healthy control: the cluster under load, no fault; the right answer is no incident"
+                .into(),
+        recorded:
+            "the simulator (seed 7), through the show's own story runner, by tests/agent/record.rs"
+                .into(),
         expect: Expectation {
             root_cause: ExpectedCause::NoIncident,
             service: None,

@@ -88,14 +88,18 @@ impl Drop for StandIn {
 impl StandIn {
     /// Serves `replies` in order; once they run out the last one repeats.
     pub async fn start(replies: Vec<Reply>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let received = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&received);
         let task = tokio::spawn(async move {
             let mut next = 0usize;
             loop {
-                let Ok((socket, _)) = listener.accept().await else { return };
+                let Ok((socket, _)) = listener.accept().await else {
+                    return;
+                };
                 let reply = replies[next.min(replies.len() - 1)].clone();
                 next += 1;
                 let log = Arc::clone(&log);
@@ -115,7 +119,9 @@ impl StandIn {
 }
 
 async fn serve(mut socket: TcpStream, reply: Reply, log: Arc<Mutex<Vec<Received>>>) {
-    let Some(request) = read_request(&mut socket).await else { return };
+    let Some(request) = read_request(&mut socket).await else {
+        return;
+    };
     log.lock().unwrap().push(request);
     let reason = match reply.status {
         200 => "OK",
@@ -125,7 +131,10 @@ async fn serve(mut socket: TcpStream, reply: Reply, log: Arc<Mutex<Vec<Received>
         529 => "Overloaded",
         _ => "Status",
     };
-    let mut head = format!("HTTP/1.1 {} {reason}\r\nconnection: close\r\n", reply.status);
+    let mut head = format!(
+        "HTTP/1.1 {} {reason}\r\nconnection: close\r\n",
+        reply.status
+    );
     for (k, v) in &reply.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }

@@ -124,12 +124,17 @@ fn choice(delta: Value, finish: Option<&str>) -> Value {
 }
 
 pub fn usage_chunk(output_tokens: u64) -> String {
-    chunk(json!({"id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": [],
-        "usage": {"prompt_tokens": 400, "completion_tokens": output_tokens, "total_tokens": 400 + output_tokens}}))
+    chunk(
+        json!({"id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": [],
+        "usage": {"prompt_tokens": 400, "completion_tokens": output_tokens, "total_tokens": 400 + output_tokens}}),
+    )
 }
 
 pub fn openai_answer(pieces: &[&str]) -> Vec<String> {
-    let mut events = vec![chunk(choice(json!({"role": "assistant", "content": ""}), None))];
+    let mut events = vec![chunk(choice(
+        json!({"role": "assistant", "content": ""}),
+        None,
+    ))];
     for piece in pieces {
         events.push(chunk(choice(json!({"content": piece}), None)));
     }
@@ -142,7 +147,10 @@ pub fn openai_answer(pieces: &[&str]) -> Vec<String> {
 /// Tool calls as OpenAI streams them: by index, id and name on the first
 /// fragment, the arguments in two pieces.
 pub fn openai_tool_turn(calls: &[(&str, &str, &str)]) -> Vec<String> {
-    let mut events = vec![chunk(choice(json!({"role": "assistant", "content": null}), None))];
+    let mut events = vec![chunk(choice(
+        json!({"role": "assistant", "content": null}),
+        None,
+    ))];
     for (i, (id, name, args)) in calls.iter().enumerate() {
         let (a, b) = args.split_at(args.len() / 2);
         events.push(chunk(choice(
@@ -177,7 +185,13 @@ pub fn ollama_tool_turn(calls: &[(&str, &str)]) -> Vec<String> {
 // ---- Answers -----------------------------------------------------------------
 
 /// An answer in the structure the prompt asks for.
-pub fn answer_json(class: &str, service: Option<&str>, action: &str, action_service: Option<&str>, confidence: f64) -> String {
+pub fn answer_json(
+    class: &str,
+    service: Option<&str>,
+    action: &str,
+    action_service: Option<&str>,
+    confidence: f64,
+) -> String {
     json!({
         "timeline": [{"at": "00:10.1", "event": "tikv1 exited with code 137"}],
         "root_cause": {"class": class, "service": service, "summary": "tikv1 was killed by SIGKILL", "confidence": confidence},

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chaosdeck::agent::model::tools::NodeLogs;
-use chaosdeck::agent::model::{ApiKey, ModelAgent, ModelConfig, ModelFailure, ModelLimits, Provider};
+use chaosdeck::agent::model::{
+    ApiKey, ModelAgent, ModelConfig, ModelFailure, ModelLimits, Provider,
+};
 use chaosdeck::agent::second_opinion::{ModelAnswer, ModelDiagnosis, Outcome, Verdict};
 use chaosdeck::agent::{Analyzer, Diagnosis, Evidence, Progress, WithSecondOpinion};
 use tokio::sync::mpsc;
@@ -54,7 +56,12 @@ pub async fn diagnose(
 }
 
 pub fn answer(diagnosis: &Diagnosis) -> &ModelAnswer {
-    match &diagnosis.second_opinion.as_ref().expect("a second opinion").outcome {
+    match &diagnosis
+        .second_opinion
+        .as_ref()
+        .expect("a second opinion")
+        .outcome
+    {
         Outcome::Answered(answer) => answer,
         Outcome::Failed(failure) => panic!("the model failed: {failure}"),
     }
@@ -68,7 +75,12 @@ pub fn structured(diagnosis: &Diagnosis) -> &ModelDiagnosis {
 }
 
 pub fn failure(diagnosis: &Diagnosis) -> &ModelFailure {
-    match &diagnosis.second_opinion.as_ref().expect("a second opinion").outcome {
+    match &diagnosis
+        .second_opinion
+        .as_ref()
+        .expect("a second opinion")
+        .outcome
+    {
         Outcome::Failed(failure) => failure,
         Outcome::Answered(answer) => panic!("the model answered: {answer:?}"),
     }

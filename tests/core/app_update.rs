@@ -1,12 +1,10 @@
 //! `update` without a terminal: keys, chapters, actions and their effects.
 
-
-
 use std::time::Duration;
 
+use crate::common::*;
 use chaosdeck::app::{ActionStatus, App, Command, Effect, ExitKind, Msg, update};
 use chaosdeck::cluster::{BackendError, FaultKind, InjectedFault, Recovery};
-use crate::common::*;
 
 fn press(app: &mut App, command: Command) -> Vec<Effect> {
     update(app, Msg::Command(command))

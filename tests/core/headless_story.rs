@@ -2,8 +2,6 @@
 //! countdowns, dwells, timeouts and the simulator all run on tokio's clock,
 //! so minutes of show pass in moments and the same seed replays the same show.
 
-
-
 use crate::common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -1,11 +1,9 @@
 //! Whole screens at fixed sizes with fixed data, and colours cell by cell
 //! where colour carries meaning.
 
-
-
+use crate::common::*;
 use chaosdeck::app::{App, Command, Msg, update};
 use chaosdeck::cluster::{FaultKind, InjectedFault};
-use crate::common::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;

@@ -6,17 +6,15 @@
 //! Skips with `SKIP: ...` without an engine; `CHAOSDECK_REQUIRE_DOCKER=1`
 //! makes that a failure.
 
-
-
 use std::time::Duration;
 
+use crate::support::{TestProject, docker_or_skip, unique_project};
 use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::docker::{DockerBackend, DockerConfig, EventWatchConfig};
 use chaosdeck::cluster::{
     BackendError, ClusterBackend, ClusterSource, EventKind, FaultKind, ProcessState, Recovery,
 };
 use chaosdeck::workload::SampleSource;
-use crate::support::{TestProject, docker_or_skip, unique_project};
 
 const WAIT: Duration = Duration::from_secs(10);
 

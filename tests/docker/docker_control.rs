@@ -6,13 +6,12 @@
 //! a static test program). Without one the tests print `SKIP: ...` and pass;
 //! `CHAOSDECK_REQUIRE_DOCKER=1` makes them fail instead.
 
-
-
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::support::{TestProject, docker_or_skip, eventually, unique_project};
 use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::docker::{
     EventWatchConfig, LogFollowConfig, WatchStatus, service_of_address, spawn_event_watch,
@@ -21,7 +20,6 @@ use chaosdeck::cluster::docker::{
 use chaosdeck::cluster::{
     BackendError, ClusterEvent, EventKind, FaultKind, NodeRole, ProcessState, Recovery,
 };
-use crate::support::{TestProject, docker_or_skip, eventually, unique_project};
 
 /// The next event about `service` (others are skipped), within `limit`.
 async fn next_event_of(

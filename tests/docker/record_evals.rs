@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use chaosdeck::agent::eval::{CaseFile, ExpectedCause, Expectation};
+use chaosdeck::agent::eval::{CaseFile, Expectation, ExpectedCause};
 use chaosdeck::agent::{Evidence, EvidenceRecorder};
 use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::docker::{DockerBackend, DockerConfig, EventWatchConfig};
@@ -84,23 +84,66 @@ async fn record_docker_cases() {
     let mut streams = backend.subscribe();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("evals");
     for (kind, cause, words) in [
-        (FaultKind::Kill, ExpectedCause::ProcessCrash, "a kill (SIGKILL)"),
-        (FaultKind::Stop, ExpectedCause::GracefulStop, "a graceful stop (docker stop)"),
-        (FaultKind::Pause, ExpectedCause::Frozen, "a pause (docker pause)"),
-        (FaultKind::Partition, ExpectedCause::NetworkPartition, "a network partition (disconnected from the project's network)"),
+        (
+            FaultKind::Kill,
+            ExpectedCause::ProcessCrash,
+            "a kill (SIGKILL)",
+        ),
+        (
+            FaultKind::Stop,
+            ExpectedCause::GracefulStop,
+            "a graceful stop (docker stop)",
+        ),
+        (
+            FaultKind::Pause,
+            ExpectedCause::Frozen,
+            "a pause (docker pause)",
+        ),
+        (
+            FaultKind::Partition,
+            ExpectedCause::NetworkPartition,
+            "a network partition (disconnected from the project's network)",
+        ),
     ] {
         let mut recorder = EvidenceRecorder::default();
         let mut monitor = Monitor::default();
-        watch(&backend, &mut streams, &mut recorder, &mut monitor, None, Duration::from_secs(5)).await;
+        watch(
+            &backend,
+            &mut streams,
+            &mut recorder,
+            &mut monitor,
+            None,
+            Duration::from_secs(5),
+        )
+        .await;
         let baseline = mean_ops(&recorder.evidence(clock.now(), None, vec![]));
         let fault = backend.inject(kind, "tikv1").await.expect("inject");
         monitor.fault_injected(fault.at);
-        watch(&backend, &mut streams, &mut recorder, &mut monitor, baseline, Duration::from_secs(6)).await;
+        watch(
+            &backend,
+            &mut streams,
+            &mut recorder,
+            &mut monitor,
+            baseline,
+            Duration::from_secs(6),
+        )
+        .await;
         let evidence = recorder.evidence(clock.now(), baseline, monitor.incidents().to_vec());
-        backend.recover(kind.recovery(), "tikv1").await.expect("recover");
+        backend
+            .recover(kind.recovery(), "tikv1")
+            .await
+            .expect("recover");
         // Let the recovery's own events pass before the next case.
         let mut scratch = EvidenceRecorder::default();
-        watch(&backend, &mut streams, &mut scratch, &mut Monitor::default(), None, Duration::from_secs(3)).await;
+        watch(
+            &backend,
+            &mut streams,
+            &mut scratch,
+            &mut Monitor::default(),
+            None,
+            Duration::from_secs(3),
+        )
+        .await;
         let file = CaseFile {
             description: format!(
                 "{words} of tikv1 in the stand-in Docker project, diagnosed 6 s later; the project has no PD, so PD is unreachable throughout"
@@ -137,8 +180,16 @@ async fn a_nodes_recent_log_lines_come_from_the_engine() {
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let lines = backend.recent_logs("tikv0", 3).await.expect("logs");
     assert_eq!(lines.len(), 3, "{lines:?}");
-    assert!(lines.iter().any(|l| l.contains("fake client log") || l.contains("Takes(s)")), "{lines:?}");
-    assert!(backend.recent_logs("tikv9", 3).await.is_err(), "no such service");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("fake client log") || l.contains("Takes(s)")),
+        "{lines:?}"
+    );
+    assert!(
+        backend.recent_logs("tikv9", 3).await.is_err(),
+        "no such service"
+    );
     drop(backend);
     drop(fixture);
 }

@@ -88,7 +88,12 @@ fn structured(v: &Value, services: &[String], analyzer: &str) -> Option<ModelDia
     let class = class_of(&class_name);
     let no_incident = class.is_none();
     let service = service
-        .filter(|s| !matches!(s.to_ascii_lowercase().as_str(), "" | "null" | "none" | "n/a"))
+        .filter(|s| {
+            !matches!(
+                s.to_ascii_lowercase().as_str(),
+                "" | "null" | "none" | "n/a"
+            )
+        })
         .filter(|_| !no_incident);
     let (action_verb, action_service) = match v.get("recommended_action") {
         Some(Value::Object(a)) => (
@@ -98,15 +103,12 @@ fn structured(v: &Value, services: &[String], analyzer: &str) -> Option<ModelDia
         Some(other) => (text_of(other).unwrap_or_default(), None),
         None => (String::new(), None),
     };
-    let (action, refused_action) = match allowlist::check(
-        &action_verb,
-        action_service.as_deref(),
-        services,
-    ) {
-        ActionCheck::Nothing => (None, None),
-        ActionCheck::Allowed(action) => (Some(action), None),
-        ActionCheck::Refused(refused) => (None, Some(refused)),
-    };
+    let (action, refused_action) =
+        match allowlist::check(&action_verb, action_service.as_deref(), services) {
+            ActionCheck::Nothing => (None, None),
+            ActionCheck::Allowed(action) => (Some(action), None),
+            ActionCheck::Refused(refused) => (None, Some(refused)),
+        };
     let diagnosis = Diagnosis {
         analyzer: analyzer.to_string(),
         timeline: timeline_of(v.get("timeline")),
@@ -266,7 +268,10 @@ mod tests {
         assert_eq!(d.root_cause.service.as_deref(), Some("tikv1"));
         assert!((d.root_cause.confidence - 0.85).abs() < 1e-6);
         assert_eq!(d.timeline[0].0, Duration::from_millis(33_100));
-        assert_eq!(d.timeline[1], (Duration::from_millis(33_100), "bogus: later".into()));
+        assert_eq!(
+            d.timeline[1],
+            (Duration::from_millis(33_100), "bogus: later".into())
+        );
         assert_eq!(d.alternatives[0].evidence_against, ["exit 137"]);
         assert_eq!(d.impact, ["21 regions leaderless"]);
         assert_eq!(d.action.as_ref().unwrap().recovery, Recovery::Start);
@@ -301,15 +306,27 @@ mod tests {
             Verdict::Text(t) => assert_eq!(t, "tikv1 looks dead.\nRestart it."),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(parse("{\"foo\": 1}", &services(), "m"), Verdict::Text(_)));
+        assert!(matches!(
+            parse("{\"foo\": 1}", &services(), "m"),
+            Verdict::Text(_)
+        ));
     }
 
     #[test]
     fn times_in_every_form_the_prompt_allows() {
-        assert_eq!(time_of(&Value::from("01:02.5")), Some(Duration::from_millis(62_500)));
-        assert_eq!(time_of(&Value::from("T+12.5s")), Some(Duration::from_millis(12_500)));
+        assert_eq!(
+            time_of(&Value::from("01:02.5")),
+            Some(Duration::from_millis(62_500))
+        );
+        assert_eq!(
+            time_of(&Value::from("T+12.5s")),
+            Some(Duration::from_millis(12_500))
+        );
         assert_eq!(time_of(&Value::from(7)), Some(Duration::from_secs(7)));
-        assert_eq!(time_of(&Value::from("1:00:00")), Some(Duration::from_secs(3600)));
+        assert_eq!(
+            time_of(&Value::from("1:00:00")),
+            Some(Duration::from_secs(3600))
+        );
         assert_eq!(time_of(&Value::from("soon")), None);
     }
 }

@@ -11,9 +11,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::conversation::{
-    Delta, Message, Stop, StreamError, StreamParser, ToolCall, Turn, Usage,
-};
+use super::conversation::{Delta, Message, Stop, StreamError, StreamParser, ToolCall, Turn, Usage};
 use super::sse::SseEvent;
 use super::tools::ToolSpec;
 
@@ -323,12 +321,30 @@ mod tests {
     #[test]
     fn usage_is_the_latest_figure_not_a_sum() {
         let (turn, _) = feed(&[
-            ("message_start", r#"{"type":"message_start","message":{"content":[],"usage":{"input_tokens":25,"output_tokens":1}}}"#),
-            ("content_block_start", r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#),
-            ("content_block_delta", r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}"#),
-            ("content_block_stop", r#"{"type":"content_block_stop","index":0}"#),
-            ("message_delta", r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":10}}"#),
-            ("message_delta", r#"{"type":"message_delta","delta":{},"usage":{"output_tokens":15}}"#),
+            (
+                "message_start",
+                r#"{"type":"message_start","message":{"content":[],"usage":{"input_tokens":25,"output_tokens":1}}}"#,
+            ),
+            (
+                "content_block_start",
+                r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#,
+            ),
+            (
+                "content_block_delta",
+                r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}"#,
+            ),
+            (
+                "content_block_stop",
+                r#"{"type":"content_block_stop","index":0}"#,
+            ),
+            (
+                "message_delta",
+                r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":10}}"#,
+            ),
+            (
+                "message_delta",
+                r#"{"type":"message_delta","delta":{},"usage":{"output_tokens":15}}"#,
+            ),
             ("message_stop", r#"{"type":"message_stop"}"#),
         ]);
         let turn = turn.unwrap();
@@ -340,19 +356,39 @@ mod tests {
     #[test]
     fn a_tool_call_in_a_stream_that_never_stops_is_cut() {
         let (turn, deltas) = feed(&[
-            ("message_start", r#"{"type":"message_start","message":{"content":[]}}"#),
-            ("content_block_start", r#"{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"t1","name":"store","input":{}}}"#),
-            ("content_block_delta", r#"{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\"serv"}}"#),
+            (
+                "message_start",
+                r#"{"type":"message_start","message":{"content":[]}}"#,
+            ),
+            (
+                "content_block_start",
+                r#"{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"t1","name":"store","input":{}}}"#,
+            ),
+            (
+                "content_block_delta",
+                r#"{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\"serv"}}"#,
+            ),
         ]);
         assert!(matches!(turn, Err(StreamError::Cut(_))), "{turn:?}");
-        assert_eq!(deltas[0], Delta::ToolCallStarted { name: "store".into() });
+        assert_eq!(
+            deltas[0],
+            Delta::ToolCallStarted {
+                name: "store".into()
+            }
+        );
     }
 
     #[test]
     fn a_delta_for_an_unknown_block_is_malformed() {
         let (turn, _) = feed(&[
-            ("message_start", r#"{"type":"message_start","message":{"content":[]}}"#),
-            ("content_block_delta", r#"{"type":"content_block_delta","index":3,"delta":{"type":"text_delta","text":"x"}}"#),
+            (
+                "message_start",
+                r#"{"type":"message_start","message":{"content":[]}}"#,
+            ),
+            (
+                "content_block_delta",
+                r#"{"type":"content_block_delta","index":3,"delta":{"type":"text_delta","text":"x"}}"#,
+            ),
         ]);
         assert!(matches!(turn, Err(StreamError::Malformed(_))), "{turn:?}");
     }
@@ -378,7 +414,10 @@ mod tests {
         ];
         let body = request_body("m", 100, "sys", &messages, &[]);
         assert_eq!(body["messages"][1]["content"][1]["type"], "tool_use");
-        assert_eq!(body["messages"][1]["content"][1]["input"]["service"], "tikv1");
+        assert_eq!(
+            body["messages"][1]["content"][1]["input"]["service"],
+            "tikv1"
+        );
         assert_eq!(body["messages"][2]["role"], "user");
         assert_eq!(body["messages"][2]["content"][0]["tool_use_id"], "toolu_1");
         assert_eq!(body["stream"], true);

@@ -91,7 +91,10 @@ mod tests {
             hour.spend(start + Duration::from_secs(20)),
             Err(BudgetSpent::Hour(2, 3580))
         );
-        assert!(hour.spend(start + HOUR).is_ok(), "the first one left the window");
+        assert!(
+            hour.spend(start + HOUR).is_ok(),
+            "the first one left the window"
+        );
     }
 
     #[test]

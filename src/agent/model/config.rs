@@ -207,8 +207,7 @@ mod tests {
             }
             shown.push_str(&filter.flush());
             assert_eq!(
-                shown,
-                "the key is [redacted key], and again [redacted key]!",
+                shown, "the key is [redacted key], and again [redacted key]!",
                 "pieces of {piece}"
             );
         }

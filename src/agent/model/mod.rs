@@ -7,8 +7,8 @@
 //! the retry rules ([`transport`]), the answer ([`answer`]), the budget
 //! ([`budget`]). This module only runs the conversation.
 
-pub mod anthropic;
 pub mod answer;
+pub mod anthropic;
 pub mod budget;
 pub mod config;
 pub mod conversation;
@@ -211,7 +211,13 @@ impl ModelAgent {
         &self.config
     }
 
-    fn request(&self, messages: &[Message], tools: &[ToolSpec], json_mode: bool, max_tokens: u32) -> Request {
+    fn request(
+        &self,
+        messages: &[Message],
+        tools: &[ToolSpec],
+        json_mode: bool,
+        max_tokens: u32,
+    ) -> Request {
         let c = &self.config;
         match c.provider {
             Provider::Anthropic => {
@@ -219,14 +225,26 @@ impl ModelAgent {
                     anthropic::endpoint(&c.url),
                     anthropic::request_body(&c.model, max_tokens, prompt::SYSTEM, messages, tools),
                 );
-                request.headers.push(("anthropic-version", anthropic::API_VERSION.into()));
-                request.key_header = c.key.as_ref().map(|k| ("x-api-key", k.expose().to_string()));
+                request
+                    .headers
+                    .push(("anthropic-version", anthropic::API_VERSION.into()));
+                request.key_header = c
+                    .key
+                    .as_ref()
+                    .map(|k| ("x-api-key", k.expose().to_string()));
                 request
             }
             Provider::OpenAi => {
                 let mut request = Request::new(
                     openai::endpoint(&c.url),
-                    openai::request_body(&c.model, max_tokens, prompt::SYSTEM, messages, tools, json_mode),
+                    openai::request_body(
+                        &c.model,
+                        max_tokens,
+                        prompt::SYSTEM,
+                        messages,
+                        tools,
+                        json_mode,
+                    ),
                 );
                 request.key_header = c
                     .key
@@ -283,11 +301,8 @@ impl ModelAgent {
                     }
                     match delta {
                         Delta::Text(text) => sink.text(&text),
-                        Delta::ToolCallStarted { name } => sink.push(Progress::Step(format!(
-                            "calling {}…",
-                            tools::clean_line(&name)
-                        ))),
-                        Delta::Activity => {}
+                        // Each call is shown once its arguments are whole.
+                        Delta::ToolCallStarted { .. } | Delta::Activity => {}
                     }
                 },
             )
@@ -374,17 +389,26 @@ impl ModelAgent {
         let limits = self.config.limits;
         let services = tools::services_in(evidence);
         let specs = tools::catalogue();
-        let mut toolbox = Toolbox::new(evidence.clone(), self.logs.clone(), limits.tool_answer_bytes);
+        let mut toolbox = Toolbox::new(
+            evidence.clone(),
+            self.logs.clone(),
+            limits.tool_answer_bytes,
+        );
         let mut messages = vec![Message::User(prompt::opening(evidence))];
         let mut pass = PassBudget::new(limits.calls_per_pass);
         let mut steps = 0;
         let mut told_the_limit = false;
-        sink.send(Progress::Step(format!("asking {}…", self.label()))).await;
+        sink.send(Progress::Step(format!("asking {}…", self.label())))
+            .await;
         loop {
             let request = self.request(&messages, &specs, false, limits.max_output_tokens);
-            let turn = self.call(&request, deadline, &mut pass, stats, sink).await?;
+            let turn = self
+                .call(&request, deadline, &mut pass, stats, sink)
+                .await?;
             if turn.tool_calls.is_empty() {
-                let verdict = self.verdict(&turn.text, &services, deadline, &mut pass, stats, sink).await;
+                let verdict = self
+                    .verdict(&turn.text, &services, deadline, &mut pass, stats, sink)
+                    .await;
                 return Ok(ModelRun {
                     verdict,
                     first_token: stats.first_token,
@@ -450,8 +474,10 @@ impl ModelAgent {
         if !restate {
             return first;
         }
-        sink.send(Progress::Step("the answer is prose: asking for it as JSON (JSON mode)".into()))
-            .await;
+        sink.send(Progress::Step(
+            "the answer is prose: asking for it as JSON (JSON mode)".into(),
+        ))
+        .await;
         let request = self.request(
             &[Message::User(prompt::restate_as_json(text))],
             &[],
@@ -464,7 +490,8 @@ impl ModelAgent {
                 Verdict::Text(_) => first,
             },
             Err(failure) => {
-                sink.send(Progress::Note(format!("no JSON restatement: {failure}"))).await;
+                sink.send(Progress::Note(format!("no JSON restatement: {failure}")))
+                    .await;
                 first
             }
         }
@@ -474,13 +501,20 @@ impl ModelAgent {
     pub async fn ping(&self) -> Result<Duration, ModelFailure> {
         let limits = self.config.limits;
         let deadline = Instant::now() + limits.first_token.min(limits.total);
-        let request = self.request(&[Message::User("Reply with the one word: ready".into())], &[], false, 16);
+        let request = self.request(
+            &[Message::User("Reply with the one word: ready".into())],
+            &[],
+            false,
+            16,
+        );
         let (tx, mut rx) = mpsc::channel(64);
         let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
         let mut sink = Sink::new(&tx, self.config.key.clone());
         let mut stats = Stats::default();
         let mut pass = PassBudget::new(1 + limits.max_retries);
-        let result = self.call(&request, deadline, &mut pass, &mut stats, &mut sink).await;
+        let result = self
+            .call(&request, deadline, &mut pass, &mut stats, &mut sink)
+            .await;
         drop(sink);
         drop(tx);
         let _ = drain.await;

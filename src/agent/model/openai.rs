@@ -12,9 +12,7 @@
 
 use serde_json::{Value, json};
 
-use super::conversation::{
-    Delta, Message, Stop, StreamError, StreamParser, ToolCall, Turn, Usage,
-};
+use super::conversation::{Delta, Message, Stop, StreamError, StreamParser, ToolCall, Turn, Usage};
 use super::sse::SseEvent;
 use super::tools::ToolSpec;
 
@@ -379,7 +377,9 @@ mod tests {
 
     #[test]
     fn an_end_without_done_is_whole_only_with_a_finish_reason() {
-        let whole = turn_of(&[r#"{"choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":"stop"}]}"#]);
+        let whole = turn_of(&[
+            r#"{"choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":"stop"}]}"#,
+        ]);
         assert_eq!(whole.unwrap().text, "ok");
         let cut = turn_of(&[r#"{"choices":[{"index":0,"delta":{"content":"o"}}]}"#]);
         assert!(matches!(cut, Err(StreamError::Cut(_))), "{cut:?}");

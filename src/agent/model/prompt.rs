@@ -40,8 +40,16 @@ pub fn opening(evidence: &Evidence) -> String {
          Services of the cluster: {}.\n",
         clock(evidence.now),
         count(evidence.snapshots.len() as u64, "snapshot", "snapshots"),
-        count(evidence.events.len() as u64, "runtime event", "runtime events"),
-        count(evidence.samples.len() as u64, "workload sample", "workload samples"),
+        count(
+            evidence.events.len() as u64,
+            "runtime event",
+            "runtime events"
+        ),
+        count(
+            evidence.samples.len() as u64,
+            "workload sample",
+            "workload samples"
+        ),
         if services.is_empty() {
             "none known".to_string()
         } else {

@@ -141,7 +141,11 @@ mod tests {
             },
         ];
         for piece in 1..stream.len() {
-            assert_eq!(decode_in_pieces(stream, piece), expected, "pieces of {piece}");
+            assert_eq!(
+                decode_in_pieces(stream, piece),
+                expected,
+                "pieces of {piece}"
+            );
         }
     }
 

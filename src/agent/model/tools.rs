@@ -164,7 +164,11 @@ impl Toolbox {
             let names: Vec<&str> = catalogue().iter().map(|t| t.name).collect();
             return self.refuse(
                 call,
-                &format!("there is no tool named {:?}; the tools are: {}", call.name, names.join(", ")),
+                &format!(
+                    "there is no tool named {:?}; the tools are: {}",
+                    call.name,
+                    names.join(", ")
+                ),
             );
         }
         let Some(args) = call.arguments() else {
@@ -263,7 +267,10 @@ impl Toolbox {
                     return Err("not available: this cluster keeps no node logs".into());
                 };
                 let found = logs.last_lines(service, lines).await?;
-                let summary = format!("{} of {service}'s output", count(found.len() as u64, "line", "lines"));
+                let summary = format!(
+                    "{} of {service}'s output",
+                    count(found.len() as u64, "line", "lines")
+                );
                 let body = if found.is_empty() {
                     format!("{service} printed nothing recently")
                 } else {
@@ -311,7 +318,9 @@ pub fn clean_data(text: &str, limit: usize) -> String {
             c => out.push(c),
         }
     }
-    let out = out.replace("<tool_output", "<tool-output").replace("</tool_output", "</tool-output");
+    let out = out
+        .replace("<tool_output", "<tool-output")
+        .replace("</tool_output", "</tool-output");
     cut(&out, limit)
 }
 
@@ -398,7 +407,9 @@ fn process_word(state: &ProcessState, connected: bool) -> String {
 }
 
 fn heartbeat(age: Option<Duration>) -> String {
-    age.map_or("heartbeat age unknown".into(), |a| format!("heartbeat {} ago", span(a)))
+    age.map_or("heartbeat age unknown".into(), |a| {
+        format!("heartbeat {} ago", span(a))
+    })
 }
 
 fn cluster_snapshot(e: &Evidence) -> (String, String) {
@@ -499,7 +510,12 @@ fn store_history(e: &Evidence, service: &str) -> (String, String) {
         let Some(st) = s.store(service) else { continue };
         let key = (st.state.to_string(), st.leader_count);
         first_state.get_or_insert_with(|| st.state.clone());
-        latest = Some((s.taken_at, st.state.clone(), st.leader_count, st.heartbeat_age));
+        latest = Some((
+            s.taken_at,
+            st.state.clone(),
+            st.leader_count,
+            st.heartbeat_age,
+        ));
         if last.as_ref() != Some(&key) {
             rows.push(format!(
                 "  {} {} leaders {} regions {} {}",
@@ -529,7 +545,10 @@ fn store_history(e: &Evidence, service: &str) -> (String, String) {
     let summary = if first == state {
         format!("{service}: {state} throughout, leaders now {leaders}")
     } else {
-        format!("{service}: {first} → {state}, leaders now {leaders}, {}", heartbeat(age))
+        format!(
+            "{service}: {first} → {state}, leaders now {leaders}, {}",
+            heartbeat(age)
+        )
     };
     (out.join("\n"), summary)
 }
@@ -554,7 +573,10 @@ fn region_history(e: &Evidence) -> (String, String) {
         }
     }
     if rows.is_empty() {
-        return ("PD never answered in the evidence".into(), "no region figures".into());
+        return (
+            "PD never answered in the evidence".into(),
+            "no region figures".into(),
+        );
     }
     let mut out = vec!["region health as PD reported it, changes only:".to_string()];
     out.extend(bounded(rows));
@@ -583,14 +605,17 @@ fn process_history(e: &Evidence, service: &str) -> (String, String) {
     }
     if rows.is_empty() {
         return (
-            format!("the container runtime reported nothing about {service} (no runtime information)"),
+            format!(
+                "the container runtime reported nothing about {service} (no runtime information)"
+            ),
             format!("{service}: no runtime information"),
         );
     }
     rows.sort_by_key(|(at, _)| *at);
     let summary = format!(
         "{service}: {}",
-        last.clone().unwrap_or_else(|| rows.last().map(|r| r.1.clone()).unwrap_or_default())
+        last.clone()
+            .unwrap_or_else(|| rows.last().map(|r| r.1.clone()).unwrap_or_default())
     );
     let mut out = vec![format!("{service} as the container runtime reported it:")];
     out.extend(bounded(
@@ -603,7 +628,10 @@ fn process_history(e: &Evidence, service: &str) -> (String, String) {
 
 fn workload_trend(e: &Evidence) -> (String, String) {
     if e.samples.is_empty() {
-        return ("no workload samples in the evidence".into(), "no samples".into());
+        return (
+            "no workload samples in the evidence".into(),
+            "no samples".into(),
+        );
     }
     let baseline = e.baseline.filter(|b| b.is_finite() && *b > 0.0);
     let mut out = vec![match baseline {
@@ -613,7 +641,11 @@ fn workload_trend(e: &Evidence) -> (String, String) {
     // About 20 buckets whatever the length.
     let per = e.samples.len().div_ceil(20).max(1);
     for bucket in e.samples.chunks(per) {
-        let ops: Vec<f64> = bucket.iter().map(|s| s.ops_per_sec).filter(|v| v.is_finite()).collect();
+        let ops: Vec<f64> = bucket
+            .iter()
+            .map(|s| s.ops_per_sec)
+            .filter(|v| v.is_finite())
+            .collect();
         let avg = ops.iter().sum::<f64>() / ops.len().max(1) as f64;
         let min = ops.iter().copied().fold(f64::INFINITY, f64::min);
         let errors = bucket.iter().map(|s| s.errors_per_sec).fold(0.0, f64::max);
@@ -645,9 +677,16 @@ fn workload_trend(e: &Evidence) -> (String, String) {
 
 fn incidents(e: &Evidence) -> (String, String) {
     if e.incidents.is_empty() {
-        return ("the monitor opened no incident".into(), "no incidents".into());
+        return (
+            "the monitor opened no incident".into(),
+            "no incidents".into(),
+        );
     }
-    let open = e.incidents.iter().filter(|i| i.resolved_at.is_none()).count();
+    let open = e
+        .incidents
+        .iter()
+        .filter(|i| i.resolved_at.is_none())
+        .count();
     let rows: Vec<String> = e
         .incidents
         .iter()
@@ -711,7 +750,10 @@ fn timeline(e: &Evidence) -> (String, String) {
         )
     }));
     if rows.is_empty() {
-        return ("nothing happened in the evidence: no events, no state changes, no incidents".into(), "nothing happened".into());
+        return (
+            "nothing happened in the evidence: no events, no state changes, no incidents".into(),
+            "nothing happened".into(),
+        );
     }
     rows.sort_by_key(|(at, _)| *at);
     let summary = format!(

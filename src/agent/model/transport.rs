@@ -50,7 +50,12 @@ pub enum RetryAfter {
 
 /// Parses `retry-after-ms` (preferred) or `retry-after` in seconds.
 pub fn retry_after(headers: &HeaderMap) -> Option<RetryAfter> {
-    let read = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let read = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     if let Some(ms) = read("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
         if ms.is_finite() && ms >= 0.0 {
             return Some(RetryAfter::After(Duration::from_secs_f64(ms / 1000.0)));
@@ -100,9 +105,10 @@ pub fn retry_policy(error: &CallError, attempt: u32, max_retries: u32) -> Retry 
         CallError::Status { .. } => Retry::No,
         CallError::Connect(_) => wait(None),
         CallError::Stream(e) if e.is_transient() => wait(None),
-        CallError::Stream(_) | CallError::FirstToken(_) | CallError::Deadline | CallError::TooLong => {
-            Retry::No
-        }
+        CallError::Stream(_)
+        | CallError::FirstToken(_)
+        | CallError::Deadline
+        | CallError::TooLong => Retry::No,
     }
 }
 
@@ -213,11 +219,17 @@ pub async fn stream_turn(
     let mut got_first = false;
     let mut received = 0usize;
     loop {
-        let limit = if got_first { deadlines.total } else { first_wait };
+        let limit = if got_first {
+            deadlines.total
+        } else {
+            first_wait
+        };
         let chunk = match tokio::time::timeout_at(limit, response.chunk()).await {
             Err(_) => return Err(timed_out(!got_first)),
             Ok(Err(e)) => {
-                return Err(CallError::Stream(StreamError::Cut(scrub(connect_message(&e)))));
+                return Err(CallError::Stream(StreamError::Cut(scrub(connect_message(
+                    &e,
+                )))));
             }
             Ok(Ok(None)) => break,
             Ok(Ok(Some(chunk))) => chunk,
@@ -230,18 +242,26 @@ pub async fn stream_turn(
             .push(&chunk)
             .map_err(|e| CallError::Stream(StreamError::Malformed(e.to_string())))?;
         for event in events {
-            for delta in parser.on_event(&event).map_err(|e| CallError::Stream(scrub_stream(e, &scrub)))? {
+            for delta in parser
+                .on_event(&event)
+                .map_err(|e| CallError::Stream(scrub_stream(e, &scrub)))?
+            {
                 got_first = true;
                 on_delta(delta);
             }
         }
     }
     if let Some(event) = decoder.finish() {
-        for delta in parser.on_event(&event).map_err(|e| CallError::Stream(scrub_stream(e, &scrub)))? {
+        for delta in parser
+            .on_event(&event)
+            .map_err(|e| CallError::Stream(scrub_stream(e, &scrub)))?
+        {
             on_delta(delta);
         }
     }
-    parser.finish().map_err(|e| CallError::Stream(scrub_stream(e, &scrub)))
+    parser
+        .finish()
+        .map_err(|e| CallError::Stream(scrub_stream(e, &scrub)))
 }
 
 fn scrub_stream(error: StreamError, scrub: &impl Fn(String) -> String) -> StreamError {
@@ -282,14 +302,16 @@ async fn read_some(response: &mut reqwest::Response, until: Instant) -> String {
 /// The server's own words when its body carries them (both APIs put them
 /// in `error.message`), else the start of the body.
 pub fn error_message(status: u16, body: &str) -> String {
-    let from_json = serde_json::from_str::<serde_json::Value>(body).ok().and_then(|v| {
-        let error = &v["error"];
-        let message = error["message"].as_str().or(error.as_str())?;
-        Some(match error["type"].as_str().or(error["code"].as_str()) {
-            Some(kind) => format!("{kind}: {message}"),
-            None => message.to_string(),
-        })
-    });
+    let from_json = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            let error = &v["error"];
+            let message = error["message"].as_str().or(error.as_str())?;
+            Some(match error["type"].as_str().or(error["code"].as_str()) {
+                Some(kind) => format!("{kind}: {message}"),
+                None => message.to_string(),
+            })
+        });
     let text = from_json.unwrap_or_else(|| body.trim().to_string());
     let text: String = text.chars().take(240).collect();
     if text.is_empty() {
@@ -319,25 +341,52 @@ mod tests {
     #[test]
     fn the_documented_retry_rules() {
         let after = Some(RetryAfter::After(Duration::from_secs(3)));
-        assert_eq!(retry_policy(&status(429, after), 0, 2), Retry::After(Duration::from_secs(3)));
-        assert_eq!(retry_policy(&status(429, None), 0, 2), Retry::No, "spend limit");
-        assert_eq!(retry_policy(&status(529, None), 0, 2), Retry::After(Duration::from_secs(1)));
-        assert_eq!(retry_policy(&status(529, None), 1, 2), Retry::After(Duration::from_secs(2)));
-        assert_eq!(retry_policy(&status(529, None), 2, 2), Retry::No, "retries spent");
+        assert_eq!(
+            retry_policy(&status(429, after), 0, 2),
+            Retry::After(Duration::from_secs(3))
+        );
+        assert_eq!(
+            retry_policy(&status(429, None), 0, 2),
+            Retry::No,
+            "spend limit"
+        );
+        assert_eq!(
+            retry_policy(&status(529, None), 0, 2),
+            Retry::After(Duration::from_secs(1))
+        );
+        assert_eq!(
+            retry_policy(&status(529, None), 1, 2),
+            Retry::After(Duration::from_secs(2))
+        );
+        assert_eq!(
+            retry_policy(&status(529, None), 2, 2),
+            Retry::No,
+            "retries spent"
+        );
         for code in [400, 401, 403, 404] {
-            assert_eq!(retry_policy(&status(code, after), 0, 2), Retry::No, "{code}");
+            assert_eq!(
+                retry_policy(&status(code, after), 0, 2),
+                Retry::No,
+                "{code}"
+            );
         }
         let overloaded = CallError::Stream(StreamError::Api {
             kind: "overloaded_error".into(),
             message: "Overloaded".into(),
         });
-        assert_eq!(retry_policy(&overloaded, 0, 2), Retry::After(Duration::from_secs(1)));
+        assert_eq!(
+            retry_policy(&overloaded, 0, 2),
+            Retry::After(Duration::from_secs(1))
+        );
         let invalid = CallError::Stream(StreamError::Api {
             kind: "invalid_request_error".into(),
             message: "bad".into(),
         });
         assert_eq!(retry_policy(&invalid, 0, 2), Retry::No);
-        assert_eq!(retry_policy(&CallError::FirstToken(Duration::from_secs(1)), 0, 2), Retry::No);
+        assert_eq!(
+            retry_policy(&CallError::FirstToken(Duration::from_secs(1)), 0, 2),
+            Retry::No
+        );
     }
 
     #[test]
@@ -345,18 +394,30 @@ mod tests {
         let mut headers = HeaderMap::new();
         assert_eq!(retry_after(&headers), None);
         headers.insert("retry-after", HeaderValue::from_static("7"));
-        assert_eq!(retry_after(&headers), Some(RetryAfter::After(Duration::from_secs(7))));
+        assert_eq!(
+            retry_after(&headers),
+            Some(RetryAfter::After(Duration::from_secs(7)))
+        );
         headers.insert("retry-after-ms", HeaderValue::from_static("1500"));
-        assert_eq!(retry_after(&headers), Some(RetryAfter::After(Duration::from_millis(1500))));
+        assert_eq!(
+            retry_after(&headers),
+            Some(RetryAfter::After(Duration::from_millis(1500)))
+        );
         let mut dated = HeaderMap::new();
-        dated.insert("retry-after", HeaderValue::from_static("Wed, 21 Oct 2026 07:28:00 GMT"));
+        dated.insert(
+            "retry-after",
+            HeaderValue::from_static("Wed, 21 Oct 2026 07:28:00 GMT"),
+        );
         assert_eq!(retry_after(&dated), Some(RetryAfter::Unreadable));
     }
 
     #[test]
     fn error_bodies_give_the_servers_words() {
         assert_eq!(
-            error_message(429, r#"{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}"#),
+            error_message(
+                429,
+                r#"{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}"#
+            ),
             "rate_limit_error: slow down"
         );
         assert_eq!(error_message(401, ""), "unauthorized (check the API key)");

@@ -345,7 +345,11 @@ impl ClusterBackend for DockerBackend {
     }
 
     async fn recent_logs(&self, service: &str, lines: usize) -> Result<Vec<String>, BackendError> {
-        self.shared.control().await?.recent_logs(service, lines).await
+        self.shared
+            .control()
+            .await?
+            .recent_logs(service, lines)
+            .await
     }
 
     async fn set_load(&self, running: bool) -> Result<(), BackendError> {

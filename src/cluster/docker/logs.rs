@@ -12,8 +12,8 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::control::DockerControl;
-use crate::cluster::BackendError;
 use super::timestamps::split_timestamped_line;
+use crate::cluster::BackendError;
 
 /// Longest line kept whole; longer ones are cut (a runaway line must not
 /// grow memory without bound).
@@ -216,7 +216,11 @@ impl Follower {
 impl DockerControl {
     /// The last `lines` lines of `service`'s output (stdout and stderr, in
     /// the engine's order), like `docker logs --tail N`. Read-only.
-    pub async fn recent_logs(&self, service: &str, lines: usize) -> Result<Vec<String>, BackendError> {
+    pub async fn recent_logs(
+        &self,
+        service: &str,
+        lines: usize,
+    ) -> Result<Vec<String>, BackendError> {
         let container = self.container_of(service).await?;
         let options = LogsOptions {
             follow: false,
