@@ -25,13 +25,13 @@ pub use evidence::{Evidence, EvidenceLimits, EvidenceRecorder};
 pub use progress::{Progress, Transcript, TranscriptItem};
 pub use second_opinion::WithSecondOpinion;
 
+/// Why an analyzer gave no diagnosis. A model's failures are not among
+/// them: its typed [`model::ModelFailure`] rides beside the built-in
+/// diagnosis, which always comes back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AnalyzerError {
     #[error("nothing to analyse yet: no snapshots, events or samples recorded")]
     NoEvidence,
-    /// A remote analyzer failed (unreachable, timed out, answered nonsense).
-    #[error("analyzer unavailable: {0}")]
-    Unavailable(String),
 }
 
 #[async_trait]

@@ -207,10 +207,6 @@ impl ModelAgent {
         self.config.label()
     }
 
-    pub fn config(&self) -> &ModelConfig {
-        &self.config
-    }
-
     fn request(
         &self,
         messages: &[Message],
