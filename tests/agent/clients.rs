@@ -783,3 +783,39 @@ async fn a_disagreeing_model_is_marked_and_its_allowed_action_is_the_one_to_appl
         "{lines}"
     );
 }
+
+#[tokio::test]
+async fn a_prompt_the_server_cut_to_its_context_is_noticed() {
+    // Ollama reports the tokens it kept, not the ones it was sent.
+    let mut events = openai_kill_answer();
+    let usage = events.len() - 2;
+    events[usage] = chunk(
+        serde_json::json!({"choices": [], "usage": {"prompt_tokens": 300, "completion_tokens": 150}}),
+    );
+    let server = StandIn::start(vec![Reply::sse(events)]).await;
+    let (diagnosis, progress) = diagnose(
+        config(Provider::OpenAi, &server, limits()),
+        None,
+        evidence::kill(),
+    )
+    .await;
+    assert!(answer(&diagnosis).disagreements.is_empty());
+    assert!(
+        progress
+            .iter()
+            .any(|p| matches!(p, Progress::Note(n) if n.contains("may have cut the prompt"))),
+        "{progress:#?}"
+    );
+    // The documented stream's plausible count raises nothing.
+    let server = StandIn::start(vec![Reply::sse(anthropic_kill_answer())]).await;
+    let (_, progress) = diagnose(
+        config(Provider::Anthropic, &server, limits()),
+        None,
+        evidence::kill(),
+    )
+    .await;
+    assert!(
+        !progress.iter().any(|p| matches!(p, Progress::Note(_))),
+        "{progress:#?}"
+    );
+}

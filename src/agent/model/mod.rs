@@ -27,6 +27,18 @@ use tokio::time::Instant;
 
 pub use config::{ApiKey, KeyFilter, ModelConfig, ModelLimits, Provider};
 
+#[cfg(test)]
+mod tests {
+    use super::prompt_looks_cut;
+
+    #[test]
+    fn a_prompt_counted_far_below_its_size_looks_cut() {
+        assert!(prompt_looks_cut(40_000, 2048), "Ollama's default context");
+        assert!(!prompt_looks_cut(40_000, 9_000), "a plausible count");
+        assert!(!prompt_looks_cut(2_000, 10), "too small to tell");
+    }
+}
+
 use self::budget::{BudgetSpent, HourlyBudget, PassBudget};
 use self::conversation::{Delta, Message, StreamError, StreamParser, Turn};
 use self::tools::{NodeLogs, ToolSpec, Toolbox};
@@ -87,6 +99,13 @@ impl ModelFailure {
             CallError::TooLong => Self::Malformed(CallError::TooLong.to_string()),
         }
     }
+}
+
+/// Ollama cuts a prompt longer than its context from the start, without an
+/// error; the only sign is a prompt token count far below what was sent
+/// (about 4 bytes a token; JSON packs fewer, so only a gap of 3x counts).
+pub fn prompt_looks_cut(sent_bytes: usize, counted_tokens: u64) -> bool {
+    sent_bytes > 4000 && (counted_tokens as usize) * 12 < sent_bytes
 }
 
 /// What a finished investigation produced.
@@ -308,6 +327,18 @@ impl ModelAgent {
             let error = match result {
                 Ok(turn) => {
                     stats.output_tokens += turn.usage.output_tokens.unwrap_or(0);
+                    let sent = request.body.to_string().len();
+                    if let Some(counted) = turn
+                        .usage
+                        .input_tokens
+                        .filter(|&n| prompt_looks_cut(sent, n))
+                    {
+                        sink.send(Progress::Note(format!(
+                            "the server counted only {counted} prompt tokens of about {} sent: it may have cut the prompt to fit its context",
+                            sent / 4
+                        )))
+                        .await;
+                    }
                     return Ok(self.redacted(turn));
                 }
                 Err(error) => error,
