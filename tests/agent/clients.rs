@@ -807,9 +807,10 @@ async fn a_prompt_the_server_cut_to_its_context_is_noticed() {
         "{progress:#?}"
     );
     // The documented stream's plausible count raises nothing.
-    let server = StandIn::start(vec![Reply::sse(anthropic_kill_answer())]).await;
+    // A plausible count raises nothing.
+    let server = StandIn::start(vec![Reply::sse(openai_kill_answer())]).await;
     let (_, progress) = diagnose(
-        config(Provider::Anthropic, &server, limits()),
+        config(Provider::OpenAi, &server, limits()),
         None,
         evidence::kill(),
     )

@@ -126,7 +126,7 @@ fn choice(delta: Value, finish: Option<&str>) -> Value {
 pub fn usage_chunk(output_tokens: u64) -> String {
     chunk(
         json!({"id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": [],
-        "usage": {"prompt_tokens": 400, "completion_tokens": output_tokens, "total_tokens": 400 + output_tokens}}),
+        "usage": {"prompt_tokens": 2000, "completion_tokens": output_tokens, "total_tokens": 2000 + output_tokens}}),
     )
 }
 

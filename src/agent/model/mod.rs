@@ -328,11 +328,13 @@ impl ModelAgent {
                 Ok(turn) => {
                     stats.output_tokens += turn.usage.output_tokens.unwrap_or(0);
                     let sent = request.body.to_string().len();
-                    if let Some(counted) = turn
+                    // Only OpenAI-compatible servers (Ollama) cut silently.
+                    let counted = turn
                         .usage
                         .input_tokens
-                        .filter(|&n| prompt_looks_cut(sent, n))
-                    {
+                        .filter(|_| self.config.provider == Provider::OpenAi)
+                        .filter(|&n| prompt_looks_cut(sent, n));
+                    if let Some(counted) = counted {
                         sink.send(Progress::Note(format!(
                             "the server counted only {counted} prompt tokens of about {} sent: it may have cut the prompt to fit its context",
                             sent / 4
