@@ -202,7 +202,7 @@ impl Analyzer for Silent {
     async fn diagnose(
         &self,
         _evidence: Evidence,
-        _progress: mpsc::Sender<String>,
+        _progress: mpsc::Sender<chaosdeck::agent::Progress>,
     ) -> Result<Diagnosis, AnalyzerError> {
         std::future::pending().await
     }
