@@ -32,7 +32,8 @@ pub enum Command {
         /// The chapters file (TOML).
         file: PathBuf,
     },
-    /// Preflight checks for the real cluster: Docker, Compose services, PD, stores, load.
+    /// Preflight checks for the real cluster: Docker, Compose services, PD, stores, load,
+    /// and whether the configured agent answers.
     Doctor,
     /// The scoreboard of one or more journals: passes, faults, time to detect
     /// and to recover (rotated files are read in order; damaged lines skipped).
@@ -43,6 +44,24 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Score the agent (--agent) on recorded evidence: root cause, node, action, and
+    /// declining to guess when the evidence is thin.
+    Eval {
+        /// Directory of cases, one subdirectory each with case.toml and evidence.json.
+        #[arg(default_value = "evals")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AgentKind {
+    /// The built-in analyzer alone (offline, deterministic).
+    Builtin,
+    /// Claude, through Anthropic's Messages API, beside the built-in analyzer.
+    Anthropic,
+    /// Any OpenAI-compatible chat-completions server (OpenAI, Ollama, llama.cpp,
+    /// vLLM, LiteLLM), beside the built-in analyzer.
+    Openai,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -165,6 +184,49 @@ pub struct ShowArgs {
     /// (CHAOSDECK_LOG, in tracing's filter syntax, overrides it).
     #[arg(long, global = true, default_value = "info", value_parser = ["error", "warn", "info", "debug", "trace"])]
     pub log_level: String,
+    /// Who diagnoses: the built-in analyzer alone, or a model beside it (the
+    /// built-in diagnosis always runs and stands when the model fails).
+    #[arg(long, global = true, value_enum, default_value_t = AgentKind::Builtin)]
+    pub agent: AgentKind,
+
+    /// The model to ask (default claude-sonnet-4-5 for anthropic, gpt-4o-mini for openai).
+    #[arg(long, global = true)]
+    pub model: Option<String>,
+
+    /// Base URL of the model's API: an OpenAI-compatible server or a proxy
+    /// (e.g. http://127.0.0.1:11434/v1 for Ollama). Default: the provider's own.
+    #[arg(long, global = true, value_name = "URL")]
+    pub agent_url: Option<String>,
+
+    /// Environment variable that holds the API key (default ANTHROPIC_API_KEY or
+    /// OPENAI_API_KEY). The key is never logged or shown.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub agent_key_env: Option<String>,
+
+    /// Tool calls the model may make per diagnosis.
+    #[arg(long, global = true, default_value_t = 8, value_parser = clap::value_parser!(u32).range(0..=50))]
+    pub agent_steps: u32,
+
+    /// Time the model has to send its first token, per request.
+    #[arg(long, global = true, default_value = "20s", value_parser = parse_duration)]
+    pub agent_first_token: Duration,
+
+    /// Time the model has for the whole diagnosis, tool calls and retries included
+    /// (within the story's diagnose deadline, 60 s by default).
+    #[arg(long, global = true, default_value = "50s", value_parser = parse_duration)]
+    pub agent_timeout: Duration,
+
+    /// Output tokens per request (the server's `max_tokens`).
+    #[arg(long, global = true, default_value_t = 1500, value_parser = clap::value_parser!(u32).range(16..=64_000))]
+    pub agent_max_tokens: u32,
+
+    /// Requests to the model per diagnosis (one diagnosis per pass of the default story).
+    #[arg(long, global = true, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=200))]
+    pub agent_calls_per_pass: u32,
+
+    /// Requests to the model in any rolling hour (a kiosk runs for days).
+    #[arg(long, global = true, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub agent_calls_per_hour: u32,
 }
 
 /// PD's client URL on this machine, as `docker-compose.yaml` publishes it.

@@ -5,18 +5,32 @@
 //! Time the process spent stopped (SIGSTOP, a machine asleep) is skipped:
 //! nothing on screen may claim it as cluster time.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
+
+/// Real time between two readings of a watched clock beyond which the process
+/// was stopped: the show reads its clock ten times a second.
+pub const STOPPED_AFTER: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Clone, Copy)]
 pub struct ShowClock {
     start: Instant,
     speed: f64,
-    /// Real nanoseconds skipped. One per show, alive as long as the process:
-    /// copies of the clock are handed to every task that stamps time.
-    skipped: &'static AtomicU64,
+    /// One per show, alive as long as the process: copies of the clock are
+    /// handed to every task that stamps time.
+    state: &'static Stops,
+}
+
+#[derive(Debug, Default)]
+struct Stops {
+    /// Set by [`ShowClock::watch_for_stops`].
+    watching: AtomicBool,
+    /// Real nanoseconds since start at the last reading.
+    last: AtomicU64,
+    /// Real nanoseconds skipped.
+    skipped: AtomicU64,
 }
 
 impl ShowClock {
@@ -25,28 +39,44 @@ impl ShowClock {
         Self {
             start: Instant::now(),
             speed,
-            skipped: Box::leak(Box::new(AtomicU64::new(0))),
+            state: Box::leak(Box::default()),
         }
+    }
+
+    /// From now on a gap of more than [`STOPPED_AFTER`] between two readings
+    /// is taken for a stop and skipped. The show turns this on: its ticks
+    /// read the clock ten times a second. Whichever task reads the clock
+    /// first after the stop skips it, so no stamp ever includes it.
+    pub fn watch_for_stops(&self) {
+        self.state.last.store(self.real_nanos(), Ordering::SeqCst);
+        self.state.watching.store(true, Ordering::SeqCst);
+    }
+
+    fn real_nanos(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
 
     /// Show time elapsed since start.
     pub fn now(&self) -> Duration {
-        let skipped = Duration::from_nanos(self.skipped.load(Ordering::Relaxed));
-        self.start
-            .elapsed()
-            .saturating_sub(skipped)
-            .mul_f64(self.speed)
+        let real = self.real_nanos();
+        if self.state.watching.load(Ordering::Relaxed) {
+            let previous = self.state.last.fetch_max(real, Ordering::SeqCst);
+            let gap = real.saturating_sub(previous);
+            if gap > STOPPED_AFTER.as_nanos() as u64 {
+                self.state.skipped.fetch_add(gap, Ordering::SeqCst);
+                tracing::warn!(
+                    "the process was stopped for {:.1}s: not counted as show time",
+                    Duration::from_nanos(gap).as_secs_f64()
+                );
+            }
+        }
+        let skipped = self.state.skipped.load(Ordering::SeqCst);
+        Duration::from_nanos(real.saturating_sub(skipped)).mul_f64(self.speed)
     }
 
     /// Real time that `show` of show time takes.
     pub fn to_real(&self, show: Duration) -> Duration {
         show.div_f64(self.speed)
-    }
-
-    /// The process was stopped for `real`: not show time.
-    pub fn skip(&self, real: Duration) {
-        let nanos = u64::try_from(real.as_nanos()).unwrap_or(u64::MAX);
-        self.skipped.fetch_add(nanos, Ordering::Relaxed);
     }
 }
 
@@ -55,12 +85,20 @@ mod tests {
     use super::*;
 
     #[tokio::test(start_paused = true)]
-    async fn skipped_time_is_not_show_time() {
+    async fn a_stop_is_not_show_time_once_watched() {
         let clock = ShowClock::start(2.0);
         tokio::time::advance(Duration::from_secs(10)).await;
-        assert_eq!(clock.now(), Duration::from_secs(20));
+        assert_eq!(
+            clock.now(),
+            Duration::from_secs(20),
+            "unwatched: all counts"
+        );
+        clock.watch_for_stops();
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert_eq!(clock.now(), Duration::from_secs(22));
         tokio::time::advance(Duration::from_secs(30)).await;
-        clock.skip(Duration::from_secs(30));
-        assert_eq!(clock.now(), Duration::from_secs(20));
+        assert_eq!(clock.now(), Duration::from_secs(22), "the stop is skipped");
+        tokio::time::advance(Duration::from_millis(500)).await;
+        assert_eq!(clock.now(), Duration::from_secs(23));
     }
 }

@@ -228,7 +228,43 @@ pub async fn run(args: &ShowArgs) -> DoctorReport {
         crossterm::terminal::size().ok(),
     ));
 
+    // The agent.
+    checks.push(agent_check(args).await);
+
     DoctorReport { checks }
+}
+
+/// Whether the configured agent answers, and how soon its first token
+/// came. A model that does not answer leaves the built-in analyzer alone:
+/// the demo still runs, so that is a warning.
+async fn agent_check(args: &ShowArgs) -> Check {
+    const NAME: &str = "agent";
+    let config = match crate::launch::model_config(args, |name| std::env::var(name).ok()) {
+        Ok(None) => return Check::ok(NAME, "built-in analyzer (offline)"),
+        Ok(Some(config)) => config,
+        Err(why) => {
+            return Check::fail(NAME, why, "set the key's variable, or pass --agent builtin");
+        }
+    };
+    let label = format!("{} at {}", config.label(), config.url);
+    let model = match crate::agent::model::ModelAgent::new(config, None) {
+        Ok(model) => model,
+        Err(why) => return Check::fail(NAME, why, "pass --agent builtin"),
+    };
+    match model.ping().await {
+        Ok(first) => Check::ok(
+            NAME,
+            format!(
+                "{label} answers: first token after {}",
+                crate::monitor::text::span(first)
+            ),
+        ),
+        Err(failure) => Check::warn(
+            NAME,
+            format!("{label}: {failure}"),
+            "the built-in analyzer's diagnosis will stand alone; check --agent-url, --model and the key",
+        ),
+    }
 }
 
 /// The project's PD, TiKV and load services. Pure.

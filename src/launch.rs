@@ -10,9 +10,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use color_eyre::eyre::{Result, WrapErr};
 
-use crate::agent::{Analyzer, BuiltinAnalyzer};
+use crate::agent::model::tools::BackendLogs;
+use crate::agent::model::{ApiKey, ModelAgent, ModelConfig, ModelLimits, Provider};
+use crate::agent::{Analyzer, BuiltinAnalyzer, WithSecondOpinion};
 use crate::app::{App, AppConfig, ExitKind, Level, Mode};
-use crate::cli::{ClusterKind, ShowArgs};
+use crate::cli::{AgentKind, ClusterKind, ShowArgs};
 use crate::clock::ShowClock;
 use crate::cluster::health;
 use crate::cluster::sim::{SimBackend, SimConfig};
@@ -333,19 +335,131 @@ pub async fn heal_at_start(
     said
 }
 
+/// The model to ask, from `--agent` and its options (`None`: the built-in
+/// analyzer alone). `env` reads the environment, for the key.
+pub fn model_config(
+    args: &ShowArgs,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Option<ModelConfig>, String> {
+    let provider = match args.agent {
+        AgentKind::Builtin => return Ok(None),
+        AgentKind::Anthropic => Provider::Anthropic,
+        AgentKind::Openai => Provider::OpenAi,
+    };
+    let key_env = args
+        .agent_key_env
+        .clone()
+        .unwrap_or_else(|| provider.default_key_env().to_string());
+    let key = env(&key_env).and_then(ApiKey::new);
+    // Local servers (Ollama, llama.cpp) need no key; the providers' own do.
+    if key.is_none() && (provider == Provider::Anthropic || args.agent_url.is_none()) {
+        return Err(format!(
+            "--agent {} needs an API key in ${key_env} (or name another variable with --agent-key-env)",
+            provider.name()
+        ));
+    }
+    let url = args
+        .agent_url
+        .clone()
+        .unwrap_or_else(|| provider.default_url().to_string());
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(format!(
+            "--agent-url must start with http:// or https://, got {url:?}"
+        ));
+    }
+    Ok(Some(ModelConfig {
+        provider,
+        model: args
+            .model
+            .clone()
+            .unwrap_or_else(|| provider.default_model().to_string()),
+        url,
+        key,
+        limits: ModelLimits {
+            max_steps: args.agent_steps as usize,
+            first_token: args.agent_first_token,
+            total: args.agent_timeout,
+            max_output_tokens: args.agent_max_tokens,
+            calls_per_pass: args.agent_calls_per_pass,
+            calls_per_hour: args.agent_calls_per_hour,
+            ..ModelLimits::default()
+        },
+    }))
+}
+
+/// The analyzer the show asks: the built-in one, alone or with a model's
+/// second opinion beside it (reading node logs from `backend`).
+pub fn analyzer(
+    args: &ShowArgs,
+    backend: &Arc<dyn ClusterBackend>,
+) -> Result<Arc<dyn Analyzer>, String> {
+    match model_config(args, |name| std::env::var(name).ok())? {
+        None => {
+            // It paces its lines so the audience can read them; the pace
+            // follows show time.
+            let pace = BuiltinAnalyzer::STAGE_PACE.div_f64(args.speed);
+            Ok(Arc::new(BuiltinAnalyzer::new(pace)))
+        }
+        Some(config) => {
+            let logs = Arc::new(BackendLogs::new(Arc::clone(backend)));
+            let model = ModelAgent::new(config, Some(logs))?;
+            Ok(Arc::new(WithSecondOpinion::new(model)))
+        }
+    }
+}
+
+/// `chaosdeck eval DIR`: scores the chosen agent on the recorded cases and
+/// prints the table. 0 when every case is right, 1 when one is not, 2 when
+/// the cases or the agent cannot be set up.
+pub async fn eval(args: &ShowArgs, dir: &std::path::Path) -> u8 {
+    use crate::agent::eval;
+    let cases = match eval::load_cases(dir) {
+        Ok(cases) => cases,
+        Err(why) => {
+            say_err(&format!("chaosdeck: {why}"));
+            return 2;
+        }
+    };
+    let analyzer: Arc<dyn Analyzer> = match model_config(args, |name| std::env::var(name).ok()) {
+        Err(why) => {
+            say_err(&format!("chaosdeck: {why}"));
+            return 2;
+        }
+        Ok(None) => Arc::new(BuiltinAnalyzer::instant()),
+        // Recorded evidence has no node logs to read.
+        Ok(Some(config)) => match ModelAgent::new(config, None) {
+            Ok(model) => Arc::new(WithSecondOpinion::new(model)),
+            Err(why) => {
+                say_err(&format!("chaosdeck: {why}"));
+                return 2;
+            }
+        },
+    };
+    let results = eval::evaluate(analyzer.as_ref(), &cases).await;
+    say_out(&eval::render(analyzer.name(), &results));
+    if results.iter().all(|r| r.score.right()) {
+        0
+    } else {
+        1
+    }
+}
+
 /// Runs the show (full screen or plain) and returns the process exit code.
 pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
     let seed = resolve_seed(&args);
     tracing::info!(seed, speed = args.speed, cluster = ?args.cluster, mode = ?mode(&args), "starting");
     let clock = ShowClock::start(args.speed);
     let backend = backend(&args, seed, clock).await?;
+    let analyzer = match analyzer(&args, &backend) {
+        Ok(analyzer) => analyzer,
+        Err(why) => {
+            say_err(&format!("chaosdeck: {why}"));
+            return Ok(exit_code::BAD_INPUT);
+        }
+    };
     let state = state_dir(&args);
     let ledger = LedgerFile::in_dir(&state);
     let startup = heal_at_start(backend.as_ref(), &ledger, !args.no_heal).await;
-    // The built-in analyzer paces its lines so the audience can read them;
-    // the pace follows show time.
-    let pace = BuiltinAnalyzer::STAGE_PACE.div_f64(args.speed);
-    let analyzer: Arc<dyn Analyzer> = Arc::new(BuiltinAnalyzer::new(pace));
     let config = app_config(&args, script, backend.source(), seed, analyzer.name());
     let mut app = App::new(config);
     for (level, text) in startup {

@@ -21,6 +21,11 @@ fn main() -> color_eyre::Result<ExitCode> {
                 Ok(ExitCode::from(exit_code::BAD_INPUT))
             }
         },
+        Some(Command::Eval { dir }) => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            let code = runtime.block_on(launch::eval(&cli.show, &dir));
+            Ok(ExitCode::from(code))
+        }
         Some(Command::Doctor) => {
             let runtime = tokio::runtime::Runtime::new()?;
             let report = runtime.block_on(chaosdeck::doctor::run(&cli.show));

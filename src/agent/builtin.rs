@@ -8,6 +8,7 @@ use tokio::sync::mpsc;
 use super::diagnosis::Diagnosis;
 use super::evidence::Evidence;
 use super::facts;
+use super::progress::Progress;
 use super::reasoning::{self, Suspect};
 use super::{Analyzer, AnalyzerError};
 use crate::monitor::text::{clock, count, plain, span};
@@ -194,7 +195,7 @@ impl Analyzer for BuiltinAnalyzer {
     async fn diagnose(
         &self,
         evidence: Evidence,
-        progress: mpsc::Sender<String>,
+        progress: mpsc::Sender<Progress>,
     ) -> Result<Diagnosis, AnalyzerError> {
         if evidence.is_empty() {
             return Err(AnalyzerError::NoEvidence);
@@ -205,7 +206,7 @@ impl Analyzer for BuiltinAnalyzer {
                 tokio::time::sleep(self.pace).await;
             }
             // Nobody listening is no reason to withhold the diagnosis.
-            let _ = progress.send(step).await;
+            let _ = progress.send(Progress::Step(step)).await;
         }
         Ok(report.diagnosis)
     }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::second_opinion::SecondOpinion;
 use crate::cluster::Recovery;
 use crate::monitor::text::{clock, plain};
 
@@ -95,6 +96,10 @@ pub struct Diagnosis {
     pub impact: Vec<String>,
     pub action: Option<RecommendedAction>,
     pub risks: Vec<String>,
+    /// A model's diagnosis of the same evidence, beside this one (which
+    /// stands as the ground truth), or why the model gave none.
+    #[serde(skip)]
+    pub second_opinion: Option<Box<SecondOpinion>>,
 }
 
 impl Diagnosis {
@@ -147,6 +152,9 @@ impl Diagnosis {
         if !self.risks.is_empty() {
             lines.push("Risks:".into());
             lines.extend(self.risks.iter().map(|r| format!("  - {}", plain(r))));
+        }
+        if let Some(opinion) = &self.second_opinion {
+            lines.extend(opinion.lines());
         }
         lines
     }

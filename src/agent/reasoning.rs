@@ -303,6 +303,7 @@ pub fn diagnose(evidence: &Evidence, analyzer: &str) -> Diagnosis {
         impact: impact_lines(&impact, &store, suspect.service()),
         risks: risks(class, &clues, &impact, action.as_ref()),
         action,
+        second_opinion: None,
     }
 }
 

@@ -6,7 +6,7 @@ use super::journal::{Kind, Level};
 use super::msg::{Effect, RunId};
 use super::notes::{note, note_kind};
 use super::timeline::Timeline;
-use super::{AgentState, App, FaultState, PANE_LINES, kiosk, observe, runner, update};
+use super::{AgentState, App, FaultState, kiosk, observe, runner, update};
 use crate::agent::Diagnosis;
 use crate::cluster::{BackendError, InjectedFault, Recovery};
 
@@ -63,7 +63,7 @@ pub(super) fn on_injected(
             };
             if !matches!(app.agent.state, AgentState::Working { .. }) {
                 app.agent.state = AgentState::Idle;
-                app.agent.lines.clear();
+                app.agent.transcript.clear();
             }
             let kind = Kind::Fault {
                 fault: fault.kind,
@@ -176,13 +176,10 @@ pub(super) fn on_load_set(
     }
 }
 
-pub(super) fn on_agent_line(app: &mut App, run: RunId, line: String) {
+pub(super) fn on_agent_line(app: &mut App, run: RunId, progress: crate::agent::Progress) {
     if matches!(app.agent.state, AgentState::Working { run: r, .. } if r == run) {
-        if app.agent.lines.len() == PANE_LINES {
-            app.agent.lines.pop_front();
-        }
-        let stamped = super::notes::entry(app, app.now, Level::Info, Kind::Note, line);
-        app.agent.lines.push_back(stamped);
+        let after_fault = app.timeline.after_fault(app.now);
+        app.agent.transcript.push(app.now, after_fault, progress);
     }
 }
 

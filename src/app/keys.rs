@@ -25,6 +25,7 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
 
         KeyCode::Char('r') => Command::Reset,
         KeyCode::Char('p') => Command::TogglePause,
+        KeyCode::Char('a') => Command::ApplyRecommendation,
         KeyCode::Esc => Command::Abort,
         KeyCode::Char('?') => Command::ToggleHelp,
         KeyCode::Char('H') => Command::Halt,
@@ -47,6 +48,7 @@ pub const KEY_HELP: &[(&str, &str)] = &[
     ("p", "pause or resume timers"),
     ("H", "halt: recover, stop the load, hold (H again)"),
     ("K", "kiosk: autoplay off or on"),
+    ("a", "apply the agent's recommended recovery"),
     ("?", "this help"),
     ("q Ctrl+C", "quit (recovers any fault first)"),
 ];

@@ -21,7 +21,7 @@ use std::time::Duration;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::agent::{Diagnosis, EvidenceRecorder};
+use crate::agent::{Diagnosis, EvidenceRecorder, Transcript};
 use crate::cluster::{ClusterSnapshot, ClusterSource, FaultKind};
 use crate::monitor::{Monitor, MonitorConfig};
 use crate::story::{Action, Chapter, Script};
@@ -99,9 +99,9 @@ pub enum AgentState {
 pub struct AgentPane {
     pub analyzer: String,
     pub state: AgentState,
-    /// Lines as the analyzer produced them, with their show time and the
-    /// time since the fault.
-    pub lines: VecDeque<Entry>,
+    /// What the analyzer reported while it worked, stamped with show time
+    /// and the time since the fault.
+    pub transcript: Transcript,
 }
 
 /// The cluster as last seen, and whether it can be trusted.
@@ -200,7 +200,7 @@ impl App {
             agent: AgentPane {
                 analyzer: config.analyzer_name,
                 state: AgentState::Idle,
-                lines: VecDeque::new(),
+                transcript: Transcript::default(),
             },
             evidence: EvidenceRecorder::default(),
             fault: FaultState::Idle,

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::agent::{Diagnosis, Evidence};
+use crate::agent::{Diagnosis, Evidence, Progress};
 use crate::cluster::{
     BackendError, ClusterEvent, ClusterSnapshot, FaultKind, InjectedFault, Recovery,
 };
@@ -17,6 +17,8 @@ pub enum Command {
     TogglePause,
     /// ESC: abandon the running action, whatever it is.
     Abort,
+    /// `a`: apply the agent's allowlisted recommendation (presenter only).
+    ApplyRecommendation,
     ToggleHelp,
     /// `H`: recover every fault, stop the load and hold, in every mode.
     Halt,
@@ -61,7 +63,7 @@ pub enum Msg {
     },
     AgentLine {
         run: RunId,
-        line: String,
+        line: Progress,
     },
     Diagnosed {
         run: RunId,

@@ -109,7 +109,7 @@ fn start(app: &mut App, action: &Action, fx: &mut Vec<Effect>) {
                 run: run_id,
                 started: app.now,
             };
-            app.agent.lines.clear();
+            app.agent.transcript.clear();
             set_step(app, Step::Awaiting { deadline });
             fx.push(Effect::Diagnose {
                 run: run_id,

@@ -94,6 +94,7 @@ fn on_command(app: &mut App, command: Command, fx: &mut Vec<Effect>) {
             }
         }
         Command::Halt => halt_or_release(app, fx),
+        Command::ApplyRecommendation => apply_recommendation(app, fx),
         Command::ToggleHelp => app.show_help = true,
         Command::Quit => quit(app, ExitKind::Success, fx),
         Command::Interrupt => quit(app, ExitKind::Signal(SIGINT), fx),
@@ -204,7 +205,7 @@ pub(super) fn clear_pass(app: &mut App) {
     app.evidence.clear();
     app.timeline = Timeline::default();
     app.agent.state = AgentState::Idle;
-    app.agent.lines.clear();
+    app.agent.transcript.clear();
     app.monitor_lines.clear();
     app.started_up_to = None;
     app.paused = false;
@@ -251,6 +252,54 @@ fn halt_or_release(app: &mut App, fx: &mut Vec<Effect>) {
         "halted by the presenter (H resumes)".into(),
         tried,
     );
+}
+
+/// `a`: applies the agent's allowlisted recommendation through the story's
+/// own recovery path, and only when it undoes the fault in place (so the
+/// fault ledger stays true). Only a presenter may: in the other modes the
+/// story's recovery runs, never an agent's.
+fn apply_recommendation(app: &mut App, fx: &mut Vec<Effect>) {
+    if app.mode != Mode::Presenter {
+        app.hint =
+            Some("only a presenter applies a recommendation: the story recovers by itself".into());
+        return;
+    }
+    let AgentState::Done { diagnosis, .. } = &app.agent.state else {
+        app.hint = Some("no diagnosis to apply yet".into());
+        return;
+    };
+    let Some((action, by)) = diagnosis.applicable_action() else {
+        app.hint = Some("the agent recommends no allowed action".into());
+        return;
+    };
+    let (action, by) = (action.clone(), by.to_string());
+    let fault = match &app.fault {
+        FaultState::InPlace(fault) | FaultState::RecoveryFailed { fault, .. } => fault.clone(),
+        FaultState::Idle => {
+            app.hint = Some("no fault in place: nothing to recover".into());
+            return;
+        }
+        other => {
+            app.hint = Some(format!("{}: wait a moment", other.describe()));
+            return;
+        }
+    };
+    if fault.service != action.service || fault.kind.recovery() != action.recovery {
+        app.hint = Some(format!(
+            "{} {} would not undo the fault in place ({} on {}): not applied",
+            action.recovery, action.service, fault.kind, fault.service
+        ));
+        return;
+    }
+    note(
+        app,
+        Level::Info,
+        format!(
+            "presenter applies {by}'s recommendation: {} {}",
+            action.recovery, action.service
+        ),
+    );
+    request_recovery(app, fx);
 }
 
 pub(super) fn quit(app: &mut App, exit: ExitKind, fx: &mut Vec<Effect>) {

@@ -78,6 +78,15 @@ pub trait ClusterBackend: Send + Sync + 'static {
 
     /// Hands out the streams of cluster events and workload samples.
     fn subscribe(&self) -> Subscriptions;
+
+    /// The last `lines` lines of a node's output, oldest first, as the
+    /// runtime keeps them. Read-only; backends without logs say so.
+    async fn recent_logs(&self, service: &str, lines: usize) -> Result<Vec<String>, BackendError> {
+        let _ = (service, lines);
+        Err(BackendError::Refused(
+            "not available: this cluster keeps no node logs".into(),
+        ))
+    }
 }
 
 /// The receiving ends of a backend's streams.

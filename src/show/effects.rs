@@ -70,7 +70,7 @@ impl EffectRunner {
                 let analyzer = Arc::clone(&self.analyzer);
                 let tx = self.tx.clone();
                 supervise::spawn_once("diagnosis", async move {
-                    let (line_tx, mut line_rx) = mpsc::channel::<String>(64);
+                    let (line_tx, mut line_rx) = mpsc::channel::<crate::agent::Progress>(64);
                     let forward_tx = tx.clone();
                     let forward = tokio::spawn(async move {
                         while let Some(line) = line_rx.recv().await {

@@ -23,32 +23,21 @@ const POLL_MIN_REAL: Duration = Duration::from_millis(50);
 /// A snapshot that takes longer counts as failed (real time).
 const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Real time between two ticks beyond which the process was stopped
-/// (SIGSTOP, a laptop asleep): the gap is not show time.
-const SUSPENDED_AFTER: Duration = Duration::from_secs(2);
-
+/// Ticks ten times a second; reading the clock that often is also what lets
+/// it tell a stop of the process (see [`ShowClock::watch_for_stops`]).
 pub fn spawn_ticks(tx: mpsc::Sender<Msg>, clock: ShowClock, cancel: CancellationToken) {
+    clock.watch_for_stops();
     supervise::spawn("ticks", move || {
         let (tx, cancel) = (tx.clone(), cancel.clone());
         async move {
             let mut interval = tokio::time::interval(TICK);
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-            let mut last = tokio::time::Instant::now();
             loop {
                 tokio::select! {
                     () = cancel.cancelled() => return,
                     _ = interval.tick() => {}
                 }
                 supervise::test_panic_point("ticks");
-                let gap = last.elapsed();
-                last = tokio::time::Instant::now();
-                if gap > SUSPENDED_AFTER {
-                    clock.skip(gap.saturating_sub(TICK));
-                    tracing::warn!(
-                        "the process was stopped for {:.1}s: not counted as show time",
-                        gap.as_secs_f64()
-                    );
-                }
                 if tx.send(Msg::Tick(clock.now())).await.is_err() {
                     return;
                 }

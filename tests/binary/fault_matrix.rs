@@ -270,3 +270,46 @@ fn a_panic_in_a_background_task_keeps_the_screen_and_the_show() {
     assert!(!ledger(&dir).exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn time_spent_stopped_is_not_show_time() {
+    let dir = state_dir("sigstop");
+    let script = dir.join("story.toml");
+    std::fs::write(&script, "[[chapter]]\ntitle = \"Wait\"\ndwell = \"60s\"\n").unwrap();
+    let mut child = Command::new(binary())
+        .args(["--plain", "--auto", "--script"])
+        .arg(&script)
+        .arg("--state-dir")
+        .arg(&dir)
+        .arg("--log-file")
+        .arg(dir.join("log"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("chaosdeck starts");
+    let pid = child.id().to_string();
+    let kill = |signal: &str| {
+        Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .expect("kill runs");
+    };
+    sleep(Duration::from_millis(1500));
+    kill("STOP");
+    sleep(Duration::from_secs(5));
+    kill("CONT");
+    sleep(Duration::from_millis(1500));
+    kill("TERM");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(143));
+    let journal = journal(&dir);
+    let leaving = journal
+        .lines()
+        .find(|l| l.contains("leaving: received SIGTERM"))
+        .unwrap_or_else(|| panic!("{journal}"));
+    let entry: serde_json::Value = serde_json::from_str(leaving).unwrap();
+    let show = entry["show_s"].as_f64().unwrap();
+    // 8 s of real time, 5 of them stopped: about 3 s of show.
+    assert!((2.0..5.0).contains(&show), "show time {show} s: {journal}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -546,8 +546,11 @@ async fn diagnose_streams_each_step_at_the_configured_pace() {
     let diagnosis = analyzer.diagnose(evidence, tx).await.expect("diagnosis");
     assert_eq!(diagnosis, expected.diagnosis);
     let mut lines = Vec::new();
-    while let Ok(line) = rx.try_recv() {
-        lines.push(line);
+    while let Ok(progress) = rx.try_recv() {
+        match progress {
+            chaosdeck::agent::Progress::Step(line) => lines.push(line),
+            other => panic!("the built-in analyzer reports steps only: {other:?}"),
+        }
     }
     assert_eq!(lines, expected.steps);
     assert!(lines[0].starts_with("gathering evidence: 36 snapshots, 1 event"));

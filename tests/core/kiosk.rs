@@ -202,7 +202,7 @@ impl Analyzer for Silent {
     async fn diagnose(
         &self,
         _evidence: Evidence,
-        _progress: mpsc::Sender<String>,
+        _progress: mpsc::Sender<chaosdeck::agent::Progress>,
     ) -> Result<Diagnosis, AnalyzerError> {
         std::future::pending().await
     }
@@ -375,6 +375,25 @@ fn two_unhealthy_passes_hold_the_kiosk_until_the_cluster_is_healthy() {
     assert_eq!(app.pass, pass + 1, "and the next pass begins");
 }
 
+/// Answers the load switch that `fx` asks for (the story's start_load).
+fn answer_load_on(app: &mut App, fx: &[Effect]) -> Vec<Effect> {
+    let Some(Effect::SetLoad { run, .. }) = fx
+        .iter()
+        .find(|e| matches!(e, Effect::SetLoad { running: true, .. }))
+        .cloned()
+    else {
+        panic!("no start_load in {fx:?}")
+    };
+    update(
+        app,
+        Msg::LoadSet {
+            run,
+            running: true,
+            result: Ok(()),
+        },
+    )
+}
+
 #[test]
 fn halt_recovers_stops_the_load_and_holds_until_h_again() {
     let mut app = App::new(common::config(
@@ -390,17 +409,7 @@ on_enter = [{ action = "start_load" }, { action = "inject_fault", kind = "kill",
         Mode::Presenter,
     ));
     let fx = app.start();
-    let Some(Effect::SetLoad { run, .. }) = fx.first().cloned() else {
-        panic!("{fx:?}")
-    };
-    update(
-        &mut app,
-        Msg::LoadSet {
-            run,
-            running: true,
-            result: Ok(()),
-        },
-    );
+    answer_load_on(&mut app, &fx);
     let fx = update(&mut app, Msg::Snapshot(Ok(healthy(secs(0.5)))));
     let Some(Effect::Inject { run, .. }) = fx.first().cloned() else {
         panic!("{fx:?}")
@@ -428,22 +437,7 @@ on_enter = [{ action = "start_load" }, { action = "inject_fault", kind = "kill",
     assert_eq!(app.hold.as_ref().map(|h| h.kind), Some(HoldKind::Halted));
     // Held: a new pass injects nothing until H again.
     let fx = update(&mut app, Msg::Command(Command::Reset));
-    let Some(Effect::SetLoad { run, .. }) = fx
-        .iter()
-        .rev()
-        .find(|e| matches!(e, Effect::SetLoad { running: true, .. }))
-        .cloned()
-    else {
-        panic!("{fx:?}")
-    };
-    update(
-        &mut app,
-        Msg::LoadSet {
-            run,
-            running: true,
-            result: Ok(()),
-        },
-    );
+    answer_load_on(&mut app, &fx);
     let fx = update(&mut app, Msg::Snapshot(Ok(healthy(secs(2.0)))));
     assert!(!fx.iter().any(|e| matches!(e, Effect::Inject { .. })));
     assert!(matches!(&app.status, Some(ActionStatus::Running(t)) if t.contains("holding")));
@@ -484,17 +478,7 @@ fn esc_abandons_every_kind_of_action_and_late_answers_do_not_reopen_it() {
             app.fault = chaosdeck::app::FaultState::InPlace(fault);
         }
         let fx = app.start();
-        let Some(Effect::SetLoad { run, .. }) = fx.first().cloned() else {
-            panic!("{fx:?}")
-        };
-        let mut fx = update(
-            &mut app,
-            Msg::LoadSet {
-                run,
-                running: true,
-                result: Ok(()),
-            },
-        );
+        let mut fx = answer_load_on(&mut app, &fx);
         // A broken cluster keeps the waits waiting; the inject needs a
         // healthy one to be sent, and detection one that shows nothing.
         let snapshot = if action.contains("inject_fault") || action.contains("await_detection") {

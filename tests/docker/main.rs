@@ -6,3 +6,4 @@ mod support;
 mod docker_backend;
 mod docker_control;
 mod heal_at_start;
+mod record_evals;

@@ -328,6 +328,14 @@ impl ClusterBackend for DockerBackend {
         self.shared.recover(recovery, service).await
     }
 
+    async fn recent_logs(&self, service: &str, lines: usize) -> Result<Vec<String>, BackendError> {
+        self.shared
+            .control()
+            .await?
+            .recent_logs(service, lines)
+            .await
+    }
+
     async fn set_load(&self, running: bool) -> Result<(), BackendError> {
         self.shared.set_load(running).await
     }

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::control::DockerControl;
 use super::timestamps::split_timestamped_line;
+use crate::cluster::BackendError;
 
 /// Longest line kept whole; longer ones are cut (a runaway line must not
 /// grow memory without bound).
@@ -209,6 +210,44 @@ impl Follower {
             .await
             .map(|()| true)
             .map_err(|_| Closed)
+    }
+}
+
+impl DockerControl {
+    /// The last `lines` lines of `service`'s output (stdout and stderr, in
+    /// the engine's order), like `docker logs --tail N`. Read-only.
+    pub async fn recent_logs(
+        &self,
+        service: &str,
+        lines: usize,
+    ) -> Result<Vec<String>, BackendError> {
+        let container = self.container_of(service).await?;
+        let options = LogsOptions {
+            follow: false,
+            stdout: true,
+            stderr: true,
+            timestamps: false,
+            since: 0,
+            until: 0,
+            tail: lines.to_string(),
+        };
+        let mut stream = self.docker().logs(&container.id, Some(options));
+        let (mut stdout, mut stderr) = (LineSplitter::new(), LineSplitter::new());
+        let mut out = Vec::new();
+        while let Some(item) = stream.next().await {
+            let output = item.map_err(|e| BackendError::DockerUnreachable(e.to_string()))?;
+            out.extend(match output {
+                LogOutput::StdErr { message } => stderr.push(&message),
+                LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                    stdout.push(&message)
+                }
+                LogOutput::StdIn { .. } => Vec::new(),
+            });
+        }
+        out.extend(stdout.finish());
+        out.extend(stderr.finish());
+        let keep = out.len().saturating_sub(lines);
+        Ok(out.split_off(keep))
     }
 }
 

@@ -1,0 +1,196 @@
+//! The Docker cases of the evaluation set (`evals/docker-*`), recorded from
+//! real runs: the stand-in project (fake nodes built by the tests, no PD,
+//! so PD is unreachable throughout) driven by DockerBackend against the
+//! real engine, each fault on tikv1, the evidence gathered as the show
+//! gathers it. The expected answer comes from what was injected.
+//!
+//! `cargo test --test docker -- --ignored record_docker_cases` rewrites
+//! them. Also here: a node's recent log lines read back from the engine.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chaosdeck::agent::eval::{CaseFile, Expectation, ExpectedCause};
+use chaosdeck::agent::{Evidence, EvidenceRecorder};
+use chaosdeck::clock::ShowClock;
+use chaosdeck::cluster::docker::{DockerBackend, DockerConfig, EventWatchConfig};
+use chaosdeck::cluster::{ClusterBackend, FaultKind, Subscriptions};
+use chaosdeck::monitor::Monitor;
+
+use crate::support::{TestProject, docker_or_skip, unique_project};
+
+fn config(project: &str) -> DockerConfig {
+    DockerConfig {
+        project: project.to_string(),
+        // Nothing listens there: the stand-in project has no PD.
+        pd_endpoints: vec!["http://127.0.0.1:1".into()],
+        load_log: None,
+        stop_timeout: Duration::from_secs(5),
+        pd_body_limit: chaosdeck::cluster::pd::client::DEFAULT_BODY_LIMIT,
+        allow_non_tikv: false,
+        events: EventWatchConfig::default(),
+    }
+}
+
+/// Feeds the recorder and the monitor for `span`, a snapshot a second.
+async fn watch(
+    backend: &DockerBackend,
+    streams: &mut Subscriptions,
+    recorder: &mut EvidenceRecorder,
+    monitor: &mut Monitor,
+    baseline: Option<f64>,
+    span: Duration,
+) {
+    let end = tokio::time::Instant::now() + span;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep_until(end) => return,
+            _ = tick.tick() => {
+                if let Ok(snapshot) = backend.snapshot().await {
+                    monitor.on_snapshot(&snapshot);
+                    recorder.record_snapshot(snapshot);
+                }
+            }
+            Some(event) = streams.events.recv() => {
+                monitor.on_event(&event);
+                recorder.record_event(event);
+            }
+            Some(sample) = streams.samples.recv() => {
+                monitor.on_workload(&sample, baseline);
+                recorder.record_sample(sample);
+            }
+        }
+    }
+}
+
+fn mean_ops(evidence: &Evidence) -> Option<f64> {
+    let ops: Vec<f64> = evidence.samples.iter().map(|s| s.ops_per_sec).collect();
+    (!ops.is_empty()).then(|| ops.iter().sum::<f64>() / ops.len() as f64)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "rewrites evals/docker-*: run by hand"]
+async fn record_docker_cases() {
+    let project = unique_project("evals");
+    let Some(control) = docker_or_skip(&project).await else {
+        return;
+    };
+    let fixture = TestProject::create(control.docker(), &project).await;
+    for service in ["pd0", "tikv0", "tikv1", "tikv2", "load"] {
+        fixture.start_service(service).await;
+    }
+    let clock = ShowClock::start(1.0);
+    let backend = DockerBackend::new(config(&project), clock).expect("backend");
+    let mut streams = backend.subscribe();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("evals");
+    for (kind, cause, words) in [
+        (
+            FaultKind::Kill,
+            ExpectedCause::ProcessCrash,
+            "a kill (SIGKILL)",
+        ),
+        (
+            FaultKind::Stop,
+            ExpectedCause::GracefulStop,
+            "a graceful stop (docker stop)",
+        ),
+        (
+            FaultKind::Pause,
+            ExpectedCause::Frozen,
+            "a pause (docker pause)",
+        ),
+        (
+            FaultKind::Partition,
+            ExpectedCause::NetworkPartition,
+            "a network partition (disconnected from the project's network)",
+        ),
+    ] {
+        let mut recorder = EvidenceRecorder::default();
+        let mut monitor = Monitor::default();
+        watch(
+            &backend,
+            &mut streams,
+            &mut recorder,
+            &mut monitor,
+            None,
+            Duration::from_secs(5),
+        )
+        .await;
+        let baseline = mean_ops(&recorder.evidence(clock.now(), None, vec![]));
+        let fault = backend.inject(kind, "tikv1").await.expect("inject");
+        monitor.fault_injected(fault.at);
+        watch(
+            &backend,
+            &mut streams,
+            &mut recorder,
+            &mut monitor,
+            baseline,
+            Duration::from_secs(6),
+        )
+        .await;
+        let evidence = recorder.evidence(clock.now(), baseline, monitor.incidents().to_vec());
+        backend
+            .recover(kind.recovery(), "tikv1")
+            .await
+            .expect("recover");
+        // Let the recovery's own events pass before the next case.
+        let mut scratch = EvidenceRecorder::default();
+        watch(
+            &backend,
+            &mut streams,
+            &mut scratch,
+            &mut Monitor::default(),
+            None,
+            Duration::from_secs(3),
+        )
+        .await;
+        let file = CaseFile {
+            description: format!(
+                "{words} of tikv1 in the stand-in Docker project, diagnosed 6 s later; the project has no PD, so PD is unreachable throughout"
+            ),
+            recorded: "a real run against the Docker engine (stand-in nodes built by the tests), through DockerBackend, by tests/docker/record_evals.rs".into(),
+            expect: Expectation {
+                root_cause: cause,
+                service: Some("tikv1".into()),
+                action: format!("{} tikv1", kind.recovery()),
+                declines: false,
+            },
+        };
+        let case = dir.join(format!("docker-{kind}"));
+        std::fs::create_dir_all(&case).unwrap();
+        std::fs::write(case.join("case.toml"), toml::to_string(&file).unwrap()).unwrap();
+        let mut json = serde_json::to_string_pretty(&evidence).unwrap();
+        json.push('\n');
+        std::fs::write(case.join("evidence.json"), json).unwrap();
+    }
+    drop(backend);
+    drop(fixture);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nodes_recent_log_lines_come_from_the_engine() {
+    let project = unique_project("logs");
+    let Some(control) = docker_or_skip(&project).await else {
+        return;
+    };
+    let fixture = TestProject::create(control.docker(), &project).await;
+    fixture.start_service("tikv0").await;
+    let backend = DockerBackend::new(config(&project), ShowClock::start(1.0)).expect("backend");
+    // The stand-in prints a round of lines every second.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let lines = backend.recent_logs("tikv0", 3).await.expect("logs");
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("fake client log") || l.contains("Takes(s)")),
+        "{lines:?}"
+    );
+    assert!(
+        backend.recent_logs("tikv9", 3).await.is_err(),
+        "no such service"
+    );
+    drop(backend);
+    drop(fixture);
+}
