@@ -261,6 +261,14 @@ impl App {
 
     /// Chapters move on by themselves: `--auto`, or the kiosk's autoplay.
     pub fn autoplay(&self) -> bool {
+        // A halt stops the story where it is, in every mode.
+        if self
+            .hold
+            .as_ref()
+            .is_some_and(|h| h.kind == HoldKind::Halted)
+        {
+            return false;
+        }
         match self.mode {
             Mode::Presenter => false,
             Mode::Auto => true,

@@ -10,7 +10,7 @@ use super::msg::{Effect, ExitKind};
 use super::notes::{note, note_kind};
 use super::run::{RunState, Step, Timer};
 use super::timeline::secs;
-use super::{ActionStatus, AgentState, App, FaultState, kiosk, update};
+use super::{ActionStatus, AgentState, App, FaultState, HoldKind, kiosk, update};
 use crate::cluster::FaultKind;
 use crate::cluster::health::{self, Trouble};
 use crate::story::{Action, Target};
@@ -33,6 +33,17 @@ pub(super) fn advance(app: &mut App, fx: &mut Vec<Effect>) {
         };
         let action = action.clone();
         match step.clone() {
+            Step::Ready
+                if app
+                    .hold
+                    .as_ref()
+                    .is_some_and(|h| h.kind == HoldKind::Halted) =>
+            {
+                app.status = Some(ActionStatus::Running(
+                    "halted: nothing runs until H is pressed again".into(),
+                ));
+                return;
+            }
             Step::Ready => start(app, &action, fx),
             Step::Countdown(timer) => {
                 if !timer.expired() {

@@ -252,6 +252,8 @@ fn halt_or_release(app: &mut App, fx: &mut Vec<Effect>) {
         "halted by the presenter (H resumes)".into(),
         tried,
     );
+    // The story stays where it is: no chapter moves on by itself.
+    app.dwell = None;
 }
 
 /// `a`: applies the agent's allowlisted recommendation through the story's

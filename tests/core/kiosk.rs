@@ -435,14 +435,24 @@ on_enter = [{ action = "start_load" }, { action = "inject_fault", kind = "kill",
             .any(|e| matches!(e, Effect::SetLoad { running: false, .. }))
     );
     assert_eq!(app.hold.as_ref().map(|h| h.kind), Some(HoldKind::Halted));
-    // Held: a new pass injects nothing until H again.
+    // Halted: a new pass starts nothing, neither the load nor a fault,
+    // until H again.
     let fx = update(&mut app, Msg::Command(Command::Reset));
-    answer_load_on(&mut app, &fx);
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::SetLoad { running: true, .. })),
+        "{fx:?}"
+    );
     let fx = update(&mut app, Msg::Snapshot(Ok(healthy(secs(2.0)))));
     assert!(!fx.iter().any(|e| matches!(e, Effect::Inject { .. })));
-    assert!(matches!(&app.status, Some(ActionStatus::Running(t)) if t.contains("holding")));
-    update(&mut app, Msg::Command(Command::Halt));
+    assert!(matches!(&app.status, Some(ActionStatus::Running(t)) if t.contains("halted")));
+    let fx = update(&mut app, Msg::Command(Command::Halt));
     assert!(app.hold.is_none());
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::SetLoad { running: true, .. })),
+        "released: the story starts over: {fx:?}"
+    );
 }
 
 #[test]
@@ -535,4 +545,22 @@ fn esc_abandons_every_kind_of_action_and_late_answers_do_not_reopen_it() {
             }
         }
     }
+}
+
+#[test]
+fn a_halted_kiosk_stays_where_it_is_until_h_again() {
+    let mut app = kiosk_app(QUICK_STORY);
+    update(&mut app, Msg::Command(Command::Halt));
+    assert!(!app.autoplay(), "a halt stops autoplay");
+    for t in 1..=60 {
+        tick(&mut app, f64::from(t));
+    }
+    assert_eq!(
+        (app.pass, app.chapter),
+        (1, 0),
+        "nothing moved while halted"
+    );
+    update(&mut app, Msg::Command(Command::Halt));
+    assert!(app.autoplay());
+    assert_eq!(app.pass, 2, "released: the story starts over");
 }
