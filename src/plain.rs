@@ -58,7 +58,7 @@ impl<W: Write> Plain<W> {
             && let Some(chapter) = app.script.chapters.get(index)
         {
             let narration = app.narration(chapter);
-            for line in text::wrap(&narration, WIDTH) {
+            for line in text::wrap(narration, WIDTH) {
                 let written = writeln!(self.out, "           | {}", text::plain(&line));
                 self.check(written);
             }

@@ -246,8 +246,8 @@ impl App {
     }
 
     /// The narration of `chapter` for this pass's fault.
-    pub fn narration(&self, chapter: &Chapter) -> String {
-        chapter.narration(self.pass_fault()).to_string()
+    pub fn narration<'a>(&self, chapter: &'a Chapter) -> &'a str {
+        chapter.narration(self.pass_fault())
     }
 
     pub fn chapter_count(&self) -> usize {

@@ -418,13 +418,12 @@ fn settle_if_finished(app: &mut App, fx: &mut Vec<Effect>) {
     if failed && app.exit_after_one_pass && app.autoplay() {
         note(app, Level::Critical, "the story failed".into());
         update::quit(app, ExitKind::StoryFailed, fx);
-    } else if !failed && app.current_chapter().auto_advance && app.autoplay() {
-        // Moved on by the next tick after its dwell, never from here: a
-        // chapter that finishes at once must not recurse into the next one.
+    } else if app.autoplay() {
+        // Moved on by a tick after its dwell, never from here: a chapter
+        // that finishes at once must not recurse into the next one.
         app.dwell = Some(Timer::new(app.current_chapter().dwell));
     } else if !failed && app.current_chapter().auto_advance {
+        // The presenter's auto-advancing chapter moves on at the next tick.
         app.dwell = Some(Timer::new(std::time::Duration::ZERO));
-    } else if app.autoplay() {
-        app.dwell = Some(Timer::new(app.current_chapter().dwell));
     }
 }

@@ -226,7 +226,7 @@ pub fn read_each(files: &[PathBuf], mut each: impl FnMut(Entry)) -> ReadJournals
     for path in files {
         let file = match File::open(path) {
             Ok(file) => file,
-            Err(e) if e.kind() == io::ErrorKind::NotFound && !files.is_empty() => {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 read.unreadable
                     .push(format!("{}: no such file", path.display()));
                 continue;

@@ -33,7 +33,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     match app.countdown() {
         Some(left) => body.extend(countdown(left.as_secs_f64(), room)),
         None => body.extend(
-            text::wrap(&app.narration(chapter), width)
+            text::wrap(app.narration(chapter), width)
                 .iter()
                 .map(|line| Line::raw(text::plain(line))),
         ),
