@@ -160,8 +160,9 @@ pub struct ShowArgs {
     #[arg(long, global = true, default_value = "100ms", value_parser = parse_duration)]
     pub p99_high: Duration,
 
-    /// PD endpoint (repeatable; tried in turn). Real cluster only [default:
-    /// http://127.0.0.1:2379].
+    /// PD endpoint (repeatable; tried in turn). Real cluster only [default: the
+    /// three PD client ports docker-compose.yaml publishes, 2379, 2479 and 2579
+    /// on 127.0.0.1].
     #[arg(long = "pd", global = true, value_name = "URL")]
     pub pd: Vec<String>,
 
@@ -229,14 +230,19 @@ pub struct ShowArgs {
     pub agent_calls_per_hour: u32,
 }
 
-/// PD's client URL on this machine, as `docker-compose.yaml` publishes it.
-pub const DEFAULT_PD: &str = "http://127.0.0.1:2379";
+/// Every PD's client URL on this machine, as `docker-compose.yaml` publishes
+/// them (pd0, pd1, pd2): with all of them, a fault on one PD leaves the others.
+pub const DEFAULT_PD: [&str; 3] = [
+    "http://127.0.0.1:2379",
+    "http://127.0.0.1:2479",
+    "http://127.0.0.1:2579",
+];
 
 impl ShowArgs {
-    /// The PD endpoints to try: `--pd` as given, or [`DEFAULT_PD`].
+    /// The PD endpoints to try: `--pd` as given, or every [`DEFAULT_PD`].
     pub fn pd_endpoints(&self) -> Vec<String> {
         if self.pd.is_empty() {
-            vec![DEFAULT_PD.to_string()]
+            DEFAULT_PD.iter().map(|url| url.to_string()).collect()
         } else {
             self.pd.clone()
         }
@@ -345,7 +351,10 @@ mod tests {
             Cli::try_parse_from(argv).unwrap().show
         };
         assert_eq!(args(&[]).check_applies(), Ok(()));
-        assert_eq!(args(&[]).pd_endpoints(), vec![DEFAULT_PD.to_string()]);
+        assert_eq!(
+            args(&[]).pd_endpoints(),
+            ["2379", "2479", "2579"].map(|port| format!("http://127.0.0.1:{port}"))
+        );
         let err = args(&["--load-log", "/nonexistent"])
             .check_applies()
             .unwrap_err();

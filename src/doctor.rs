@@ -1,10 +1,22 @@
 //! `chaosdeck doctor`: preflight checks for the real cluster, one row each,
 //! with a hint for every failure. The demo can run when [`DoctorReport::ok`].
 //!
-//! Checks: the Docker engine, the Compose project and its PD, TiKV and load
-//! services, PD reachable and healthy, the stores Up, load output seen, and
-//! the terminal size. A check that cannot run because an earlier one failed
-//! says so instead of piling up errors.
+//! Checks: the Docker engine and the Compose tool, the Compose project and
+//! its PD, TiKV and load services (state and network attachment, with the
+//! remedy for each state), the open-files limit TiKV gets, PD reachable and
+//! healthy, the stores Up, load output seen, the terminal size and the
+//! agent. A check that cannot run because an earlier one failed says so
+//! instead of piling up errors. Hints name the Compose tool found here.
+
+mod compose_tool;
+mod open_files;
+mod services;
+
+pub use compose_tool::ComposeTools;
+pub use open_files::{
+    COMPOSE_FILE_OPEN_FILES, OpenFiles, TIKV_MIN_OPEN_FILES, open_files_check, open_files_of,
+};
+pub use services::{remedies, service_checks};
 
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Read, Seek, SeekFrom};
@@ -155,6 +167,7 @@ impl DoctorReport {
 pub async fn run(args: &ShowArgs) -> DoctorReport {
     let mut checks = Vec::new();
     let project = args.compose_project.clone().or_else(default_project_name);
+    let compose = ComposeTools::detect().await;
 
     // Docker.
     let control = match &project {
@@ -189,26 +202,16 @@ pub async fn run(args: &ShowArgs) -> DoctorReport {
         },
     };
 
-    // The Compose project and its services.
-    let containers = match (&control, &project) {
-        (Some(control), Some(project)) => match control.containers().await {
-            Ok(containers) => {
-                checks.extend(service_checks(
-                    project,
-                    &containers,
-                    args.load_log.is_some(),
-                ));
-                Some(containers)
-            }
-            Err(error) => {
-                checks.push(Check::fail(
-                    "Compose project",
-                    error.to_string(),
-                    "the engine answered the ping but not the listing; check `docker ps`",
-                ));
-                None
-            }
-        },
+    checks.push(compose.check());
+
+    // The Compose project, its services and what TiKV may open.
+    let containers = match &control {
+        Some(control) => {
+            let (rows, containers) =
+                project_checks(control, compose.command(), args.load_log.is_some()).await;
+            checks.extend(rows);
+            containers
+        }
         _ => {
             checks.push(Check::skipped("Compose project", "needs the Docker engine"));
             None
@@ -216,7 +219,7 @@ pub async fn run(args: &ShowArgs) -> DoctorReport {
     };
 
     // PD and the stores.
-    checks.extend(pd_checks(&args.pd_endpoints()).await);
+    checks.extend(pd_checks(&args.pd_endpoints(), compose.command()).await);
 
     // Load output.
     checks.push(load_check(args, control.as_ref(), containers.as_deref()).await);
@@ -267,83 +270,59 @@ async fn agent_check(args: &ShowArgs) -> Check {
     }
 }
 
-/// The project's PD, TiKV and load services. Pure.
-pub fn service_checks(
-    project: &str,
-    containers: &[ProjectContainer],
+/// The rows of the project: its services and the open-files limit of its
+/// TiKV containers; the containers too, for the checks that follow.
+pub async fn project_checks(
+    control: &DockerControl,
+    compose: &str,
     external_load: bool,
-) -> Vec<Check> {
-    if containers.is_empty() {
-        return vec![Check::fail(
-            "Compose project",
-            format!("`{project}`: no containers"),
-            "start the cluster from the directory of docker-compose.yaml \
-             (`docker-compose up -d`), or pass --compose-project with the project's \
-             name (see `docker ps --format '{{.Label \"com.docker.compose.project\"}}'`)",
-        )];
-    }
-    let mut checks = vec![Check::ok(
-        "Compose project",
-        format!("`{project}`: {} containers", containers.len()),
-    )];
-    let describe = |role: NodeRole| -> (usize, usize, String) {
-        let of_role: Vec<&ProjectContainer> =
-            containers.iter().filter(|c| c.role == role).collect();
-        let running = of_role.iter().filter(|c| c.is_running()).count();
-        let list = of_role
-            .iter()
-            .map(|c| format!("{} {}", c.service, c.state))
-            .collect::<Vec<_>>()
-            .join(", ");
-        (of_role.len(), running, list)
+) -> (Vec<Check>, Option<Vec<ProjectContainer>>) {
+    let containers = match control.containers().await {
+        Ok(containers) => containers,
+        Err(error) => {
+            let row = Check::fail(
+                "Compose project",
+                error.to_string(),
+                "the engine answered the ping but not the listing; check `docker ps`",
+            );
+            return (vec![row], None);
+        }
     };
-    for (name, role, needed) in [
-        ("PD services", NodeRole::Pd, 1usize),
-        ("TiKV services", NodeRole::Tikv, 3usize),
-    ] {
-        let (total, running, list) = describe(role);
-        checks.push(if total == 0 {
-            Check::fail(
-                name,
-                "none found",
-                "services are recognised by name (pd*, tikv*) or image (pingcap/pd, pingcap/tikv)",
-            )
-        } else if running < total {
-            Check::fail(
-                name,
-                list,
-                "start the stopped ones: `docker-compose up -d` (or `docker start <container>`)",
-            )
-        } else if total < needed {
-            Check::warn(
-                name,
-                list,
-                format!("the demo expects at least {needed}: with fewer, a fault may take the data offline"),
-            )
-        } else {
-            Check::ok(name, list)
-        });
+    // Unknown networks (an error) leave any user-defined network counting.
+    let networks = control.project_networks().await.unwrap_or_default();
+    let mut rows = service_checks(
+        control.project(),
+        &containers,
+        &networks,
+        external_load,
+        compose,
+    );
+    if !containers.is_empty() {
+        rows.push(open_files_check(
+            &tikv_open_files(control, &containers).await,
+            compose,
+        ));
     }
-    let (total, running, list) = describe(NodeRole::Load);
-    checks.push(match (total, running) {
-        (0, _) if external_load => Check::ok("load service", "none (using --load-log)"),
-        (0, _) => Check::warn(
-            "load service",
-            "none found",
-            "start the workload: `docker-compose --profile load up -d`; without it the \
-             workload comes from TiKV's status-port metrics",
-        ),
-        (_, 0) => Check::warn(
-            "load service",
-            list,
-            "the story starts it when the load begins; or `docker-compose --profile load up -d`",
-        ),
-        _ => Check::ok("load service", list),
-    });
-    checks
+    (rows, Some(containers))
 }
 
-async fn pd_checks(endpoints: &[String]) -> Vec<Check> {
+/// What each TiKV container may open, from its inspect body and its process.
+async fn tikv_open_files(
+    control: &DockerControl,
+    containers: &[ProjectContainer],
+) -> Vec<(String, OpenFiles)> {
+    let mut found = Vec::new();
+    for container in containers.iter().filter(|c| c.role == NodeRole::Tikv) {
+        let open = match control.docker().inspect_container(&container.id, None).await {
+            Ok(inspect) => open_files_of(&inspect, open_files::read_proc_limits(&inspect).as_deref()),
+            Err(_) => OpenFiles::Unknown,
+        };
+        found.push((container.service.clone(), open));
+    }
+    found
+}
+
+async fn pd_checks(endpoints: &[String], compose: &str) -> Vec<Check> {
     let client = body_limit_from_env()
         .map_err(|error| {
             (
@@ -367,33 +346,34 @@ async fn pd_checks(endpoints: &[String]) -> Vec<Check> {
     };
     let mut checks = Vec::new();
     match client.members().await {
-        Ok(members) => checks.push(members_check(client.current_endpoint(), &members)),
+        Ok(members) => checks.push(members_check(client.current_endpoint(), &members, compose)),
         Err(error) => {
             return vec![
-                Check::fail("PD", error.to_string(), pd_hint(&error)),
+                Check::fail("PD", error.to_string(), pd_hint(&error, compose)),
                 Check::skipped("TiKV stores", "needs PD"),
             ];
         }
     }
     checks.push(match client.stores().await {
-        Ok(stores) => stores_check(&stores),
-        Err(error) => Check::fail("TiKV stores", error.to_string(), pd_hint(&error)),
+        Ok(stores) => stores_check(&stores, compose),
+        Err(error) => Check::fail("TiKV stores", error.to_string(), pd_hint(&error, compose)),
     });
     checks
 }
 
 /// What to do about a PD error: no answer is a matter of addresses, a bad
 /// answer one of what listens there.
-fn pd_hint(error: &PdError) -> String {
+fn pd_hint(error: &PdError, compose: &str) -> String {
     match error {
-        PdError::Unreachable { .. } => "is pd0's port 2379 published (see docker-compose.yaml)? \
-             Pass --pd URL if PD listens elsewhere"
-            .into(),
+        PdError::Unreachable { .. } => format!(
+            "are the PD ports published (2379, 2479, 2579: see docker-compose.yaml and \
+             `{compose} ps`)? Pass --pd URL if PD listens elsewhere"
+        ),
         PdError::TooLarge { .. } => format!(
             "a big cluster's answers can be large: raise the limit with {BODY_LIMIT_ENV}=32MiB"
         ),
         PdError::Status { code, .. } if *code >= 500 => {
-            "PD answers but is not well: check `docker-compose logs pd0 pd1 pd2`".into()
+            format!("PD answers but is not well: check `{compose} logs pd0 pd1 pd2`")
         }
         _ => "something answers there, but not as PD does: is --pd PD's client URL \
               (`curl URL/pd/api/v1/members`)?"
@@ -402,7 +382,7 @@ fn pd_hint(error: &PdError) -> String {
 }
 
 /// PD's members and their health. Pure.
-pub fn members_check(endpoint: &str, members: &[PdMember]) -> Check {
+pub fn members_check(endpoint: &str, members: &[PdMember], compose: &str) -> Check {
     let unhealthy: Vec<&str> = members
         .iter()
         .filter(|m| m.healthy == Some(false))
@@ -419,13 +399,13 @@ pub fn members_check(endpoint: &str, members: &[PdMember]) -> Check {
         Check::warn(
             "PD",
             format!("{detail}; unhealthy: {}", unhealthy.join(", ")),
-            "check `docker-compose logs pd0 pd1 pd2`",
+            format!("check `{compose} logs pd0 pd1 pd2`"),
         )
     }
 }
 
 /// The stores PD lists, and what of its answer was left out. Pure.
-pub fn stores_check(stores: &Stores) -> Check {
+pub fn stores_check(stores: &Stores, compose: &str) -> Check {
     const NAME: &str = "TiKV stores";
     let list = stores
         .stores
@@ -442,15 +422,18 @@ pub fn stores_check(stores: &Stores) -> Check {
         return Check::fail(
             NAME,
             format!("PD knows no store{skipped}"),
-            "TiKV registers with PD at start: check `docker-compose logs tikv0`",
+            format!("TiKV registers with PD at start: check `{compose} logs tikv0 tikv1 tikv2`"),
         );
     }
     if !stores.stores.iter().all(|s| s.state.is_up()) {
         return Check::fail(
             NAME,
             format!("{list}{skipped}"),
-            "every store must be Up before a fault: recover the others first \
-             (`docker-compose up -d`), then wait 10-20 s for their heartbeats",
+            format!(
+                "every store must be Up before a fault: recover the others first \
+                 (`{compose} up -d`, or the remedies above), then wait 10-20 s for their \
+                 heartbeats"
+            ),
         );
     }
     if !skipped.is_empty() {
@@ -604,83 +587,6 @@ pub fn terminal_check(is_terminal: bool, size: Option<(u16, u16)>) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::ProcessState;
-
-    fn container(service: &str, role: NodeRole, state: ProcessState) -> ProjectContainer {
-        ProjectContainer {
-            id: format!("id-{service}"),
-            name: format!("demo-{service}-1"),
-            service: service.into(),
-            number: 1,
-            role,
-            image: String::new(),
-            state,
-            health: None,
-            networks: vec!["demo_tikv".into()],
-            published_ports: vec![],
-        }
-    }
-
-    fn cluster() -> Vec<ProjectContainer> {
-        let mut all = vec![container("pd0", NodeRole::Pd, ProcessState::Running)];
-        for s in ["tikv0", "tikv1", "tikv2"] {
-            all.push(container(s, NodeRole::Tikv, ProcessState::Running));
-        }
-        all.push(container("load", NodeRole::Load, ProcessState::Running));
-        all
-    }
-
-    #[test]
-    fn a_full_project_passes() {
-        let checks = service_checks("demo", &cluster(), false);
-        assert!(checks.iter().all(|c| c.status == Status::Ok), "{checks:?}");
-    }
-
-    #[test]
-    fn an_empty_project_fails_with_a_hint() {
-        let checks = service_checks("demo", &[], false);
-        assert_eq!(checks.len(), 1);
-        assert_eq!(checks[0].status, Status::Fail);
-        assert!(
-            checks[0]
-                .hint
-                .as_deref()
-                .is_some_and(|h| h.contains("--compose-project"))
-        );
-    }
-
-    #[test]
-    fn a_dead_tikv_fails_and_is_named() {
-        let mut all = cluster();
-        all[2].state = ProcessState::Exited {
-            exit_code: Some(137),
-        };
-        let checks = service_checks("demo", &all, false);
-        let tikv = checks
-            .iter()
-            .find(|c| c.name == "TiKV services")
-            .expect("row");
-        assert_eq!(tikv.status, Status::Fail);
-        assert!(tikv.detail.contains("tikv1 exited 137"), "{}", tikv.detail);
-    }
-
-    #[test]
-    fn a_missing_load_only_warns() {
-        let mut all = cluster();
-        all.pop();
-        let checks = service_checks("demo", &all, false);
-        let load = checks
-            .iter()
-            .find(|c| c.name == "load service")
-            .expect("row");
-        assert_eq!(load.status, Status::Warn);
-        let with_file = service_checks("demo", &all, true);
-        let load = with_file
-            .iter()
-            .find(|c| c.name == "load service")
-            .expect("row");
-        assert_eq!(load.status, Status::Ok);
-    }
 
     #[test]
     fn load_lines_are_recognised() {

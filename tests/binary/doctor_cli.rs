@@ -16,6 +16,7 @@ fn doctor_without_a_cluster_fails_clearly() {
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     for row in [
         "Docker engine",
+        "Compose tool",
         "Compose project",
         "PD",
         "TiKV stores",

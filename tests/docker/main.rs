@@ -4,6 +4,8 @@
 mod support;
 
 mod docker_backend;
+mod compose_file;
 mod docker_control;
+mod doctor_states;
 mod heal_at_start;
 mod record_evals;

@@ -19,9 +19,19 @@ use super::mapping::{
 };
 use crate::cluster::{BackendError, FaultKind, NodeRole, Process, ProcessState, Recovery};
 
-/// How long a graceful stop may take before Docker sends SIGKILL. TiKV hands
-/// its leaders over on SIGTERM, which takes a few seconds.
+/// How long a graceful stop may take before Docker sends SIGKILL, for a
+/// container that does not say (see [`stop_timeout_of`]). The same as
+/// docker-compose.yaml's `stop_grace_period` (a test holds them equal).
 pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The container's own stop timeout when it has one (Compose stores the
+/// file's `stop_grace_period` there, so the file is the one home of the
+/// value), else `fallback`. A negative one (wait for ever) is not followed.
+pub fn stop_timeout_of(container_stop_timeout: Option<i64>, fallback: Duration) -> Duration {
+    container_stop_timeout
+        .and_then(|seconds| u64::try_from(seconds).ok())
+        .map_or(fallback, Duration::from_secs)
+}
 
 /// A network a partitioned container was on, to put it back as it was.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -245,8 +255,15 @@ impl DockerControl {
     }
 
     async fn stop_container(&self, container: &ProjectContainer) -> Result<(), BackendError> {
-        let seconds = i32::try_from(self.stop_timeout.as_secs()).unwrap_or(i32::MAX);
+        let own = match self.docker.inspect_container(&container.id, None).await {
+            Ok(inspect) => inspect.config.and_then(|config| config.stop_timeout),
+            Err(_) => None,
+        };
+        let timeout = stop_timeout_of(own, self.stop_timeout);
+        let seconds = i32::try_from(timeout.as_secs()).unwrap_or(i32::MAX);
         self.docker
+            .clone()
+            .with_timeout(timeout + Duration::from_secs(30))
             .stop_container(
                 &container.id,
                 Some(StopContainerOptions {
