@@ -3,7 +3,10 @@
 //! It runs at `speed` times real time from the moment the show starts, on
 //! tokio's clock, so tests with paused time advance it without sleeping.
 //! Time the process spent stopped (SIGSTOP, a machine asleep) is skipped:
-//! nothing on screen may claim it as cluster time.
+//! nothing on screen may claim it as cluster time. So is time the show was
+//! frozen ([`ShowClock::freeze`]): on the simulator the presenter's pause
+//! stops the simulated cluster with the show's timers, because the simulator
+//! advances from this clock alone.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -31,7 +34,11 @@ struct Stops {
     last: AtomicU64,
     /// Real nanoseconds skipped.
     skipped: AtomicU64,
+    /// Unscaled show nanoseconds when frozen; [`NOT_FROZEN`] otherwise.
+    frozen_at: AtomicU64,
 }
+
+const NOT_FROZEN: u64 = u64::MAX;
 
 impl ShowClock {
     pub fn start(speed: f64) -> Self {
@@ -39,8 +46,45 @@ impl ShowClock {
         Self {
             start: Instant::now(),
             speed,
-            state: Box::leak(Box::default()),
+            state: Box::leak(Box::new(Stops {
+                frozen_at: AtomicU64::new(NOT_FROZEN),
+                ..Stops::default()
+            })),
         }
+    }
+
+    /// Stops show time where it is (`true`) or lets it run on from there
+    /// (`false`): the time in between is skipped, like a stop of the process.
+    /// Everything that reads this clock (the simulator, stamps, timers) sees
+    /// time stand still. Idempotent.
+    pub fn freeze(&self, frozen: bool) {
+        let real = self.real_nanos();
+        let skipped = self.state.skipped.load(Ordering::SeqCst);
+        let shown = real.saturating_sub(skipped);
+        if frozen {
+            let _ = self.state.frozen_at.compare_exchange(
+                NOT_FROZEN,
+                shown,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            );
+            return;
+        }
+        let at = self.state.frozen_at.load(Ordering::SeqCst);
+        if at == NOT_FROZEN {
+            return;
+        }
+        // In this order, a reading on another task sees either the frozen
+        // time or time running on from it, never a jump.
+        self.state.last.fetch_max(real, Ordering::SeqCst);
+        self.state
+            .skipped
+            .fetch_add(shown.saturating_sub(at), Ordering::SeqCst);
+        self.state.frozen_at.store(NOT_FROZEN, Ordering::SeqCst);
+    }
+
+    pub fn is_frozen(&self) -> bool {
+        self.state.frozen_at.load(Ordering::SeqCst) != NOT_FROZEN
     }
 
     /// From now on a gap of more than [`STOPPED_AFTER`] between two readings
@@ -58,6 +102,11 @@ impl ShowClock {
 
     /// Show time elapsed since start.
     pub fn now(&self) -> Duration {
+        let frozen_at = self.state.frozen_at.load(Ordering::SeqCst);
+        if frozen_at != NOT_FROZEN {
+            // Readings while frozen are not watched: a long pause is no stop.
+            return Duration::from_nanos(frozen_at).mul_f64(self.speed);
+        }
         let real = self.real_nanos();
         if self.state.watching.load(Ordering::Relaxed) {
             let previous = self.state.last.fetch_max(real, Ordering::SeqCst);
@@ -100,5 +149,28 @@ mod tests {
         assert_eq!(clock.now(), Duration::from_secs(22), "the stop is skipped");
         tokio::time::advance(Duration::from_millis(500)).await;
         assert_eq!(clock.now(), Duration::from_secs(23));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_frozen_clock_stands_still_and_runs_on_from_where_it_stood() {
+        let clock = ShowClock::start(1.0);
+        clock.watch_for_stops();
+        tokio::time::advance(Duration::from_secs(1)).await;
+        clock.freeze(true);
+        clock.freeze(true);
+        assert!(clock.is_frozen());
+        for _ in 0..5 {
+            tokio::time::advance(Duration::from_secs(1)).await;
+            assert_eq!(clock.now(), Duration::from_secs(1));
+        }
+        clock.freeze(false);
+        assert!(!clock.is_frozen());
+        assert_eq!(clock.now(), Duration::from_secs(1));
+        tokio::time::advance(Duration::from_millis(500)).await;
+        assert_eq!(
+            clock.now(),
+            Duration::from_millis(1500),
+            "no stop was counted"
+        );
     }
 }

@@ -1,14 +1,19 @@
 //! The full-screen front end: draws when something changed, at most about 30
 //! times a second, each frame inside a synchronized update so terminals never
-//! show half a frame.
+//! show half a frame. It asks for a wake only while something on screen moves
+//! (a countdown, the time since the fault, the agent's spinner), and knows the
+//! terminal's size from resize events: no `/dev/tty` is opened per frame.
 
 use std::io::{self, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use crossterm::event::{Event, EventStream};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures::StreamExt;
-use ratatui::DefaultTerminal;
+use ratatui::layout::Rect;
+use ratatui::{DefaultTerminal, TerminalOptions, Viewport};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -33,15 +38,29 @@ pub struct Tui {
     log: Cursor,
     /// Why drawing failed, once it did: the terminal is gone.
     gone: Option<String>,
+    /// Something on screen moves with time: draw again after [`ANIMATION`].
+    animating: bool,
+    /// The size of the latest resize event (columns << 16 | rows), written by
+    /// the input task; 0 until one arrives.
+    resized_to: Arc<AtomicU32>,
 }
 
 /// Takes the terminal over: raw mode and the alternate screen. Unlike
 /// `ratatui::init` it installs no panic hook: a panic in a background task
 /// is supervised and must not take the screen away (see `launch`).
+/// The viewport is fixed to the size read here and changed only on resize
+/// events: ratatui's full-screen viewport asks the terminal its size before
+/// every frame, and crossterm opens `/dev/tty` to answer.
 pub fn take_terminal() -> io::Result<DefaultTerminal> {
+    let (columns, rows) = crossterm::terminal::size()?;
     crossterm::terminal::enable_raw_mode()?;
     crossterm::execute!(io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
-    ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(io::stdout()))
+    ratatui::Terminal::with_options(
+        ratatui::backend::CrosstermBackend::new(io::stdout()),
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, columns, rows)),
+        },
+    )
 }
 
 /// Gives the terminal back. Never fails and never panics, even when the
@@ -63,10 +82,26 @@ impl Tui {
             pending: false,
             log: Cursor::default(),
             gone: None,
+            animating: false,
+            resized_to: Arc::default(),
+        }
+    }
+
+    /// Follows the last resize event, if the terminal changed size.
+    fn follow_resize(&mut self) {
+        let packed = self.resized_to.swap(0, Ordering::Relaxed);
+        if packed == 0 {
+            return;
+        }
+        let (columns, rows) = ((packed >> 16) as u16, (packed & 0xffff) as u16);
+        let area = Rect::new(0, 0, columns, rows);
+        if let Err(e) = self.terminal.resize(area) {
+            tracing::warn!("cannot follow the resize to {columns}x{rows}: {e}");
         }
     }
 
     fn draw(&mut self, app: &App) {
+        self.follow_resize();
         let mut out = io::stdout();
         let _ = crossterm::queue!(out, BeginSynchronizedUpdate);
         if let Err(e) = self.terminal.draw(|frame| crate::ui::view(app, frame)) {
@@ -81,6 +116,7 @@ impl Tui {
         }
         self.last_draw = Some(Instant::now());
         self.pending = false;
+        self.animating = animating(app);
     }
 }
 
@@ -92,15 +128,20 @@ fn animating(app: &App) -> bool {
 
 impl Frontend for Tui {
     fn wake_at(&self) -> Option<Instant> {
-        // A frame held back by the cap is drawn as soon as the cap allows.
-        self.pending
-            .then(|| self.last_draw.map(|t| t + MIN_FRAME))
-            .flatten()
+        // A frame held back by the cap is drawn as soon as the cap allows;
+        // a moving figure is drawn again at the animation's pace.
+        let last = self.last_draw?;
+        if self.pending {
+            Some(last + MIN_FRAME)
+        } else {
+            self.animating.then_some(last + ANIMATION)
+        }
     }
 
     fn spawn_input(&mut self, tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
+        let resized_to = Arc::clone(&self.resized_to);
         supervise::spawn("keyboard", move || {
-            let (tx, cancel) = (tx.clone(), cancel.clone());
+            let (tx, cancel, resized_to) = (tx.clone(), cancel.clone(), Arc::clone(&resized_to));
             async move {
                 let mut events = EventStream::new();
                 loop {
@@ -111,7 +152,11 @@ impl Frontend for Tui {
                     supervise::test_panic_point("keyboard");
                     let msg = match event {
                         Some(Ok(Event::Key(key))) => keys::command_for(key).map(Msg::Command),
-                        Some(Ok(Event::Resize(..))) => Some(Msg::Redraw),
+                        Some(Ok(Event::Resize(columns, rows))) => {
+                            let packed = (u32::from(columns) << 16) | u32::from(rows);
+                            resized_to.store(packed.max(1), Ordering::Relaxed);
+                            Some(Msg::Redraw)
+                        }
                         Some(Ok(_)) => None,
                         // Input that fails or ends means the terminal is gone:
                         // leave (recovering the fault) instead of spinning.

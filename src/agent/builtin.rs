@@ -63,9 +63,9 @@ pub fn analyze(evidence: &Evidence) -> Report {
         .map(|s| format!(" on {}", plain(s)))
         .unwrap_or_default();
     steps.push(format!(
-        "hypothesis: {}{on} (confidence {:.0}%)",
+        "hypothesis: {}{on} (score {})",
         cause.class,
-        cause.confidence * 100.0
+        reasoning::score_text(evidence)
     ));
     if diagnosis.alternatives.is_empty() {
         steps.push("alternatives: none has evidence for it".into());
@@ -186,6 +186,21 @@ fn workload_line(evidence: &Evidence) -> String {
     }
 }
 
+/// The analysis's own time, apart from the pause before each line that lets
+/// the audience read along: that is pacing, not work.
+fn work_line(worked: Duration, pace: Duration, lines: usize) -> String {
+    let work = format!("{:.1} ms", worked.as_secs_f64() * 1000.0);
+    if pace.is_zero() {
+        return format!("analysis computed in {work}");
+    }
+    let paced = pace * u32::try_from(lines + 1).unwrap_or(u32::MAX);
+    format!(
+        "analysis computed in {work}; the lines are paced {} ms apart for reading ({:.1} s of pacing, not work)",
+        pace.as_millis(),
+        paced.as_secs_f64()
+    )
+}
+
 #[async_trait]
 impl Analyzer for BuiltinAnalyzer {
     fn name(&self) -> &str {
@@ -200,8 +215,12 @@ impl Analyzer for BuiltinAnalyzer {
         if evidence.is_empty() {
             return Err(AnalyzerError::NoEvidence);
         }
+        let started = std::time::Instant::now();
         let report = analyze(&evidence);
-        for step in report.steps {
+        let worked = started.elapsed();
+        let mut steps = report.steps;
+        steps.push(work_line(worked, self.pace, steps.len()));
+        for step in steps {
             if !self.pace.is_zero() {
                 tokio::time::sleep(self.pace).await;
             }

@@ -208,39 +208,131 @@ fn weigh(class: FaultClass, clues: &Clues) -> (Vec<String>, Vec<String>) {
     (pro, con)
 }
 
-/// The class the clues point to and the confidence before weighing.
-fn classify(suspect: &Suspect, clues: &Clues) -> (FaultClass, f32) {
+/// How the score came about: a hand-set base for the symptom, then a
+/// fixed amount per clue for and against. A weighing of the evidence on a
+/// 0 to 1 scale, not a probability.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Score {
+    pub class: FaultClass,
+    pub value: f32,
+    /// What set the base, and the base.
+    pub basis: (&'static str, f32),
+    pub clues_for: usize,
+    pub clues_against: usize,
+    /// The runtime's event and its state in snapshots agree.
+    pub corroborated: bool,
+}
+
+impl Score {
+    /// `0.90 = 0.75 (exit code 137) + 0.10 (3 clues for) + 0.05 (event and
+    /// snapshots agree); a weighing, not a probability`
+    pub fn explain(&self) -> String {
+        let mut parts = vec![format!("{:.2} ({})", self.basis.1, self.basis.0)];
+        let more = self.clues_for.saturating_sub(1);
+        if more > 0 {
+            parts.push(format!(
+                "+ {:.2} ({} clues for)",
+                0.05 * more as f32,
+                self.clues_for
+            ));
+        }
+        if self.clues_against > 0 {
+            parts.push(format!(
+                "- {:.2} ({} against)",
+                0.15 * self.clues_against as f32,
+                self.clues_against
+            ));
+        }
+        if self.corroborated {
+            parts.push("+ 0.05 (runtime event and snapshots agree)".into());
+        }
+        format!(
+            "{:.2} = {}; a weighing of the evidence, not a probability",
+            self.value,
+            parts.join(" ")
+        )
+    }
+}
+
+/// The class the clues point to and its score before the alternatives.
+fn classify(suspect: &Suspect, clues: &Clues) -> Score {
     let Suspect::Node(episode) = suspect else {
-        let base = if clues.runtime_says_well { 0.25 } else { 0.3 };
-        return (FaultClass::Unknown, base);
+        let basis = if clues.runtime_says_well {
+            ("no node stands out; the runtime says all are well", 0.25)
+        } else {
+            ("no node stands out", 0.3)
+        };
+        return Score {
+            class: FaultClass::Unknown,
+            value: basis.1,
+            basis,
+            clues_for: 0,
+            clues_against: 0,
+            corroborated: false,
+        };
     };
-    let (class, base) = match episode.symptom {
+    let (class, basis) = match episode.symptom {
         Symptom::Died {
             exit_code: Some(137),
-        } => (FaultClass::ProcessCrash, 0.75),
+        } => (FaultClass::ProcessCrash, ("exit code 137: SIGKILL", 0.75)),
         Symptom::Died {
             exit_code: Some(0 | 143),
-        } => (FaultClass::GracefulStop, 0.75),
-        Symptom::Died { exit_code: Some(_) } => (FaultClass::ProcessCrash, 0.6),
+        } => (FaultClass::GracefulStop, ("a clean exit code", 0.75)),
+        Symptom::Died { exit_code: Some(_) } => {
+            (FaultClass::ProcessCrash, ("another exit code", 0.6))
+        }
         Symptom::Died { exit_code: None } => {
             if clues.drained_at.is_some() && clues.leaderless_peak == 0 {
-                (FaultClass::GracefulStop, 0.5)
+                (
+                    FaultClass::GracefulStop,
+                    ("gone, no exit code, leaders handed over", 0.5),
+                )
             } else {
-                (FaultClass::ProcessCrash, 0.45)
+                (FaultClass::ProcessCrash, ("gone, no exit code", 0.45))
             }
         }
-        Symptom::Paused => (FaultClass::Frozen, 0.8),
-        Symptom::Disconnected => (FaultClass::NetworkPartition, 0.8),
+        Symptom::Paused => (FaultClass::Frozen, ("process paused", 0.8)),
+        Symptom::Disconnected => (FaultClass::NetworkPartition, ("network cut", 0.8)),
     };
     let (pro, con) = weigh(class, clues);
-    let corroborated = if episode.from_event && episode.from_snapshot {
-        0.05
-    } else {
-        0.0
+    let corroborated = episode.from_event && episode.from_snapshot;
+    let value = basis.1 + 0.05 * pro.len().saturating_sub(1) as f32 - 0.15 * con.len() as f32
+        + if corroborated { 0.05 } else { 0.0 };
+    Score {
+        class,
+        value: value.clamp(0.05, 0.97),
+        basis,
+        clues_for: pro.len(),
+        clues_against: con.len(),
+        corroborated,
+    }
+}
+
+/// The score of the evidence's diagnosis, explained (see [`Score::explain`]).
+pub fn score_text(evidence: &Evidence) -> String {
+    let suspect = Suspect::find(evidence);
+    let from = suspect.window_start(evidence);
+    let ended_at = match &suspect {
+        Suspect::Node(episode) => episode.ended_at,
+        _ => None,
     };
-    let confidence =
-        base + 0.05 * pro.len().saturating_sub(1) as f32 - 0.15 * con.len() as f32 + corroborated;
-    (class, confidence.clamp(0.05, 0.97))
+    let impact = facts::impact_facts(evidence, from, ended_at);
+    let store = store_facts_of(evidence, &suspect, from);
+    let clues = gather_clues(evidence, &suspect, &impact, &store);
+    classify(&suspect, &clues).explain()
+}
+
+fn store_facts_of(evidence: &Evidence, suspect: &Suspect, from: Duration) -> facts::StoreFacts {
+    suspect
+        .service()
+        .map(|service| {
+            let onset = match suspect {
+                Suspect::Node(episode) => episode.onset,
+                _ => from,
+            };
+            facts::store_facts(evidence, service, onset)
+        })
+        .unwrap_or_default()
 }
 
 pub fn diagnose(evidence: &Evidence, analyzer: &str) -> Diagnosis {
@@ -251,18 +343,13 @@ pub fn diagnose(evidence: &Evidence, analyzer: &str) -> Diagnosis {
         _ => None,
     };
     let impact = facts::impact_facts(evidence, from, ended_at);
-    let store = suspect
-        .service()
-        .map(|service| {
-            let onset = match &suspect {
-                Suspect::Node(episode) => episode.onset,
-                _ => from,
-            };
-            facts::store_facts(evidence, service, onset)
-        })
-        .unwrap_or_default();
+    let store = store_facts_of(evidence, &suspect, from);
     let clues = gather_clues(evidence, &suspect, &impact, &store);
-    let (class, confidence) = classify(&suspect, &clues);
+    let Score {
+        class,
+        value: confidence,
+        ..
+    } = classify(&suspect, &clues);
 
     let alternatives = FaultClass::NODE_FAULTS
         .into_iter()
@@ -362,9 +449,13 @@ fn summary(
                     let mut t = format!(
                         "{name} was killed (SIGKILL, exit code 137) at {at}: it went without handing over its leaders"
                     );
-                    if impact.leaderless_peak > 0 {
+                    if impact.leaderless_peak > 0 && impact.leaderless_cleared.is_some() {
                         t.push_str(&format!(
                             ", and {leaderless} had no leader until re-election"
+                        ));
+                    } else if impact.leaderless_peak > 0 {
+                        t.push_str(&format!(
+                            ", and {leaderless} still have no leader: re-election under way"
                         ));
                     }
                     t
@@ -535,14 +626,19 @@ fn first_dip(evidence: &Evidence, from: Duration, impact: &ImpactFacts) -> Optio
 fn impact_lines(impact: &ImpactFacts, store: &StoreFacts, service: Option<&str>) -> Vec<String> {
     let mut lines = Vec::new();
     if impact.leaderless_peak > 0 {
-        let how_long = match (impact.leaderless_first, impact.leaderless_cleared) {
-            (Some(first), Some(cleared)) => format!(" for about {}", span(cleared - first)),
-            _ => String::new(),
-        };
-        lines.push(format!(
-            "{} had no leader{how_long}: unavailable for reads and writes until re-election",
-            count(impact.leaderless_peak, "region", "regions")
-        ));
+        let regions = count(impact.leaderless_peak, "region", "regions");
+        lines.push(match (impact.leaderless_first, impact.leaderless_cleared) {
+            (Some(first), Some(cleared)) => format!(
+                "{regions} had no leader for about {}: unavailable for reads and writes until re-election",
+                span(cleared - first)
+            ),
+            (_, Some(_)) => format!(
+                "{regions} had no leader: unavailable for reads and writes until re-election"
+            ),
+            (_, None) => format!(
+                "{regions} without a leader, still: unavailable for reads and writes until re-election"
+            ),
+        });
     }
     if impact.under_replicated_peak > 0 {
         lines.push(format!(

@@ -130,9 +130,12 @@ pub(super) fn on_recovered(
         Ok(()) | Err(BackendError::NothingToRecover { .. }) => {
             let text = format!("RECOVERY: {recovery} {service} done");
             note_kind(app, Level::Good, kind, text);
-            app.status = Some(super::ActionStatus::Done(format!(
-                "{recovery} {service} done"
-            )));
+            // Only the chapter that asked says so (not Welcome after a reset).
+            if runner::recovering_in_this_run(app) {
+                app.status = Some(super::ActionStatus::Done(format!(
+                    "{recovery} {service} done"
+                )));
+            }
         }
         Err(e) => {
             let why = format!("recovery of {service} failed: {e} (press r to retry)");
@@ -141,7 +144,9 @@ pub(super) fn on_recovered(
                 fault,
                 error: why.clone(),
             };
-            app.status = Some(super::ActionStatus::Failed(why));
+            if runner::recovering_in_this_run(app) {
+                app.status = Some(super::ActionStatus::Failed(why));
+            }
         }
     }
 }

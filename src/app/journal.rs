@@ -53,6 +53,11 @@ pub enum Kind {
         #[serde(with = "secs")]
         took: Duration,
     },
+    /// The recovery of the fault in place was asked for.
+    RecoveryStarted {
+        recovery: Recovery,
+        service: String,
+    },
     /// A recovery (or a heal) was answered.
     Recovery {
         recovery: Recovery,
@@ -62,6 +67,12 @@ pub enum Kind {
     /// The cluster is healthy again after the fault, `took` after the
     /// recovery started.
     Recovered {
+        #[serde(with = "secs")]
+        took: Duration,
+    },
+    /// The workload is back at its baseline (within noise), `took` after
+    /// the recovery started.
+    LoadBack {
         #[serde(with = "secs")]
         took: Duration,
     },

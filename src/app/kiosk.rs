@@ -160,6 +160,25 @@ fn resume_autoplay(app: &mut App, why: String) {
     }
 }
 
+/// Show time from the last tick until the kiosk's soonest timer is due.
+pub(super) fn next_timer(app: &App) -> Option<Duration> {
+    let kiosk = app.kiosk.as_ref()?;
+    let retry = Some(kiosk.heal_retry.left).filter(|left| !left.is_zero());
+    let interlude = kiosk
+        .interlude
+        .as_ref()
+        .into_iter()
+        .flat_map(|i| [i.min_left.left, i.deadline.left])
+        .filter(|left| !left.is_zero());
+    let idle = match kiosk.control {
+        Control::Presenter { last_key } => {
+            Some((last_key + kiosk.plan.idle).saturating_sub(app.timers_at))
+        }
+        Control::Autoplay => None,
+    };
+    retry.into_iter().chain(interlude).chain(idle).min()
+}
+
 /// Time passed (also while paused: a person who paused and left is gone).
 pub(super) fn tick(app: &mut App, delta: Duration) {
     let Some(kiosk) = app.kiosk.as_mut() else {
@@ -245,6 +264,7 @@ fn between_passes() -> Chapter {
         blocks_advance: false,
         dwell: Duration::from_secs(5),
         narration_for: Default::default(),
+        lead_in: Duration::ZERO,
     }
 }
 

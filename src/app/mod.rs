@@ -2,6 +2,7 @@
 //! that owns it. Nothing here waits or draws; the runtime and the views do.
 
 mod answers;
+pub mod episode;
 pub mod fault;
 pub mod journal;
 pub mod keys;
@@ -15,7 +16,7 @@ pub mod scoreboard;
 pub mod timeline;
 mod update;
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::time::Duration;
 
 use rand::SeedableRng;
@@ -141,11 +142,17 @@ pub struct App {
     /// Chapters up to this one have run their actions in this pass; going back
     /// to them never runs them again.
     pub started_up_to: Option<usize>,
+    /// Chapters up to `started_up_to` whose run did not finish (aborted, or
+    /// left while running): entered again, they run again.
+    pub unfinished: BTreeSet<usize>,
     pub run: Option<ChapterRun>,
     pub status: Option<ActionStatus>,
     /// While chapters advance by themselves: time left before moving on.
     pub dwell: Option<Timer>,
     pub paused: bool,
+    /// Show time stands still (the simulator's pause): kept in step with
+    /// `paused` by [`update`], which asks the runtime to freeze the clock.
+    pub time_frozen: bool,
     pub show_help: bool,
     /// A short answer to a key that could not act (shown in the footer).
     pub hint: Option<String>,
@@ -186,10 +193,12 @@ impl App {
             script: config.script,
             chapter: 0,
             started_up_to: None,
+            unfinished: BTreeSet::new(),
             run: None,
             status: None,
             dwell: None,
             paused: false,
+            time_frozen: false,
             show_help: false,
             hint: None,
             cluster: ClusterView::default(),
@@ -250,8 +259,40 @@ impl App {
         chapter.narration(self.pass_fault())
     }
 
+    /// A pause freezes the cluster as well as the show's timers: only the
+    /// simulator, which runs on show time; a real cluster keeps running.
+    pub fn pause_freezes_cluster(&self) -> bool {
+        self.source == ClusterSource::Sim
+    }
+
+    /// What the pause stops, for the screen while paused.
+    pub fn pause_note(&self) -> Option<&'static str> {
+        self.paused.then(|| {
+            if self.pause_freezes_cluster() {
+                "paused: the simulated cluster is frozen with the show (p resumes)"
+            } else {
+                "paused: the show's timers are stopped; the cluster keeps running (p resumes)"
+            }
+        })
+    }
+
     pub fn chapter_count(&self) -> usize {
         self.script.chapters.len()
+    }
+
+    /// Show time from the last tick until the soonest timer is due: the
+    /// show needs no tick before then (every other change is a message).
+    pub fn next_timer(&self) -> Option<Duration> {
+        let story = (!self.paused).then(|| {
+            let step = self.run.as_ref().and_then(ChapterRun::timer_left);
+            let dwell = self.dwell.map(|d| d.left);
+            step.into_iter().chain(dwell)
+        });
+        story
+            .into_iter()
+            .flatten()
+            .chain(kiosk::next_timer(self))
+            .min()
     }
 
     /// A countdown's time left, while one runs.

@@ -111,6 +111,11 @@ pub enum Effect {
     },
     /// Stop the diagnosis in progress, if any.
     CancelDiagnosis,
+    /// Stop show time (`true`) or let it run on (`false`). Sent only on the
+    /// simulator, which advances from show time: a pause freezes it too.
+    FreezeTime {
+        frozen: bool,
+    },
     /// Leave: the runtime waits for injections in flight, recovers the fault
     /// in place (if any), restores the terminal and exits.
     Quit {

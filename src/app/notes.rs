@@ -18,8 +18,11 @@ pub(super) fn entry(app: &App, at: Duration, level: Level, kind: Kind, text: Str
     }
 }
 
+/// The scoreboard and the timeline fold each entry as it is written: their
+/// figures are the journal's own.
 pub(super) fn record(app: &mut App, entry: Entry) {
     app.scoreboard.observe(&entry);
+    app.timeline.observe(&entry);
     app.journal.push(entry);
 }
 
@@ -34,6 +37,11 @@ pub(super) fn note_kind(app: &mut App, level: Level, kind: Kind, text: String) {
 }
 
 pub(super) fn note_at(app: &mut App, at: Duration, level: Level, text: String) {
-    let entry = entry(app, at, level, Kind::Note, text);
+    note_kind_at(app, at, level, Kind::Note, text);
+}
+
+/// A line stamped with the show time of what it reports, not of its arrival.
+pub(super) fn note_kind_at(app: &mut App, at: Duration, level: Level, kind: Kind, text: String) {
+    let entry = entry(app, at, level, kind, text);
     record(app, entry);
 }

@@ -26,6 +26,9 @@ impl Timer {
 /// Where the action at hand stands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
+    /// The narration is on screen alone before the first action (the
+    /// chapter's `lead_in`, when advancing by itself).
+    LeadIn(Timer),
     /// Not started yet: the runner starts it next.
     Ready,
     /// A countdown: nothing happens until it reaches zero.
@@ -59,13 +62,20 @@ pub struct ChapterRun {
 
 impl ChapterRun {
     pub fn new(run: RunId, actions: Vec<Action>) -> Self {
+        Self::with_lead_in(run, actions, Duration::ZERO)
+    }
+
+    /// A run whose first action waits `lead_in` (the narration alone).
+    pub fn with_lead_in(run: RunId, actions: Vec<Action>, lead_in: Duration) -> Self {
+        let step = if lead_in.is_zero() {
+            Step::Ready
+        } else {
+            Step::LeadIn(Timer::new(lead_in))
+        };
         let state = if actions.is_empty() {
             RunState::Done
         } else {
-            RunState::Running {
-                index: 0,
-                step: Step::Ready,
-            }
+            RunState::Running { index: 0, step }
         };
         Self {
             run,
@@ -106,6 +116,14 @@ impl ChapterRun {
         }
     }
 
+    /// The narration's time alone left before the first action starts.
+    pub fn lead_in(&self) -> Option<Duration> {
+        match self.current() {
+            Some((_, Step::LeadIn(timer))) => Some(timer.left),
+            _ => None,
+        }
+    }
+
     /// Moves on to the next action, or to done after the last.
     pub fn advance(&mut self) {
         if let RunState::Running { index, .. } = self.state {
@@ -124,13 +142,25 @@ impl ChapterRun {
     pub fn elapse(&mut self, delta: Duration) {
         if let Some(step) = self.step_mut() {
             match step {
-                Step::Countdown(timer)
+                Step::LeadIn(timer)
+                | Step::Countdown(timer)
                 | Step::Waiting { deadline: timer }
                 | Step::Awaiting { deadline: timer } => {
                     timer.left = timer.left.saturating_sub(delta);
                 }
                 Step::Ready => {}
             }
+        }
+    }
+
+    /// Time left on the running step's timer, if it has one.
+    pub fn timer_left(&self) -> Option<Duration> {
+        match self.current()? {
+            (_, Step::LeadIn(timer))
+            | (_, Step::Countdown(timer))
+            | (_, Step::Waiting { deadline: timer })
+            | (_, Step::Awaiting { deadline: timer }) => Some(timer.left),
+            (_, Step::Ready) => None,
         }
     }
 

@@ -10,10 +10,11 @@ use super::msg::{Effect, ExitKind};
 use super::notes::{note, note_kind};
 use super::run::{RunState, Step, Timer};
 use super::timeline::secs;
-use super::{ActionStatus, AgentState, App, FaultState, HoldKind, kiosk, update};
+use super::{ActionStatus, AgentState, App, FaultState, HoldKind, episode, kiosk, update};
 use crate::cluster::FaultKind;
 use crate::cluster::health::{self, Trouble};
-use crate::story::{Action, Target};
+use crate::monitor::Signal;
+use crate::story::{Action, DetectUntil, Target};
 
 enum Check {
     Done(String),
@@ -33,7 +34,7 @@ pub(super) fn advance(app: &mut App, fx: &mut Vec<Effect>) {
         };
         let action = action.clone();
         match step.clone() {
-            Step::Ready
+            Step::Ready | Step::LeadIn(_)
                 if app
                     .hold
                     .as_ref()
@@ -43,6 +44,12 @@ pub(super) fn advance(app: &mut App, fx: &mut Vec<Effect>) {
                     "halted: nothing runs until H is pressed again".into(),
                 ));
                 return;
+            }
+            Step::LeadIn(timer) => {
+                if !timer.expired() {
+                    return;
+                }
+                set_step(app, Step::Ready);
             }
             Step::Ready => start(app, &action, fx),
             Step::Countdown(timer) => {
@@ -56,6 +63,11 @@ pub(super) fn advance(app: &mut App, fx: &mut Vec<Effect>) {
                     return;
                 }
                 give_up_waiting_for_answer(app, &action, fx);
+            }
+            Step::Waiting { deadline } if matches!(action, Action::Diagnose { .. }) => {
+                if !gather_evidence(app, deadline.expired(), fx) {
+                    return;
+                }
             }
             Step::Waiting { deadline } => match check(app, &action, fx) {
                 Check::Done(text) => complete(app, text, fx),
@@ -110,22 +122,12 @@ fn start(app: &mut App, action: &Action, fx: &mut Vec<Effect>) {
                 running,
             });
         }
-        Action::Diagnose { .. } => {
-            let evidence = app.evidence.evidence(
-                app.now,
-                app.tracker.baseline(),
-                app.monitor.incidents().to_vec(),
-            );
-            app.agent.state = AgentState::Working {
-                run: run_id,
-                started: app.now,
-            };
-            app.agent.transcript.clear();
-            set_step(app, Step::Awaiting { deadline });
-            fx.push(Effect::Diagnose {
-                run: run_id,
-                evidence: Box::new(evidence),
-            });
+        Action::Diagnose {
+            evidence_timeout, ..
+        } => {
+            // First the evidence it names; `gather_evidence` then asks.
+            let deadline = Timer::new(*evidence_timeout);
+            set_step(app, Step::Waiting { deadline });
         }
         Action::Recover { .. } => {
             // Judged from the ledger (see `check`), so a recovery already
@@ -134,6 +136,59 @@ fn start(app: &mut App, action: &Action, fx: &mut Vec<Effect>) {
             set_step(app, Step::Waiting { deadline });
         }
     }
+}
+
+/// The diagnosis waits for the evidence it weighs; once it is in (or the
+/// wait is over, saying what is missing) it asks the agent. True once asked.
+fn gather_evidence(app: &mut App, wait_over: bool, fx: &mut Vec<Effect>) -> bool {
+    let missing = episode::missing_evidence(app);
+    if !missing.is_empty() && !wait_over {
+        app.status = Some(ActionStatus::Running(format!(
+            "waiting for evidence: {}",
+            missing.join("; ")
+        )));
+        return false;
+    }
+    let Some(run) = app.run.as_ref() else {
+        return false;
+    };
+    let (run_id, timeout) = match run.current() {
+        Some((Action::Diagnose { timeout, .. }, _)) => (run.run, *timeout),
+        _ => return false,
+    };
+    let text = if missing.is_empty() {
+        "asking the agent: the evidence is in".to_string()
+    } else {
+        format!("asking the agent without: {}", missing.join("; "))
+    };
+    let level = if missing.is_empty() {
+        Level::Info
+    } else {
+        Level::Warning
+    };
+    note(app, level, text.clone());
+    app.status = Some(ActionStatus::Running(text));
+    let evidence = app.evidence.evidence(
+        app.now,
+        app.tracker.baseline(),
+        app.monitor.incidents().to_vec(),
+    );
+    app.agent.state = AgentState::Working {
+        run: run_id,
+        started: app.now,
+    };
+    app.agent.transcript.clear();
+    set_step(
+        app,
+        Step::Awaiting {
+            deadline: Timer::new(timeout),
+        },
+    );
+    fx.push(Effect::Diagnose {
+        run: run_id,
+        evidence: Box::new(evidence),
+    });
+    true
 }
 
 /// Whether a waiting action is done, failed, or still waiting (and why).
@@ -151,15 +206,27 @@ fn check(app: &mut App, action: &Action, fx: &mut Vec<Effect>) -> Check {
             None => Check::Wait(None),
         },
         Action::InjectFault { kind, target, .. } => try_inject(app, *kind, target, fx),
-        Action::AwaitDetection { .. } => match (&app.timeline.injected, app.timeline.detected) {
-            (None, _) => Check::Done("no fault in place: nothing to detect".into()),
-            (Some(_), Some((after, signal))) => Check::Done(format!(
-                "detected {} after the fault by {}",
-                secs(after),
-                signal.describe()
-            )),
-            (Some(_), None) => Check::Wait(None),
-        },
+        Action::AwaitDetection { until, .. } => {
+            match (&app.timeline.injected, app.timeline.detected) {
+                (None, _) => Check::Done("no fault in place: nothing to detect".into()),
+                (Some(_), None) => Check::Wait(None),
+                (Some(_), Some((after, signal))) if *until == DetectUntil::FirstSignal => {
+                    Check::Done(format!(
+                        "detected {} after the fault by {}",
+                        secs(after),
+                        signal.describe()
+                    ))
+                }
+                (Some(_), Some(_)) => match app.timeline.signal(Signal::StoreState) {
+                    Some(after) => Check::Done(format!(
+                        "detected: PD's verdict {} after the fault; first signal {}",
+                        secs(after),
+                        first_signal_text(app)
+                    )),
+                    None => Check::Wait(Some(episode::pd_wait_text(app))),
+                },
+            }
+        }
         Action::Recover { .. } => match &app.fault {
             FaultState::Idle => Check::Done("no fault in place".into()),
             FaultState::RecoveryFailed { error, .. } => Check::Failed(error.clone()),
@@ -210,11 +277,24 @@ fn overdue(app: &App, action: &Action) -> String {
             "nothing injected: the cluster was not healthy within {within}{}",
             first_trouble()
         ),
+        Action::AwaitDetection { .. } if app.timeline.detected.is_some() => format!(
+            "PD gave no verdict within {within} (first signal {})",
+            first_signal_text(app)
+        ),
         Action::AwaitDetection { .. } => format!("nothing detected within {within}"),
         Action::Recover { .. } => format!("the recovery did not finish within {within}"),
         Action::AwaitRecovery { .. } => format!("not recovered within {within}"),
         _ => format!("no answer within {within}"),
     }
+}
+
+/// `process event +0.0s`
+fn first_signal_text(app: &App) -> String {
+    app.timeline
+        .detected
+        .map_or_else(String::new, |(after, signal)| {
+            format!("{} +{}", signal.name(), secs(after))
+        })
 }
 
 /// An effect's answer is overdue: the action fails, and what it started is
@@ -234,6 +314,15 @@ fn give_up_waiting_for_answer(app: &mut App, action: &Action, fx: &mut Vec<Effec
         _ => format!("{}: no answer within {within}", action.describe()),
     };
     fail(app, why, fx);
+}
+
+/// The current chapter's run is at its `recover` action: the recovery's
+/// answers belong on its status line (a reset's or a halt's do not).
+pub(super) fn recovering_in_this_run(app: &App) -> bool {
+    matches!(
+        app.run.as_ref().and_then(|r| r.current()),
+        Some((Action::Recover { .. }, _))
+    )
 }
 
 pub(super) fn abandon_injection(app: &mut App) {
@@ -386,6 +475,9 @@ pub(super) fn abort(app: &mut App, why: String, fx: &mut Vec<Effect>) -> bool {
         return false;
     };
     let run_id = run.run;
+    let what = run
+        .current()
+        .map_or_else(String::new, |(action, _)| describe(app, action));
     match run.current() {
         Some((Action::InjectFault { .. }, Step::Awaiting { .. })) => abandon_injection(app),
         Some((Action::Diagnose { .. }, Step::Awaiting { .. })) => {
@@ -399,11 +491,39 @@ pub(super) fn abort(app: &mut App, why: String, fx: &mut Vec<Effect>) -> bool {
     if let Some(run) = app.run.as_mut() {
         run.state = RunState::Aborted(why.clone());
     }
-    app.started_up_to = app.chapter.checked_sub(1);
-    note_kind(app, Level::Warning, Kind::ActionAborted, why.clone());
-    app.status = Some(ActionStatus::Aborted(why));
+    // Entered again in this pass, the chapter runs again.
+    app.unfinished.insert(app.chapter);
+    note_kind(
+        app,
+        Level::Warning,
+        Kind::ActionAborted,
+        format!("{what}: {why}"),
+    );
+    app.status = Some(ActionStatus::Aborted(aborted_text(app, &what, &why)));
     settle_if_finished(app, fx);
     true
+}
+
+/// What an aborted action's status line says: what was called off, what
+/// still goes on in the world, and how to run it again.
+fn aborted_text(app: &App, what: &str, why: &str) -> String {
+    let world = match &app.fault {
+        FaultState::Injecting { service, .. } => {
+            format!("; should the fault on {service} land, it is undone")
+        }
+        FaultState::Recovering { fault, .. } => format!(
+            "; {} {} goes on, the timeline says when it is done",
+            fault.kind.recovery(),
+            fault.service
+        ),
+        _ => String::new(),
+    };
+    let again = if app.mode == super::Mode::Presenter {
+        " · ← then SPACE runs it again"
+    } else {
+        ""
+    };
+    format!("{what}: {why}{world}{again}")
 }
 
 /// Acts once on the end of the chapter's run: auto-advance, the dwell, or

@@ -10,7 +10,9 @@ use super::msg::{Command, Effect, ExitKind, Msg, SIGHUP, SIGINT};
 use super::notes::{entry, note, note_kind, record};
 use super::run::{ChapterRun, RunState, Timer};
 use super::timeline::Timeline;
-use super::{ActionStatus, AgentState, App, FaultState, Mode, answers, kiosk, observe, runner};
+use super::{
+    ActionStatus, AgentState, App, FaultState, Mode, answers, episode, kiosk, observe, runner,
+};
 
 /// Applies one message and returns the work it asks of the world.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
@@ -55,10 +57,22 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     if !app.quitting {
         observe::detection(app);
         observe::recovery(app);
+        episode::note_load_back(app);
         runner::advance(app, &mut fx);
         kiosk::advance(app, &mut fx);
     }
+    keep_time_in_step(app, &mut fx);
     fx
+}
+
+/// On the simulator show time stands still while paused; whatever ended
+/// the pause (the key, a reset, leaving) lets it run on.
+fn keep_time_in_step(app: &mut App, fx: &mut Vec<Effect>) {
+    let frozen = app.paused && app.pause_freezes_cluster() && !app.quitting;
+    if frozen != app.time_frozen {
+        app.time_frozen = frozen;
+        fx.push(Effect::FreezeTime { frozen });
+    }
 }
 
 // ---- keys -------------------------------------------------------------------
@@ -85,8 +99,14 @@ fn on_command(app: &mut App, command: Command, fx: &mut Vec<Effect>) {
         }
         Command::TogglePause => {
             app.paused = !app.paused;
-            let word = if app.paused { "paused" } else { "resumed" };
-            note(app, Level::Info, format!("timers {word}"));
+            let text = match app.pause_note() {
+                Some(paused) => paused.to_string(),
+                None if app.pause_freezes_cluster() => {
+                    "resumed: the simulated cluster runs on".into()
+                }
+                None => "resumed: the show's timers run on".into(),
+            };
+            note(app, Level::Info, text);
         }
         Command::Abort => {
             if !runner::abort(app, "aborted by the presenter".into(), fx) {
@@ -208,6 +228,8 @@ pub(super) fn clear_pass(app: &mut App) {
     app.agent.transcript.clear();
     app.monitor_lines.clear();
     app.started_up_to = None;
+    app.unfinished.clear();
+    app.status = None;
     app.paused = false;
 }
 
@@ -332,7 +354,8 @@ pub(super) fn enter_chapter(app: &mut App, index: usize) -> Vec<Effect> {
     app.dwell = None;
     app.status = None;
     let title = app.script.chapters[index].title.clone();
-    let already_run = app.started_up_to.is_some_and(|up_to| index <= up_to);
+    let already_run =
+        app.started_up_to.is_some_and(|up_to| index <= up_to) && !app.unfinished.contains(&index);
     let opening = entry(
         app,
         app.now,
@@ -355,8 +378,20 @@ pub(super) fn enter_chapter(app: &mut App, index: usize) -> Vec<Effect> {
         return fx;
     }
     app.started_up_to = Some(index);
+    // What later chapters did followed from this one's run, which starts anew.
+    app.unfinished.retain(|&i| i < index);
     let run = new_run_id(app);
-    app.run = Some(ChapterRun::new(run, app.current_chapter().on_enter.clone()));
+    let chapter = app.current_chapter();
+    let lead_in = if app.autoplay() {
+        chapter.lead_in
+    } else {
+        Duration::ZERO
+    };
+    app.run = Some(ChapterRun::with_lead_in(
+        run,
+        chapter.on_enter.clone(),
+        lead_in,
+    ));
     if app.run.as_ref().is_some_and(|r| r.state == RunState::Done) && app.autoplay() {
         app.dwell = Some(Timer::new(app.current_chapter().dwell));
     }
@@ -370,6 +405,9 @@ pub(super) fn leave_chapter(app: &mut App, fx: &mut Vec<Effect>) {
     if let AgentState::Working { .. } = app.agent.state {
         fx.push(Effect::CancelDiagnosis);
         app.agent.state = AgentState::Failed("cancelled: the presenter moved on".into());
+    }
+    if app.run.as_ref().is_some_and(|r| !r.finished()) {
+        app.unfinished.insert(app.chapter);
     }
     app.run = None;
     app.dwell = None;
@@ -389,8 +427,19 @@ pub(super) fn request_recovery(app: &mut App, fx: &mut Vec<Effect>) {
     };
     let recovery = fault.kind.recovery();
     let service = fault.service.clone();
-    app.status = Some(ActionStatus::Running(format!("{recovery} {service}")));
+    if runner::recovering_in_this_run(app) {
+        app.status = Some(ActionStatus::Running(format!("{recovery} {service}")));
+    }
     app.timeline.recovery_started = Some(app.now);
+    note_kind(
+        app,
+        Level::Info,
+        Kind::RecoveryStarted {
+            recovery,
+            service: service.clone(),
+        },
+        format!("recovery asked: {recovery} {service}"),
+    );
     app.fault = FaultState::Recovering {
         fault,
         since: app.now,

@@ -92,7 +92,8 @@ impl EffectRunner {
                 });
             }
             Effect::CancelDiagnosis => self.cancel_diagnosis(),
-            Effect::Quit { .. } => {}
+            // The show's own: its clock (see `Show::apply`).
+            Effect::Quit { .. } | Effect::FreezeTime { .. } => {}
         }
     }
 

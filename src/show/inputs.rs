@@ -1,6 +1,7 @@
-//! The sources of messages other than the presenter: show-time ticks, cluster
-//! snapshots, the backend's streams and the process's signals. Each is a task
-//! holding a sender and a cancellation token, never a lock on the app.
+//! The sources of messages other than the presenter: cluster snapshots, the
+//! backend's streams and the process's signals. Each is a task holding a
+//! sender and a cancellation token, never a lock on the app. Time needs no
+//! task: the show loop wakes for its soonest timer (see `Show::run`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,8 +14,6 @@ use crate::clock::ShowClock;
 use crate::cluster::{BackendError, ClusterBackend, Subscriptions};
 use crate::supervise;
 
-/// Real time between ticks: smooth enough for a 0.1 s timer and a spinner.
-pub const TICK: Duration = Duration::from_millis(100);
 /// Show time between snapshots, bounded below in real time.
 /// PD's view changes at most once a heartbeat; the runtime's events arrive on
 /// their own stream, so a snapshot a second is plenty.
@@ -22,29 +21,6 @@ const POLL_SHOW: Duration = Duration::from_secs(1);
 const POLL_MIN_REAL: Duration = Duration::from_millis(50);
 /// A snapshot that takes longer counts as failed (real time).
 const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Ticks ten times a second; reading the clock that often is also what lets
-/// it tell a stop of the process (see [`ShowClock::watch_for_stops`]).
-pub fn spawn_ticks(tx: mpsc::Sender<Msg>, clock: ShowClock, cancel: CancellationToken) {
-    clock.watch_for_stops();
-    supervise::spawn("ticks", move || {
-        let (tx, cancel) = (tx.clone(), cancel.clone());
-        async move {
-            let mut interval = tokio::time::interval(TICK);
-            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-            loop {
-                tokio::select! {
-                    () = cancel.cancelled() => return,
-                    _ = interval.tick() => {}
-                }
-                supervise::test_panic_point("ticks");
-                if tx.send(Msg::Tick(clock.now())).await.is_err() {
-                    return;
-                }
-            }
-        }
-    });
-}
 
 pub fn spawn_snapshots(
     backend: Arc<dyn ClusterBackend>,

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::agent::Analyzer;
@@ -39,7 +40,7 @@ pub trait Frontend {
     fn changed(&mut self, app: &App, change: Change);
     /// When the front end wants to be called again without a message (a frame
     /// held back by the frame cap).
-    fn wake_at(&self) -> Option<tokio::time::Instant> {
+    fn wake_at(&self) -> Option<Instant> {
         None
     }
     /// Why the terminal is gone, once writing to it failed: the show leaves
@@ -125,6 +126,13 @@ impl FaultGuard {
     }
 }
 
+/// The longest the loop sleeps without a tick (real time): ages on screen
+/// move on, and the clock reads often enough to tell a stop of the process
+/// ([`crate::clock::STOPPED_AFTER`]).
+pub const HEARTBEAT: Duration = Duration::from_secs(1);
+/// The shortest sleep between two wakes without a message.
+const MIN_WAKE: Duration = Duration::from_millis(5);
+
 /// Longest wait for injections and recoveries in flight when leaving.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -143,7 +151,7 @@ impl Show {
     pub async fn run(&mut self, app: &mut App, frontend: &mut impl Frontend) -> ExitKind {
         let (tx, mut rx) = mpsc::channel::<Msg>(1024);
         let cancel = CancellationToken::new();
-        inputs::spawn_ticks(tx.clone(), self.clock, cancel.clone());
+        self.clock.watch_for_stops();
         inputs::spawn_snapshots(
             Arc::clone(&self.backend),
             tx.clone(),
@@ -165,13 +173,16 @@ impl Show {
         app.timers_at = app.now;
         let mut exit = self.apply(app.start(), &mut runner);
         self.present(app, frontend, Change::World);
+        let mut last_tick = Instant::now();
         while exit.is_none() {
-            let wake = frontend.wake_at();
+            // Asleep until a message, the soonest timer, a frame held back,
+            // or the heartbeat: no fixed tick.
+            let wake = self.next_wake(app, frontend, last_tick);
             let msg = tokio::select! {
                 msg = rx.recv() => msg,
-                () = sleep_until(wake) => {
-                    frontend.changed(app, Change::Tick);
-                    continue;
+                () = tokio::time::sleep_until(wake) => {
+                    last_tick = Instant::now();
+                    Some(Msg::Tick(self.clock.now()))
                 }
             };
             let Some(msg) = msg else { break };
@@ -180,6 +191,14 @@ impl Show {
                 Msg::Command(_) | Msg::Redraw => Change::Presenter,
                 _ => Change::World,
             };
+            if change != Change::Tick {
+                // Timers first move to now, so that one this message starts
+                // counts from now, not from the last tick.
+                exit = self.apply(update(app, Msg::Tick(self.clock.now())), &mut runner);
+                if exit.is_some() {
+                    break;
+                }
+            }
             exit = self.apply(update(app, msg), &mut runner);
             self.present(app, frontend, change);
             if exit.is_none()
@@ -225,22 +244,32 @@ impl Show {
         frontend.changed(app, change);
     }
 
+    /// When the loop must wake without a message.
+    fn next_wake(&self, app: &App, frontend: &impl Frontend, last_tick: Instant) -> Instant {
+        let now = Instant::now();
+        let timer = app.next_timer().map(|left| {
+            let due = (app.timers_at + left).saturating_sub(self.clock.now());
+            now + self.clock.to_real(due)
+        });
+        [Some(last_tick + HEARTBEAT), timer, frontend.wake_at()]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(now + HEARTBEAT)
+            // A timer already due is met by the next tick; never a busy loop.
+            .max(now + MIN_WAKE)
+    }
+
     fn apply(&self, effects: Vec<Effect>, runner: &mut EffectRunner) -> Option<ExitKind> {
         let mut exit = None;
         for effect in effects {
             match effect {
                 Effect::Quit { exit: kind } => exit = Some(kind),
+                Effect::FreezeTime { frozen } => self.clock.freeze(frozen),
                 effect => runner.start(effect),
             }
         }
         exit
-    }
-}
-
-async fn sleep_until(wake: Option<tokio::time::Instant>) {
-    match wake {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }
 

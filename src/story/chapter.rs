@@ -50,6 +50,11 @@ pub struct Chapter {
     /// told differently from a pause); `narration` otherwise.
     #[serde(default)]
     pub narration_for: BTreeMap<FaultKind, String>,
+    /// When advancing by itself (kiosk, `--auto`): how long the narration is
+    /// on screen alone before the first action starts, so it can be read
+    /// before a countdown runs beside it.
+    #[serde(default, deserialize_with = "duration")]
+    pub lead_in: Duration,
 }
 
 impl Chapter {
@@ -130,14 +135,24 @@ pub enum Action {
         #[serde(default = "long_wait", deserialize_with = "timeout")]
         timeout: Duration,
     },
-    /// Wait until the monitor has detected the fault.
+    /// Wait until the monitor has detected the fault: by default until PD's
+    /// own verdict on the store (`until = "pd_verdict"`), or until the first
+    /// signal, whichever it is (`until = "first_signal"`).
     AwaitDetection {
         #[serde(default = "long_wait", deserialize_with = "timeout")]
         timeout: Duration,
+        #[serde(default)]
+        until: DetectUntil,
     },
+    /// Ask the agent, once the evidence it weighs is in: PD's verdict on the
+    /// faulty store, the runtime's process state and a workload sample since
+    /// the fault. After `evidence_timeout` it asks with what there is, and
+    /// says what is missing.
     Diagnose {
         #[serde(default = "diagnosis", deserialize_with = "timeout")]
         timeout: Duration,
+        #[serde(default = "evidence_wait", deserialize_with = "timeout")]
+        evidence_timeout: Duration,
     },
     /// Undo the fault in place, if any.
     Recover {
@@ -149,6 +164,17 @@ pub enum Action {
         #[serde(default = "long_wait", deserialize_with = "timeout")]
         timeout: Duration,
     },
+}
+
+/// What ends an `await_detection`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DetectUntil {
+    /// PD has named the store (Disconnected, Down): 10 to 20 s after a kill.
+    #[default]
+    PdVerdict,
+    /// Any signal: the runtime's event, usually at once.
+    FirstSignal,
 }
 
 fn random_target() -> Target {
@@ -169,6 +195,12 @@ fn diagnosis() -> Duration {
     Duration::from_secs(60)
 }
 
+/// PD's verdict comes at most 20 s after the last heartbeat, which is at
+/// most 10 s before the fault: evidence still missing after this will not come.
+fn evidence_wait() -> Duration {
+    Duration::from_secs(40)
+}
+
 fn recovery() -> Duration {
     Duration::from_secs(60)
 }
@@ -183,6 +215,10 @@ impl Action {
             Self::AwaitBaseline { .. } => "measuring the workload baseline".into(),
             Self::Countdown { seconds } => format!("countdown of {seconds}s"),
             Self::InjectFault { kind, target, .. } => format!("{kind} {target}"),
+            Self::AwaitDetection {
+                until: DetectUntil::PdVerdict,
+                ..
+            } => "waiting for PD's verdict on the faulty store".into(),
             Self::AwaitDetection { .. } => "waiting for the monitor to detect the fault".into(),
             Self::Diagnose { .. } => "asking the agent for a diagnosis".into(),
             Self::Recover { .. } => "recovering the faulty node".into(),
@@ -199,8 +235,8 @@ impl Action {
             | Self::StopLoad { timeout }
             | Self::AwaitBaseline { timeout }
             | Self::InjectFault { timeout, .. }
-            | Self::AwaitDetection { timeout }
-            | Self::Diagnose { timeout }
+            | Self::AwaitDetection { timeout, .. }
+            | Self::Diagnose { timeout, .. }
             | Self::Recover { timeout }
             | Self::AwaitRecovery { timeout } => Some(*timeout),
         }

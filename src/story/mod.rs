@@ -5,6 +5,7 @@ pub mod chapter;
 pub mod kiosk_plan;
 
 pub use chapter::{
-    Action, Chapter, Script, ScriptError, Target, default_script, load_script, parse_script,
+    Action, Chapter, DetectUntil, Script, ScriptError, Target, default_script, load_script,
+    parse_script,
 };
 pub use kiosk_plan::{Attract, KioskFault, KioskPlan};

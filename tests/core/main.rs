@@ -12,4 +12,5 @@ mod monitor_incidents;
 mod sim_backend;
 mod sim_model;
 mod sim_properties;
+mod story_behaviour;
 mod ui_snapshots;

@@ -6,11 +6,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use tokio::sync::Notify;
 use tokio::sync::mpsc::{self, error::TrySendError};
-use tokio::time::MissedTickBehavior;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 use super::config::{SimConfig, SimConfigError};
+use super::load::INTERVAL as SAMPLE_INTERVAL;
 use super::simulator::Simulator;
 use crate::clock::ShowClock;
 use crate::cluster::model::{
@@ -19,8 +20,11 @@ use crate::cluster::model::{
 use crate::cluster::{BackendError, ClusterBackend, Subscriptions};
 use crate::workload::WorkloadSample;
 
-/// How often, in real time, the driver brings the simulator up to show time.
-pub const DRIVER_PERIOD: Duration = Duration::from_millis(50);
+/// The driver wakes when the next workload sample is due (see [`Shared::next_drive`]),
+/// at most this long apart in real time (events between samples: boots, the
+/// processes' state), and never more often than [`DRIVER_MIN`].
+pub const DRIVER_PERIOD: Duration = Duration::from_secs(1);
+const DRIVER_MIN: Duration = Duration::from_millis(20);
 /// Room in each stream; beyond it items are dropped and counted, never waited for.
 pub const STREAM_CAPACITY: usize = 1024;
 
@@ -43,6 +47,10 @@ struct Shared {
     senders: Mutex<Option<Senders>>,
     dropped: AtomicU64,
     clock: ShowClock,
+    /// Show time (nanoseconds) the next workload sample is due; 0 when none is.
+    next_sample_at: AtomicU64,
+    /// Wakes the driver when the load starts: its next deadline moved.
+    load_switched: Notify,
 }
 
 impl Shared {
@@ -59,8 +67,27 @@ impl Shared {
         sim.advance_to(self.clock.now());
         let events = sim.drain_events();
         let samples = sim.drain_samples();
+        if let Some(last) = samples.last() {
+            self.expect_sample(last.at + SAMPLE_INTERVAL);
+        }
         self.publish(events, samples);
         sim
+    }
+
+    fn expect_sample(&self, at: Duration) {
+        let nanos = u64::try_from(at.as_nanos()).unwrap_or(u64::MAX);
+        self.next_sample_at.store(nanos, Ordering::Relaxed);
+    }
+
+    /// Real time until the driver should bring the simulator up to show time:
+    /// just after the next sample is due, so it reaches the show on time.
+    fn next_drive(&self, load_running: bool) -> Duration {
+        let due = self.next_sample_at.load(Ordering::Relaxed);
+        if !load_running || due == 0 {
+            return DRIVER_PERIOD;
+        }
+        let left = Duration::from_nanos(due).saturating_sub(self.clock.now());
+        (self.clock.to_real(left) + Duration::from_millis(1)).clamp(DRIVER_MIN, DRIVER_PERIOD)
     }
 
     fn publish(&self, events: Vec<ClusterEvent>, samples: Vec<WorkloadSample>) {
@@ -106,6 +133,8 @@ impl SimBackend {
             senders: Mutex::new(None),
             dropped: AtomicU64::new(0),
             clock,
+            next_sample_at: AtomicU64::new(0),
+            load_switched: Notify::new(),
         });
         let cancel = CancellationToken::new();
         runtime.spawn(drive(Arc::clone(&shared), cancel.clone()));
@@ -131,13 +160,15 @@ impl SimBackend {
 }
 
 async fn drive(shared: Arc<Shared>, cancel: CancellationToken) {
-    let mut ticks = tokio::time::interval(DRIVER_PERIOD);
-    ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut load_running = shared.sim().load_running();
     loop {
+        let wait = shared.next_drive(load_running);
         tokio::select! {
             () = cancel.cancelled() => return,
-            _ = ticks.tick() => drop(shared.catch_up()),
+            () = tokio::time::sleep(wait) => {}
+            () = shared.load_switched.notified() => {}
         }
+        load_running = shared.catch_up().load_running();
     }
 }
 
@@ -170,7 +201,14 @@ impl ClusterBackend for SimBackend {
     }
 
     async fn set_load(&self, running: bool) -> Result<(), BackendError> {
-        self.shared.catch_up().set_load(running);
+        let mut sim = self.shared.catch_up();
+        let was_running = sim.load_running();
+        sim.set_load(running);
+        if running && !was_running {
+            self.shared.expect_sample(sim.now() + SAMPLE_INTERVAL);
+        }
+        drop(sim);
+        self.shared.load_switched.notify_one();
         Ok(())
     }
 

@@ -27,7 +27,7 @@ const STORE_CAPACITY: f64 = 2400.0;
 /// The busiest store never runs hotter than this.
 const MAX_UTILISATION: f64 = 0.97;
 /// Sample interval.
-const INTERVAL: Duration = Duration::from_secs(1);
+pub const INTERVAL: Duration = Duration::from_secs(1);
 
 /// What the workload sees of the cluster during one step.
 #[derive(Debug, Clone, Copy, PartialEq)]

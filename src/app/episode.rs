@@ -1,0 +1,166 @@
+//! The fault episode as it unfolds, read off the state: each detection signal
+//! as it arrives (for the Detection chapter), the evidence the diagnosis waits
+//! for, and the moment the workload is back at its baseline. Pure functions
+//! of the app, except [`note_load_back`], which journals that moment.
+
+use std::time::Duration;
+
+use super::App;
+use super::journal::{Kind, Level};
+use super::notes::note_kind_at;
+use super::timeline::secs;
+use crate::cluster::pd_rules::DISCONNECTED_AFTER;
+use crate::cluster::{ProcessState, StoreState};
+use crate::monitor::Signal;
+
+/// Throughput within this fraction below the baseline counts as back at it:
+/// the simulator's and a real load's noise is a few percent.
+pub const BASELINE_NOISE: f64 = 0.05;
+
+/// What the Detection chapter shows while it waits: every signal so far,
+/// PD's verdict (or the heartbeat age counting up to it) and the re-election.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetectionProgress {
+    /// The faulty node.
+    pub service: String,
+    /// Each signal's first detection, time after the fault, in arrival order.
+    pub signals: Vec<(Signal, Duration)>,
+    pub pd: PdVerdict,
+    pub reelection: Reelection,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PdVerdict {
+    /// PD named the store: its state now, and when it said so (after the fault).
+    Given {
+        state: StoreState,
+        after_fault: Duration,
+    },
+    /// PD still counts the store Up: the age of its last heartbeat now
+    /// (counting up live between snapshots) and the age at which PD names
+    /// it Disconnected.
+    Waiting {
+        heartbeat_age: Option<Duration>,
+        threshold: Duration,
+    },
+}
+
+/// Regions still led from the dead node: the re-election's progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reelection {
+    pub leaderless: u64,
+    pub total: u64,
+}
+
+impl Reelection {
+    pub fn done(&self) -> bool {
+        self.leaderless == 0
+    }
+}
+
+/// The Detection chapter's live view, while a fault is in this episode.
+pub fn detection_progress(app: &App) -> Option<DetectionProgress> {
+    let fault = app.timeline.injected.as_ref()?;
+    let snapshot = app.cluster.snapshot.as_ref();
+    let store = snapshot.and_then(|s| s.store(&fault.service));
+    let pd = match (app.timeline.signal(Signal::StoreState), store) {
+        (Some(after_fault), store) => PdVerdict::Given {
+            state: store.map_or(StoreState::Disconnected, |s| s.state.clone()),
+            after_fault,
+        },
+        (None, store) => PdVerdict::Waiting {
+            heartbeat_age: store.and_then(|s| s.heartbeat_age).map(|age| {
+                let taken = snapshot.map_or(app.now, |s| s.taken_at);
+                age + app.now.saturating_sub(taken)
+            }),
+            threshold: DISCONNECTED_AFTER,
+        },
+    };
+    let regions = snapshot.map(|s| s.regions).unwrap_or_default();
+    Some(DetectionProgress {
+        service: fault.service.clone(),
+        signals: app.timeline.signals.clone(),
+        pd,
+        reelection: Reelection {
+            leaderless: regions.without_leader,
+            total: regions.total,
+        },
+    })
+}
+
+/// PD has given its verdict on the faulty store in this episode.
+pub fn pd_verdict_given(app: &App) -> bool {
+    app.timeline.signal(Signal::StoreState).is_some()
+}
+
+/// One line on where the wait for PD stands, for the status line.
+pub fn pd_wait_text(app: &App) -> String {
+    match detection_progress(app).map(|p| p.pd) {
+        Some(PdVerdict::Waiting {
+            heartbeat_age: Some(age),
+            threshold,
+        }) => format!(
+            "waiting for PD's verdict: last heartbeat {} old, Disconnected past {}",
+            secs(age),
+            secs(threshold)
+        ),
+        _ => "waiting for PD's verdict on the store".into(),
+    }
+}
+
+/// The evidence the diagnosis weighs that is not in yet, each named. Empty
+/// when there is no fault in this episode (nothing to wait for).
+pub fn missing_evidence(app: &App) -> Vec<String> {
+    let Some(fault) = app.timeline.injected.as_ref() else {
+        return Vec::new();
+    };
+    let mut missing = Vec::new();
+    if !pd_verdict_given(app) {
+        let age = match detection_progress(app).map(|p| p.pd) {
+            Some(PdVerdict::Waiting {
+                heartbeat_age: Some(age),
+                threshold,
+            }) => format!(" (heartbeat {} of {})", secs(age), secs(threshold)),
+            _ => String::new(),
+        };
+        missing.push(format!("PD's verdict on {}{age}", fault.service));
+    }
+    let runtime_saw = app.timeline.signal(Signal::ProcessEvent).is_some()
+        || app
+            .cluster
+            .snapshot
+            .as_ref()
+            .and_then(|s| s.process(&fault.service))
+            .is_some_and(|p| p.state != ProcessState::Running || !p.network_connected);
+    if !runtime_saw {
+        missing.push(format!("the runtime's view of {}", fault.service));
+    }
+    let sampled = app.tracker.latest().is_some_and(|s| s.at > fault.at);
+    if app.load_running && !sampled {
+        missing.push("a workload sample since the fault".into());
+    }
+    missing
+}
+
+/// Journals the workload back at its baseline once, after the recovery began.
+pub(super) fn note_load_back(app: &mut App) {
+    let Some(started) = app.timeline.recovery_started else {
+        return;
+    };
+    if app.timeline.injected.is_none() || app.timeline.load_back.is_some() || !app.load_running {
+        return;
+    }
+    let (Some(baseline), Some(latest)) = (app.tracker.baseline(), app.tracker.latest()) else {
+        return;
+    };
+    if latest.at <= started || latest.ops_per_sec < baseline * (1.0 - BASELINE_NOISE) {
+        return;
+    }
+    let (at, took) = (latest.at, latest.at - started);
+    let text = format!(
+        "workload back at its baseline ({:.0} of {baseline:.0} ops/s) {} after the recovery began",
+        latest.ops_per_sec,
+        secs(took)
+    );
+    note_kind_at(app, at, Level::Good, Kind::LoadBack { took }, text);
+}
