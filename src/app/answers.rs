@@ -176,8 +176,15 @@ pub(super) fn on_load_set(
                 note(app, Level::Info, text.into());
             }
         }
-        Err(e) if current => runner::fail(app, format!("workload: {e}"), fx),
-        Err(e) => note(app, Level::Warning, format!("workload: {e}")),
+        Err(e) => {
+            // The switch did not happen: the load is as it was.
+            app.monitor.load_switched(app.load_running);
+            if current {
+                runner::fail(app, format!("workload: {e}"), fx);
+            } else {
+                note(app, Level::Warning, format!("workload: {e}"));
+            }
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use super::journal::{Kind, Level};
+use super::msg::Effect;
 use super::notes::{entry, note, note_at, note_kind, record};
 use super::timeline::secs;
 use super::{App, PANE_LINES, runner};
@@ -57,6 +58,16 @@ pub(super) fn on_sample(app: &mut App, sample: WorkloadSample) {
     app.evidence.record_sample(sample);
     let updates = app.monitor.on_workload(&sample, app.tracker.baseline());
     apply_monitor(app, updates);
+}
+
+/// The monitor hears of every load switch the app asks for before it is
+/// made: the load's own exit after a stop must not read as a crash.
+pub(super) fn load_requests(app: &mut App, fx: &[Effect]) {
+    for effect in fx {
+        if let Effect::SetLoad { running, .. } = effect {
+            app.monitor.load_switched(*running);
+        }
+    }
 }
 
 fn note_store_changes(app: &mut App, snapshot: &ClusterSnapshot) {

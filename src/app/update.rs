@@ -62,6 +62,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         kiosk::advance(app, &mut fx);
     }
     keep_time_in_step(app, &mut fx);
+    observe::load_requests(app, &fx);
     fx
 }
 

@@ -1,0 +1,125 @@
+//! The fixes of issue 8 as the app sees them: a fault's engine event that
+//! beats the injection's answer, the load the story stops itself, and the
+//! health gate reading PD and the runtime together.
+
+use std::time::Duration;
+
+use crate::common::*;
+use chaosdeck::app::{Effect, Msg, update};
+use chaosdeck::cluster::{
+    ClusterEvent, EventKind, FaultKind, InjectedFault, NodeRole, Process, ProcessState,
+};
+use chaosdeck::monitor::Signal;
+
+const KILL_STORY: &str = r#"
+[[chapter]]
+title = "Fault"
+on_enter = [{ action = "inject_fault", kind = "kill", target = "tikv1" }]
+blocks_advance = true
+"#;
+
+fn inject_run(effects: &[Effect]) -> Option<u64> {
+    effects.iter().find_map(|e| match e {
+        Effect::Inject { run, .. } => Some(*run),
+        _ => None,
+    })
+}
+
+/// The engine applies the kill and emits `die` before its own reply: the
+/// fault's time is when the call started (3.0 s), the event (3.04 s) is its
+/// first detection, by process event.
+#[test]
+fn the_engines_event_before_the_answer_is_the_faults_detection() {
+    let mut app = app_with(KILL_STORY);
+    app.start();
+    let effects = update(&mut app, Msg::Snapshot(Ok(healthy(secs(3.0)))));
+    let run = inject_run(&effects).expect("the cluster is healthy: inject");
+    update(
+        &mut app,
+        Msg::Event(ClusterEvent {
+            at: secs(3.04),
+            service: "tikv1".into(),
+            kind: EventKind::Died {
+                exit_code: Some(137),
+            },
+        }),
+    );
+    update(
+        &mut app,
+        Msg::Injected {
+            run,
+            result: Ok(InjectedFault {
+                kind: FaultKind::Kill,
+                service: "tikv1".into(),
+                at: secs(3.0),
+            }),
+        },
+    );
+    assert_eq!(
+        app.timeline.detected,
+        Some((Duration::from_millis(40), Signal::ProcessEvent))
+    );
+}
+
+const LOAD_STORY: &str = r#"
+[[chapter]]
+title = "Load"
+on_enter = [{ action = "start_load" }]
+
+[[chapter]]
+title = "Done"
+on_enter = [{ action = "stop_load" }]
+"#;
+
+fn with_load(at: Duration, state: ProcessState) -> chaosdeck::cluster::ClusterSnapshot {
+    let mut snap = healthy(at);
+    snap.processes.push(Process {
+        service: "load".into(),
+        role: NodeRole::Load,
+        state,
+        network_connected: true,
+    });
+    snap
+}
+
+/// `stop_load` stops the load container; its exit (code 0) arrives before
+/// the answer and is not a crash.
+#[test]
+fn stop_load_raises_no_crash_of_the_load() {
+    let mut app = app_with(LOAD_STORY);
+    app.start();
+    update(
+        &mut app,
+        Msg::Snapshot(Ok(with_load(secs(0.5), ProcessState::Running))),
+    );
+    let run = app.run.as_ref().map(|r| r.run);
+    update(
+        &mut app,
+        Msg::LoadSet {
+            run,
+            running: true,
+            result: Ok(()),
+        },
+    );
+    let effects = update(&mut app, Msg::Command(chaosdeck::app::Command::Next));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::SetLoad { running: false, .. })),
+        "{effects:?}"
+    );
+    update(
+        &mut app,
+        Msg::Event(ClusterEvent {
+            at: secs(5.0),
+            service: "load".into(),
+            kind: EventKind::Died { exit_code: Some(0) },
+        }),
+    );
+    let lines: Vec<&str> = app.journal.entries().map(|e| e.text.as_str()).collect();
+    assert!(
+        !lines.iter().any(|l| l.contains("load: process died")),
+        "{lines:#?}"
+    );
+    assert_eq!(app.monitor.open_incidents().count(), 0);
+}
