@@ -121,29 +121,26 @@ impl Monitor {
     /// starts. Only used to time detections, never to decide what is
     /// detected. Incidents opened since `at`, before the answer came (the
     /// engine's event often beats its own reply), belong to this fault.
-    pub fn fault_injected(&mut self, at: Duration) {
+    /// Returns those incidents, oldest first, now timed from the fault.
+    pub fn fault_injected(&mut self, at: Duration) -> Vec<Incident> {
         self.fault_at = Some(at);
-        self.first_detection = None;
         self.opened_this_episode = self.open_keys().collect();
-        let mut early: Option<&mut Incident> = None;
+        let mut credited: Vec<Incident> = Vec::new();
         for incident in &mut self.incidents {
             if incident.since_fault.is_some() || incident.opened_at < at {
                 continue;
             }
             incident.since_fault = Some(incident.opened_at - at);
-            if early
-                .as_ref()
-                .is_none_or(|e| incident.opened_at < e.opened_at)
-            {
-                early = Some(incident);
-            }
+            credited.push(incident.clone());
         }
-        self.first_detection = early.map(|incident| Detection {
+        credited.sort_by_key(|i| (i.opened_at, i.id));
+        self.first_detection = credited.first().map(|incident| Detection {
             signal: incident.signal,
             at: incident.opened_at,
             after_fault: incident.since_fault,
             summary: incident.summary.clone(),
         });
+        credited
     }
 
     /// The story is about to start (`true`) or stop the load.

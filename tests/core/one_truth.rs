@@ -59,6 +59,15 @@ fn the_engines_event_before_the_answer_is_the_faults_detection() {
         app.timeline.detected,
         Some((Duration::from_millis(40), Signal::ProcessEvent))
     );
+    // The journal's readers count it in the fault's episode too.
+    let brief = app.scoreboard.brief_lines().join("\n");
+    assert!(brief.contains("process 0.1s/0.1s"), "{brief}");
+    let credited = app
+        .journal
+        .entries()
+        .filter(|e| e.text.contains("before the injection answered"))
+        .count();
+    assert_eq!(credited, 1);
 }
 
 const LOAD_STORY: &str = r#"
