@@ -161,6 +161,26 @@ fn apply_monitor(app: &mut App, updates: Vec<MonitorUpdate>) {
     }
 }
 
+/// Detections made before the injection answered (the engine's event
+/// beats its reply), now timed from the fault: journalled after the fault's
+/// own line, so the journal's readers (the scoreboard, `report`) count them
+/// in its episode.
+pub(super) fn credit_to_fault(app: &mut App, credited: Vec<Incident>) {
+    for incident in credited {
+        let after = incident.since_fault.unwrap_or_default();
+        let text = format!(
+            "{}: detected {} after the fault, before the injection answered",
+            incident.summary,
+            secs(after)
+        );
+        let kind = Kind::Detection {
+            signal: incident.signal,
+            after_fault: Some(after),
+        };
+        note_kind(app, severity_level(&incident), kind, text);
+    }
+}
+
 fn severity_level(incident: &Incident) -> Level {
     match incident.severity {
         Severity::Info => Level::Info,

@@ -348,7 +348,14 @@ pub(super) fn cluster_troubles(app: &App) -> Vec<Trouble> {
             },
         }];
     }
-    health::troubles(snapshot)
+    let mut found = health::troubles(snapshot);
+    found.extend(health::reported_by_events(
+        snapshot,
+        &found,
+        app.monitor.last_node_event_at(),
+        app.monitor.nodes_reported_faulted(),
+    ));
+    found
 }
 
 /// The safety gate, then the injection: only into a cluster healthy by every

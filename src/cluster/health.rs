@@ -4,6 +4,7 @@
 //! code judges the simulator and a real cluster.
 
 use std::fmt;
+use std::time::Duration;
 
 use super::model::{ClusterSnapshot, DataSource, NodeRole, Process, ProcessState, Recovery, Store};
 
@@ -93,6 +94,44 @@ pub fn troubles(snapshot: &ClusterSnapshot) -> Vec<Trouble> {
                 "{} regions under-replicated",
                 snapshot.regions.under_replicated
             ),
+        ));
+    }
+    found
+}
+
+/// What the runtime's events say beyond the snapshot: nodes they report
+/// faulted (open process incidents) that it does not show, and, while any
+/// event is newer than it, that the picture is older than the news.
+pub fn reported_by_events<'a>(
+    snapshot: &ClusterSnapshot,
+    known: &[Trouble],
+    last_event_at: Option<Duration>,
+    incidents: impl Iterator<Item = &'a crate::monitor::Incident>,
+) -> Vec<Trouble> {
+    let mut found: Vec<Trouble> = Vec::new();
+    for incident in incidents {
+        let Some(service) = incident.service.as_deref() else {
+            continue;
+        };
+        let already = known
+            .iter()
+            .chain(&found)
+            .any(|t| t.service.as_deref() == Some(service));
+        if !already {
+            let what = incident
+                .summary
+                .strip_prefix(&format!("{service}: "))
+                .unwrap_or(&incident.summary);
+            found.push(trouble(
+                Some(service),
+                format!("the runtime reported: {what}"),
+            ));
+        }
+    }
+    if last_event_at.is_some_and(|at| at > snapshot.taken_at) {
+        found.push(trouble(
+            None,
+            "waiting for a picture newer than the runtime's last event",
         ));
     }
     found
@@ -313,6 +352,41 @@ mod tests {
         let mut unlisted = snapshot();
         unlisted.processes.remove(1);
         assert_eq!(fault_candidates(&unlisted), ["tikv0", "tikv2"]);
+    }
+
+    #[test]
+    fn an_event_newer_than_the_snapshot_holds_the_gate() {
+        use crate::monitor::{Incident, Severity, Signal};
+        let died = Incident {
+            id: 1,
+            signal: Signal::ProcessEvent,
+            service: Some("tikv0".into()),
+            severity: Severity::Critical,
+            summary: "tikv0: process died (exit code 0)".into(),
+            opened_at: Duration::from_secs(5),
+            resolved_at: None,
+            since_fault: None,
+        };
+        let s = snapshot();
+        let said = |s: &ClusterSnapshot, last: u64| -> Vec<String> {
+            let last = Some(Duration::from_secs(last));
+            reported_by_events(s, &troubles(s), last, [&died].into_iter())
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        assert_eq!(
+            said(&s, 5),
+            [
+                "tikv0: the runtime reported: process died (exit code 0)",
+                "waiting for a picture newer than the runtime's last event"
+            ]
+        );
+        // Said once: a later snapshot shows it.
+        let mut exited = snapshot();
+        exited.taken_at = Duration::from_secs(6);
+        exited.processes[0].state = ProcessState::Exited { exit_code: Some(0) };
+        assert!(said(&exited, 5).is_empty());
     }
 
     #[test]

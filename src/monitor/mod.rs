@@ -121,29 +121,26 @@ impl Monitor {
     /// starts. Only used to time detections, never to decide what is
     /// detected. Incidents opened since `at`, before the answer came (the
     /// engine's event often beats its own reply), belong to this fault.
-    pub fn fault_injected(&mut self, at: Duration) {
+    /// Returns those incidents, oldest first, now timed from the fault.
+    pub fn fault_injected(&mut self, at: Duration) -> Vec<Incident> {
         self.fault_at = Some(at);
-        self.first_detection = None;
         self.opened_this_episode = self.open_keys().collect();
-        let mut early: Option<&mut Incident> = None;
+        let mut credited: Vec<Incident> = Vec::new();
         for incident in &mut self.incidents {
             if incident.since_fault.is_some() || incident.opened_at < at {
                 continue;
             }
             incident.since_fault = Some(incident.opened_at - at);
-            if early
-                .as_ref()
-                .is_none_or(|e| incident.opened_at < e.opened_at)
-            {
-                early = Some(incident);
-            }
+            credited.push(incident.clone());
         }
-        self.first_detection = early.map(|incident| Detection {
+        credited.sort_by_key(|i| (i.opened_at, i.id));
+        self.first_detection = credited.first().map(|incident| Detection {
             signal: incident.signal,
             at: incident.opened_at,
             after_fault: incident.since_fault,
             summary: incident.summary.clone(),
         });
+        credited
     }
 
     /// The story is about to start (`true`) or stop the load.
@@ -158,11 +155,16 @@ impl Monitor {
         self.opened_this_episode.clear();
     }
 
-    /// Forgets everything but the incident numbering.
+    /// Forgets everything but the incident numbering and what it knows of
+    /// the world (whether the load should run, each service's role).
     pub fn reset(&mut self) {
-        let next_id = self.next_id;
-        *self = Self::new(self.config);
-        self.next_id = next_id;
+        let fresh = Self {
+            next_id: self.next_id,
+            roles: std::mem::take(&mut self.roles),
+            load_expected: self.load_expected,
+            ..Self::new(self.config)
+        };
+        *self = fresh;
     }
 
     pub fn on_snapshot(&mut self, snapshot: &ClusterSnapshot) -> Vec<MonitorUpdate> {
@@ -282,6 +284,28 @@ impl Monitor {
             }
         }
         updates
+    }
+
+    /// Cluster nodes (not load generators) the runtime reported faulted and
+    /// not yet well again, with what it said: an event can be newer than
+    /// the last snapshot, and the health gate must not wait for the next.
+    pub fn nodes_reported_faulted(&self) -> impl Iterator<Item = &Incident> {
+        self.open_incidents().filter(|i| {
+            i.signal == Signal::ProcessEvent
+                && i.service
+                    .as_ref()
+                    .is_some_and(|s| self.roles.get(s) != Some(&NodeRole::Load))
+        })
+    }
+
+    /// When the runtime last reported an event about a cluster node (not a
+    /// load generator).
+    pub fn last_node_event_at(&self) -> Option<Duration> {
+        self.last_event_at
+            .iter()
+            .filter(|(service, _)| self.roles.get(*service) != Some(&NodeRole::Load))
+            .map(|(_, &at)| at)
+            .max()
     }
 
     pub fn open_incidents(&self) -> impl Iterator<Item = &Incident> {

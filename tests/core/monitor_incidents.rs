@@ -620,3 +620,29 @@ fn regions_led_from_a_dead_node_open_and_resolve() {
     let updates = monitor.on_snapshot(&healthy(25.0));
     assert_eq!(resolved(&updates), [(Signal::RegionsLedFromDeadNode, None)]);
 }
+
+/// A new pass forgets the incidents, not the world: the load the story
+/// runs is still expected to run, and its services keep their roles.
+#[test]
+fn a_reset_keeps_what_the_load_should_do() {
+    let mut monitor = Monitor::default();
+    let mut snap = healthy(1.0);
+    snap.processes.push(Process {
+        service: "load".into(),
+        role: NodeRole::Load,
+        state: ProcessState::Running,
+        network_connected: true,
+    });
+    monitor.on_snapshot(&snap);
+    monitor.load_switched(false);
+    monitor.reset();
+    let died = EventKind::Died { exit_code: Some(0) };
+    assert!(
+        monitor
+            .on_event(&event(2.0, "load", died.clone()))
+            .is_empty()
+    );
+    monitor.load_switched(true);
+    monitor.reset();
+    assert_eq!(monitor.on_event(&event(3.0, "load", died)).len(), 1);
+}

@@ -59,6 +59,15 @@ fn the_engines_event_before_the_answer_is_the_faults_detection() {
         app.timeline.detected,
         Some((Duration::from_millis(40), Signal::ProcessEvent))
     );
+    // The journal's readers count it in the fault's episode too.
+    let brief = app.scoreboard.brief_lines().join("\n");
+    assert!(brief.contains("process 0.1s/0.1s"), "{brief}");
+    let credited = app
+        .journal
+        .entries()
+        .filter(|e| e.text.contains("before the injection answered"))
+        .count();
+    assert_eq!(credited, 1);
 }
 
 const LOAD_STORY: &str = r#"
@@ -122,4 +131,47 @@ fn stop_load_raises_no_crash_of_the_load() {
         "{lines:#?}"
     );
     assert_eq!(app.monitor.open_incidents().count(), 0);
+}
+
+const RANDOM_STORY: &str = r#"
+[[chapter]]
+title = "Fault"
+on_enter = [{ action = "inject_fault", kind = "kill", target = "random" }]
+blocks_advance = true
+"#;
+
+/// A TiKV stopped by hand a moment ago: PD still says Up and the last
+/// snapshot shows it running, but the runtime's event says otherwise. No
+/// second node is faulted until that clears.
+#[test]
+fn a_node_reported_down_by_its_event_holds_the_fault() {
+    let mut app = app_with(RANDOM_STORY);
+    app.start();
+    update(
+        &mut app,
+        Msg::Event(ClusterEvent {
+            at: secs(1.0),
+            service: "tikv0".into(),
+            kind: EventKind::Died { exit_code: Some(0) },
+        }),
+    );
+    let effects = update(&mut app, Msg::Snapshot(Ok(healthy(secs(0.9)))));
+    assert_eq!(inject_run(&effects), None, "{effects:?}");
+    let status = format!("{:?}", app.status);
+    assert!(
+        status.contains("not injecting yet: tikv0: the runtime reported: process died"),
+        "{status}"
+    );
+    // Started again: not before a picture newer than that news.
+    let effects = update(
+        &mut app,
+        Msg::Event(ClusterEvent {
+            at: secs(2.0),
+            service: "tikv0".into(),
+            kind: EventKind::Started,
+        }),
+    );
+    assert_eq!(inject_run(&effects), None, "{effects:?}");
+    let effects = update(&mut app, Msg::Snapshot(Ok(healthy(secs(2.5)))));
+    assert!(inject_run(&effects).is_some(), "{effects:?}");
 }

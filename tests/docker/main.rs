@@ -9,3 +9,4 @@ mod docker_control;
 mod doctor_states;
 mod heal_at_start;
 mod record_evals;
+mod truth;
