@@ -10,6 +10,7 @@ mod hostile_world;
 mod kiosk;
 mod monitor_incidents;
 mod sim_backend;
+mod sim_load_figures;
 mod sim_model;
 mod sim_properties;
 mod story_behaviour;
