@@ -519,3 +519,84 @@ async fn pause_freezes_the_simulated_cluster_with_the_show() {
     let after = backend.snapshot().await.unwrap();
     assert_eq!(after.taken_at, before.taken_at + Duration::from_secs(2));
 }
+
+/// Pauses once the fault is in place, resumes a minute of real time later,
+/// and records what the screen would show meanwhile.
+#[derive(Default)]
+struct Pauser {
+    tx: Option<mpsc::Sender<Msg>>,
+    paused_at: Option<(Duration, u64)>,
+    seen_while_paused: Arc<Mutex<Vec<(Duration, Duration, u64)>>>,
+    resumed: Arc<Mutex<bool>>,
+}
+
+impl Frontend for Pauser {
+    fn spawn_input(&mut self, tx: mpsc::Sender<Msg>, _cancel: CancellationToken) {
+        self.tx = Some(tx);
+    }
+
+    fn changed(&mut self, app: &App, _change: Change) {
+        let leaderless = app
+            .cluster
+            .snapshot
+            .as_ref()
+            .map_or(0, |s| s.regions.without_leader);
+        if self.paused_at.is_none() && app.fault.fault().is_some() && leaderless > 0 {
+            self.paused_at = Some((app.now, leaderless));
+            let (tx, resumed) = (self.tx.clone().unwrap(), Arc::clone(&self.resumed));
+            tokio::spawn(async move {
+                tx.send(Msg::Command(Command::TogglePause)).await.unwrap();
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                *resumed.lock().unwrap() = true;
+                tx.send(Msg::Command(Command::TogglePause)).await.unwrap();
+            });
+        }
+        if app.paused && !*self.resumed.lock().unwrap() {
+            let taken = app
+                .cluster
+                .snapshot
+                .as_ref()
+                .map_or(Duration::ZERO, |s| s.taken_at);
+            self.seen_while_paused
+                .lock()
+                .unwrap()
+                .push((app.now, taken, leaderless));
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn pause_freezes_the_simulated_cluster_during_the_show() {
+    let clock = ShowClock::start(1.0);
+    let backend = sim(3, clock).await;
+    let mut cfg = config(default_script(), Mode::Auto);
+    cfg.exit_after_one_pass = true;
+    let mut app = App::new(cfg);
+    let mut show = Show {
+        backend,
+        analyzer: Arc::new(BuiltinAnalyzer::instant()),
+        clock,
+        guard: FaultGuard::default(),
+        journal: None,
+    };
+    let mut pauser = Pauser::default();
+    let seen = Arc::clone(&pauser.seen_while_paused);
+    let exit = show.run(&mut app, &mut pauser).await;
+    assert_eq!(exit, ExitKind::Success, "the story goes on after the pause");
+    assert!(pauser.paused_at.is_some(), "paused mid-fault");
+    let seen = seen.lock().unwrap();
+    assert!(
+        seen.len() > 30,
+        "a minute of snapshots while paused: {}",
+        seen.len()
+    );
+    // Whatever arrived while paused shows the cluster as it was at the pause.
+    let first = seen[0];
+    assert!(first.2 > 0, "paused with regions still leaderless");
+    for now in seen.iter() {
+        assert_eq!(
+            *now, first,
+            "show time, the cluster or its elections ran on"
+        );
+    }
+}
