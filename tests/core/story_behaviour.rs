@@ -600,3 +600,50 @@ async fn pause_freezes_the_simulated_cluster_during_the_show() {
         );
     }
 }
+
+/// Counts what woke the show; leaves after a minute.
+#[derive(Default)]
+struct Counter {
+    ticks: Arc<Mutex<u32>>,
+    others: Arc<Mutex<u32>>,
+}
+
+impl Frontend for Counter {
+    fn spawn_input(&mut self, tx: mpsc::Sender<Msg>, _cancel: CancellationToken) {
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            let _ = tx.send(Msg::Command(Command::Quit)).await;
+        });
+    }
+
+    fn changed(&mut self, _app: &App, change: Change) {
+        let counter = if change == Change::Tick {
+            &self.ticks
+        } else {
+            &self.others
+        };
+        *counter.lock().unwrap() += 1;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_show_wakes_only_for_its_next_deadline_or_a_message() {
+    let clock = ShowClock::start(1.0);
+    let backend = sim(1, clock).await;
+    let mut app = App::new(config(default_script(), Mode::Presenter));
+    let mut show = Show {
+        backend,
+        analyzer: Arc::new(BuiltinAnalyzer::instant()),
+        clock,
+        guard: FaultGuard::default(),
+        journal: None,
+    };
+    let mut counter = Counter::default();
+    let (ticks, others) = (Arc::clone(&counter.ticks), Arc::clone(&counter.others));
+    show.run(&mut app, &mut counter).await;
+    // Nothing runs on the first chapter: a heartbeat a second (ages on
+    // screen, the clock's watch for stops) and the snapshots; no fixed tick.
+    let (ticks, others) = (*ticks.lock().unwrap(), *others.lock().unwrap());
+    assert!(ticks <= 65, "{ticks} ticks in 60 s");
+    assert!(others <= 130, "{others} messages in 60 s");
+}
