@@ -476,6 +476,8 @@ async fn the_timeline_and_scoreboard_figures_are_the_journals_measured_intervals
     assert_eq!(t.load_back, Some(back - asked));
     let q = app.scoreboard.recover.quantile(0.5).unwrap();
     assert!(q - Duration::from_millis(100) <= up - asked && up - asked <= q);
+    let q = app.scoreboard.load_back.quantile(0.5).unwrap();
+    assert!(q - Duration::from_millis(100) <= back - asked && back - asked <= q);
     // The diagnosis: the analyzer's own time, from its question's entry.
     let diagnosed = entries
         .iter()
