@@ -649,3 +649,49 @@ async fn the_show_wakes_only_for_its_next_deadline_or_a_message() {
     assert!(ticks <= 65, "{ticks} ticks in 60 s");
     assert!(others <= 130, "{others} messages in 60 s");
 }
+
+#[test]
+fn esc_during_the_recovery_says_the_recovery_goes_on_and_the_timeline_agrees() {
+    let script = r#"
+[[chapter]]
+title = "Intro"
+
+[[chapter]]
+title = "Fault"
+on_enter = [{ action = "inject_fault", kind = "kill", target = "tikv1" }]
+
+[[chapter]]
+title = "Recovery"
+on_enter = [{ action = "recover" }, { action = "await_recovery" }]
+blocks_advance = true
+"#;
+    let mut app = killed(script, Mode::Presenter);
+    let fx = press(&mut app, Command::Next);
+    let (recovery, service) = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Recover { recovery, service } => Some((*recovery, service.clone())),
+            _ => None,
+        })
+        .expect("the recovery is asked for");
+    press(&mut app, Command::Abort);
+    let Some(ActionStatus::Aborted(text)) = &app.status else {
+        panic!("{:?}", app.status);
+    };
+    assert!(text.contains("start tikv1 goes on"), "{text}");
+    update(
+        &mut app,
+        Msg::Recovered {
+            recovery,
+            service,
+            result: Ok(()),
+        },
+    );
+    update(&mut app, Msg::Snapshot(Ok(healthy(secs(30.0)))));
+    assert!(app.timeline.recovered.is_some(), "the timeline says recovered");
+    assert!(
+        matches!(&app.status, Some(ActionStatus::Aborted(t)) if t.contains("the timeline says when")),
+        "{:?}",
+        app.status
+    );
+}
