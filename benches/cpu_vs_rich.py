@@ -21,7 +21,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 
 ap = argparse.ArgumentParser()
@@ -46,26 +45,24 @@ for path in (ptybench, baseline, a.bin):
 keys = "3:space,6:space"
 
 
-def switches_of(name_part):
-    """Context switches of every thread of the newest process whose command
-    line holds `name_part`."""
-    best = None
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if name_part in cmd and "ptybench" not in cmd and "cpu_vs_rich" not in cmd:
-            best = pid if best is None or int(pid) > int(best) else best
-    if best is None:
+def child_of(pid):
+    """The program ptybench started: its one child."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            children = f.read().split()
+    except OSError:
+        return None
+    return children[0] if children else None
+
+
+def switches_of(pid):
+    """Context switches of every thread of `pid`, or None once it is gone."""
+    if pid is None:
         return None
     total = 0
     try:
-        for tid in os.listdir(f"/proc/{best}/task"):
-            with open(f"/proc/{best}/task/{tid}/status") as f:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
                 for line in f:
                     if "ctxt_switches" in line:
                         total += int(line.split()[1])
@@ -74,33 +71,31 @@ def switches_of(name_part):
     return total
 
 
-def run(cmd, name_part):
+def run(cmd):
     """ptybench's figures for `cmd`, plus its wake-ups per second over the
     steady window."""
-    marks = {}
-
-    def sample():
-        time.sleep(a.warmup)
-        marks["start"] = (time.monotonic(), switches_of(name_part))
-        time.sleep(max(a.seconds - a.warmup - 1, 1))
-        marks["end"] = (time.monotonic(), switches_of(name_part))
-
-    watcher = threading.Thread(target=sample, daemon=True)
-    watcher.start()
-    out = subprocess.run(
+    bench = subprocess.Popen(
         [sys.executable, ptybench, "--cols", str(a.cols), "--rows", str(a.rows),
          "--seconds", str(a.seconds), "--warmup", str(a.warmup), "--keys", keys, "--", *cmd],
-        check=True, capture_output=True, text=True,
-    ).stdout
-    watcher.join()
+        stdout=subprocess.PIPE, text=True,
+    )
+    time.sleep(a.warmup)
+    program = child_of(bench.pid)
+    t0, s0 = time.monotonic(), switches_of(program)
+    time.sleep(max(a.seconds - a.warmup - 1, 1))
+    t1, s1 = time.monotonic(), switches_of(program)
+    out, _ = bench.communicate()
+    if bench.returncode != 0:
+        sys.exit(f"cpu_vs_rich: ptybench failed for {cmd}")
     figures = json.loads(out.strip().splitlines()[-1])
-    (t0, s0), (t1, s1) = marks.get("start", (0, None)), marks.get("end", (0, None))
-    figures["wakeups_per_s"] = round((s1 - s0) / (t1 - t0), 1) if s0 is not None and s1 is not None else None
+    figures["wakeups_per_s"] = (
+        round((s1 - s0) / (t1 - t0), 1) if s0 is not None and s1 is not None else None
+    )
     return figures
 
 
-rich = run([sys.executable, baseline], "rich_baseline.py")
-ours = run([a.bin, "--seed", "1"], os.path.basename(a.bin))
+rich = run([sys.executable, baseline])
+ours = run([a.bin, "--seed", "1"])
 for name, f in (("rich baseline", rich), ("chaosdeck", ours)):
     print(f"{name:14} cpu {f['cpu_s']:7.3f} s ({f['cpu_pct_of_core']:5.2f}% of a core)  "
           f"bytes/s {f['bytes_per_s_steady']:7}  wake-ups/s {f['wakeups_per_s']}  rss {f['max_rss_mb']} MB")

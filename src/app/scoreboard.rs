@@ -71,6 +71,8 @@ pub struct Scoreboard {
     pub detect: BTreeMap<Signal, Histogram>,
     /// Time from the recovery's start to the cluster healthy again.
     pub recover: Histogram,
+    /// Time from the recovery's start to the workload back at its baseline.
+    pub load_back: Histogram,
     pub holds: u64,
     /// The signals already counted in the current fault's episode.
     episode: Vec<Signal>,
@@ -91,6 +93,7 @@ impl Scoreboard {
                 self.detect.entry(*signal).or_default().record(*after);
             }
             Kind::Recovered { took } => self.recover.record(*took),
+            Kind::LoadBack { took } => self.load_back.record(*took),
             Kind::PassEnd { healthy } => {
                 self.passes += 1;
                 self.healthy_passes += u64::from(*healthy);
@@ -115,6 +118,7 @@ impl Scoreboard {
             lines.push(quantiles(&format!("detect: {}", signal.name()), h));
         }
         lines.push(quantiles("recover", &self.recover));
+        lines.push(quantiles("recover: load at baseline", &self.load_back));
         lines
     }
 
@@ -163,6 +167,7 @@ impl Scoreboard {
                 .map(|(s, h)| (s.name().to_string(), Quantiles::of(h)))
                 .collect(),
             recover: Quantiles::of(&self.recover),
+            load_back: Quantiles::of(&self.load_back),
         }
     }
 }
@@ -187,6 +192,8 @@ pub struct Summary {
     pub faults: BTreeMap<String, u64>,
     pub detect: BTreeMap<String, Quantiles>,
     pub recover: Quantiles,
+    /// From the recovery's start to the load back at its baseline.
+    pub load_back: Quantiles,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -11,6 +11,7 @@ mod kiosk;
 mod monitor_incidents;
 mod one_truth;
 mod sim_backend;
+mod sim_load_figures;
 mod sim_model;
 mod sim_properties;
 mod story_behaviour;

@@ -476,6 +476,8 @@ async fn the_timeline_and_scoreboard_figures_are_the_journals_measured_intervals
     assert_eq!(t.load_back, Some(back - asked));
     let q = app.scoreboard.recover.quantile(0.5).unwrap();
     assert!(q - Duration::from_millis(100) <= up - asked && up - asked <= q);
+    let q = app.scoreboard.load_back.quantile(0.5).unwrap();
+    assert!(q - Duration::from_millis(100) <= back - asked && back - asked <= q);
     // The diagnosis: the analyzer's own time, from its question's entry.
     let diagnosed = entries
         .iter()
@@ -518,4 +520,178 @@ async fn pause_freezes_the_simulated_cluster_with_the_show() {
     tokio::time::advance(Duration::from_secs(2)).await;
     let after = backend.snapshot().await.unwrap();
     assert_eq!(after.taken_at, before.taken_at + Duration::from_secs(2));
+}
+
+/// Pauses once the fault is in place, resumes a minute of real time later,
+/// and records what the screen would show meanwhile.
+#[derive(Default)]
+struct Pauser {
+    tx: Option<mpsc::Sender<Msg>>,
+    paused_at: Option<(Duration, u64)>,
+    seen_while_paused: Arc<Mutex<Vec<(Duration, Duration, u64)>>>,
+    resumed: Arc<Mutex<bool>>,
+}
+
+impl Frontend for Pauser {
+    fn spawn_input(&mut self, tx: mpsc::Sender<Msg>, _cancel: CancellationToken) {
+        self.tx = Some(tx);
+    }
+
+    fn changed(&mut self, app: &App, _change: Change) {
+        let leaderless = app
+            .cluster
+            .snapshot
+            .as_ref()
+            .map_or(0, |s| s.regions.without_leader);
+        if self.paused_at.is_none() && app.fault.fault().is_some() && leaderless > 0 {
+            self.paused_at = Some((app.now, leaderless));
+            let (tx, resumed) = (self.tx.clone().unwrap(), Arc::clone(&self.resumed));
+            tokio::spawn(async move {
+                tx.send(Msg::Command(Command::TogglePause)).await.unwrap();
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                *resumed.lock().unwrap() = true;
+                tx.send(Msg::Command(Command::TogglePause)).await.unwrap();
+            });
+        }
+        if app.paused && !*self.resumed.lock().unwrap() {
+            let taken = app
+                .cluster
+                .snapshot
+                .as_ref()
+                .map_or(Duration::ZERO, |s| s.taken_at);
+            self.seen_while_paused
+                .lock()
+                .unwrap()
+                .push((app.now, taken, leaderless));
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn pause_freezes_the_simulated_cluster_during_the_show() {
+    let clock = ShowClock::start(1.0);
+    let backend = sim(3, clock).await;
+    let mut cfg = config(default_script(), Mode::Auto);
+    cfg.exit_after_one_pass = true;
+    let mut app = App::new(cfg);
+    let mut show = Show {
+        backend,
+        analyzer: Arc::new(BuiltinAnalyzer::instant()),
+        clock,
+        guard: FaultGuard::default(),
+        journal: None,
+    };
+    let mut pauser = Pauser::default();
+    let seen = Arc::clone(&pauser.seen_while_paused);
+    let exit = show.run(&mut app, &mut pauser).await;
+    assert_eq!(exit, ExitKind::Success, "the story goes on after the pause");
+    assert!(pauser.paused_at.is_some(), "paused mid-fault");
+    let seen = seen.lock().unwrap();
+    assert!(
+        seen.len() > 30,
+        "a minute of snapshots while paused: {}",
+        seen.len()
+    );
+    // Whatever arrived while paused shows the cluster as it was at the pause.
+    let first = seen[0];
+    assert!(first.2 > 0, "paused with regions still leaderless");
+    for now in seen.iter() {
+        assert_eq!(
+            *now, first,
+            "show time, the cluster or its elections ran on"
+        );
+    }
+}
+
+/// Counts what woke the show; leaves after a minute.
+#[derive(Default)]
+struct Counter {
+    ticks: Arc<Mutex<u32>>,
+    others: Arc<Mutex<u32>>,
+}
+
+impl Frontend for Counter {
+    fn spawn_input(&mut self, tx: mpsc::Sender<Msg>, _cancel: CancellationToken) {
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            let _ = tx.send(Msg::Command(Command::Quit)).await;
+        });
+    }
+
+    fn changed(&mut self, _app: &App, change: Change) {
+        let counter = if change == Change::Tick {
+            &self.ticks
+        } else {
+            &self.others
+        };
+        *counter.lock().unwrap() += 1;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_show_wakes_only_for_its_next_deadline_or_a_message() {
+    let clock = ShowClock::start(1.0);
+    let backend = sim(1, clock).await;
+    let mut app = App::new(config(default_script(), Mode::Presenter));
+    let mut show = Show {
+        backend,
+        analyzer: Arc::new(BuiltinAnalyzer::instant()),
+        clock,
+        guard: FaultGuard::default(),
+        journal: None,
+    };
+    let mut counter = Counter::default();
+    let (ticks, others) = (Arc::clone(&counter.ticks), Arc::clone(&counter.others));
+    show.run(&mut app, &mut counter).await;
+    // Nothing runs on the first chapter: a heartbeat a second (ages on
+    // screen, the clock's watch for stops) and the snapshots; no fixed tick.
+    let (ticks, others) = (*ticks.lock().unwrap(), *others.lock().unwrap());
+    assert!(ticks <= 65, "{ticks} ticks in 60 s");
+    assert!(others <= 130, "{others} messages in 60 s");
+}
+
+#[test]
+fn esc_during_the_recovery_says_the_recovery_goes_on_and_the_timeline_agrees() {
+    let script = r#"
+[[chapter]]
+title = "Intro"
+
+[[chapter]]
+title = "Fault"
+on_enter = [{ action = "inject_fault", kind = "kill", target = "tikv1" }]
+
+[[chapter]]
+title = "Recovery"
+on_enter = [{ action = "recover" }, { action = "await_recovery" }]
+blocks_advance = true
+"#;
+    let mut app = killed(script, Mode::Presenter);
+    let fx = press(&mut app, Command::Next);
+    let (recovery, service) = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Recover { recovery, service } => Some((*recovery, service.clone())),
+            _ => None,
+        })
+        .expect("the recovery is asked for");
+    press(&mut app, Command::Abort);
+    let Some(ActionStatus::Aborted(text)) = &app.status else {
+        panic!("{:?}", app.status);
+    };
+    assert!(text.contains("start tikv1 goes on"), "{text}");
+    update(
+        &mut app,
+        Msg::Recovered {
+            recovery,
+            service,
+            result: Ok(()),
+        },
+    );
+    update(&mut app, Msg::Snapshot(Ok(healthy(secs(30.0)))));
+    assert!(app.timeline.recovered.is_some(), "the timeline says recovered");
+    assert!(
+        matches!(&app.status, Some(ActionStatus::Aborted(t)) if t.contains("the timeline says when")),
+        "{:?}",
+        app.status
+    );
 }
