@@ -156,11 +156,27 @@ pub(super) fn note_load_back(app: &mut App) {
     if latest.at <= started || latest.ops_per_sec < baseline * (1.0 - BASELINE_NOISE) {
         return;
     }
-    let (at, took) = (latest.at, latest.at - started);
-    let text = format!(
-        "workload back at its baseline ({:.0} of {baseline:.0} ops/s) {} after the recovery began",
-        latest.ops_per_sec,
-        secs(took)
-    );
+    let floor = baseline * (1.0 - BASELINE_NOISE);
+    // Already back when the recovery began (the survivors carry the load
+    // since the re-election): nothing for the recovery to bring back.
+    let before = app.tracker.samples().filter(|s| s.at <= started).last();
+    let already = before.is_some_and(|s| s.ops_per_sec >= floor);
+    let (at, took) = if already {
+        (started, Duration::ZERO)
+    } else {
+        (latest.at, latest.at - started)
+    };
+    let text = if already {
+        format!(
+            "workload already at its baseline ({:.0} of {baseline:.0} ops/s) when the recovery began",
+            before.map_or(0.0, |s| s.ops_per_sec)
+        )
+    } else {
+        format!(
+            "workload back at its baseline ({:.0} of {baseline:.0} ops/s) {} after the recovery began",
+            latest.ops_per_sec,
+            secs(took)
+        )
+    };
     note_kind_at(app, at, Level::Good, Kind::LoadBack { took }, text);
 }

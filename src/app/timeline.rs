@@ -21,7 +21,8 @@ pub struct Timeline {
     /// Time after the fault the diagnosis arrived: mostly the presenter's
     /// pace (the chapter is entered when they press a key).
     pub diagnosed: Option<Duration>,
-    /// How long the analyzer took, from the question to the answer.
+    /// From the question to the answer: the analyzer's work and its pacing
+    /// (its own compute time is its last progress line).
     pub diagnosis_took: Option<Duration>,
     /// Show time the recovery was asked for.
     pub recovery_started: Option<Duration>,
@@ -94,7 +95,7 @@ impl Timeline {
         });
         lines.push(match (self.diagnosis_took, self.diagnosed) {
             (Some(took), Some(after)) => format!(
-                "diagnosed: the analyzer took {}; answer at +{} (presenter's pace)",
+                "diagnosed: answer {} after the question, pacing included; at +{} after the fault (presenter's pace)",
                 secs(took),
                 secs(after)
             ),

@@ -688,7 +688,10 @@ blocks_advance = true
         },
     );
     update(&mut app, Msg::Snapshot(Ok(healthy(secs(30.0)))));
-    assert!(app.timeline.recovered.is_some(), "the timeline says recovered");
+    assert!(
+        app.timeline.recovered.is_some(),
+        "the timeline says recovered"
+    );
     assert!(
         matches!(&app.status, Some(ActionStatus::Aborted(t)) if t.contains("the timeline says when")),
         "{:?}",
