@@ -252,9 +252,7 @@ async fn the_containers_carry_the_grace_period_limits_and_ports_chaosdeck_uses()
         let services: Vec<&str> = containers.iter().map(|c| c.service.as_str()).collect();
         assert_eq!(
             services,
-            [
-                "load", "pd0", "pd1", "pd2", "preload", "tikv0", "tikv1", "tikv2"
-            ],
+            ["pd0", "pd1", "pd2", "tikv0", "tikv1", "tikv2"],
             "{}",
             tool.name()
         );
