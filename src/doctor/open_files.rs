@@ -17,6 +17,7 @@ pub const TIKV_MIN_OPEN_FILES: u64 = 82_920;
 
 /// What docker-compose.yaml asks for (`TIKV_NOFILE`'s default).
 pub const COMPOSE_FILE_OPEN_FILES: u64 = 262_144;
+const _: () = assert!(COMPOSE_FILE_OPEN_FILES >= TIKV_MIN_OPEN_FILES);
 
 /// A limit as the kernel has it: a count, or `u64::MAX` for unlimited.
 pub type Limit = u64;

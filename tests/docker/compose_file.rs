@@ -19,7 +19,7 @@ use std::time::Duration;
 use crate::support::{build_node_image, docker_or_skip, unique_project};
 use chaosdeck::cli::DEFAULT_PD;
 use chaosdeck::cluster::docker::control::{DEFAULT_STOP_TIMEOUT, stop_timeout_of};
-use chaosdeck::doctor::{COMPOSE_FILE_OPEN_FILES, TIKV_MIN_OPEN_FILES};
+use chaosdeck::doctor::COMPOSE_FILE_OPEN_FILES;
 
 /// A Compose tool: the program and the words before its subcommand.
 #[derive(Clone, Copy, Debug)]
@@ -184,7 +184,6 @@ fn the_grace_period_is_the_containers_own_else_the_files_default() {
         stop_timeout_of(Some(-1), DEFAULT_STOP_TIMEOUT),
         DEFAULT_STOP_TIMEOUT
     );
-    assert!(COMPOSE_FILE_OPEN_FILES >= TIKV_MIN_OPEN_FILES);
 }
 
 /// Takes the created project down (containers, network, volumes), also
