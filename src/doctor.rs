@@ -313,8 +313,14 @@ async fn tikv_open_files(
 ) -> Vec<(String, OpenFiles)> {
     let mut found = Vec::new();
     for container in containers.iter().filter(|c| c.role == NodeRole::Tikv) {
-        let open = match control.docker().inspect_container(&container.id, None).await {
-            Ok(inspect) => open_files_of(&inspect, open_files::read_proc_limits(&inspect).as_deref()),
+        let open = match control
+            .docker()
+            .inspect_container(&container.id, None)
+            .await
+        {
+            Ok(inspect) => {
+                open_files_of(&inspect, open_files::read_proc_limits(&inspect).as_deref())
+            }
             Err(_) => OpenFiles::Unknown,
         };
         found.push((container.service.clone(), open));

@@ -122,6 +122,11 @@ mod tests {
         );
         let none = tools(None, None).check();
         assert_eq!(none.status, Status::Warn);
-        assert!(none.hint.as_deref().unwrap().contains("install Docker Compose"));
+        assert!(
+            none.hint
+                .as_deref()
+                .unwrap()
+                .contains("install Docker Compose")
+        );
     }
 }

@@ -17,6 +17,7 @@ pub const TIKV_MIN_OPEN_FILES: u64 = 82_920;
 
 /// What docker-compose.yaml asks for (`TIKV_NOFILE`'s default).
 pub const COMPOSE_FILE_OPEN_FILES: u64 = 262_144;
+const _: () = assert!(COMPOSE_FILE_OPEN_FILES >= TIKV_MIN_OPEN_FILES);
 
 /// A limit as the kernel has it: a count, or `u64::MAX` for unlimited.
 pub type Limit = u64;
@@ -98,6 +99,14 @@ pub fn read_proc_limits(inspect: &ContainerInspectResponse) -> Option<String> {
     std::fs::read_to_string(format!("/proc/{pid}/limits")).ok()
 }
 
+/// The runtime's error from its cause on (`error setting rlimit type 7:
+/// operation not permitted`), without the layers of callers before it.
+fn short_error(error: &str) -> &str {
+    let from = error.find("error setting rlimit").unwrap_or(0);
+    let rest = &error[from..];
+    rest.strip_suffix(": unknown").unwrap_or(rest)
+}
+
 fn figure(limit: Limit) -> String {
     if limit == u64::MAX {
         "unlimited".into()
@@ -113,20 +122,37 @@ pub fn open_files_check(found: &[(String, OpenFiles)], compose: &str) -> Check {
         return Check::skipped(NAME, "no TiKV container");
     }
     let min = figure(TIKV_MIN_OPEN_FILES);
-    let asked = figure(COMPOSE_FILE_OPEN_FILES);
-    let describe = |(service, open): &(String, OpenFiles)| match open {
-        OpenFiles::Set { hard, .. } => format!("{service} {} (set on the container)", figure(*hard)),
-        OpenFiles::Inherited { hard, .. } => {
-            format!("{service} {} (the engine's default)", figure(*hard))
-        }
+    // As YAML has it, with no separators.
+    let asked = COMPOSE_FILE_OPEN_FILES;
+    // What each container gets, after its service; services that get the
+    // same are listed together (`tikv0, tikv1 262,144 (set on the container)`).
+    let what = |open: &OpenFiles| match open {
+        OpenFiles::Set { hard, .. } => format!(" {} (set on the container)", figure(*hard)),
+        OpenFiles::Inherited { hard, .. } => format!(" {} (the engine's default)", figure(*hard)),
         OpenFiles::Refused {
             hard: Some(hard),
             error,
-        } => format!("{service}: the engine cannot grant {} ({error})", figure(*hard)),
-        OpenFiles::Refused { hard: None, error } => format!("{service}: {error}"),
-        OpenFiles::Unknown => format!("{service} not set on the container"),
+        } => format!(
+            ": the engine cannot grant {} ({})",
+            figure(*hard),
+            short_error(error)
+        ),
+        OpenFiles::Refused { hard: None, error } => format!(": {}", short_error(error)),
+        OpenFiles::Unknown => " not set on the container".to_string(),
     };
-    let detail = found.iter().map(describe).collect::<Vec<_>>().join(", ");
+    let mut groups: Vec<(Vec<&str>, String)> = Vec::new();
+    for (service, open) in found {
+        let what = what(open);
+        match groups.iter_mut().find(|(_, w)| *w == what) {
+            Some((services, _)) => services.push(service),
+            None => groups.push((vec![service], what)),
+        }
+    }
+    let detail = groups
+        .iter()
+        .map(|(services, what)| format!("{}{what}", services.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ");
     let is = |pred: fn(&OpenFiles) -> bool| found.iter().any(|(_, open)| pred(open));
     let services = found
         .iter()
@@ -159,7 +185,8 @@ pub fn open_files_check(found: &[(String, OpenFiles)], compose: &str) -> Check {
             format!(
                 "TiKV v8.5.1 exits at start below {min} open files (unless its \
                  max-open-files is lowered): set `ulimits: nofile: {asked}` on the TiKV \
-                 services, as docker-compose.yaml does, then {recreate}"
+                 services, as docker-compose.yaml does unless TIKV_NOFILE lowers it, then \
+                 {recreate}"
             ),
         );
     }
@@ -223,11 +250,16 @@ mod tests {
                 hard: 524_288
             }
         );
-        assert_eq!(open_files_of(&inspect(None, None), None), OpenFiles::Unknown);
+        assert_eq!(
+            open_files_of(&inspect(None, None), None),
+            OpenFiles::Unknown
+        );
         let refused = open_files_of(
             &inspect(
                 Some((262_144, 262_144)),
-                Some("failed to create shim task: error setting rlimit type 7: operation not permitted"),
+                Some(
+                    "failed to create shim task: error setting rlimit type 7: operation not permitted",
+                ),
             ),
             None,
         );
@@ -246,7 +278,9 @@ mod tests {
     fn proc_limits_and_ulimits_parse() {
         assert_eq!(parse_proc_limits(LIMITS), Some((1024, 524_288)));
         assert_eq!(
-            parse_proc_limits("Max open files            unlimited            unlimited            files"),
+            parse_proc_limits(
+                "Max open files            unlimited            unlimited            files"
+            ),
             Some((u64::MAX, u64::MAX))
         );
         assert_eq!(parse_proc_limits("Max processes 10 10"), None);
@@ -283,8 +317,7 @@ mod tests {
         assert_eq!(check.status, Status::Ok, "{check:?}");
         assert_eq!(
             check.detail,
-            "tikv0 262,144 (set on the container), tikv1 262,144 (set on the container); \
-             TiKV needs 82,920"
+            "tikv0, tikv1 262,144 (set on the container); TiKV needs 82,920"
         );
     }
 
@@ -307,10 +340,13 @@ mod tests {
             ),
         ]);
         assert_eq!(check.status, Status::Warn);
-        assert!(check.detail.contains("tikv1 20,000 (the engine's default)"), "{check:?}");
+        assert!(
+            check.detail.contains("tikv1 20,000 (the engine's default)"),
+            "{check:?}"
+        );
         let hint = check.hint.unwrap();
         assert!(hint.contains("below 82,920"), "{hint}");
-        assert!(hint.contains("ulimits: nofile: 262,144"), "{hint}");
+        assert!(hint.contains("`ulimits: nofile: 262144`"), "{hint}");
         assert!(
             hint.contains("`docker-compose up -d --force-recreate tikv0 tikv1`"),
             "{hint}"
@@ -323,11 +359,16 @@ mod tests {
             "tikv2",
             OpenFiles::Refused {
                 hard: Some(262_144),
-                error: "error setting rlimit type 7: operation not permitted".into(),
+                error: "failed to create shim task: OCI runtime create failed: error during \
+                        container init: error setting rlimit type 7: operation not permitted: unknown"
+                    .into(),
             },
         )]);
         assert_eq!(refused.status, Status::Fail);
-        assert!(refused.detail.contains("cannot grant 262,144"), "{refused:?}");
+        assert_eq!(
+            refused.detail,
+            "tikv2: the engine cannot grant 262,144 (error setting rlimit type 7: operation not permitted)"
+        );
         assert!(refused.hint.unwrap().contains("LimitNOFILE"));
         let unknown = row(&[("tikv0", OpenFiles::Unknown)]);
         assert_eq!(unknown.status, Status::Warn);

@@ -88,7 +88,11 @@ pub fn remedies(
 
 /// Every remedy of the containers that are not well, as one hint:
 /// `tikv0: docker unpause demo-tikv0-1; tikv1: ...`.
-fn remedies_hint(of_role: &[&ProjectContainer], project_networks: &[String], compose: &str) -> String {
+fn remedies_hint(
+    of_role: &[&ProjectContainer],
+    project_networks: &[String],
+    compose: &str,
+) -> String {
     of_role
         .iter()
         .filter_map(|container| {
@@ -184,7 +188,10 @@ pub fn service_checks(
         }
     } else if well == load.len() {
         Check::ok("load service", list(&load))
-    } else if running == 0 && load.iter().all(|c| matches!(c.state, ProcessState::Exited { .. }))
+    } else if running == 0
+        && load
+            .iter()
+            .all(|c| matches!(c.state, ProcessState::Exited { .. }))
     {
         // Stopped is how the story leaves it between passes.
         Check::warn(
@@ -277,7 +284,10 @@ mod tests {
             remedies(&cut, &nets, "docker-compose"),
             ["`docker network connect --alias tikv1 demo_tikv demo-tikv1-1`"]
         );
-        assert_eq!(describe(&cut, &nets), "tikv1 running (cut off from demo_tikv)");
+        assert_eq!(
+            describe(&cut, &nets),
+            "tikv1 running (cut off from demo_tikv)"
+        );
         let killed = container(
             "tikv2",
             NodeRole::Tikv,
@@ -289,7 +299,11 @@ mod tests {
             remedies(&killed, &nets, "docker compose"),
             ["`docker start demo-tikv2-1` (or `docker compose up -d tikv2`)"]
         );
-        let created = container("tikv3", NodeRole::Tikv, ProcessState::Other("created".into()));
+        let created = container(
+            "tikv3",
+            NodeRole::Tikv,
+            ProcessState::Other("created".into()),
+        );
         assert_eq!(
             remedies(&created, &nets, "docker-compose"),
             ["`docker start demo-tikv3-1` (or `docker-compose up -d tikv3`)"]
@@ -312,7 +326,14 @@ mod tests {
         let mut stopped = killed.clone();
         stopped.networks.clear();
         assert_eq!(remedies(&stopped, &nets, "docker-compose").len(), 1);
-        assert!(remedies(&container("ok", NodeRole::Tikv, ProcessState::Running), &nets, "x").is_empty());
+        assert!(
+            remedies(
+                &container("ok", NodeRole::Tikv, ProcessState::Running),
+                &nets,
+                "x"
+            )
+            .is_empty()
+        );
     }
 
     #[test]
@@ -352,13 +373,21 @@ mod tests {
         let checks = service_checks("demo", &stopped, &networks(), false, "docker-compose");
         let load = row(&checks, "load service");
         assert_eq!(load.status, Status::Warn);
-        assert!(load.hint.as_deref().unwrap().contains("the story starts it"));
+        assert!(
+            load.hint
+                .as_deref()
+                .unwrap()
+                .contains("the story starts it")
+        );
 
         let mut paused = cluster();
         paused[4].state = ProcessState::Paused;
         let checks = service_checks("demo", &paused, &networks(), false, "docker-compose");
         let load = row(&checks, "load service");
         assert_eq!(load.status, Status::Warn);
-        assert_eq!(load.hint.as_deref().unwrap(), "load: `docker unpause demo-load-1`");
+        assert_eq!(
+            load.hint.as_deref().unwrap(),
+            "load: `docker unpause demo-load-1`"
+        );
     }
 }

@@ -155,7 +155,10 @@ async fn every_state_left_behind_gets_its_remedy() {
     ] {
         assert!(hint.contains(&expected), "{expected}:\n{text}");
     }
-    assert!(!hint.contains("tikv4:"), "tikv4 runs and is attached:\n{text}");
+    assert!(
+        !hint.contains("tikv4:"),
+        "tikv4 runs and is attached:\n{text}"
+    );
     assert_eq!(row(&checks, "PD services").status, Status::Ok, "{text}");
 
     // The open-files row: tikv5's limit refused by the engine fails it; the
@@ -163,7 +166,8 @@ async fn every_state_left_behind_gets_its_remedy() {
     let open = row(&checks, "open files (TiKV)");
     assert_eq!(open.status, Status::Fail, "{text}");
     assert!(
-        open.detail.contains("tikv0 8,192 (set on the container)"),
+        open.detail
+            .contains("tikv0, tikv1 8,192 (set on the container)"),
         "{text}"
     );
     assert!(
@@ -175,7 +179,9 @@ async fn every_state_left_behind_gets_its_remedy() {
         "{text}"
     );
     assert!(
-        open.hint.as_deref().is_some_and(|h| h.contains("LimitNOFILE")),
+        open.hint
+            .as_deref()
+            .is_some_and(|h| h.contains("LimitNOFILE")),
         "{text}"
     );
     drop(fixture);
@@ -198,7 +204,10 @@ async fn a_low_limit_warns_and_the_engines_default_is_read_or_named() {
     .render();
     let open = row(&checks, "open files (TiKV)");
     assert_eq!(open.status, Status::Warn, "{text}");
-    assert!(open.detail.contains("tikv0 4,096 (set on the container)"), "{text}");
+    assert!(
+        open.detail.contains("tikv0 4,096 (set on the container)"),
+        "{text}"
+    );
     // On the engine's own machine the process is read; elsewhere the row
     // says the default is not reported. Either way tikv1 is named.
     assert!(

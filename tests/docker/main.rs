@@ -3,8 +3,8 @@
 
 mod support;
 
-mod docker_backend;
 mod compose_file;
+mod docker_backend;
 mod docker_control;
 mod doctor_states;
 mod heal_at_start;
