@@ -3,6 +3,7 @@
 //! show half a frame.
 
 use std::io::{self, Write};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crossterm::event::{Event, EventStream};
@@ -13,9 +14,11 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::{AgentState, App, Cursor, Msg, keys};
+use crate::app::{AgentState, App, Command, Cursor, Msg, keys};
 use crate::show::{Change, Frontend};
 use crate::supervise;
+use crate::ui::theme::Theme;
+use crate::ui::view::ViewState;
 
 const MIN_FRAME: Duration = Duration::from_millis(33);
 /// Redraw at least this often so ages and timers stay true.
@@ -33,6 +36,10 @@ pub struct Tui {
     log: Cursor,
     /// Why drawing failed, once it did: the terminal is gone.
     gone: Option<String>,
+    theme: Theme,
+    /// Where the panes are scrolled: the front end's own state, changed by
+    /// its keyboard task and read when drawing.
+    view: Arc<Mutex<ViewState>>,
 }
 
 /// Takes the terminal over: raw mode and the alternate screen. Unlike
@@ -56,20 +63,28 @@ pub fn restore_terminal() {
 }
 
 impl Tui {
-    pub fn new(terminal: DefaultTerminal) -> Self {
+    pub fn new(terminal: DefaultTerminal, theme: Theme) -> Self {
         Self {
             terminal: std::mem::ManuallyDrop::new(terminal),
             last_draw: None,
             pending: false,
             log: Cursor::default(),
             gone: None,
+            theme,
+            view: Arc::default(),
         }
     }
 
     fn draw(&mut self, app: &App) {
         let mut out = io::stdout();
         let _ = crossterm::queue!(out, BeginSynchronizedUpdate);
-        if let Err(e) = self.terminal.draw(|frame| crate::ui::view(app, frame)) {
+        let theme = self.theme;
+        let mut view = *self.view.lock().unwrap_or_else(|e| e.into_inner());
+        let drawn = self
+            .terminal
+            .draw(|frame| crate::ui::draw(app, &mut view, &theme, frame));
+        *self.view.lock().unwrap_or_else(|e| e.into_inner()) = view;
+        if let Err(e) = drawn {
             tracing::error!("drawing failed: {e}");
             self.gone = Some(format!("drawing failed: {e}"));
         }
@@ -99,8 +114,9 @@ impl Frontend for Tui {
     }
 
     fn spawn_input(&mut self, tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
+        let view = self.view.clone();
         supervise::spawn("keyboard", move || {
-            let (tx, cancel) = (tx.clone(), cancel.clone());
+            let (tx, cancel, view) = (tx.clone(), cancel.clone(), view.clone());
             async move {
                 let mut events = EventStream::new();
                 loop {
@@ -110,7 +126,17 @@ impl Frontend for Tui {
                     };
                     supervise::test_panic_point("keyboard");
                     let msg = match event {
-                        Some(Ok(Event::Key(key))) => keys::command_for(key).map(Msg::Command),
+                        Some(Ok(Event::Key(key))) => match keys::scroll_for(key) {
+                            // Scrolling is the view's: the story only hears
+                            // that a person is there (and redraws).
+                            Some((pane, by)) => {
+                                view.lock()
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .scroll(pane, by);
+                                Some(Msg::Command(Command::Touch))
+                            }
+                            None => keys::command_for(key).map(Msg::Command),
+                        },
                         Some(Ok(Event::Resize(..))) => Some(Msg::Redraw),
                         Some(Ok(_)) => None,
                         // Input that fails or ends means the terminal is gone:
