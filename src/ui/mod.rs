@@ -184,8 +184,12 @@ pub fn layout(screen: &Screen, area: Rect) -> Areas {
             (top, 4.max(h / 8), 65)
         }
         Phase::Complete => {
-            let top = cluster_need.max(narration_need.min(h / 3)).min(h * 2 / 5);
-            (top, (h * 2 / 5).max(6), 50)
+            let chart = if h < 30 { 6 } else { h * 2 / 5 };
+            (
+                cluster_need.max(narration_need).min(h - chart - 4),
+                chart,
+                50,
+            )
         }
     };
     // The bottom row keeps at least four rows (two of text).

@@ -32,25 +32,37 @@ pub fn block(title: &str, theme: &Theme) -> Block<'static> {
 /// `row` on one line of `width` columns: whole, or its first line with a
 /// `…` after the last whole piece.
 pub fn one_line(row: &Row, width: usize) -> Vec<Piece> {
-    let laid = view::lay(row, width);
-    let mut first = laid.into_iter().next().unwrap_or_default();
-    let whole = row.width() <= width;
-    if !whole {
-        // Make room for the mark at a piece boundary.
-        while first.iter().map(|p| p.text.width()).sum::<usize>() + 2 > width {
-            match first.pop() {
-                Some(last) if first.is_empty() => {
-                    first.push(Piece::new(
-                        last.tone,
-                        text::ellipsize(&last.text, width.saturating_sub(2)),
-                    ));
-                    break;
-                }
-                Some(_) => {}
-                None => break,
-            }
-        }
-        first.push(Piece::new(Tone::Warn, " …"));
+    let first = view::lay(row, width).into_iter().next().unwrap_or_default();
+    if row.width() <= width {
+        first
+    } else {
+        marked(first, width)
     }
-    first
+}
+
+/// `line` ended with ` …` (something follows that is not shown), within
+/// `width` columns: whole pieces are dropped to make room, and only a lone
+/// piece is cut.
+pub fn marked(mut line: Vec<Piece>, width: usize) -> Vec<Piece> {
+    while line.iter().map(|p| p.text.width()).sum::<usize>() + 2 > width {
+        match line.pop() {
+            Some(last) if line.iter().all(|p| p.text.trim().is_empty()) => {
+                // Whole words only, so no figure is cut.
+                let room = width.saturating_sub(2);
+                let mut kept = last.text.trim_end();
+                while kept.width() > room {
+                    match kept.rsplit_once(' ') {
+                        Some((head, _)) => kept = head.trim_end(),
+                        None => break,
+                    }
+                }
+                line.push(Piece::new(last.tone, text::ellipsize(kept, room)));
+                break;
+            }
+            Some(_) => {}
+            None => break,
+        }
+    }
+    line.push(Piece::new(Tone::Warn, " …"));
+    line
 }

@@ -433,12 +433,15 @@ fn a_stalled_second_still_shows_as_a_red_bar_at_80x24() {
 
 // ---- the default story on the simulator ------------------------------------
 
+/// The last screen of each (chapter, width, height).
+type Screens = BTreeMap<(usize, u16, u16), String>;
+
 /// Renders every change of the show at the three sizes (checking each for
 /// cut figures) and keeps the last screen of each chapter.
 #[derive(Default)]
 struct Filmstrip {
     /// (chapter, width, height) -> the screen's text.
-    last: Arc<Mutex<BTreeMap<(usize, u16, u16), String>>>,
+    last: Arc<Mutex<Screens>>,
     /// The chart at the end, at 120x40, with colours.
     end: Arc<Mutex<Option<Buffer>>>,
     frames: usize,
@@ -477,10 +480,7 @@ impl Frontend for Filmstrip {
 
 /// One pass of the default story in auto mode on the simulator with
 /// `stores` and `regions`, on paused time: the last screen of each chapter.
-async fn film_the_story(
-    stores: u8,
-    regions: u32,
-) -> (BTreeMap<(usize, u16, u16), String>, Buffer, App) {
+async fn film_the_story(stores: u8, regions: u32) -> (Screens, Buffer, App) {
     let clock = ShowClock::start(1.0);
     let stores_arg = stores.to_string();
     let regions_arg = regions.to_string();

@@ -18,6 +18,9 @@ pub struct Marker {
     pub tone: Tone,
 }
 
+/// Samples further apart than this leave a gap on the chart: no data.
+const MAX_GAP: Duration = Duration::from_millis(2500);
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Chart {
     pub buckets: Vec<Bucket>,
@@ -44,11 +47,12 @@ pub struct Column {
 }
 
 impl Chart {
-    /// Seconds per column so the whole pass fits `width` columns (at least
-    /// one second each).
+    /// Seconds per column so the whole pass fills `width` columns (a pass
+    /// shorter than a minute is drawn as a minute, so a few samples do not
+    /// stretch into wide blocks).
     pub fn seconds_per_column(&self, width: usize) -> f64 {
-        let span = self.to.saturating_sub(self.from).as_secs_f64();
-        (span / width.max(1) as f64).max(1.0)
+        let span = self.to.saturating_sub(self.from).as_secs_f64().max(60.0);
+        span / width.max(1) as f64
     }
 
     fn column_of(&self, at: Duration, width: usize) -> Option<usize> {
@@ -65,10 +69,18 @@ impl Chart {
         if width == 0 {
             return columns;
         }
-        for bucket in &self.buckets {
+        for (i, bucket) in self.buckets.iter().enumerate() {
+            // A bucket reaches to the next one (its samples stand for the
+            // time until the next sample), unless samples stopped coming.
+            let reach = match self.buckets.get(i + 1) {
+                Some(next) if next.start.saturating_sub(bucket.end) <= MAX_GAP => {
+                    next.start.saturating_sub(Duration::from_nanos(1))
+                }
+                _ => bucket.end + Duration::from_millis(999),
+            };
             let (Some(first), Some(last)) = (
                 self.column_of(bucket.start, width),
-                self.column_of(bucket.end, width),
+                self.column_of(reach.min(self.to.max(bucket.end)), width),
             ) else {
                 continue;
             };

@@ -161,7 +161,13 @@ impl Layout {
         for word in trimmed.split(' ') {
             let sep = if first { &piece.text[..lead] } else { " " };
             first = false;
-            let sep = if self.at_line_start() { "" } else { sep };
+            // Spaces never start a continuation line; a row's own lead stays.
+            let row_start = self.lines.is_empty() && self.line.is_empty();
+            let sep = if self.at_line_start() && !row_start {
+                ""
+            } else {
+                sep
+            };
             let ww = word.width();
             if self.used + sep.width() + ww <= self.width {
                 self.push(piece.tone, format!("{sep}{word}"));
