@@ -158,7 +158,12 @@ pub fn layout(screen: &Screen, area: Rect) -> Areas {
         .map(|r| lay(r, inner).len())
         .sum::<usize>() as u16
         + 2;
-    let narration_need = narration::height_for(&screen.narration, narration_width);
+    let mut narration_need = narration::height_for(&screen.narration, narration_width);
+    if figures.is_some() && screen.narration.countdown.is_some() {
+        // Room for the countdown's digits at twice their size, and a line
+        // around them and the status.
+        narration_need = narration_need.max(big_digits::HEIGHT as u16 * 2 + 6);
+    }
     // Small screens keep a short chart outside the last chapter: the stats
     // and a row of bars, or only the stats when the cluster needs the room.
     let short = if h < 30 { 4 } else { (h / 6).max(5) };
