@@ -7,6 +7,7 @@ pub mod metrics;
 pub mod model;
 pub mod pd;
 pub mod pd_rules;
+pub mod pd_view;
 pub mod sim;
 
 use async_trait::async_trait;

@@ -175,7 +175,10 @@ fn after_the_kill() -> App {
         update(&mut app, Msg::Sample(sample(secs(34.0 + i as f64), ops)));
     }
     update(&mut app, Msg::Tick(secs(50.0)));
-    update(&mut app, Msg::Snapshot(Ok(after_kill(secs(50.0), "tikv1"))));
+    let mut snapshot = after_kill(secs(50.0), "tikv1");
+    // tikv1 led 21 regions when it died: they are led from a dead node.
+    snapshot.regions.led_from_dead_node = 21;
+    update(&mut app, Msg::Snapshot(Ok(snapshot)));
     app
 }
 
@@ -623,6 +626,7 @@ fn one_colour_per_meaning_across_panels() {
         Color::Yellow
     );
     // Leaderless: red in both.
+    assert_eq!(colour_of(&buffer, "led from dead 21"), Color::Red);
     assert_eq!(colour_of(&buffer, "no leader 21"), Color::Red);
     assert_eq!(
         colour_of(&buffer, "21 regions without a leader"),
@@ -769,10 +773,12 @@ fn large_screens_show_the_key_figures_in_large_digits() {
     let big = text(&render(&app, 200, 60));
     assert!(big.contains(" ops/s 3,900 "), "{big}");
     assert!(big.contains(" seconds since the fault 17.0 "), "{big}");
-    assert!(big.contains(" regions without a leader 21 "), "{big}");
+    assert!(big.contains(" regions led from a dead node 21 "), "{big}");
     assert!(big.contains("█████"), "{big}");
     let small = text(&render(&app, 120, 40));
     assert!(!small.contains("seconds since the fault"), "{small}");
+    // The same figure in the cluster panel.
+    assert!(small.contains("led from dead 21"), "{small}");
 }
 
 #[test]

@@ -7,3 +7,4 @@ mod docker_backend;
 mod docker_control;
 mod heal_at_start;
 mod record_evals;
+mod truth;

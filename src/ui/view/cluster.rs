@@ -15,8 +15,13 @@ use crate::ui::text;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RegionFigures {
     pub total: u64,
-    pub leaderless: u64,
+    /// What PD reports: within a demo these stay 0 (PD keeps a dead leader
+    /// until a new one reports).
+    pub without_leader: u64,
     pub under_replicated: u64,
+    /// Regions whose leader sits on a node the runtime shows gone: the
+    /// figure that moves during a fault (unavailable until re-election).
+    pub leaderless: u64,
 }
 
 pub fn region_figures(app: &App) -> Option<RegionFigures> {
@@ -24,8 +29,9 @@ pub fn region_figures(app: &App) -> Option<RegionFigures> {
     let r = snapshot.regions;
     Some(RegionFigures {
         total: r.total,
-        leaderless: r.without_leader,
+        without_leader: r.without_leader,
         under_replicated: r.under_replicated,
+        leaderless: r.led_from_dead_node,
     })
 }
 
@@ -182,7 +188,8 @@ fn regions_row(r: RegionFigures) -> Row {
             Tone::Plain,
             format!("regions {}", text::thousands(r.total as f64)),
         ),
-        count(r.leaderless, "no leader", LEADERLESS),
+        count(r.leaderless, "led from dead", LEADERLESS),
+        count(r.without_leader, "no leader", LEADERLESS),
         count(r.under_replicated, "under-repl.", UNDER_REPLICATED),
     ])
     .indented(8)

@@ -56,7 +56,8 @@ impl ViewState {
             Pane::Agent => (&mut self.agent, self.agent_shown),
             Pane::Monitor => (&mut self.monitor, self.monitor_shown),
         };
-        *offset = Some(shown.saturating_add_signed(by));
+        // Keys that come before the next frame add up.
+        *offset = Some(offset.unwrap_or(shown).saturating_add_signed(by));
     }
 }
 
@@ -91,7 +92,7 @@ impl KeyFigures {
                 Tone::Bad,
             ),
             (
-                "regions without a leader",
+                "regions led from a dead node",
                 self.leaderless
                     .map_or("-".into(), |n| text::thousands(n as f64)),
                 leaderless_tone,
@@ -363,7 +364,7 @@ fn workload_status(app: &App) -> (&'static str, &'static str, Tone) {
         .is_some_and(|s| tracker.level_of(s.ops_per_sec) != BarLevel::Normal);
     match tracker.status() {
         WorkloadStatus::Idle => ("-", "IDLE", Tone::Label),
-        WorkloadStatus::Baseline => ("~", "BASELINE…", Tone::Accent),
+        WorkloadStatus::Baseline => ("~", "LEARNING", Tone::Accent),
         WorkloadStatus::Normal if below_warning => ("▼", "BELOW WARNING", Tone::Warn),
         WorkloadStatus::Normal => ("●", "NORMAL", Tone::Good),
         WorkloadStatus::Degraded => ("✗", "DEGRADED", Tone::Bad),
@@ -378,6 +379,7 @@ fn workload(app: &App) -> Workload {
         SampleSource::GoYcsb => " · go-ycsb",
         SampleSource::JavaYcsb => " · YCSB",
         SampleSource::StatusPortMetrics => " · TiKV status-port metrics",
+        SampleSource::GoYcsbDataLoad => " · go-ycsb data load",
     });
     let (symbol, word, tone) = workload_status(app);
     let mut stats = vec![Piece::new(tone, format!("{symbol} {word}"))];
@@ -467,7 +469,12 @@ fn chart(app: &App) -> chart::Chart {
             });
         }
         if let Some(elected) = episode()
-            .filter(|i| i.signal == Signal::RegionsWithoutLeader)
+            .filter(|i| {
+                matches!(
+                    i.signal,
+                    Signal::RegionsWithoutLeader | Signal::RegionsLedFromDeadNode
+                )
+            })
             .filter_map(|i| i.resolved_at)
             .max()
         {

@@ -15,7 +15,7 @@ use crate::ui::text;
 pub fn incident_tone(incident: &Incident) -> Tone {
     match incident.signal {
         Signal::ProcessEvent | Signal::StoreState | Signal::PdUnreachable => Tone::Bad,
-        Signal::RegionsWithoutLeader => cluster::LEADERLESS,
+        Signal::RegionsWithoutLeader | Signal::RegionsLedFromDeadNode => cluster::LEADERLESS,
         Signal::UnderReplicated => cluster::UNDER_REPLICATED,
         Signal::Throughput | Signal::Latency => match incident.severity {
             Severity::Critical => Tone::Bad,
