@@ -111,6 +111,11 @@ pub struct ShowArgs {
     #[arg(long, global = true)]
     pub plain: bool,
 
+    /// Colours for the terminal's background; `NO_COLOR` (set to anything)
+    /// turns colour off in any theme: symbols and words carry the meaning.
+    #[arg(long, global = true, value_enum, default_value_t = crate::ui::theme::ThemeName::Dark)]
+    pub theme: crate::ui::theme::ThemeName,
+
     /// Advance by itself (each chapter's dwell, or when its action completes).
     /// With --plain, exit after one pass.
     #[arg(long, global = true)]

@@ -516,7 +516,7 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
             }
         };
         SCREEN_UP.store(true, Ordering::SeqCst);
-        let mut tui = Tui::new(terminal);
+        let mut tui = Tui::new(terminal, crate::ui::theme::Theme::from_env(args.theme));
         tokio::spawn(async move { show.run(&mut app, &mut tui).await })
     };
     let exit = handle.await;

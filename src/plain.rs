@@ -1,5 +1,6 @@
 //! Plain mode: the same story as timestamped lines on standard output, for
-//! recordings, SSH sessions, screen readers and CI.
+//! recordings, SSH sessions, screen readers and CI. It reads the same view
+//! model as the full screen ([`Screen`]), so the two never disagree.
 
 use std::io::Write;
 
@@ -10,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::app::{AgentState, App, Command, Cursor, Entry, Msg};
 use crate::supervise;
 use crate::ui::text;
+use crate::ui::view::{Screen, monitor};
 
 const WIDTH: usize = 78;
 
@@ -45,22 +47,27 @@ impl<W: Write> Plain<W> {
         }
     }
 
+    fn say(&mut self, line: &str) {
+        let written = writeln!(self.out, "{line}");
+        self.check(written);
+    }
+
     pub fn into_inner(self) -> W {
         self.out
     }
 
     fn print_entry(&mut self, app: &App, entry: &Entry) {
-        let (word, _) = crate::ui::theme::level(entry.level);
+        // The monitor pane's words and clock.
+        let (word, _) = monitor::level(entry.level);
         let stamp = text::stamp(entry.at, entry.after_fault);
-        let written = writeln!(self.out, "[{stamp:>8}] {word} {}", text::plain(&entry.text));
-        self.check(written);
+        let what = text::plain(&entry.text);
+        self.say(&format!("[{stamp:>8}] {word} {}", text::rates(&what)));
         if let Some(index) = entry.chapter()
             && let Some(chapter) = app.script.chapters.get(index)
         {
             let narration = app.narration(chapter);
             for line in text::wrap(narration, WIDTH) {
-                let written = writeln!(self.out, "           | {}", text::plain(&line));
-                self.check(written);
+                self.say(&format!("           | {}", text::plain(&line)));
             }
         }
     }
@@ -104,11 +111,9 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
         let (missed, entries) = app.journal.read(&mut self.cursor);
         let entries: Vec<Entry> = entries.cloned().collect();
         if missed > 0 {
-            let written = writeln!(
-                self.out,
+            self.say(&format!(
                 "           ({missed} lines not shown: see the journal)"
-            );
-            self.check(written);
+            ));
         }
         for entry in &entries {
             self.print_entry(app, entry);
@@ -116,11 +121,11 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
         match &app.agent.state {
             AgentState::Done { diagnosis, .. } if !self.diagnosis_shown => {
                 self.diagnosis_shown = true;
-                let written = writeln!(self.out, "           diagnosis by {}:", app.agent.analyzer);
-                self.check(written);
+                // The analyzer's whole report: the pane shows the same
+                // diagnosis, scrollable, in the screen's words.
+                self.say(&format!("           diagnosis by {}:", app.agent.analyzer));
                 for line in diagnosis.lines() {
-                    let written = writeln!(self.out, "           > {}", text::plain(&line));
-                    self.check(written);
+                    self.say(&format!("           > {}", text::plain(&line)));
                 }
             }
             AgentState::Done { .. } => {}
@@ -137,11 +142,11 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
         self.changed(app, crate::show::Change::World);
         if !self.timeline_shown {
             self.timeline_shown = true;
-            let written = writeln!(self.out, "timeline:");
-            self.check(written);
-            for line in app.timeline.lines() {
-                let written = writeln!(self.out, "  {}", text::plain(&line));
-                self.check(written);
+            let screen = Screen::build(app);
+            self.say("timeline:");
+            self.say(&format!("  {}", screen.timeline.0.text()));
+            for line in &screen.milestones {
+                self.say(&format!("  {line}"));
             }
             let _ = self.out.flush();
         }

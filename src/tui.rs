@@ -5,8 +5,8 @@
 //! terminal's size from resize events: no `/dev/tty` is opened per frame.
 
 use std::io::{self, Write};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crossterm::event::{Event, EventStream};
@@ -18,9 +18,11 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::{AgentState, App, Cursor, Msg, keys};
+use crate::app::{AgentState, App, Command, Cursor, Msg, keys};
 use crate::show::{Change, Frontend};
 use crate::supervise;
+use crate::ui::theme::Theme;
+use crate::ui::view::ViewState;
 
 const MIN_FRAME: Duration = Duration::from_millis(33);
 /// Redraw at least this often so ages and timers stay true.
@@ -43,6 +45,10 @@ pub struct Tui {
     /// The size of the latest resize event (columns << 16 | rows), written by
     /// the input task; 0 until one arrives.
     resized_to: Arc<AtomicU32>,
+    theme: Theme,
+    /// Where the panes are scrolled: the front end's own state, changed by
+    /// its keyboard task and read when drawing.
+    view: Arc<Mutex<ViewState>>,
 }
 
 /// Takes the terminal over: raw mode and the alternate screen. Unlike
@@ -75,7 +81,7 @@ pub fn restore_terminal() {
 }
 
 impl Tui {
-    pub fn new(terminal: DefaultTerminal) -> Self {
+    pub fn new(terminal: DefaultTerminal, theme: Theme) -> Self {
         Self {
             terminal: std::mem::ManuallyDrop::new(terminal),
             last_draw: None,
@@ -84,6 +90,8 @@ impl Tui {
             gone: None,
             animating: false,
             resized_to: Arc::default(),
+            theme,
+            view: Arc::default(),
         }
     }
 
@@ -104,7 +112,13 @@ impl Tui {
         self.follow_resize();
         let mut out = io::stdout();
         let _ = crossterm::queue!(out, BeginSynchronizedUpdate);
-        if let Err(e) = self.terminal.draw(|frame| crate::ui::view(app, frame)) {
+        let theme = self.theme;
+        let mut view = *self.view.lock().unwrap_or_else(|e| e.into_inner());
+        let drawn = self
+            .terminal
+            .draw(|frame| crate::ui::draw(app, &mut view, &theme, frame));
+        *self.view.lock().unwrap_or_else(|e| e.into_inner()) = view;
+        if let Err(e) = drawn {
             tracing::error!("drawing failed: {e}");
             self.gone = Some(format!("drawing failed: {e}"));
         }
@@ -140,8 +154,10 @@ impl Frontend for Tui {
 
     fn spawn_input(&mut self, tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
         let resized_to = Arc::clone(&self.resized_to);
+        let view = Arc::clone(&self.view);
         supervise::spawn("keyboard", move || {
-            let (tx, cancel, resized_to) = (tx.clone(), cancel.clone(), Arc::clone(&resized_to));
+            let (tx, cancel) = (tx.clone(), cancel.clone());
+            let (resized_to, view) = (Arc::clone(&resized_to), Arc::clone(&view));
             async move {
                 let mut events = EventStream::new();
                 loop {
@@ -151,7 +167,17 @@ impl Frontend for Tui {
                     };
                     supervise::test_panic_point("keyboard");
                     let msg = match event {
-                        Some(Ok(Event::Key(key))) => keys::command_for(key).map(Msg::Command),
+                        Some(Ok(Event::Key(key))) => match keys::scroll_for(key) {
+                            // Scrolling is the view's: the story only hears
+                            // that a person is there (and redraws).
+                            Some((pane, by)) => {
+                                view.lock()
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .scroll(pane, by);
+                                Some(Msg::Command(Command::Touch))
+                            }
+                            None => keys::command_for(key).map(Msg::Command),
+                        },
                         Some(Ok(Event::Resize(columns, rows))) => {
                             let packed = (u32::from(columns) << 16) | u32::from(rows);
                             resized_to.store(packed.max(1), Ordering::Relaxed);

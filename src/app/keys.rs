@@ -36,22 +36,94 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
     })
 }
 
-/// The keys as the footer and the help overlay list them.
-pub const KEY_HELP: &[(&str, &str)] = &[
-    ("SPACE ENTER → PgDn j", "next chapter"),
-    (
+/// A pane that scrolls. Scrolling is the front end's view state, not the
+/// story's: it never reaches `update`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Agent,
+    Monitor,
+}
+
+/// Lines to scroll `pane` by (negative: up) for a key that scrolls one.
+pub fn scroll_for(key: KeyEvent) -> Option<(Pane, isize)> {
+    if key.kind != KeyEventKind::Press || key.modifiers.contains(KeyModifiers::CONTROL) {
+        return None;
+    }
+    Some(match key.code {
+        KeyCode::Up => (Pane::Agent, -1),
+        KeyCode::Down => (Pane::Agent, 1),
+        KeyCode::Char('[') => (Pane::Monitor, -1),
+        KeyCode::Char(']') => (Pane::Monitor, 1),
+        _ => return None,
+    })
+}
+
+/// One entry of the key table: the keys, the footer's short form (if the
+/// footer shows it) and the help's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyHint {
+    pub keys: &'static str,
+    /// The footer's key and word, in the order the footer drops them last.
+    pub footer: Option<(&'static str, &'static str)>,
+    pub help: &'static str,
+}
+
+const fn hint(
+    keys: &'static str,
+    footer: Option<(&'static str, &'static str)>,
+    help: &'static str,
+) -> KeyHint {
+    KeyHint { keys, footer, help }
+}
+
+/// The keys, as the footer and the help overlay list them: the one table.
+pub const KEYS: &[KeyHint] = &[
+    hint(
+        "SPACE ENTER → PgDn j",
+        Some(("SPACE", "next")),
+        "next chapter",
+    ),
+    hint(
         "← PgUp Backspace k",
+        Some(("←", "back")),
         "previous chapter (never re-runs a fault)",
     ),
-    ("ESC", "abandon the running action"),
-    ("r", "reset: recover any fault, start over"),
-    ("p", "pause or resume timers"),
-    ("H", "halt: recover, stop the load, hold (H again)"),
-    ("K", "kiosk: autoplay off or on"),
-    ("a", "apply the agent's recommended recovery"),
-    ("?", "this help"),
-    ("q Ctrl+C", "quit (recovers any fault first)"),
+    hint("ESC", Some(("ESC", "abort")), "abandon the running action"),
+    hint(
+        AGENT_SCROLL,
+        Some((AGENT_SCROLL, "agent")),
+        "scroll the agent pane",
+    ),
+    hint(
+        MONITOR_SCROLL,
+        Some((MONITOR_SCROLL, "monitor")),
+        "scroll the monitor pane",
+    ),
+    hint(
+        "r",
+        Some(("r", "reset")),
+        "reset: recover any fault, start over",
+    ),
+    hint("p", Some(("p", "pause")), "pause or resume timers"),
+    hint("H", None, "halt: recover, stop the load, hold (H again)"),
+    hint("K", None, "kiosk: autoplay off or on"),
+    hint("a", None, "apply the agent's recommended recovery"),
+    hint("?", Some(("?", "help")), "this help"),
+    hint(
+        "q Ctrl+C",
+        Some(("q", "quit")),
+        "quit (recovers any fault first)",
+    ),
 ];
+
+/// The scroll keys of each pane, as shown beside a pane that has more.
+pub const AGENT_SCROLL: &str = "↑↓";
+pub const MONITOR_SCROLL: &str = "[ ]";
+
+/// The keys as (keys, what) pairs, for the help overlay.
+pub fn help_rows() -> impl Iterator<Item = (&'static str, &'static str)> {
+    KEYS.iter().map(|k| (k.keys, k.help))
+}
 
 #[cfg(test)]
 mod tests {
@@ -93,6 +165,22 @@ mod tests {
                 Some(Command::Prev),
                 "{code:?}"
             );
+        }
+    }
+
+    #[test]
+    fn arrows_and_brackets_scroll_the_panes_and_are_in_the_table() {
+        let press = |code| key(code, KeyEventKind::Press);
+        assert_eq!(scroll_for(press(KeyCode::Down)), Some((Pane::Agent, 1)));
+        assert_eq!(scroll_for(press(KeyCode::Up)), Some((Pane::Agent, -1)));
+        assert_eq!(
+            scroll_for(press(KeyCode::Char(']'))),
+            Some((Pane::Monitor, 1))
+        );
+        assert_eq!(scroll_for(press(KeyCode::Char(' '))), None);
+        assert_eq!(scroll_for(key(KeyCode::Down, KeyEventKind::Release)), None);
+        for keys in [AGENT_SCROLL, MONITOR_SCROLL] {
+            assert!(KEYS.iter().any(|k| k.keys == keys && k.footer.is_some()));
         }
     }
 

@@ -10,6 +10,7 @@ pub mod kiosk;
 pub mod msg;
 mod notes;
 mod observe;
+pub mod pass_history;
 pub mod run;
 mod runner;
 pub mod scoreboard;
@@ -158,6 +159,8 @@ pub struct App {
     pub hint: Option<String>,
     pub cluster: ClusterView,
     pub tracker: WorkloadTracker,
+    /// The workload of the whole pass, for the chart.
+    pub pass_history: pass_history::PassHistory,
     pub load_running: bool,
     pub monitor: Monitor,
     pub monitor_lines: VecDeque<Entry>,
@@ -203,6 +206,7 @@ impl App {
             hint: None,
             cluster: ClusterView::default(),
             tracker: WorkloadTracker::new(config.tracker),
+            pass_history: pass_history::PassHistory::default(),
             load_running: false,
             monitor: Monitor::new(config.monitor),
             monitor_lines: VecDeque::new(),

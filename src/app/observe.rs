@@ -55,6 +55,9 @@ pub(super) fn on_event(app: &mut App, event: ClusterEvent) {
 pub(super) fn on_sample(app: &mut App, sample: WorkloadSample) {
     catch_up(app, sample.at);
     app.tracker.push(sample);
+    if let Some((ops, level)) = app.tracker.history().last() {
+        app.pass_history.push(app.pass, sample.at, ops, level);
+    }
     app.evidence.record_sample(sample);
     let updates = app.monitor.on_workload(&sample, app.tracker.baseline());
     apply_monitor(app, updates);

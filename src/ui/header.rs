@@ -1,67 +1,44 @@
-//! Header: product, cluster source, mode, chapter progress, time since fault.
+//! Header: product, cluster source, mode, chapter, time since the fault;
+//! what does not fit is left out, least needed first, never cut.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
 
-use super::{text, theme};
-use crate::app::App;
+use super::paint;
+use super::theme::Theme;
+use super::view::{Piece, Row, Screen, Tone};
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let sep = || Span::styled(" │ ", theme::dim());
-    let mut spans = vec![
-        Span::styled(" chaosdeck", theme::title()),
-        sep(),
-        Span::styled(text::plain(&app.source.to_string()), theme::bold()),
-        sep(),
-        Span::raw(app.mode.label()),
-    ];
-    if let Some(kiosk) = &app.kiosk {
-        let up = kiosk.uptime(app.now).as_secs();
-        spans.push(Span::raw(format!(
-            " pass {} · up {}h{:02}m",
-            app.pass,
-            up / 3600,
-            up / 60 % 60
-        )));
-        if !kiosk.autoplay() {
-            spans.push(Span::styled(
-                " · presenter has control",
-                Style::new().fg(theme::WARN).add_modifier(Modifier::BOLD),
-            ));
+pub fn render(screen: &Screen, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let width = usize::from(area.width);
+    let mut shown: Vec<&(Piece, u8)> = screen.header.iter().collect();
+    let row = |shown: &[&(Piece, u8)]| {
+        let mut pieces = vec![Piece::new(Tone::Plain, " ")];
+        for (i, (piece, _)) in shown.iter().enumerate() {
+            if i > 0 {
+                pieces.push(Piece::new(Tone::Label, " │ "));
+            }
+            pieces.push(piece.clone());
         }
+        Row::new(pieces)
+    };
+    while row(&shown).width() > width {
+        let Some(most) = shown.iter().map(|(_, rank)| *rank).max().filter(|r| *r > 0) else {
+            break;
+        };
+        let at = shown
+            .iter()
+            .rposition(|(_, rank)| *rank == most)
+            .expect("a piece");
+        shown.remove(at);
     }
-    spans.extend([
-        sep(),
-        Span::styled(
-            format!("[{}/{}]", app.chapter + 1, app.chapter_count()),
-            theme::bold(),
-        ),
-        Span::raw(" "),
-        Span::raw(text::plain(&app.current_chapter().title)),
-    ]);
-    if let Some(since) = app.timeline.since_fault(app.now) {
-        spans.push(sep());
-        spans.push(Span::styled(
-            format!("since fault {:.1}s", since.as_secs_f64()),
-            Style::new().fg(theme::BAD).add_modifier(Modifier::BOLD),
-        ));
-    }
-    if app.hold.is_some() {
-        spans.push(sep());
-        spans.push(Span::styled(
-            "HOLD",
-            Style::new().fg(theme::BAD).add_modifier(Modifier::BOLD),
-        ));
-    }
-    if app.paused {
-        spans.push(sep());
-        spans.push(Span::styled(
-            "PAUSED",
-            Style::new().fg(theme::WARN).add_modifier(Modifier::BOLD),
-        ));
-    }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let row = row(&shown);
+    let pieces = if row.width() <= width {
+        row.pieces
+    } else {
+        paint::one_line(&row, width)
+    };
+    debug_assert!(pieces.iter().map(|p| p.text.width()).sum::<usize>() <= width);
+    frame.render_widget(Paragraph::new(paint::line(&pieces, theme)), area);
 }

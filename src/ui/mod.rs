@@ -1,80 +1,230 @@
-//! The view: a pure function of the app's state, one module per panel.
+//! The screen: the view model ([`view::Screen`]) computed once from the app,
+//! then drawn by one widget per panel. Panels get their room by chapter
+//! ([`view::Phase`]): the cluster and the monitor grow during detection, the
+//! agent during the diagnosis, the chart at the end.
 
 pub mod agent;
 pub mod big_digits;
-pub mod cluster;
+pub mod figures;
 pub mod footer;
 pub mod header;
 pub mod help;
-pub mod monitor;
 pub mod narration;
+pub mod paint;
+pub mod panes;
 pub mod text;
 pub mod theme;
-pub mod timeline;
 pub mod too_small;
+pub mod view;
 pub mod workload;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::widgets::Paragraph;
 
 use crate::app::App;
+use theme::Theme;
+use view::{Phase, Screen, ViewState, lay};
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
-/// Draws the whole screen.
+/// Large figures from this size on (a booth screen).
+const BIG_WIDTH: u16 = 160;
+const BIG_HEIGHT: u16 = 50;
+
+/// Draws the whole screen with the default theme, unscrolled.
 pub fn view(app: &App, frame: &mut Frame) {
+    draw(app, &mut ViewState::default(), &Theme::default(), frame);
+}
+
+/// Draws the whole screen; `state` is the front end's scroll state, and
+/// learns where each pane was drawn.
+pub fn draw(app: &App, state: &mut ViewState, theme: &Theme, frame: &mut Frame) {
+    render(&Screen::build(app), state, theme, frame);
+}
+
+/// Where each panel goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Areas {
+    pub header: Rect,
+    pub figures: Option<Rect>,
+    pub narration: Rect,
+    pub cluster: Rect,
+    pub workload: Rect,
+    pub monitor: Rect,
+    pub agent: Rect,
+    pub timeline: Rect,
+    pub footer: Rect,
+}
+
+pub fn render(screen: &Screen, state: &mut ViewState, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        too_small::render(frame, area);
+        too_small::render(theme, frame, area);
         return;
     }
-    let [header_area, main, timeline_area, footer_area] = Layout::vertical([
+    let areas = layout(screen, area);
+    let big = areas.figures.is_some();
+    header::render(screen, theme, frame, areas.header);
+    if let Some(at) = areas.figures {
+        figures::render(&screen.figures, theme, frame, at);
+    }
+    narration::render(
+        &screen.narration,
+        if big { 2 } else { 1 },
+        theme,
+        frame,
+        areas.narration,
+    );
+    panes::cluster(&screen.cluster, theme, frame, areas.cluster);
+    workload::render(&screen.workload, theme, frame, areas.workload);
+    if screen.agent.content != state.agent_content {
+        // A new diagnosis starts at its top.
+        state.agent = None;
+        state.agent_content = screen.agent.content;
+    }
+    state.monitor_shown = panes::pane(
+        &screen.monitor,
+        state.monitor,
+        panes::MONITOR_KEYS,
+        theme,
+        frame,
+        areas.monitor,
+    );
+    state.monitor = state.monitor.map(|_| state.monitor_shown);
+    state.agent_shown = panes::pane(
+        &screen.agent,
+        state.agent,
+        panes::AGENT_KEYS,
+        theme,
+        frame,
+        areas.agent,
+    );
+    state.agent = state.agent.map(|_| state.agent_shown);
+    let width = usize::from(areas.timeline.width);
+    let strip = if screen.timeline.0.width() < width {
+        &screen.timeline.0
+    } else {
+        &screen.timeline.1
+    };
+    let mut strip = strip.clone();
+    strip
+        .pieces
+        .insert(0, view::Piece::new(view::Tone::Plain, " "));
+    let pieces = paint::one_line(&strip, width);
+    frame.render_widget(Paragraph::new(paint::line(&pieces, theme)), areas.timeline);
+    footer::render(screen, theme, frame, areas.footer);
+    if screen.help {
+        let main = Rect {
+            y: area.y + 1,
+            height: area.height.saturating_sub(3),
+            ..area
+        };
+        help::render(theme, frame, main);
+    }
+}
+
+/// The panels' areas for `screen` on `area` (at least the minimum size).
+pub fn layout(screen: &Screen, area: Rect) -> Areas {
+    let [header, mut main, timeline, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
     .areas(area);
-    let (top, workload_area, bottom) = split_main(app, main);
-    // The cluster table needs 40 columns; the narration takes the rest.
-    let cluster_width = (top.width * 9 / 20).max(40);
-    let [narration_area, cluster_area] =
-        Layout::horizontal([Constraint::Min(0), Constraint::Length(cluster_width)]).areas(top);
-    let [monitor_area, agent_area] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
-
-    header::render(app, frame, header_area);
-    narration::render(app, frame, narration_area);
-    cluster::render(app, frame, cluster_area);
-    workload::render(app, frame, workload_area);
-    monitor::render(app, frame, monitor_area);
-    agent::render(app, frame, agent_area);
-    timeline::render(app, frame, timeline_area);
-    footer::render(app, frame, footer_area);
-    if app.show_help {
-        help::render(frame, main);
+    let mut figures = None;
+    if area.width >= BIG_WIDTH && area.height >= BIG_HEIGHT {
+        let [strip, rest] =
+            Layout::vertical([Constraint::Length(figures::HEIGHT), Constraint::Min(0)]).areas(main);
+        figures = Some(strip);
+        main = rest;
     }
-}
-
-/// Top row (narration, cluster), workload, bottom row (monitor, agent). The
-/// cluster gets the rows its stores need; the rest grows with the screen.
-fn split_main(app: &App, main: Rect) -> (Rect, Rect, Rect) {
-    let stores = app
+    let h = main.height;
+    // The cluster table needs 40 columns (44 while its figures matter most);
+    // the narration takes the rest.
+    let least = if screen.phase == Phase::Detection {
+        44
+    } else {
+        40
+    };
+    let cluster_width = (main.width * 9 / 20).max(least);
+    let narration_width = main.width - cluster_width;
+    let inner = usize::from(cluster_width - 2);
+    let cluster_need = screen
         .cluster
-        .snapshot
-        .as_ref()
-        .map_or(3, |s| s.stores.len().max(3));
-    // At least 11 rows: 8 lines of narration and its status at 80x24.
-    let top = cluster::height_for(stores)
-        .max(main.height * 7 / 20)
-        .max(11);
-    let workload = (main.height / 5).max(4);
-    let [top, workload, bottom] = Layout::vertical([
+        .iter()
+        .map(|r| lay(r, inner).len())
+        .sum::<usize>() as u16
+        + 2;
+    let mut narration_need = narration::height_for(&screen.narration, narration_width);
+    if figures.is_some() && screen.narration.countdown.is_some() {
+        // Room for the countdown's digits at twice their size, and a line
+        // around them and the status.
+        narration_need = narration_need.max(big_digits::HEIGHT as u16 * 2 + 6);
+    }
+    // Small screens keep a short chart outside the last chapter: the stats
+    // and a row of bars, or only the stats when the cluster needs the room.
+    let short = if h < 30 { 4 } else { (h / 6).max(5) };
+    let (top, workload, agent_share) = match screen.phase {
+        // The narration is the point: all of it.
+        Phase::Calm | Phase::Fault => (cluster_need.max(narration_need), short.max(h / 5), 50),
+        Phase::Detection => {
+            let top = cluster_need.max(narration_need.min(h * 2 / 5));
+            let workload = if h < 30 && top + short + 4 > h {
+                3
+            } else {
+                short
+            };
+            (top, workload, 40)
+        }
+        Phase::Diagnosis => {
+            // Small screens cannot spare the cluster's rows; large ones can.
+            let top = if h < 30 {
+                cluster_need.max(narration_need.min(h / 3))
+            } else {
+                cluster_need.min(h * 2 / 5).max(narration_need.min(h / 3))
+            };
+            (top, 4.max(h / 8), 65)
+        }
+        Phase::Complete => {
+            let chart = if h < 30 { 6 } else { h * 2 / 5 };
+            (
+                cluster_need.max(narration_need).min(h - chart - 4),
+                chart,
+                50,
+            )
+        }
+    };
+    // The bottom row keeps at least four rows (two of text).
+    let top = top.max(6).min(h.saturating_sub(workload.min(4) + 4));
+    let workload = workload.min(h.saturating_sub(top + 4)).max(3);
+    let [top_area, workload_area, bottom] = Layout::vertical([
         Constraint::Length(top),
         Constraint::Length(workload),
-        Constraint::Min(5),
+        Constraint::Min(0),
     ])
     .areas(main);
-    (top, workload, bottom)
+    let [narration, cluster] = Layout::horizontal([
+        Constraint::Length(narration_width),
+        Constraint::Length(cluster_width),
+    ])
+    .areas(top_area);
+    let [monitor, agent] = Layout::horizontal([
+        Constraint::Percentage(100 - agent_share),
+        Constraint::Percentage(agent_share),
+    ])
+    .areas(bottom);
+    Areas {
+        header,
+        figures,
+        narration,
+        cluster,
+        workload: workload_area,
+        monitor,
+        agent,
+        timeline,
+        footer,
+    }
 }

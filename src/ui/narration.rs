@@ -1,134 +1,113 @@
-//! Narration: the chapter's title and text, the running action's status line,
-//! and large digits while a countdown runs.
+//! Narration: the chapter's text, the running action's status line, and a
+//! countdown beside the text (never over it), in large digits where they fit.
 
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Rect};
-use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
 
-use super::{big_digits, text, theme};
-use crate::app::{ActionStatus, App};
+use super::theme::Theme;
+use super::view::{Narration, Row, Tone, fit_panel, lay};
+use super::{big_digits, paint};
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let chapter = app.current_chapter();
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(theme::dim())
-        .title(Span::styled(
-            format!(" {} ", text::plain(&chapter.title)),
-            theme::title(),
-        ));
+/// Columns the countdown takes beside the text: large digits when
+/// `big_room` (rows enough for them), the figure in a word otherwise.
+fn countdown_width(figure: &str, scale: usize, big_room: bool, inner_width: u16) -> (u16, bool) {
+    let digits = big_digits::width_of(figure, scale) as u16;
+    let big = big_room && inner_width >= digits.max(9) + 24;
+    (if big { digits.max(9) + 2 } else { 7 }, big)
+}
+
+/// Rows the narration needs at `width` columns, borders included.
+pub fn height_for(narration: &Narration, width: u16) -> u16 {
+    let mut inner = width.saturating_sub(2);
+    if let Some(left) = narration.countdown {
+        inner -= countdown_width(&left.to_string(), 1, true, inner)
+            .0
+            .min(inner);
+    }
+    let inner = usize::from(inner).max(1);
+    let text: usize = narration
+        .body
+        .iter()
+        .map(|r| lay(r, inner).len())
+        .sum::<usize>()
+        + lay(&narration.status, inner).len()
+        + 1;
+    (text as u16).saturating_add(2)
+}
+
+pub fn render(narration: &Narration, scale: usize, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let block = paint::block(&format!(" {} ", narration.title), theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    let width = usize::from(inner.width);
-    let height = usize::from(inner.height);
-
-    let status = status_line(app, width);
-    let room = height.saturating_sub(if height > 10 { 2 } else { 1 });
-    let mut body: Vec<Line> = hold_banner(app, width);
-    match app.countdown() {
-        Some(left) => body.extend(countdown(left.as_secs_f64(), room)),
-        None => body.extend(
-            text::wrap(app.narration(chapter), width)
-                .iter()
-                .map(|line| Line::raw(text::plain(line))),
-        ),
-    }
-    let last = app.chapter + 1 == app.chapter_count();
-    let between = app.kiosk.as_ref().is_some_and(|k| k.interlude.is_some());
-    // The scoreboard only where it fits whole: never a cut figure.
-    if last && !between && app.scoreboard.passes > 0 && body.len() + 5 <= room {
-        body.push(Line::raw(""));
-        body.push(Line::styled("Since start-up:", theme::bold()));
-        body.extend(
-            app.scoreboard
-                .brief_lines()
-                .into_iter()
-                .map(|line| Line::raw(text::ellipsize(&line, width))),
+    let mut text_area = inner;
+    if let Some(left) = narration.countdown {
+        let figure = left.to_string();
+        let scale = if inner.height as usize >= big_digits::HEIGHT * scale + 3 {
+            scale
+        } else {
+            1
+        };
+        let (beside, big) = countdown_width(
+            &figure,
+            scale,
+            inner.height as usize >= big_digits::HEIGHT * scale + 2,
+            inner.width,
         );
+        let [text, count] =
+            Layout::horizontal([Constraint::Min(0), Constraint::Length(beside)]).areas(inner);
+        text_area = text;
+        countdown(&figure, big.then_some(scale), theme, frame, count);
     }
-    // One row for the status line, one blank row above it when there is room.
-    if body.len() > room {
-        body.truncate(room.saturating_sub(1));
-        body.push(Line::styled(
-            "▼ more: make the window larger to read it all",
-            Style::new().fg(theme::WARN),
-        ));
+    let width = usize::from(text_area.width);
+    let height = usize::from(text_area.height);
+    // Two lines of status at most: the whole of a long one (a diagnosis)
+    // is in its own pane.
+    let mut status = lay(&narration.status, width);
+    if status.len() > 2 {
+        status.truncate(2);
+        status[1] = paint::marked(std::mem::take(&mut status[1]), width);
     }
-    while body.len() < height.saturating_sub(1) {
-        body.push(Line::raw(""));
+    let room = height.saturating_sub(status.len() + usize::from(height > 10));
+    let body = fit_panel(&narration.body, width, room);
+    let mut lines = paint::lines(&body, theme);
+    while lines.len() + status.len() < height {
+        lines.push(Line::raw(""));
     }
-    body.truncate(height.saturating_sub(1));
-    body.push(status);
-    let centered = app.countdown().is_some();
-    let paragraph = Paragraph::new(body);
-    let paragraph = if centered {
-        paragraph.alignment(Alignment::Center)
-    } else {
-        paragraph
-    };
-    frame.render_widget(paragraph, inner);
+    lines.truncate(height.saturating_sub(status.len()));
+    lines.extend(status.iter().map(|l| paint::line(l, theme)));
+    frame.render_widget(Paragraph::new(lines), text_area);
 }
 
-/// While the show holds: what is wrong and what was tried, before anything else.
-fn hold_banner(app: &App, width: usize) -> Vec<Line<'static>> {
-    let Some(hold) = &app.hold else {
-        return Vec::new();
-    };
-    let style = Style::new().fg(theme::BAD).add_modifier(Modifier::BOLD);
-    let mut text = format!("■ HOLD: no faults are injected. {}", hold.why);
-    if let Some(last) = hold.tried.last() {
-        text.push_str(&format!(". Tried: {last}"));
-    }
-    let mut lines: Vec<Line<'static>> = text::wrap(&text::plain(&text), width)
-        .into_iter()
-        .map(|line| Line::styled(line, style))
-        .collect();
-    lines.push(Line::raw(""));
-    lines
-}
-
-/// Large digits when `room` allows, the number in words otherwise.
-fn countdown(left_secs: f64, room: usize) -> Vec<Line<'static>> {
-    let shown = left_secs.ceil().max(0.0) as u64;
-    let style = Style::new().fg(theme::BAD).add_modifier(Modifier::BOLD);
-    if room < big_digits::HEIGHT {
-        return vec![Line::styled(format!("{shown}"), style)];
-    }
+/// The seconds left, large when `scale` is given, with how to call it off.
+fn countdown(figure: &str, scale: Option<usize>, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let style = theme.style(Tone::Bad);
     let mut lines = Vec::new();
-    if room >= big_digits::HEIGHT + 3 {
-        lines.push(Line::raw(""));
+    match scale {
+        Some(scale) => {
+            lines.push(Line::raw(""));
+            lines.extend(
+                big_digits::rows_of(figure, scale)
+                    .into_iter()
+                    .map(|r| Line::styled(r, style)),
+            );
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("ESC stops", theme.style(Tone::Label)));
+        }
+        None => {
+            lines.push(Line::styled(format!("{figure}s"), style));
+            lines.push(Line::styled("ESC", theme.style(Tone::Accent)));
+            lines.push(Line::styled("stops", theme.style(Tone::Label)));
+        }
     }
-    lines.extend(
-        big_digits::rows(shown)
-            .into_iter()
-            .map(|r| Line::styled(r, style)),
-    );
-    if room > lines.len() + 1 {
-        lines.push(Line::raw(""));
-    }
-    if room > lines.len() {
-        lines.push(Line::styled("ESC calls it off", theme::dim()));
-    }
-    lines
+    frame.render_widget(Paragraph::new(lines).alignment(Alignment::Center), area);
 }
 
-fn status_line(app: &App, width: usize) -> Line<'static> {
-    let (symbol, word, style, text) = match &app.status {
-        None => return Line::styled("SPACE to continue", theme::dim()),
-        Some(ActionStatus::Running(text)) => ("…", "RUNNING", Style::new().fg(theme::ACCENT), text),
-        Some(ActionStatus::Done(text)) => ("✓", "DONE", Style::new().fg(theme::GOOD), text),
-        Some(ActionStatus::Failed(text)) => ("✗", "FAILED", Style::new().fg(theme::BAD), text),
-        Some(ActionStatus::Aborted(text)) => ("■", "ABORTED", Style::new().fg(theme::WARN), text),
-    };
-    let prefix = format!("{symbol} {word} ");
-    let room = width.saturating_sub(prefix.chars().count());
-    Line::from(vec![
-        Span::styled(prefix, style.add_modifier(Modifier::BOLD)),
-        Span::styled(text::ellipsize(&text::plain(text), room), style),
-    ])
+/// The narration as plain rows (plain mode prints the same text).
+pub fn rows(narration: &Narration) -> impl Iterator<Item = &Row> {
+    narration.body.iter()
 }

@@ -187,16 +187,28 @@ pub fn age(d: Duration) -> String {
     }
 }
 
-/// `12.3ms`
+/// `12.3ms`, `340ms`, `2.1s`: never a four-digit figure without its comma.
 pub fn latency(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1000.0;
     if ms < 10.0 {
         format!("{ms:.1}ms")
-    } else if ms < 10_000.0 {
+    } else if ms < 999.5 {
         format!("{ms:.0}ms")
     } else {
         format!("{:.1}s", d.as_secs_f64())
     }
+}
+
+/// Rates in text from elsewhere (the monitor's and the analyzer's words)
+/// in the screen's one number format: `5080 ops/s` becomes `5,080 ops/s`.
+pub fn rates(text: &str) -> std::borrow::Cow<'_, str> {
+    static RATE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\b(\d{4,})( ops/s)").expect("a valid pattern")
+    });
+    RATE.replace_all(text, |caps: &regex::Captures| {
+        let n: f64 = caps[1].parse().unwrap_or(f64::NAN);
+        format!("{}{}", thousands(n), &caps[2])
+    })
 }
 
 /// `T+12.3s` after the fault, or `mm:ss` of show time before it.
@@ -288,6 +300,12 @@ mod tests {
         }
         assert_eq!(latency(Duration::from_micros(12_300)), "12ms");
         assert_eq!(latency(Duration::from_micros(2_340)), "2.3ms");
+        assert_eq!(latency(Duration::from_millis(2_065)), "2.1s");
+        assert_eq!(latency(Duration::from_micros(999_400)), "999ms");
+        assert_eq!(
+            rates("16% of baseline 5080 ops/s, 800 ops/s, port 20160"),
+            "16% of baseline 5,080 ops/s, 800 ops/s, port 20160"
+        );
         assert_eq!(stamp(Duration::from_secs(75), None), "01:15");
         assert_eq!(
             stamp(Duration::from_secs(75), Some(Duration::from_millis(12_340))),

@@ -1,96 +1,138 @@
-//! Workload: a sparkline coloured bar by bar (green normal, yellow below the
-//! warning level, red degraded), with ops/s, baseline, p99, errors and a word.
+//! Workload: the stats line, then the chart of the whole pass, column by
+//! column (each the lowest rate of its time span, coloured by level), the
+//! baseline and the two thresholds as lines, the fault window shaded, and
+//! a row of markers (F fault, P PD's verdict, E leaders re-elected, R
+//! recovered) named in the legend under the chart.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Modifier;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Sparkline, SparklineBar};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Paragraph;
 
-use super::{text, theme};
-use crate::app::App;
-use crate::workload::SampleSource;
+use super::paint;
+use super::theme::Theme;
+use super::view::chart::Chart;
+use super::view::{Tone, Workload, lay};
+use crate::workload::tracker::BarLevel;
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let tracker = &app.tracker;
-    let source = tracker.latest().map(|s| match s.source {
-        SampleSource::Simulator => " · simulated YCSB",
-        SampleSource::GoYcsb => " · go-ycsb",
-        SampleSource::JavaYcsb => " · YCSB",
-        SampleSource::StatusPortMetrics => " · TiKV status-port metrics",
-        SampleSource::GoYcsbDataLoad => " · go-ycsb data load",
-    });
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(theme::dim())
-        .title(Span::styled(
-            format!(" Workload{} ", source.unwrap_or("")),
-            theme::title(),
-        ));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let [stats, chart] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
-    frame.render_widget(Paragraph::new(stats_line(app)), stats);
+const EIGHTHS: [&str; 9] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
 
-    // The newest bars on the right, one per sample.
-    let width = usize::from(chart.width);
-    let history: Vec<_> = tracker.history().collect();
-    let start = history.len().saturating_sub(width);
-    let max = tracker
-        .baseline()
-        .map(|b| b * 1.25)
-        .into_iter()
-        .chain(history.iter().map(|&(ops, _)| ops))
-        .fold(1.0_f64, f64::max);
-    // Every second gets at least the lowest glyph, so a stalled second still
-    // shows, in its colour (the exact figure is in the stats line).
-    // Rounded up: the sparkline's integer scaling must not round it to nothing.
-    let max = max.round() as u64;
-    let floor = max.div_ceil(8 * u64::from(chart.height.max(1)));
-    let bars: Vec<SparklineBar> = history[start..]
-        .iter()
-        .map(|&(ops, level)| {
-            SparklineBar::from((ops.max(0.0).round() as u64).max(floor)).style(theme::bar(level))
-        })
-        .collect();
-    frame.render_widget(Sparkline::default().data(bars).max(max), chart);
+pub fn level_tone(level: BarLevel) -> Tone {
+    match level {
+        BarLevel::Normal => Tone::Good,
+        BarLevel::Warning => Tone::Warn,
+        BarLevel::Degraded => Tone::Bad,
+    }
 }
 
-fn stats_line(app: &App) -> Line<'static> {
-    let tracker = &app.tracker;
-    let (symbol, style) = theme::workload_status(tracker.status());
-    let mut spans = vec![Span::styled(
-        format!("{symbol} {}", tracker.status().label()),
-        style.add_modifier(Modifier::BOLD),
-    )];
-    if let Some(sample) = tracker.latest() {
-        spans.push(Span::raw(format!(
-            "  {} ops/s",
-            text::thousands(sample.ops_per_sec)
-        )));
-        spans.push(Span::styled(
-            format!(
-                "  baseline {}",
-                tracker.baseline().map_or("…".into(), text::thousands)
-            ),
-            theme::dim(),
-        ));
-        spans.push(Span::raw(format!(
-            "  p99 {}",
-            sample.p99.map_or("-".into(), text::latency)
-        )));
-        let errors = sample.errors_per_sec;
-        let error_style = if errors > 0.0 {
-            theme::bold().fg(theme::BAD)
-        } else {
-            theme::dim()
-        };
-        spans.push(Span::styled(
-            format!("  errors {}/s", text::thousands(errors)),
-            error_style,
-        ));
-    } else {
-        spans.push(Span::styled("  no samples yet", theme::dim()));
+pub fn render(workload: &Workload, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let block = paint::block(&workload.title, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
     }
-    Line::from(spans)
+    let width = usize::from(inner.width);
+    let stats = lay(&workload.stats, width);
+    let stats_rows = (stats.len() as u16).min(inner.height);
+    let lines: Vec<_> = stats.iter().map(|l| paint::line(l, theme)).collect();
+    frame.render_widget(
+        Paragraph::new(lines),
+        Rect {
+            height: stats_rows,
+            ..inner
+        },
+    );
+    let mut chart = Rect {
+        y: inner.y + stats_rows,
+        height: inner.height - stats_rows,
+        ..inner
+    };
+    let has_markers = !workload.chart.markers.is_empty();
+    // The legend only where the bars keep three rows.
+    let legend = lay(&workload.legend, width);
+    if has_markers && usize::from(chart.height) >= legend.len() + 4 {
+        let rows = legend.len() as u16;
+        let at = Rect {
+            y: chart.y + chart.height - rows,
+            height: rows,
+            ..chart
+        };
+        let lines: Vec<_> = legend.iter().map(|l| paint::line(l, theme)).collect();
+        frame.render_widget(Paragraph::new(lines), at);
+        chart.height -= rows;
+    }
+    draw_chart(
+        &workload.chart,
+        has_markers && chart.height >= 3,
+        theme,
+        frame.buffer_mut(),
+        chart,
+    );
+}
+
+/// The bars, lines and markers into `area` of the buffer.
+pub fn draw_chart(chart: &Chart, marker_row: bool, theme: &Theme, buf: &mut Buffer, area: Rect) {
+    if area.height == 0 || area.width == 0 {
+        return;
+    }
+    let width = usize::from(area.width);
+    let columns = chart.columns(width);
+    let bars_top = area.y + u16::from(marker_row);
+    let rows = usize::from(area.height - u16::from(marker_row));
+    if rows == 0 {
+        return;
+    }
+    let scale = chart.scale();
+    let eighths_of = |v: f64| ((v / scale) * (rows * 8) as f64).round() as usize;
+    // The row a level's line is drawn in (from the top of the bars).
+    let row_of = |v: f64| {
+        let from_bottom = ((v / scale) * rows as f64).floor() as usize;
+        rows.saturating_sub(1)
+            .saturating_sub(from_bottom.min(rows - 1))
+    };
+    let lines: Vec<(usize, &str, Tone)> = [
+        (chart.degraded, "┈", Tone::Bad),
+        (chart.warn, "╌", Tone::Warn),
+        (chart.baseline, "─", Tone::Label),
+    ]
+    .into_iter()
+    // Lines need rows to stand apart from each other.
+    .filter(|_| rows >= 3)
+    .filter_map(|(v, s, t)| v.map(|v| (row_of(v), s, t)))
+    .collect();
+    for (x, column) in columns.iter().enumerate() {
+        let cx = area.x + x as u16;
+        if marker_row {
+            let cell = &mut buf[(cx, area.y)];
+            if let Some(marker) = column.marker {
+                cell.set_symbol(&marker.letter.to_string());
+                cell.set_style(theme.style(marker.tone));
+            } else if column.shaded {
+                // The window without colour too.
+                cell.set_symbol("─");
+                cell.set_style(theme.style(Tone::Bad));
+            }
+        }
+        let eighths = column.ops.map(|v| eighths_of(v).max(1));
+        for row in 0..rows {
+            let cell = &mut buf[(cx, bars_top + row as u16)];
+            let bottom = (rows - 1 - row) * 8;
+            let fill = eighths.map_or(0, |e| e.saturating_sub(bottom).min(8));
+            if fill > 0 {
+                cell.set_symbol(EIGHTHS[fill]);
+                let tone = column.level.map_or(Tone::Label, level_tone);
+                cell.set_style(theme.style(tone));
+            } else if let Some((_, symbol, tone)) = lines.iter().rev().find(|(r, _, _)| *r == row) {
+                cell.set_symbol(symbol);
+                cell.set_style(theme.style(*tone));
+            } else if column.marker.is_some() && marker_row {
+                cell.set_symbol("┊");
+                cell.set_style(theme.style(column.marker.map_or(Tone::Label, |m| m.tone)));
+            }
+            if column.shaded {
+                cell.set_style(theme.shade());
+            }
+        }
+    }
 }

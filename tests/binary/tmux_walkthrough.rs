@@ -68,6 +68,22 @@ fn the_whole_story_on_the_real_binary() {
         s.contains("[6/8]") && s.contains("✓ Root cause:")
     });
     assert!(screen.contains("Agent"), "{screen}");
+    // The diagnosis is longer than the pane: it scrolls, and says so.
+    tmux.wait_for("more of the diagnosis below", WAIT, |s| {
+        s.contains("more below · ↑↓")
+    });
+    tmux.keys(&["Down", "Down", "Down"]);
+    let scrolled = tmux.wait_for("the agent pane scrolled", WAIT, |s| {
+        s.contains("▲ 3 more above · ↑↓")
+    });
+    assert!(
+        !scrolled.contains("✓ Root cause:"),
+        "the first line scrolled out of view:\n{scrolled}"
+    );
+    tmux.keys(&["Up", "Up", "Up"]);
+    tmux.wait_for("back at the top", WAIT, |s| {
+        s.contains("✓ Root cause:") && !s.contains("more above · ↑↓")
+    });
 
     tmux.keys(&["Space"]);
     tmux.wait_for("recovery", Duration::from_secs(60), |s| {
@@ -79,9 +95,36 @@ fn the_whole_story_on_the_real_binary() {
     assert!(!store_down(&screen), "all green at the end:\n{screen}");
     assert_eq!(screen.matches("● Up").count(), 3, "{screen}");
     assert!(
-        screen.contains("recovered +"),
+        screen.contains("✓ recovered T+"),
         "the timeline is complete:\n{screen}"
     );
+    // The whole episode on the chart: the fault, PD's verdict, the
+    // re-election and the recovery, marked on the time axis and named in
+    // the legend, with the dip between them.
+    for word in [
+        "F fault",
+        "P PD verdict",
+        "E leaders re-elected",
+        "R recovered",
+    ] {
+        assert!(screen.contains(word), "{word:?} on the chart:\n{screen}");
+    }
+    let marker_row = screen
+        .lines()
+        .find(|l| l.contains('F') && l.contains('R') && l.contains('─') && !l.contains("fault"))
+        .unwrap_or_else(|| panic!("a marker row with F ... R:\n{screen}"));
+    let (f, r) = (
+        marker_row.find('F').unwrap(),
+        marker_row.rfind('R').unwrap(),
+    );
+    assert!(f < r, "the fault comes before the recovery: {marker_row}");
+    let coloured = tmux.screen(true);
+    let red_bar = "▁▂▃▄▅▆▇█".chars().any(|g| {
+        coloured.contains(&format!("31m{g}"))
+            || coloured.contains(&format!("38;5;1m{g}"))
+            || coloured.contains(&format!("31;100m{g}"))
+    });
+    assert!(red_bar, "the dip is on the chart in red:\n{coloured}");
 
     tmux.keys(&["q"]);
     let screen = tmux.wait_for("the exit", WAIT, |s| s.contains("chaosdeck exited with"));

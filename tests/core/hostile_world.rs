@@ -150,10 +150,10 @@ fn pd_is_shown_while_docker_is_gone_with_the_processes_unknown() {
         shown.contains("✗ Down"),
         "PD's Down store is shown:\n{shown}"
     );
-    // The runtime's trouble wraps into the panel's free row.
+    // The runtime's trouble wraps whole under its row (never cut).
     assert!(shown.contains("processes ? unknown: Docker"), "{shown}");
     assert!(
-        shown.contains("│unreachable: unix:///var/run/docker.s…│"),
+        shown.contains("│  unix:///var/run/docker.sock: Socket │"),
         "{shown}"
     );
     assert!(!shown.contains("PD unreachable"), "{shown}");

@@ -1,22 +1,107 @@
-//! Whole screens at fixed sizes with fixed data, and colours cell by cell
-//! where colour carries meaning.
+//! Whole screens at fixed sizes, colours cell by cell where colour carries
+//! meaning, and no cut figure anywhere: fixed states built by hand, and
+//! every chapter of the default story run on the simulator (3 and 7
+//! stores, 64 and 1000 regions) on paused time with fixed seeds.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use crate::common::*;
-use chaosdeck::app::{App, Command, Msg, update};
+use chaosdeck::agent::BuiltinAnalyzer;
+use chaosdeck::app::{App, Command, Mode, Msg, update};
+use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::{FaultKind, InjectedFault};
+use chaosdeck::show::{FaultGuard, Frontend, Show};
+use chaosdeck::story::default_script;
+use chaosdeck::ui::theme::{Theme, ThemeName};
+use chaosdeck::ui::view::{Screen, ViewState};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
 
-fn render(app: &App, width: u16, height: u16) -> Buffer {
+fn render_with(app: &App, width: u16, height: u16, theme: &Theme, view: &mut ViewState) -> Buffer {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
-        .draw(|frame| chaosdeck::ui::view(app, frame))
+        .draw(|frame| chaosdeck::ui::draw(app, view, theme, frame))
         .unwrap();
-    terminal.backend().buffer().clone()
+    let buffer = terminal.backend().buffer().clone();
+    if width >= chaosdeck::ui::MIN_WIDTH && height >= chaosdeck::ui::MIN_HEIGHT {
+        no_cut_figures(&Screen::build(app), &buffer);
+    }
+    buffer
+}
+
+fn render(app: &App, width: u16, height: u16) -> Buffer {
+    render_with(
+        app,
+        width,
+        height,
+        &Theme::default(),
+        &mut ViewState::default(),
+    )
+}
+
+/// Words of a text, as the checks compare them.
+fn words(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .map(|w| w.trim_matches(|c| "┌┐└┘─┊".contains(c)).to_string())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// No cell of the screen holds a cut figure: every word with a digit on
+/// screen is a whole word of the view model, after the same word it
+/// follows there, and never carries a cut mark.
+fn no_cut_figures(screen: &Screen, buffer: &Buffer) {
+    let mut single = HashSet::new();
+    let mut pairs = HashSet::new();
+    for text in screen.texts() {
+        let words = words(&text);
+        for pair in words.windows(2) {
+            pairs.insert((pair[0].clone(), pair[1].clone()));
+        }
+        single.extend(words);
+    }
+    let area = buffer.area;
+    for y in 0..area.height {
+        let row: String = (0..area.width).map(|x| buffer[(x, y)].symbol()).collect();
+        for segment in row.split('│') {
+            // The layout's own marks say how much is left out.
+            let first = segment.split_whitespace().next().unwrap_or("");
+            if first.starts_with('…') || first == "▲" || first == "▼" {
+                continue;
+            }
+            let words = words(segment);
+            for (i, word) in words.iter().enumerate() {
+                if !word.chars().any(|c| c.is_ascii_digit()) {
+                    continue;
+                }
+                assert!(
+                    !word.contains('…'),
+                    "a cut figure {word:?} on row {y}:\n{}",
+                    text(buffer)
+                );
+                assert!(
+                    single.contains(word),
+                    "{word:?} on row {y} is not a figure of the view model:\n{}",
+                    text(buffer)
+                );
+                if i > 0 && single.contains(&words[i - 1]) {
+                    assert!(
+                        pairs.contains(&(words[i - 1].clone(), word.clone())),
+                        "{:?} {word:?} on row {y} is not in the view model (a cut?):\n{}",
+                        words[i - 1],
+                        text(buffer)
+                    );
+                }
+            }
+        }
+    }
 }
 
 fn text(buffer: &Buffer) -> String {
@@ -90,7 +175,10 @@ fn after_the_kill() -> App {
         update(&mut app, Msg::Sample(sample(secs(34.0 + i as f64), ops)));
     }
     update(&mut app, Msg::Tick(secs(50.0)));
-    update(&mut app, Msg::Snapshot(Ok(after_kill(secs(50.0), "tikv1"))));
+    let mut snapshot = after_kill(secs(50.0), "tikv1");
+    // tikv1 led 21 regions when it died: they are led from a dead node.
+    snapshot.regions.led_from_dead_node = 21;
+    update(&mut app, Msg::Snapshot(Ok(snapshot)));
     app
 }
 
@@ -169,13 +257,14 @@ fn sparkline_bars_are_coloured_by_level() {
     let bottom = (0..area.height)
         .rev()
         .find(|&y| {
-            (0..area.width)
-                .any(|x| buffer[(x, y)].symbol() == "█" && buffer[(x, y)].fg == Color::Red)
+            (0..area.width).any(|x| {
+                "▁▂▃▄▅▆▇█".contains(buffer[(x, y)].symbol()) && buffer[(x, y)].fg == Color::Red
+            })
         })
         .expect("a red bar");
     let colours: Vec<Color> = (0..area.width)
         .map(|x| &buffer[(x, bottom)])
-        .filter(|c| c.symbol() != " " && c.symbol() != "│")
+        .filter(|c| "▁▂▃▄▅▆▇█".contains(c.symbol()) && !c.symbol().trim().is_empty())
         .map(|c| c.fg)
         .collect();
     assert!(
@@ -255,7 +344,7 @@ fn complete() {
     update(&mut app, Msg::Snapshot(Ok(healthy(secs(81.0)))));
     snapshot_all("complete", &app);
     let screen = text(&render(&app, 120, 40));
-    assert!(screen.contains("✓ recovered +48.0s"), "{screen}");
+    assert!(screen.contains("✓ recovered T+48.0s"), "{screen}");
 }
 
 #[test]
@@ -272,7 +361,7 @@ fn every_default_chapter_reads_whole_at_80x24_for_every_fault_kind() {
             app.chapter = chapter;
             let screen = text(&render(&app, 80, 24));
             assert!(
-                !screen.contains("▼ more"),
+                !screen.contains("more: make the window larger"),
                 "chapter {} ({kind}) is clipped:\n{screen}",
                 chapter + 1
             );
@@ -312,6 +401,7 @@ fn the_agent_streams_stamped_lines_with_a_spinner_and_elapsed_time() {
     );
     let screen = text(&render(&app, 120, 40));
     assert!(screen.contains("analysing… 1.5s"), "{screen}");
+    // Stamped with the time since the fault, like every pane.
     assert!(
         screen.contains("T+17.0s INFO gathering evidence from 12 snapshots"),
         "{screen}"
@@ -342,4 +432,374 @@ fn a_stalled_second_still_shows_as_a_red_bar_at_80x24() {
         })
         .count();
     assert!(red_bars >= 3, "{red_bars} red bars:\n{}", text(&buffer));
+}
+
+// ---- the default story on the simulator ------------------------------------
+
+/// The last screen of each (chapter, width, height).
+type Screens = BTreeMap<(usize, u16, u16), String>;
+
+/// Renders every change of the show at the three sizes (checking each for
+/// cut figures) and keeps the last screen of each chapter.
+#[derive(Default)]
+struct Filmstrip {
+    /// (chapter, width, height) -> the screen's text.
+    last: Arc<Mutex<Screens>>,
+    /// The chart at the end, at 120x40, with colours.
+    end: Arc<Mutex<Option<Buffer>>>,
+    frames: usize,
+}
+
+impl Filmstrip {
+    fn film(&mut self, app: &App) {
+        self.frames += 1;
+        let mut last = self.last.lock().unwrap();
+        for (w, h) in SIZES {
+            let buffer = render(app, w, h);
+            last.insert((app.chapter, w, h), text(&buffer));
+            if (w, h) == (120, 40) {
+                *self.end.lock().unwrap() = Some(buffer);
+            }
+        }
+    }
+}
+
+impl Frontend for Filmstrip {
+    fn spawn_input(&mut self, _tx: mpsc::Sender<Msg>, _cancel: CancellationToken) {}
+
+    fn changed(&mut self, app: &App, change: chaosdeck::show::Change) {
+        // Every world change, and a tick now and then (the clocks move).
+        if change != chaosdeck::show::Change::Tick || self.frames % 10 == 0 {
+            self.film(app);
+        } else {
+            self.frames += 1;
+        }
+    }
+
+    fn finish(&mut self, app: &App) {
+        self.film(app);
+    }
+}
+
+/// One pass of the default story in auto mode on the simulator with
+/// `stores` and `regions`, on paused time: the last screen of each chapter.
+async fn film_the_story(stores: u8, regions: u32) -> (Screens, Buffer, App) {
+    let clock = ShowClock::start(1.0);
+    let stores_arg = stores.to_string();
+    let regions_arg = regions.to_string();
+    let args = <chaosdeck::cli::Cli as clap::Parser>::parse_from([
+        "chaosdeck",
+        "--stores",
+        &stores_arg,
+        "--regions",
+        &regions_arg,
+    ])
+    .show;
+    let backend = chaosdeck::launch::backend(&args, 11, clock)
+        .await
+        .expect("simulator starts");
+    let mut config = config(default_script(), Mode::Auto);
+    config.exit_after_one_pass = true;
+    config.seed = 11;
+    let mut app = App::new(config);
+    let mut show = Show {
+        backend,
+        analyzer: Arc::new(BuiltinAnalyzer::instant()),
+        clock,
+        guard: FaultGuard::default(),
+        journal: None,
+    };
+    let mut film = Filmstrip::default();
+    show.run(&mut app, &mut film).await;
+    let last = film.last.lock().unwrap().clone();
+    let end = film.end.lock().unwrap().clone().expect("a last frame");
+    (last, end, app)
+}
+
+async fn story_snapshots(stores: u8, regions: u32) {
+    let (last, end, app) = film_the_story(stores, regions).await;
+    assert_eq!(
+        last.keys().map(|k| k.0).collect::<HashSet<_>>().len(),
+        app.chapter_count(),
+        "every chapter was on screen"
+    );
+    for ((chapter, w, h), screen) in &last {
+        insta::assert_snapshot!(
+            format!("story_{stores}x{regions}_chapter{}_{w}x{h}", chapter + 1),
+            screen
+        );
+    }
+    // At the end the whole episode is on the chart: its four markers, in
+    // their colours, in order, with the dip in red between the fault and
+    // the recovery.
+    let screen = text(&end);
+    let marker_row = (0..end.area.height)
+        .find(|&y| {
+            let row: String = (0..end.area.width).map(|x| end[(x, y)].symbol()).collect();
+            row.contains('F') && row.contains('R') && !row.contains("fault")
+        })
+        .unwrap_or_else(|| panic!("no marker row:\n{screen}"));
+    let cell_of = |letter: &str| {
+        (0..end.area.width)
+            .find(|&x| end[(x, marker_row)].symbol() == letter)
+            .unwrap_or_else(|| panic!("no {letter} marker:\n{screen}"))
+    };
+    let (f, p, e, r) = (cell_of("F"), cell_of("P"), cell_of("E"), cell_of("R"));
+    assert!(
+        f <= p && p <= e && e <= r,
+        "F {f} P {p} E {e} R {r}:\n{screen}"
+    );
+    assert_eq!(end[(f, marker_row)].fg, Color::Red);
+    assert_eq!(end[(p, marker_row)].fg, Color::Red);
+    assert_eq!(end[(e, marker_row)].fg, Color::Green);
+    assert_eq!(end[(r, marker_row)].fg, Color::Green);
+    let red_bar_in_window = (f..=r).any(|x| {
+        (marker_row + 1..end.area.height).any(|y| {
+            let cell = &end[(x, y)];
+            cell.fg == Color::Red
+                && "▁▂▃▄▅▆▇█".contains(cell.symbol())
+                && cell.bg == Color::DarkGray
+        })
+    });
+    assert!(
+        red_bar_in_window,
+        "a red, shaded bar in the fault window:\n{screen}"
+    );
+    let before_fault = (0..f).any(|x| {
+        (marker_row + 1..end.area.height)
+            .any(|y| end[(x, y)].fg == Color::Green && end[(x, y)].symbol() == "█")
+    });
+    assert!(
+        before_fault,
+        "the baseline before the fault is still on the chart:\n{screen}"
+    );
+    for word in [
+        "F fault",
+        "P PD verdict",
+        "E leaders re-elected",
+        "R recovered",
+    ] {
+        assert!(screen.contains(word), "{word:?} in the legend:\n{screen}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_default_story_with_3_stores_and_64_regions() {
+    story_snapshots(3, 64).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_default_story_with_7_stores_and_1000_regions() {
+    story_snapshots(7, 1000).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn seven_stores_at_80x24_keep_the_processes_row_and_every_store() {
+    let (last, _, _) = film_the_story(7, 1000).await;
+    // Detection: a store is down, its process exited.
+    let screen = &last[&(4, 80, 24)];
+    assert!(screen.contains("processes ✗ tikv"), "{screen}");
+    for store in 0..7 {
+        assert!(
+            screen.contains(&format!("tikv{store} ")),
+            "tikv{store}:\n{screen}"
+        );
+    }
+    assert!(screen.contains("(leader)"), "PD's leader:\n{screen}");
+}
+
+// ---- colours, themes, the layout's promises --------------------------------
+
+#[test]
+fn one_colour_per_meaning_across_panels() {
+    let buffer = render(&after_the_kill(), 120, 40);
+    // Disconnected: red in the cluster panel and in the monitor.
+    assert_eq!(colour_of(&buffer, "✗ Disconnected"), Color::Red);
+    assert_eq!(
+        colour_of(&buffer, "store 4 (tikv1) is Disconnected"),
+        Color::Red
+    );
+    // Under-replicated: yellow in both.
+    assert_eq!(colour_of(&buffer, "under-repl. 64"), Color::Yellow);
+    assert_eq!(
+        colour_of(&buffer, "64 regions under-replicated"),
+        Color::Yellow
+    );
+    // Leaderless: red in both.
+    assert_eq!(colour_of(&buffer, "led from dead 21"), Color::Red);
+    assert_eq!(colour_of(&buffer, "no leader 21"), Color::Red);
+    assert_eq!(
+        colour_of(&buffer, "21 regions without a leader"),
+        Color::Red
+    );
+    // No text in dark grey anywhere.
+    let area = buffer.area;
+    for y in 0..area.height {
+        for x in 0..area.width {
+            let cell = &buffer[(x, y)];
+            if cell.symbol().trim().is_empty() {
+                continue;
+            }
+            assert_ne!(cell.fg, Color::DarkGray, "({x}, {y}) {:?}", cell.symbol());
+        }
+    }
+}
+
+#[test]
+fn no_color_draws_no_colour_and_keeps_every_word_and_symbol() {
+    let app = after_the_kill();
+    let theme = Theme::new(ThemeName::Dark, Some(std::ffi::OsStr::new("1")));
+    let plain = render_with(&app, 120, 40, &theme, &mut ViewState::default());
+    let area = plain.area;
+    for y in 0..area.height {
+        for x in 0..area.width {
+            let cell = &plain[(x, y)];
+            assert_eq!(cell.fg, Color::Reset, "({x}, {y})");
+            assert_eq!(cell.bg, Color::Reset, "({x}, {y})");
+        }
+    }
+    assert_eq!(text(&plain), text(&render(&app, 120, 40)));
+}
+
+#[test]
+fn every_theme_draws_the_same_words() {
+    let app = diagnosed();
+    let dark = text(&render(&app, 120, 40));
+    for name in [ThemeName::Light, ThemeName::HighContrast] {
+        let theme = Theme::new(name, None);
+        let buffer = render_with(&app, 120, 40, &theme, &mut ViewState::default());
+        assert_eq!(text(&buffer), dark, "{name:?}");
+        assert_ne!(colour_of(&buffer, "✗ Disconnected"), Color::DarkGray);
+    }
+    let light = render_with(
+        &app,
+        120,
+        40,
+        &Theme::new(ThemeName::Light, None),
+        &mut ViewState::default(),
+    );
+    assert_eq!(colour_of(&light, "✗ Disconnected"), Color::Red);
+    // Yellow does not read on white: warnings are magenta there.
+    assert_eq!(colour_of(&light, "under-repl. 64"), Color::Magenta);
+}
+
+#[test]
+fn the_agent_pane_scrolls_and_says_how_much_is_left() {
+    let app = diagnosed();
+    let mut view = ViewState::default();
+    let top = text(&render_with(&app, 80, 24, &Theme::default(), &mut view));
+    assert!(top.contains("✓ Root cause:"), "{top}");
+    assert!(top.contains("more below · ↑↓"), "{top}");
+    view.scroll(chaosdeck::app::keys::Pane::Agent, 3);
+    let scrolled = text(&render_with(&app, 80, 24, &Theme::default(), &mut view));
+    assert!(scrolled.contains("▲ 3 more above · ↑↓"), "{scrolled}");
+    assert!(!scrolled.contains("✓ Root cause:"), "{scrolled}");
+    // Far past the end: the last line is on screen and nothing below.
+    view.scroll(chaosdeck::app::keys::Pane::Agent, 500);
+    let end = text(&render_with(&app, 80, 24, &Theme::default(), &mut view));
+    assert!(!end.contains("more below · ↑↓"), "{end}");
+    // And back up from where it stopped, not from 503.
+    view.scroll(chaosdeck::app::keys::Pane::Agent, -1);
+    let up = text(&render_with(&app, 80, 24, &Theme::default(), &mut view));
+    assert!(up.contains("more below · ↑↓"), "{up}");
+}
+
+#[test]
+fn open_incidents_are_pinned_above_resolved_ones_on_whole_lines() {
+    let mut app = after_the_kill();
+    // The re-election: leaderless regions resolve, the rest stays open.
+    let mut snapshot = after_kill(secs(55.0), "tikv1");
+    snapshot.regions.without_leader = 0;
+    update(&mut app, Msg::Tick(secs(55.0)));
+    update(&mut app, Msg::Snapshot(Ok(snapshot)));
+    for i in 0..6 {
+        update(
+            &mut app,
+            Msg::Sample(sample(secs(56.0 + f64::from(i)), 5000.0)),
+        );
+    }
+    let screen = text(&render(&app, 120, 40));
+    // The monitor's rows: under its title, left of the agent pane.
+    let monitor: Vec<&str> = screen
+        .lines()
+        .skip_while(|l| !l.contains("Monitor ·"))
+        .skip(1)
+        .take_while(|l| !l.starts_with('└'))
+        .filter_map(|l| l.split('│').nth(1))
+        .collect();
+    let first_resolved = monitor
+        .iter()
+        .position(|l| l.contains("resolved"))
+        .unwrap_or(usize::MAX);
+    let last_open = monitor
+        .iter()
+        .rposition(|l| l.contains("CRIT") || l.contains("WARN"))
+        .expect("open incidents");
+    assert!(last_open < first_resolved, "open first:\n{screen}");
+    // Each entry is whole: a line starts with its stamp, or continues the
+    // entry above it, indented under its text (never a bare `100ms)`).
+    let body: Vec<&&str> = monitor.iter().filter(|l| !l.trim().is_empty()).collect();
+    let starts_entry = |l: &str| {
+        let first = l.split_whitespace().next().unwrap_or("");
+        first.starts_with("T+") || first.contains(':') || first == "──"
+    };
+    assert!(starts_entry(body[0]), "{screen}");
+    for line in body {
+        assert!(
+            starts_entry(line) || line.starts_with("             ") || line.starts_with('▼'),
+            "a fragment: {line:?}\n{screen}"
+        );
+    }
+}
+
+#[test]
+fn footer_hints_are_never_cut_without_a_mark() {
+    let mut app = under_load();
+    app.hint = Some("nothing to go back to: this is the first chapter of the story".into());
+    let screen = text(&render(&app, 80, 24));
+    let footer = screen.lines().last().unwrap();
+    assert!(footer.contains("» nothing to go back to"), "{footer}");
+    assert!(footer.contains("… ? all keys"), "{footer}");
+    let wide = text(&render(&app, 200, 60));
+    let footer = wide.lines().last().unwrap();
+    for key in ["SPACE next", "↑↓ agent", "[ ] monitor", "q quit"] {
+        assert!(footer.contains(key), "{key}: {footer}");
+    }
+}
+
+#[test]
+fn large_screens_show_the_key_figures_in_large_digits() {
+    let app = after_the_kill();
+    let big = text(&render(&app, 200, 60));
+    assert!(big.contains(" ops/s 3,900 "), "{big}");
+    assert!(big.contains(" seconds since the fault 17.0 "), "{big}");
+    assert!(big.contains(" regions led from a dead node 21 "), "{big}");
+    assert!(big.contains("█████"), "{big}");
+    let small = text(&render(&app, 120, 40));
+    assert!(!small.contains("seconds since the fault"), "{small}");
+    // The same figure in the cluster panel.
+    assert!(small.contains("led from dead 21"), "{small}");
+}
+
+#[test]
+fn the_countdown_stands_beside_the_narration() {
+    let mut app = under_load();
+    app.chapter = 2;
+    app.started_up_to = Some(2);
+    app.run = None;
+    update(&mut app, Msg::Command(Command::Next));
+    update(&mut app, Msg::Tick(secs(32.6)));
+    let narration = app.narration(app.current_chapter()).to_string();
+    let first_words: String = narration
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    for (w, h) in SIZES {
+        let screen = text(&render(&app, w, h));
+        assert!(
+            screen.contains(&first_words),
+            "{w}x{h}: {first_words:?}\n{screen}"
+        );
+    }
 }

@@ -1,0 +1,63 @@
+//! The cluster panel, and the monitor and agent panes (which scroll).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::widgets::Paragraph;
+
+use super::paint;
+use super::theme::Theme;
+use super::view::{PaneView, fit_panel, fit_scrolled};
+use crate::app::keys;
+
+pub fn cluster(rows: &[super::view::Row], theme: &Theme, frame: &mut Frame, area: Rect) {
+    let block = paint::block(" Cluster ", theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let fitted = fit_panel(rows, usize::from(inner.width), usize::from(inner.height));
+    frame.render_widget(Paragraph::new(paint::lines(&fitted, theme)), inner);
+}
+
+/// Draws a pane scrolled to `offset` (`None`: its anchor) and returns the
+/// offset drawn.
+pub fn pane(
+    pane: &PaneView,
+    offset: Option<usize>,
+    keys: &str,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) -> usize {
+    let block = paint::block(&pane.title, theme);
+    let mut inner = block.inner(area);
+    frame.render_widget(block, area);
+    let pinned = fit_panel(
+        &pane.pinned,
+        usize::from(inner.width),
+        usize::from(inner.height),
+    );
+    if !pinned.lines.is_empty() {
+        let rows = pinned.lines.len() as u16;
+        frame.render_widget(
+            Paragraph::new(paint::lines(&pinned, theme)),
+            Rect {
+                height: rows,
+                ..inner
+            },
+        );
+        inner.y += rows;
+        inner.height -= rows;
+    }
+    let anchor = if pane.anchor_bottom { usize::MAX } else { 0 };
+    let (fitted, shown) = fit_scrolled(
+        &pane.rows,
+        usize::from(inner.width),
+        usize::from(inner.height),
+        offset.unwrap_or(anchor),
+        keys,
+    );
+    frame.render_widget(Paragraph::new(paint::lines(&fitted, theme)), inner);
+    shown
+}
+
+pub const AGENT_KEYS: &str = keys::AGENT_SCROLL;
+pub const MONITOR_KEYS: &str = keys::MONITOR_SCROLL;

@@ -1,0 +1,402 @@
+//! The agent pane's rows: the diagnosis as it is produced (a spinner, the
+//! elapsed time, the time to the first token, a model's streamed text and
+//! its tool calls with one line on each answer), then the verdict. With a
+//! model beside the built-in analyzer the two are side by side, their
+//! disagreements marked; when the model gave nothing, a note says why the
+//! built-in diagnosis stands. The pane scrolls: every line can be read.
+
+use super::PaneView;
+use super::flow::{Piece, Row, Tone};
+use super::monitor::stamped;
+use crate::agent::second_opinion::{Outcome, SecondOpinion, Verdict};
+use crate::agent::{Diagnosis, FaultClass, Progress, RecommendedAction, Transcript};
+use crate::app::{AgentState, App, Mode};
+use crate::ui::text;
+use unicode_width::UnicodeWidthStr;
+
+const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
+
+pub fn pane(app: &App) -> PaneView {
+    let mut pinned = Vec::new();
+    let (rows, anchor_bottom, content) = match &app.agent.state {
+        AgentState::Idle => (
+            vec![Row::prose(
+                Tone::Label,
+                "idle: asked for a diagnosis once a fault is detected",
+            )],
+            false,
+            0,
+        ),
+        AgentState::Working { run, started } => {
+            let elapsed = app.now.saturating_sub(*started);
+            let frame = (app.now.as_millis() / 150) as usize % SPINNER.len();
+            let first = app
+                .agent
+                .transcript
+                .first_token()
+                .map(|d| format!(" · first token {:.1}s", d.as_secs_f64()))
+                .unwrap_or_default();
+            pinned.push(Row::prose(
+                Tone::Accent,
+                format!(
+                    "{} analysing… {:.1}s{first}",
+                    SPINNER[frame],
+                    elapsed.as_secs_f64()
+                ),
+            ));
+            (
+                transcript_rows(&app.agent.transcript),
+                true,
+                run.wrapping_mul(4) + 1,
+            )
+        }
+        AgentState::Done { diagnosis, took } => {
+            let rows = match &diagnosis.second_opinion {
+                None => diagnosis_rows(app, diagnosis),
+                Some(opinion) => verdict_rows(app, diagnosis, opinion),
+            };
+            (rows, false, (took.as_millis() as u64).wrapping_mul(4) + 2)
+        }
+        AgentState::Failed(why) => (
+            vec![Row::prose(
+                Tone::Bad,
+                format!("✗ FAILED {}", text::plain(why)),
+            )],
+            false,
+            3,
+        ),
+    };
+    PaneView {
+        title: format!(" Agent · {} ", text::plain(&app.agent.analyzer)),
+        pinned,
+        rows,
+        anchor_bottom,
+        content: content ^ (u64::from(app.pass) << 48),
+    }
+}
+
+/// Steps stamped like the monitor's, tool calls with one line on each
+/// answer, streamed text as paragraphs.
+fn transcript_rows(transcript: &Transcript) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for item in transcript.items() {
+        match &item.progress {
+            Progress::Step(step) => rows.push(stamped(
+                item.at,
+                item.after_fault,
+                "INFO",
+                Tone::Accent,
+                step,
+            )),
+            Progress::Note(note) => {
+                rows.push(stamped(item.at, item.after_fault, "WARN", Tone::Warn, note))
+            }
+            Progress::ToolCall { name, arguments } => {
+                let args = if arguments.trim().is_empty() || arguments.trim() == "{}" {
+                    String::new()
+                } else {
+                    format!(" {arguments}")
+                };
+                rows.push(
+                    Row::prose(Tone::Accent, text::plain(&format!("→ tool {name}{args}")))
+                        .indented(2),
+                );
+            }
+            Progress::ToolAnswer {
+                summary, refused, ..
+            } => {
+                let (mark, tone) = if *refused {
+                    ("✗", Tone::Warn)
+                } else {
+                    ("←", Tone::Label)
+                };
+                rows.push(
+                    Row::prose(tone, format!("  {mark} {}", text::plain(summary))).indented(4),
+                );
+            }
+            Progress::Text(streamed) => {
+                for paragraph in streamed.split('\n').filter(|p| !p.trim().is_empty()) {
+                    rows.push(Row::prose(Tone::Plain, text::plain(paragraph)));
+                }
+            }
+            Progress::FirstToken(_) => {}
+        }
+    }
+    rows
+}
+
+/// The analyzer's score, a weighing of the evidence (not a probability).
+fn score(confidence: f32) -> String {
+    format!("{:.0}%", (confidence.clamp(0.0, 1.0) * 100.0).round())
+}
+
+/// The diagnosis in the order an audience needs it: the cause, the action,
+/// what else was weighed, the impact, the risks, then the timeline.
+fn diagnosis_rows(app: &App, diagnosis: &Diagnosis) -> Vec<Row> {
+    let cause = &diagnosis.root_cause;
+    let on = cause
+        .service
+        .as_deref()
+        .map(|s| format!(" on {}", text::plain(s)))
+        .unwrap_or_default();
+    let mut rows = vec![Row::prose(
+        Tone::Good,
+        format!(
+            "✓ Root cause: {}{on} (score {})",
+            cause.class,
+            score(cause.confidence)
+        ),
+    )];
+    rows.push(match &diagnosis.action {
+        Some(action) => Row::prose(
+            Tone::Accent,
+            format!(
+                "Action: {} {}",
+                action.recovery,
+                text::plain(&action.service)
+            ),
+        ),
+        None => Row::prose(Tone::Warn, "Action: none suggested (not enough evidence)"),
+    });
+    rows.push(Row::prose(
+        Tone::Plain,
+        text::rates(&text::plain(&cause.summary)).into_owned(),
+    ));
+    if !diagnosis.alternatives.is_empty() {
+        let weighed: Vec<String> = diagnosis
+            .alternatives
+            .iter()
+            .map(|a| text::plain(&a.hypothesis))
+            .collect();
+        rows.push(Row::prose(
+            Tone::Label,
+            format!("Also weighed: {}", weighed.join("; ")),
+        ));
+    }
+    rows.extend(diagnosis.impact.iter().map(|i| {
+        Row::prose(
+            Tone::Plain,
+            format!("Impact: {}", text::rates(&text::plain(i))),
+        )
+    }));
+    rows.extend(
+        diagnosis
+            .risks
+            .iter()
+            .map(|r| Row::prose(Tone::Label, format!("Risk: {}", text::plain(r)))),
+    );
+    rows.extend(
+        diagnosis
+            .timeline
+            .iter()
+            .map(|(at, what)| stamped(*at, app.timeline.after_fault(*at), "", Tone::Label, what)),
+    );
+    rows
+}
+
+/// A root cause in a few columns: "crash tikv1".
+fn cause_cell(class: FaultClass, service: Option<&str>) -> String {
+    let word = match (class, service) {
+        (FaultClass::ProcessCrash, _) => "crash",
+        (FaultClass::GracefulStop, _) => "stop",
+        (FaultClass::Frozen, _) => "frozen",
+        (FaultClass::NetworkPartition, _) => "cut off",
+        (FaultClass::Unknown, None) => "no culprit",
+        (FaultClass::Unknown, Some(_)) => "unclear",
+    };
+    match service {
+        Some(service) => format!("{word} {}", text::plain(service)),
+        None => word.to_string(),
+    }
+}
+
+fn action_cell(action: Option<&RecommendedAction>) -> String {
+    action.map_or_else(
+        || "none".to_string(),
+        |a| format!("{} {}", a.recovery, text::plain(&a.service)),
+    )
+}
+
+/// One row of the side-by-side table: a mark (≠ where they differ), a
+/// label and the two cells, the left one `column` wide; a narrow pane puts
+/// the right cell under the left.
+fn table_row(
+    column: usize,
+    differs: bool,
+    label: &str,
+    left: &str,
+    right: &str,
+    tone: Tone,
+) -> Row {
+    let mark = if differs {
+        Piece::new(Tone::Warn, "≠")
+    } else {
+        Piece::new(Tone::Label, " ")
+    };
+    Row::new(vec![
+        mark,
+        Piece::new(Tone::Label, format!("{label:<7}")),
+        Piece::new(tone, text::pad(left, column)),
+        Piece::new(tone, right.to_string()),
+    ])
+    .indented(8)
+}
+
+/// The built-in verdict and the model's, side by side, then the details.
+fn verdict_rows(app: &App, builtin: &Diagnosis, opinion: &SecondOpinion) -> Vec<Row> {
+    let agent = text::plain(&opinion.agent);
+    let answer = match &opinion.outcome {
+        Outcome::Failed(failure) => {
+            // The built-in verdict in a line and why nothing is beside it,
+            // then the built-in diagnosis, which stands.
+            let mut rows = vec![
+                Row::prose(
+                    Tone::Good,
+                    format!(
+                        "✓ {} ({}) · {}",
+                        cause_cell(
+                            builtin.root_cause.class,
+                            builtin.root_cause.service.as_deref()
+                        ),
+                        score(builtin.root_cause.confidence),
+                        action_cell(builtin.action.as_ref())
+                    ),
+                ),
+                Row::prose(
+                    Tone::Warn,
+                    text::plain(&format!("✗ {agent} gave no answer: {failure}")),
+                ),
+            ];
+            rows.extend(diagnosis_rows(app, builtin));
+            return rows;
+        }
+        Outcome::Answered(answer) => answer,
+    };
+    let model = match &answer.verdict {
+        Verdict::Text(written) => {
+            let mut rows = diagnosis_rows(app, builtin);
+            let mut model_rows = vec![Row::prose(
+                Tone::Warn,
+                format!("? {agent} answered outside the structure (not compared):"),
+            )];
+            model_rows.extend(
+                written
+                    .lines()
+                    .map(|l| Row::prose(Tone::Plain, format!("  {}", text::plain(l)))),
+            );
+            rows.splice(2..2, model_rows);
+            return rows;
+        }
+        Verdict::Structured(model) => model,
+    };
+    use crate::agent::second_opinion::Disagreement as D;
+    let differs = |d: D| answer.disagreements.contains(&d);
+    let theirs = &model.diagnosis;
+    let model_action = match &model.refused_action {
+        Some(_) => "✗ refused".to_string(),
+        None => action_cell(theirs.action.as_ref()),
+    };
+    let cells = [
+        cause_cell(
+            builtin.root_cause.class,
+            builtin.root_cause.service.as_deref(),
+        ),
+        action_cell(builtin.action.as_ref()),
+    ];
+    // The widest left cell and a gutter of four.
+    let column = cells.iter().map(|c| c.width()).max().unwrap_or(0).max(8) + 4;
+    let mut rows = vec![
+        table_row(column, false, "", "BUILT-IN", "MODEL", Tone::Strong),
+        table_row(
+            column,
+            differs(D::RootCause) || differs(D::Service),
+            "cause",
+            &cells[0],
+            &cause_cell(
+                theirs.root_cause.class,
+                theirs.root_cause.service.as_deref(),
+            ),
+            Tone::Plain,
+        ),
+        table_row(
+            column,
+            differs(D::Action),
+            "action",
+            &cells[1],
+            &model_action,
+            Tone::Plain,
+        ),
+    ];
+    if answer.disagreements.is_empty() {
+        rows.push(Row::prose(
+            Tone::Good,
+            "= the model agrees with the built-in analyzer",
+        ));
+    } else {
+        let words: Vec<&str> = answer.disagreements.iter().map(|d| d.word()).collect();
+        rows.push(Row::prose(
+            Tone::Warn,
+            format!(
+                "≠ they differ on {}: the built-in verdict stands",
+                words.join(", ")
+            ),
+        ));
+    }
+    rows.push(table_row(
+        column,
+        false,
+        "score",
+        &score(builtin.root_cause.confidence),
+        &if model.confidence_given {
+            score(theirs.root_cause.confidence)
+        } else {
+            "not given".into()
+        },
+        Tone::Label,
+    ));
+    if let Some(refused) = &model.refused_action {
+        rows.push(Row::prose(
+            Tone::Bad,
+            text::plain(&format!(
+                "✗ REFUSED, never executed: {} — {}",
+                refused.asked, refused.why
+            )),
+        ));
+    }
+    if let Some((action, by)) = builtin.applicable_action()
+        && app.mode == Mode::Presenter
+    {
+        rows.push(Row::prose(
+            Tone::Accent,
+            text::plain(&format!(
+                "a: apply {} {} ({})",
+                action.recovery, action.service, by
+            )),
+        ));
+    }
+    let first = answer
+        .first_token
+        .map(|d| format!("first token {:.1}s · ", d.as_secs_f64()))
+        .unwrap_or_default();
+    rows.push(Row::prose(
+        Tone::Label,
+        format!(
+            "{first}{} tool calls · {:.1}s",
+            answer.tool_calls,
+            answer.took.as_secs_f64()
+        ),
+    ));
+    rows.push(Row::prose(
+        Tone::Plain,
+        format!("built-in: {}", text::plain(&builtin.root_cause.summary)),
+    ));
+    if !theirs.root_cause.summary.is_empty() {
+        rows.push(Row::prose(
+            Tone::Plain,
+            format!("model: {}", text::plain(&theirs.root_cause.summary)),
+        ));
+    }
+    // Then everything else the built-in analyzer found.
+    rows.extend(diagnosis_rows(app, builtin).into_iter().skip(3));
+    rows
+}

@@ -1,0 +1,259 @@
+//! The cluster panel's rows: PD's members with the leader first, one row
+//! per store, the region figures, what the runtime says and how fresh PD's
+//! figures are. Rows break between pieces, so no figure is ever cut; the
+//! PD row, the region row and the processes row are never left out.
+
+use unicode_width::UnicodeWidthStr;
+
+use super::flow::{Piece, Row, Tone};
+use crate::app::App;
+use crate::cluster::{ClusterSnapshot, DataSource, ProcessState, StoreState};
+use crate::ui::text;
+
+/// The region figures, read here and nowhere else (one edit to adopt a new
+/// field of the snapshot).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegionFigures {
+    pub total: u64,
+    /// What PD reports: within a demo these stay 0 (PD keeps a dead leader
+    /// until a new one reports).
+    pub without_leader: u64,
+    pub under_replicated: u64,
+    /// Regions whose leader sits on a node the runtime shows gone: the
+    /// figure that moves during a fault (unavailable until re-election).
+    pub leaderless: u64,
+}
+
+pub fn region_figures(app: &App) -> Option<RegionFigures> {
+    let snapshot = app.cluster.snapshot.as_ref()?;
+    let r = snapshot.regions;
+    Some(RegionFigures {
+        total: r.total,
+        without_leader: r.without_leader,
+        under_replicated: r.under_replicated,
+        leaderless: r.led_from_dead_node,
+    })
+}
+
+/// Symbol and tone of a store state; the word is the state's name. The
+/// same tone for the same state in every panel.
+pub fn store_state(state: &StoreState) -> (&'static str, Tone) {
+    match state {
+        StoreState::Up => ("●", Tone::Good),
+        StoreState::Disconnected | StoreState::Down => ("✗", Tone::Bad),
+        StoreState::Offline => ("◐", Tone::Warn),
+        StoreState::Tombstone | StoreState::Unknown(_) => ("?", Tone::Label),
+    }
+}
+
+/// Leaderless regions are unavailable: bad. Under-replicated ones still
+/// serve with a replica missing: a warning. Everywhere.
+pub const LEADERLESS: Tone = Tone::Bad;
+pub const UNDER_REPLICATED: Tone = Tone::Warn;
+
+pub fn rows(app: &App) -> Vec<Row> {
+    let Some(snapshot) = &app.cluster.snapshot else {
+        return vec![match &app.cluster.error {
+            Some(error) => unreachable_row(error),
+            None => Row::prose(Tone::Label, "waiting for cluster data…"),
+        }];
+    };
+    if !snapshot.pd_reachable && snapshot.stores.is_empty() {
+        // Nothing known yet: no empty table that could read as "0 regions".
+        let why = snapshot
+            .trouble(DataSource::Pd)
+            .unwrap_or("PD unreachable: no cluster data yet");
+        return vec![unreachable_row(why).kept(), runtime_row(snapshot)];
+    }
+    let stale = app.cluster.is_stale(app.now);
+    let mut rows = vec![pd_row(snapshot)];
+    let names: Vec<String> = snapshot
+        .stores
+        .iter()
+        .map(|store| text::plain(&store.service))
+        .collect();
+    let names =
+        text::distinct_short_names(&names.iter().map(String::as_str).collect::<Vec<_>>(), 7);
+    // Each column as wide as its widest cell: compact, and never cut.
+    let cells: Vec<[String; 5]> = snapshot
+        .stores
+        .iter()
+        .zip(names)
+        .map(|(store, name)| {
+            let symbol = if stale {
+                "?"
+            } else {
+                store_state(&store.state).0
+            };
+            [
+                name,
+                format!("{symbol} {}", text::plain(store.state.name())),
+                text::thousands(store.leader_count as f64),
+                text::thousands(store.region_count as f64),
+                store.heartbeat_age.map_or("-".into(), text::age),
+            ]
+        })
+        .collect();
+    let heads = ["STORE", "STATE", "LDRS", "RGNS", "HB"];
+    let widths: Vec<usize> = (0..5)
+        .map(|c| {
+            cells
+                .iter()
+                .map(|row| row[c].width())
+                .chain([heads[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let right = |s: &str, w: usize| format!("{}{s}", " ".repeat(w.saturating_sub(s.width())));
+    rows.push(
+        Row::prose(
+            Tone::Label,
+            format!(
+                "{} {} {} {} {}",
+                text::pad(heads[0], widths[0]),
+                text::pad(heads[1], widths[1]),
+                right(heads[2], widths[2]),
+                right(heads[3], widths[3]),
+                right(heads[4], widths[4]),
+            ),
+        )
+        .ranked(3),
+    );
+    for (store, cell) in snapshot.stores.iter().zip(cells) {
+        let tone = if stale {
+            Tone::Label
+        } else {
+            store_state(&store.state).1
+        };
+        rows.push(
+            Row::new(vec![
+                Piece::new(Tone::Strong, format!("{} ", text::pad(&cell[0], widths[0]))),
+                Piece::new(tone, text::pad(&cell[1], widths[1])),
+                Piece::new(
+                    Tone::Plain,
+                    format!(
+                        " {} {} {}",
+                        right(&cell[2], widths[2]),
+                        right(&cell[3], widths[3]),
+                        right(&cell[4], widths[4])
+                    ),
+                ),
+            ])
+            .indented(widths[0] + 1)
+            .ranked(1),
+        );
+    }
+    if let Some(regions) = region_figures(app) {
+        rows.push(regions_row(regions));
+    }
+    rows.push(runtime_row(snapshot));
+    rows.push(freshness_row(app, snapshot));
+    rows
+}
+
+fn unreachable_row(error: &str) -> Row {
+    Row::prose(Tone::Bad, format!("✗ {}", text::plain(error)))
+}
+
+/// The leader first, so it is the last thing a narrow panel moves; each
+/// member (symbol, name, leadership) is one piece, never split.
+fn pd_row(snapshot: &ClusterSnapshot) -> Row {
+    let mut pieces = vec![Piece::new(Tone::Label, "PD")];
+    let mut members: Vec<_> = snapshot.pd_members.iter().collect();
+    members.sort_by_key(|m| !m.is_leader);
+    for member in members {
+        let (symbol, tone) = match member.healthy {
+            Some(false) => ("✗", Tone::Bad),
+            _ => ("●", Tone::Good),
+        };
+        let leader = if member.is_leader { " (leader)" } else { "" };
+        pieces.push(Piece::new(
+            tone,
+            format!("  {symbol} {}{leader}", text::plain(&member.name)),
+        ));
+    }
+    Row::new(pieces).indented(2).kept()
+}
+
+fn regions_row(r: RegionFigures) -> Row {
+    let count = |n: u64, what: &str, bad: Tone| {
+        Piece::new(
+            if n > 0 { bad } else { Tone::Good },
+            format!(" {what} {}", text::thousands(n as f64)),
+        )
+    };
+    Row::new(vec![
+        Piece::new(
+            Tone::Plain,
+            format!("regions {}", text::thousands(r.total as f64)),
+        ),
+        count(r.leaderless, "led from dead", LEADERLESS),
+        count(r.without_leader, "no leader", LEADERLESS),
+        count(r.under_replicated, "under-repl.", UNDER_REPLICATED),
+    ])
+    .indented(8)
+    .kept()
+}
+
+/// What the container runtime says, faster than PD's heartbeat rule.
+fn runtime_row(snapshot: &ClusterSnapshot) -> Row {
+    let label = Piece::new(Tone::Label, "processes");
+    if let Some(why) = snapshot.trouble(DataSource::Runtime) {
+        return Row::new(vec![
+            label,
+            Piece::new(Tone::Warn, format!(" ? unknown: {}", text::plain(why))),
+        ])
+        .indented(2)
+        .kept();
+    }
+    if snapshot.processes.is_empty() {
+        return Row::prose(Tone::Label, "processes: not known").kept();
+    }
+    let troubled: Vec<String> = snapshot
+        .processes
+        .iter()
+        .filter_map(|p| {
+            let what = match &p.state {
+                ProcessState::Running if p.network_connected => return None,
+                ProcessState::Running => "cut off".to_string(),
+                state => text::plain(&state.to_string()),
+            };
+            Some(format!("{} {what}", text::plain(&p.service)))
+        })
+        .collect();
+    let mut pieces = vec![label];
+    if troubled.is_empty() {
+        pieces.push(Piece::new(Tone::Good, " ● all running"));
+    } else {
+        let last = troubled.len() - 1;
+        for (i, what) in troubled.into_iter().enumerate() {
+            let sep = if i == last { "" } else { "," };
+            pieces.push(Piece::new(Tone::Bad, format!(" ✗ {what}{sep}")));
+        }
+    }
+    Row::new(pieces).indented(10).kept()
+}
+
+fn freshness_row(app: &App, snapshot: &ClusterSnapshot) -> Row {
+    if let Some(error) = &app.cluster.error {
+        return unreachable_row(&format!("{error}: data above is stale")).ranked(1);
+    }
+    if !snapshot.pd_reachable {
+        let why = snapshot.trouble(DataSource::Pd).unwrap_or("PD unreachable");
+        return unreachable_row(&format!("{why}: data above is stale")).ranked(1);
+    }
+    let age = app.now.saturating_sub(snapshot.taken_at);
+    if app.cluster.is_stale(app.now) {
+        return unreachable_row(&format!(
+            "no fresh data for {:.0}s: the figures above are stale",
+            age.as_secs_f64()
+        ))
+        .ranked(1);
+    }
+    if let Some(left_out) = snapshot.trouble(DataSource::Pd) {
+        // PD answered, but not all of it could be read.
+        return Row::prose(Tone::Warn, format!("⚠ {}", text::plain(left_out))).ranked(2);
+    }
+    Row::prose(Tone::Label, format!("data {:.1}s old", age.as_secs_f64())).ranked(4)
+}

@@ -1,0 +1,425 @@
+//! Rows of atomic pieces and how they flow into a width: a row breaks only
+//! between pieces, a piece wider than a line breaks only between words, and
+//! a word wider than a line is cut with `…`. So a figure is never cut: it is
+//! whole on its line, or the row continues on the next one.
+
+use unicode_width::UnicodeWidthStr;
+
+use crate::ui::text;
+
+/// What a piece of text means; the theme gives each meaning its look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tone {
+    Plain,
+    /// Labels and borders: readable, quieter than figures.
+    Label,
+    /// Names and figures that matter.
+    Strong,
+    /// Keys, the chapter, things the presenter can act on.
+    Accent,
+    Good,
+    /// Below the warning level, under-replicated, called off.
+    Warn,
+    /// Down, Disconnected, leaderless, degraded, failed.
+    Bad,
+}
+
+/// Text that is never split across lines unless it alone is wider than a line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Piece {
+    pub text: String,
+    pub tone: Tone,
+}
+
+impl Piece {
+    pub fn new(tone: Tone, text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            tone,
+        }
+    }
+}
+
+/// One row of a panel: pieces laid left to right, continued under `indent`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Row {
+    pub pieces: Vec<Piece>,
+    /// Columns of indent for continuation lines.
+    pub indent: usize,
+    /// Which rows go first when room runs short: the highest rank first,
+    /// the lowest row first among equals; rank 0 (the processes row, PD's
+    /// leader) never goes.
+    pub rank: u8,
+}
+
+impl Row {
+    pub fn new(pieces: Vec<Piece>) -> Self {
+        Self {
+            pieces,
+            indent: 0,
+            rank: 1,
+        }
+    }
+
+    /// Prose in one tone, wrapped at words.
+    pub fn prose(tone: Tone, text: impl Into<String>) -> Self {
+        Self::new(vec![Piece::new(tone, text)])
+    }
+
+    /// Never left out.
+    pub fn kept(mut self) -> Self {
+        self.rank = 0;
+        self
+    }
+
+    pub fn ranked(mut self, rank: u8) -> Self {
+        self.rank = rank;
+        self
+    }
+
+    pub fn indented(mut self, indent: usize) -> Self {
+        self.indent = indent;
+        self
+    }
+
+    pub fn width(&self) -> usize {
+        self.pieces.iter().map(|p| p.text.width()).sum()
+    }
+
+    /// The row's text, as plain mode prints it.
+    pub fn text(&self) -> String {
+        self.pieces.iter().map(|p| p.text.as_str()).collect()
+    }
+}
+
+/// One laid-out line: pieces that fit `width` columns.
+pub type Line = Vec<Piece>;
+
+/// `row` laid into lines of at most `width` columns.
+pub fn lay(row: &Row, width: usize) -> Vec<Line> {
+    let width = width.max(1);
+    let indent = row.indent.min(width / 2);
+    let mut out = Layout {
+        lines: Vec::new(),
+        line: Vec::new(),
+        used: 0,
+        width,
+        indent,
+    };
+    for piece in &row.pieces {
+        out.piece(piece);
+    }
+    out.finish()
+}
+
+struct Layout {
+    lines: Vec<Line>,
+    line: Line,
+    used: usize,
+    width: usize,
+    indent: usize,
+}
+
+impl Layout {
+    fn at_line_start(&self) -> bool {
+        self.line.iter().all(|p| p.text.trim().is_empty())
+    }
+
+    fn new_line(&mut self) {
+        let done = std::mem::take(&mut self.line);
+        self.lines.push(done);
+        self.used = 0;
+        if self.indent > 0 {
+            self.push(Tone::Plain, " ".repeat(self.indent));
+        }
+    }
+
+    fn push(&mut self, tone: Tone, text: String) {
+        self.used += text.width();
+        match self.line.last_mut() {
+            Some(last) if last.tone == tone => last.text.push_str(&text),
+            _ => self.line.push(Piece { text, tone }),
+        }
+    }
+
+    fn piece(&mut self, piece: &Piece) {
+        let w = piece.text.width();
+        if self.used + w <= self.width {
+            self.push(piece.tone, piece.text.clone());
+            return;
+        }
+        let trimmed = piece.text.trim_start();
+        // Whole on a line of its own, when it fits one.
+        if !self.at_line_start() && self.indent + trimmed.width() <= self.width {
+            self.new_line();
+            self.push(piece.tone, trimmed.to_string());
+            return;
+        }
+        // Wider than a line: break between words.
+        let lead = piece.text.len() - trimmed.len();
+        let mut first = true;
+        for word in trimmed.split(' ') {
+            let sep = if first { &piece.text[..lead] } else { " " };
+            first = false;
+            // Spaces never start a continuation line; a row's own lead stays.
+            let row_start = self.lines.is_empty() && self.line.is_empty();
+            let sep = if self.at_line_start() && !row_start {
+                ""
+            } else {
+                sep
+            };
+            let ww = word.width();
+            if self.used + sep.width() + ww <= self.width {
+                self.push(piece.tone, format!("{sep}{word}"));
+                continue;
+            }
+            if !self.at_line_start() {
+                self.new_line();
+            }
+            let room = self.width - self.used;
+            self.push(piece.tone, text::ellipsize(word, room));
+        }
+    }
+
+    fn finish(mut self) -> Vec<Line> {
+        if !self.line.is_empty() || self.lines.is_empty() {
+            self.lines.push(self.line);
+        }
+        self.lines
+    }
+}
+
+/// Lines that fit a panel, and how many were left out above and below.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Fitted {
+    pub lines: Vec<Line>,
+    pub above: usize,
+    pub below: usize,
+}
+
+/// A panel that does not scroll: every row laid out; when they do not fit,
+/// lines are left out from the rows that may go (highest rank first, the
+/// lowest row first among equals; a long row loses its last lines rather
+/// than all of them), and a last line says how many (never a silent cut).
+pub fn fit_panel(rows: &[Row], width: usize, height: usize) -> Fitted {
+    if height == 0 {
+        return Fitted::default();
+    }
+    let mut laid: Vec<Vec<Line>> = rows.iter().map(|r| lay(r, width)).collect();
+    let total: usize = laid.iter().map(Vec::len).sum();
+    let mut below = 0;
+    // The mark goes where lines were left out (after the lowest such row).
+    let mut mark_after_row = None;
+    if total > height {
+        // Room for the mark line.
+        let mut overflow = total - (height - 1);
+        let mut order: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].rank > 0).collect();
+        order.sort_by_key(|&i| (std::cmp::Reverse(rows[i].rank), std::cmp::Reverse(i)));
+        for i in order {
+            if overflow == 0 {
+                break;
+            }
+            let len = laid[i].len();
+            let cut = overflow.min(len);
+            laid[i].truncate(len - cut);
+            overflow -= cut;
+            below += cut;
+            mark_after_row = mark_after_row.max(Some(i));
+        }
+    }
+    let mark_at = mark_after_row.map(|i| laid[..=i].iter().map(Vec::len).sum::<usize>());
+    let mut lines: Vec<Line> = laid.into_iter().flatten().collect();
+    if lines.len() > height - usize::from(below > 0) {
+        // What must stay did not fit either: cut at the bottom, marked.
+        below += lines.len() - (height - 1);
+        lines.truncate(height - 1);
+        lines.push(vec![Piece::new(Tone::Warn, more_mark(below, width))]);
+    } else if below > 0 {
+        let at = mark_at.unwrap_or(lines.len()).min(lines.len());
+        lines.insert(at, vec![Piece::new(Tone::Warn, more_mark(below, width))]);
+    }
+    Fitted {
+        lines,
+        above: 0,
+        below,
+    }
+}
+
+/// `… 2 more: make the window larger`, shorter where that does not fit;
+/// never cut inside its figure.
+fn more_mark(n: usize, width: usize) -> String {
+    [
+        format!("… {n} more: make the window larger"),
+        format!("… {n} more lines"),
+        format!("… {n} more"),
+        format!("…{n}"),
+    ]
+    .into_iter()
+    .find(|mark| mark.width() <= width)
+    .unwrap_or_else(|| "…".into())
+}
+
+/// `▲ 3 more above · ↑↓`, shorter where that does not fit.
+fn scroll_mark(arrow: &str, n: usize, side: &str, keys: &str, width: usize) -> String {
+    [
+        format!("{arrow} {n} more {side} · {keys}"),
+        format!("{arrow} {n} more {side}"),
+        format!("{arrow} {n}"),
+    ]
+    .into_iter()
+    .find(|mark| mark.width() <= width)
+    .unwrap_or_else(|| arrow.into())
+}
+
+/// A pane that scrolls: `offset` lines down from the top (clamped), with a
+/// mark line where lines are above or below the window naming the keys.
+pub fn fit_scrolled(
+    rows: &[Row],
+    width: usize,
+    height: usize,
+    offset: usize,
+    keys: &str,
+) -> (Fitted, usize) {
+    if height == 0 {
+        return (Fitted::default(), 0);
+    }
+    let all: Vec<Line> = rows.iter().flat_map(|r| lay(r, width)).collect();
+    if all.len() <= height {
+        return (
+            Fitted {
+                lines: all,
+                above: 0,
+                below: 0,
+            },
+            0,
+        );
+    }
+    // With marks taking a row each, `height - 2` lines of text at most.
+    let max_offset = all.len().saturating_sub(height.saturating_sub(1).max(1));
+    let offset = offset.min(max_offset);
+    let mark_above = usize::from(offset > 0);
+    let room = height.saturating_sub(mark_above);
+    let mark_below = usize::from(offset + room < all.len());
+    let room = room.saturating_sub(mark_below).max(1);
+    let below = all.len().saturating_sub(offset + room);
+    let mut lines = Vec::new();
+    if mark_above == 1 {
+        lines.push(vec![Piece::new(
+            Tone::Accent,
+            scroll_mark("▲", offset, "above", keys, width),
+        )]);
+    }
+    lines.extend(all.into_iter().skip(offset).take(room));
+    if below > 0 {
+        lines.push(vec![Piece::new(
+            Tone::Accent,
+            scroll_mark("▼", below, "below", keys, width),
+        )]);
+    }
+    lines.truncate(height);
+    (
+        Fitted {
+            lines,
+            above: offset,
+            below,
+        },
+        offset,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(lines: &[Line]) -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| l.iter().map(|p| p.text.as_str()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_row_breaks_between_pieces_never_inside_a_figure() {
+        let row = Row::new(vec![
+            Piece::new(Tone::Plain, "regions 1,000"),
+            Piece::new(Tone::Bad, " no leader 21"),
+            Piece::new(Tone::Warn, " under-repl. 428"),
+        ])
+        .indented(2);
+        assert_eq!(
+            texts(&lay(&row, 30)),
+            ["regions 1,000 no leader 21", "  under-repl. 428"]
+        );
+        assert_eq!(
+            texts(&lay(&row, 60)),
+            ["regions 1,000 no leader 21 under-repl. 428"]
+        );
+    }
+
+    #[test]
+    fn prose_wraps_at_words_and_a_long_word_is_marked() {
+        let row = Row::prose(Tone::Plain, "one two three abcdefghijkl");
+        assert_eq!(texts(&lay(&row, 8)), ["one two", "three", "abcdefg…"]);
+        for line in lay(&row, 8) {
+            assert!(line.iter().map(|p| p.text.width()).sum::<usize>() <= 8);
+        }
+    }
+
+    #[test]
+    fn a_full_panel_says_what_it_left_out_and_keeps_what_must_stay() {
+        let rows = vec![
+            Row::prose(Tone::Plain, "a"),
+            Row::prose(Tone::Plain, "processes ✗ tikv1 exited 137").kept(),
+            Row::prose(Tone::Plain, "b"),
+            Row::prose(Tone::Plain, "c"),
+        ];
+        let fitted = fit_panel(&rows, 40, 3);
+        assert_eq!(
+            texts(&fitted.lines),
+            [
+                "a",
+                "processes ✗ tikv1 exited 137",
+                "… 2 more: make the window larger"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_long_paragraph_loses_its_last_lines_not_all_of_them() {
+        let rows = vec![
+            Row::prose(Tone::Plain, "one two three four five six").ranked(2),
+            Row::prose(Tone::Plain, "status").kept(),
+        ];
+        let fitted = fit_panel(&rows, 10, 3);
+        assert_eq!(texts(&fitted.lines), ["one two", "… 2 more", "status"]);
+    }
+
+    #[test]
+    fn a_pane_scrolls_with_marks() {
+        let rows: Vec<Row> = (0..10)
+            .map(|i| Row::prose(Tone::Plain, format!("line {i}")))
+            .collect();
+        let (top, _) = fit_scrolled(&rows, 40, 4, 0, "↑↓");
+        assert_eq!(
+            texts(&top.lines),
+            ["line 0", "line 1", "line 2", "▼ 7 more below · ↑↓"]
+        );
+        let (mid, offset) = fit_scrolled(&rows, 40, 4, 3, "↑↓");
+        assert_eq!(offset, 3);
+        assert_eq!(
+            texts(&mid.lines),
+            [
+                "▲ 3 more above · ↑↓",
+                "line 3",
+                "line 4",
+                "▼ 5 more below · ↑↓"
+            ]
+        );
+        let (end, offset) = fit_scrolled(&rows, 40, 4, 99, "↑↓");
+        assert_eq!(offset, 7);
+        assert_eq!(
+            texts(&end.lines),
+            ["▲ 7 more above · ↑↓", "line 7", "line 8", "line 9"]
+        );
+    }
+}
