@@ -82,7 +82,7 @@ pub fn detection_progress(app: &App) -> Option<DetectionProgress> {
         signals: app.timeline.signals.clone(),
         pd,
         reelection: Reelection {
-            leaderless: regions.without_leader,
+            leaderless: regions.led_from_dead_node,
             total: regions.total,
         },
     })

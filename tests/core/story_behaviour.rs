@@ -542,7 +542,7 @@ impl Frontend for Pauser {
             .cluster
             .snapshot
             .as_ref()
-            .map_or(0, |s| s.regions.without_leader);
+            .map_or(0, |s| s.regions.led_from_dead_node);
         if self.paused_at.is_none() && app.fault.fault().is_some() && leaderless > 0 {
             self.paused_at = Some((app.now, leaderless));
             let (tx, resumed) = (self.tx.clone().unwrap(), Arc::clone(&self.resumed));

@@ -202,7 +202,12 @@ fn runtime_row(snapshot: &ClusterSnapshot) -> Row {
     if let Some(why) = snapshot.trouble(DataSource::Runtime) {
         return Row::new(vec![
             label,
-            Piece::new(Tone::Warn, format!(" ? unknown: {}", text::plain(why))),
+            // The reason's first clause: the rest is in the monitor's note,
+            // and store rows must not be pushed out by a long error.
+            Piece::new(
+                Tone::Warn,
+                format!(" ? unknown: {}", text::plain(first_clause(why))),
+            ),
         ])
         .indented(2)
         .kept();
@@ -233,6 +238,11 @@ fn runtime_row(snapshot: &ClusterSnapshot) -> Row {
         }
     }
     Row::new(pieces).indented(10).kept()
+}
+
+/// "Docker unreachable: unix:///…: Socket not found" → "Docker unreachable".
+fn first_clause(why: &str) -> &str {
+    why.split_once(": ").map_or(why, |(head, _)| head)
 }
 
 fn freshness_row(app: &App, snapshot: &ClusterSnapshot) -> Row {
