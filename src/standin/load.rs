@@ -76,7 +76,11 @@ fn lock<T>(m: &Shared<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-pub async fn run(args: &LoadArgs, cluster: &Cluster, cancel: CancellationToken) -> Result<(), String> {
+pub async fn run(
+    args: &LoadArgs,
+    cluster: &Cluster,
+    cancel: CancellationToken,
+) -> Result<(), String> {
     if !(args.target > 0.0 && args.target.is_finite()) || args.threads == 0 || args.batch == 0 {
         return Err("--target, --threads and --batch must be above 0".into());
     }
@@ -187,13 +191,16 @@ async fn worker(
     cancel: CancellationToken,
 ) {
     // Each thread's share of the target, one request at a time.
-    let period = Duration::from_secs_f64(
-        f64::from(args.batch) * f64::from(args.threads) / args.target,
-    );
+    let period =
+        Duration::from_secs_f64(f64::from(args.batch) * f64::from(args.threads) / args.target);
     let mut rng = rand_chacha::ChaCha8Rng::from_rng(&mut rand::rng());
     let mut next = tokio::time::Instant::now();
     while !cancel.is_cancelled() {
-        let op = if rng.random_bool(0.5) { "READ" } else { "UPDATE" };
+        let op = if rng.random_bool(0.5) {
+            "READ"
+        } else {
+            "UPDATE"
+        };
         let region = pick(&regions, &mut rng);
         let leader = lock(&cache).leaders.get(&region).cloned();
         let started = Instant::now();

@@ -83,7 +83,8 @@ impl Pd {
 
     fn store_heartbeat(&mut self, heartbeat: StoreHeartbeat) {
         let now = self.now();
-        self.book.put_store(heartbeat.store_id, &heartbeat.address, now);
+        self.book
+            .put_store(heartbeat.store_id, &heartbeat.address, now);
         self.details
             .insert(heartbeat.store_id, StoreDetail { heartbeat });
     }
@@ -265,9 +266,7 @@ impl Pd {
                 "etcd_leader": self.member(),
             })),
             ("GET", "/pd/api/v1/config") => Response::json(&self.config()),
-            ("GET", "/pd/api/v1/config/replicate") => {
-                Response::json(&self.config()["replication"])
-            }
+            ("GET", "/pd/api/v1/config/replicate") => Response::json(&self.config()["replication"]),
             ("GET", "/pd/api/v1/regions") => Response::json(&self.regions_json(|_| true)),
             ("GET", "/pd/api/v1/regions/check/miss-peer") => {
                 Response::json(&self.regions_json(pd_view::BookedRegion::misses_a_peer))
@@ -305,7 +304,10 @@ fn unix_nanos(at: SystemTime) -> i128 {
 fn rfc3339(at: SystemTime) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(unix_nanos(at))
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
@@ -409,7 +411,7 @@ mod tests {
         let mapped = map_stores(&stores, SystemTime::now());
         assert_eq!(mapped.stores.len(), 3, "{:?}", mapped.skipped);
         assert!(mapped.stores.iter().all(|s| s.state == StoreState::Up));
-        // 20 s on PD's clock at ten times a 100 ms heartbeat's pace... 
+        // 20 s on PD's clock at ten times a 100 ms heartbeat's pace...
         std::thread::sleep(Duration::from_millis(250));
         pd.store_heartbeat(heartbeat(1));
         let body = get(&mut pd, "/pd/api/v1/stores").body;
@@ -421,7 +423,11 @@ mod tests {
             .collect();
         assert_eq!(
             states,
-            [StoreState::Up, StoreState::Disconnected, StoreState::Disconnected]
+            [
+                StoreState::Up,
+                StoreState::Disconnected,
+                StoreState::Disconnected
+            ]
         );
     }
 
@@ -435,7 +441,14 @@ mod tests {
         let ids: Vec<u64> = pd.peers.keys().copied().collect();
         let report = |term| RegionHeartbeat {
             leader_store_id: 4,
-            regions: ids.iter().map(|&id| RegionReport { id, term, down_peers: vec![] }).collect(),
+            regions: ids
+                .iter()
+                .map(|&id| RegionReport {
+                    id,
+                    term,
+                    down_peers: vec![],
+                })
+                .collect(),
         };
         pd.region_heartbeat(report(3));
         assert_eq!(count_without_leader(&read(&mut pd)), 0);
@@ -445,20 +458,23 @@ mod tests {
             ..report(2)
         });
         let regions = read(&mut pd);
-        assert!(regions.regions.unwrap().iter().all(|r| r
-            .leader
-            .as_ref()
-            .and_then(|l| l.store_id)
-            == Some(4)));
+        assert!(
+            regions
+                .regions
+                .unwrap()
+                .iter()
+                .all(|r| r.leader.as_ref().and_then(|l| l.store_id) == Some(4))
+        );
     }
 
     #[test]
     fn the_config_names_the_pace() {
         let mut pd = pd();
-        let config: Value = serde_json::from_slice(&get(&mut pd, "/pd/api/v1/config").body).unwrap();
+        let config: Value =
+            serde_json::from_slice(&get(&mut pd, "/pd/api/v1/config").body).unwrap();
         assert_eq!(config["pd-standin"]["heartbeat-interval"], "100ms");
         assert_eq!(config["pd-standin"]["disconnected-after"], "200ms");
-        assert_eq!(config["schedule"]["max-store-down-time"], "3m0s");
+        assert_eq!(config["schedule"]["max-store-down-time"], "18s");
         assert_eq!(get(&mut pd, "/pd/api/v1/nothing").status, 404);
         assert_eq!(get(&mut pd, "/pd/api/v1/store/99").status, 404);
     }

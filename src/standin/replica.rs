@@ -246,7 +246,12 @@ mod tests {
         let mut replicas = cluster();
         round(&mut replicas, &[true; 3], SEC);
         assert!(replicas.iter().all(Replica::synced));
-        let led_by_2 = replicas[0].view().regions.iter().filter(|r| r.leader == Some(2)).count();
+        let led_by_2 = replicas[0]
+            .view()
+            .regions
+            .iter()
+            .filter(|r| r.leader == Some(2))
+            .count();
         assert!(led_by_2 > 0);
         round(&mut replicas, &[true, true, false], SEC * 2);
         // Within the timeout: leaderless, no election yet.
@@ -256,10 +261,7 @@ mod tests {
         assert_eq!(leaders(&replicas[0]), leaders(&replicas[1]));
         assert!(!leaders(&replicas[0]).contains(&None));
         assert!(!leaders(&replicas[0]).contains(&Some(2)));
-        assert_eq!(
-            replicas[0].leader_count() + replicas[1].leader_count(),
-            12
-        );
+        assert_eq!(replicas[0].leader_count() + replicas[1].leader_count(), 12);
     }
 
     #[test]
@@ -285,7 +287,10 @@ mod tests {
             replicas[2].observe(SEC * t, &alone);
         }
         let view = leaders(&replicas[2]);
-        assert!(view.iter().all(|l| l.is_none() || *l == Some(2)), "{view:?}");
+        assert!(
+            view.iter().all(|l| l.is_none() || *l == Some(2)),
+            "{view:?}"
+        );
     }
 
     #[test]
@@ -307,6 +312,11 @@ mod tests {
         assert!(reports.iter().all(|r| r.down_peers.is_empty()));
         let reports = replicas[0].reports(SEC * 69, None);
         assert!(reports.iter().any(|r| !r.down_peers.is_empty()));
-        assert!(reports.iter().flat_map(|r| &r.down_peers).all(|d| d.store_id == replicas[0].store_ids[2]));
+        assert!(
+            reports
+                .iter()
+                .flat_map(|r| &r.down_peers)
+                .all(|d| d.store_id == replicas[0].store_ids[2])
+        );
     }
 }

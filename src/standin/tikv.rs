@@ -63,7 +63,11 @@ pub fn service(index: u8) -> String {
     format!("tikv{index}")
 }
 
-pub async fn run(args: &TikvArgs, cluster: &Cluster, cancel: CancellationToken) -> Result<(), String> {
+pub async fn run(
+    args: &TikvArgs,
+    cluster: &Cluster,
+    cancel: CancellationToken,
+) -> Result<(), String> {
     let stores = cluster.topology.store_ids.len();
     if usize::from(args.index) >= stores {
         return Err(format!(
@@ -230,7 +234,11 @@ async fn raft_loop(
 ) {
     let (me, stores, pace) = {
         let node = lock(&node);
-        (node.replica.me, node.replica.store_ids.len(), node.replica.pace())
+        (
+            node.replica.me,
+            node.replica.store_ids.len(),
+            node.replica.pace(),
+        )
     };
     let epoch = Instant::now();
     let mut tick = tokio::time::interval(pace.probe_every());
@@ -246,7 +254,10 @@ async fn raft_loop(
                 if peer == usize::from(me) {
                     return None;
                 }
-                let url = format!("http://{}:{SERVER_PORT}{RAFT_VIEW_PATH}", service(peer as u8));
+                let url = format!(
+                    "http://{}:{SERVER_PORT}{RAFT_VIEW_PATH}",
+                    service(peer as u8)
+                );
                 let answer = client.get(url).send().await.ok()?;
                 answer.json::<RaftView>().await.ok()
             }
@@ -324,7 +335,9 @@ async fn heartbeat_loop(
             });
             (store, regions)
         };
-        let reachable = post(&client, &pd, STORE_HEARTBEAT_PATH, &store).await.is_ok();
+        let reachable = post(&client, &pd, STORE_HEARTBEAT_PATH, &store)
+            .await
+            .is_ok();
         if reachable != pd_was_reachable {
             if reachable {
                 println!("[INFO] PD answers store heartbeats again");
@@ -334,7 +347,9 @@ async fn heartbeat_loop(
             pd_was_reachable = reachable;
         }
         if let Some(regions) = regions
-            && post(&client, &pd, REGION_HEARTBEAT_PATH, &regions).await.is_ok()
+            && post(&client, &pd, REGION_HEARTBEAT_PATH, &regions)
+                .await
+                .is_ok()
         {
             last_regions = Some(Instant::now());
         }
@@ -349,7 +364,11 @@ async fn post<T: serde::Serialize>(
     body: &T,
 ) -> Result<(), ()> {
     for endpoint in pd {
-        let sent = client.post(format!("{endpoint}{path}")).json(body).send().await;
+        let sent = client
+            .post(format!("{endpoint}{path}"))
+            .json(body)
+            .send()
+            .await;
         if sent.is_ok_and(|answer| answer.status().is_success()) {
             return Ok(());
         }

@@ -85,11 +85,21 @@ async fn two_passes_in_one_process_each_with_its_own_right_baseline() {
     }
     eprintln!("{out}");
     assert!(ended, "two passes within 240 s:\n{out}\n{}", project.logs());
-    assert_eq!(status.code(), Some(143), "SIGTERM ends the loop cleanly:\n{out}");
+    assert_eq!(
+        status.code(),
+        Some(143),
+        "SIGTERM ends the loop cleanly:\n{out}"
+    );
     assert!(out.contains("INJECTED kill on tikv"), "{out}");
     assert!(out.contains("INJECTED pause on tikv"), "{out}");
-    assert!(out.contains("pass 1 ended with the cluster healthy"), "{out}");
-    assert!(out.contains("pass 2 ended with the cluster healthy"), "{out}");
+    assert!(
+        out.contains("pass 1 ended with the cluster healthy"),
+        "{out}"
+    );
+    assert!(
+        out.contains("pass 2 ended with the cluster healthy"),
+        "{out}"
+    );
     let learnt = baselines(&out);
     assert_eq!(learnt.len(), 2, "one baseline per pass:\n{out}");
     // The load aims at 1000 ops/s; each pass measures that, not a mix of
@@ -138,12 +148,17 @@ async fn the_full_screen_walkthrough_against_the_stand_ins() {
     let screen = tmux.wait_for("the first chapter", WAIT, |s| s.contains("Cluster health"));
     assert!(screen.contains("DOCKER"), "{screen}");
     tmux.wait_for("a baseline", WAIT, |s| s.contains("DONE baseline"));
-    tmux.wait_for("the process incident", WAIT, |s| s.contains("(exit code 137)"));
+    tmux.wait_for("the process incident", WAIT, |s| {
+        s.contains("(exit code 137)")
+    });
     tmux.wait_for("a store Disconnected", WAIT, |s| {
-        s.lines().any(|l| l.contains("tikv") && l.contains("Disconnected"))
+        s.lines()
+            .any(|l| l.contains("tikv") && l.contains("Disconnected"))
     });
     tmux.wait_for("a diagnosis", WAIT, |s| s.contains("Root cause:"));
-    tmux.wait_for("recovery", Duration::from_secs(90), |s| s.contains("DONE recovered"));
+    tmux.wait_for("recovery", Duration::from_secs(90), |s| {
+        s.contains("DONE recovered")
+    });
     let screen = tmux.wait_for("the end", WAIT, |s| s.contains("Complete"));
     let up = |s: &str| s.matches("● Up").count() == 3;
     let screen = if up(&screen) {
@@ -153,5 +168,7 @@ async fn the_full_screen_walkthrough_against_the_stand_ins() {
     };
     assert!(!screen.contains("✗ Disconnected"), "{screen}");
     tmux.keys(&["q"]);
-    tmux.wait_for("a clean exit", WAIT, |s| s.contains("chaosdeck exited with 0"));
+    tmux.wait_for("a clean exit", WAIT, |s| {
+        s.contains("chaosdeck exited with 0")
+    });
 }

@@ -6,10 +6,11 @@ mod support;
 mod docker_backend;
 mod docker_control;
 mod end_to_end;
+mod end_to_end_loop;
 mod heal_at_start;
 mod record_evals;
-mod standin_project;
-mod end_to_end_loop;
 mod same_panel;
+mod standin_project;
+#[allow(dead_code)]
 #[path = "../binary/tmux.rs"]
 mod tmux;

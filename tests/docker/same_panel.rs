@@ -12,7 +12,7 @@ use std::time::Duration;
 use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::docker::{DockerBackend, DockerConfig, EventWatchConfig};
 use chaosdeck::cluster::sim::{SimBackend, SimConfig};
-use chaosdeck::cluster::{ClusterBackend, ClusterSnapshot, FaultKind, RegionHealth, Recovery};
+use chaosdeck::cluster::{ClusterBackend, ClusterSnapshot, FaultKind, Recovery, RegionHealth};
 
 use crate::standin_project::StandinProject;
 use crate::support::docker_or_skip;
@@ -120,8 +120,14 @@ async fn the_simulator_and_the_stand_ins_show_the_same_cluster_panel() {
     );
     // And the story was there to see: the store went and came back.
     assert!(
-        moments[2].2.stores.contains(&("tikv1".into(), "Disconnected".into())),
+        moments[2]
+            .2
+            .stores
+            .contains(&("tikv1".into(), "Disconnected".into())),
         "{moments:#?}"
     );
-    assert!(moments[3].2.stores.iter().all(|(_, s)| s == "Up"), "{moments:#?}");
+    assert!(
+        moments[3].2.stores.iter().all(|(_, s)| s == "Up"),
+        "{moments:#?}"
+    );
 }

@@ -111,7 +111,8 @@ async fn build_image(docker: &Docker, tag: &str) {
     let ldd = Command::new("ldd").arg(&binary).output().expect("ldd runs");
     let listing = String::from_utf8_lossy(&ldd.stdout);
     let libraries = shared_libraries(&listing);
-    let mut dockerfile = String::from("# chaosdeck's stand-in nodes: nothing pulled.\nFROM scratch\n");
+    let mut dockerfile =
+        String::from("# chaosdeck's stand-in nodes: nothing pulled.\nFROM scratch\n");
     let mut files: Vec<(String, Vec<u8>, u32)> = Vec::new();
     for (index, library) in libraries.iter().enumerate() {
         let name = format!("lib{index}");
@@ -183,7 +184,7 @@ impl StandinProject {
     /// `compose up -d` of the stand-in project, and PD's host port.
     pub fn up(tag: &str) -> StandinProject {
         let project = unique_project(tag);
-        let project = StandinProject {
+        let mut project = StandinProject {
             project: project.clone(),
             compose: compose_tool(),
             pd_url: String::new(),
@@ -198,10 +199,8 @@ impl StandinProject {
             "compose port: {}",
             describe(&port)
         );
-        StandinProject {
-            pd_url: format!("http://{address}"),
-            ..project
-        }
+        project.pd_url = format!("http://{address}");
+        project
     }
 
     /// Runs the compose tool on this project.
@@ -224,7 +223,11 @@ impl StandinProject {
             .timeout(Duration::from_secs(2))
             .build()
             .ok()?;
-        let answer = client.get(format!("{}{path}", self.pd_url)).send().await.ok()?;
+        let answer = client
+            .get(format!("{}{path}", self.pd_url))
+            .send()
+            .await
+            .ok()?;
         answer.json().await.ok()
     }
 
