@@ -158,11 +158,13 @@ fn cause_words(kind: FaultKind) -> &'static str {
     }
 }
 
-/// Nodes left stopped, paused or cut off, by service.
+/// PD and TiKV nodes left stopped, paused or cut off, by service (the load
+/// is the story's own to stop, and it does).
 pub async fn leftovers(control: &DockerControl) -> Vec<String> {
     let processes = control.processes().await.expect("processes");
     processes
         .iter()
+        .filter(|p| p.role != chaosdeck::cluster::NodeRole::Load)
         .filter(|p| p.state != chaosdeck::cluster::ProcessState::Running || !p.network_connected)
         .map(|p| {
             format!(
