@@ -550,14 +550,20 @@ mod tests {
         table.store_lost(0, SEC, true, TIMEOUT, &mut rng);
         assert_eq!(table.pending_elections(), 1);
         let id = table.regions()[0].id;
-        assert!(!table.adopt(id, Some(0), 0), "the lost leader, named by a peer that has not noticed");
+        assert!(
+            !table.adopt(id, Some(0), 0),
+            "the lost leader, named by a peer that has not noticed"
+        );
         assert_eq!(table.pending_elections(), 1);
         assert!(!table.adopt(id, Some(7), 5), "not one of its peers");
         assert!(table.adopt(id, Some(1), 1));
         assert_eq!(table.pending_elections(), 0);
         assert_eq!(table.leader_count(1), 2);
         assert_eq!(table.regions()[0].silent_leader, None);
-        assert!(!table.adopt(id, Some(2), 1), "the same term keeps its leader");
+        assert!(
+            !table.adopt(id, Some(2), 1),
+            "the same term keeps its leader"
+        );
         assert!(!table.adopt(999, Some(1), 9), "unknown region");
     }
 }
