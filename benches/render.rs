@@ -58,6 +58,7 @@ fn snapshot(at: f64, down: Option<&str>) -> ClusterSnapshot {
             total: 64,
             without_leader: if down.is_some() { 21 } else { 0 },
             under_replicated: if down.is_some() { 64 } else { 0 },
+            led_from_dead_node: 0,
         },
         processes: ["tikv0", "tikv1", "tikv2"]
             .iter()

@@ -575,6 +575,7 @@ fn source_name(source: SampleSource) -> &'static str {
         SampleSource::JavaYcsb => "Java YCSB",
         SampleSource::Simulator => "simulated",
         SampleSource::StatusPortMetrics => "status-port metrics",
+        SampleSource::GoYcsbDataLoad => "go-ycsb (data load)",
     }
 }
 

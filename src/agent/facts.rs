@@ -262,13 +262,18 @@ pub fn impact_facts(evidence: &Evidence, from: Duration, until: Option<Duration>
     };
     for snapshot in current_pd(evidence).filter(|s| in_window(s.taken_at)) {
         let regions = snapshot.regions;
-        if regions.without_leader > 0 {
+        // PD keeps a dead leader until a new one reports: a region led from
+        // a dead node has no leader that serves.
+        let leaderless = regions
+            .without_leader
+            .saturating_add(regions.led_from_dead_node);
+        if leaderless > 0 {
             facts.leaderless_first.get_or_insert(snapshot.taken_at);
             facts.leaderless_cleared = None;
         } else if facts.leaderless_first.is_some() && facts.leaderless_cleared.is_none() {
             facts.leaderless_cleared = Some(snapshot.taken_at);
         }
-        facts.leaderless_peak = facts.leaderless_peak.max(regions.without_leader);
+        facts.leaderless_peak = facts.leaderless_peak.max(leaderless);
         facts.under_replicated_peak = facts.under_replicated_peak.max(regions.under_replicated);
     }
     facts.p99_before = evidence

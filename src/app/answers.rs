@@ -56,7 +56,7 @@ pub(super) fn on_injected(
         }
         Ok(fault) => {
             observe::catch_up(app, fault.at);
-            app.monitor.fault_injected(fault.at);
+            let credited = app.monitor.fault_injected(fault.at);
             app.timeline = Timeline {
                 injected: Some(fault.clone()),
                 ..Timeline::default()
@@ -76,6 +76,7 @@ pub(super) fn on_injected(
             } else {
                 note_kind(app, Level::Critical, kind, text);
             }
+            observe::credit_to_fault(app, credited);
         }
         Err(e) => {
             // Without an answer the fault may have landed: the health gate
@@ -171,8 +172,15 @@ pub(super) fn on_load_set(
                 note(app, Level::Info, text.into());
             }
         }
-        Err(e) if current => runner::fail(app, format!("workload: {e}"), fx),
-        Err(e) => note(app, Level::Warning, format!("workload: {e}")),
+        Err(e) => {
+            // The switch did not happen: the load is as it was.
+            app.monitor.load_switched(app.load_running);
+            if current {
+                runner::fail(app, format!("workload: {e}"), fx);
+            } else {
+                note(app, Level::Warning, format!("workload: {e}"));
+            }
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use super::journal::{Kind, Level};
+use super::msg::Effect;
 use super::notes::{entry, note, note_at, note_kind, record};
 use super::timeline::secs;
 use super::{App, PANE_LINES, runner};
@@ -57,6 +58,16 @@ pub(super) fn on_sample(app: &mut App, sample: WorkloadSample) {
     app.evidence.record_sample(sample);
     let updates = app.monitor.on_workload(&sample, app.tracker.baseline());
     apply_monitor(app, updates);
+}
+
+/// The monitor hears of every load switch the app asks for before it is
+/// made: the load's own exit after a stop must not read as a crash.
+pub(super) fn load_requests(app: &mut App, fx: &[Effect]) {
+    for effect in fx {
+        if let Effect::SetLoad { running, .. } = effect {
+            app.monitor.load_switched(*running);
+        }
+    }
 }
 
 fn note_store_changes(app: &mut App, snapshot: &ClusterSnapshot) {
@@ -147,6 +158,26 @@ fn apply_monitor(app: &mut App, updates: Vec<MonitorUpdate>) {
                 ..shown
             },
         );
+    }
+}
+
+/// Detections made before the injection answered (the engine's event
+/// beats its reply), now timed from the fault: journalled after the fault's
+/// own line, so the journal's readers (the scoreboard, `report`) count them
+/// in its episode.
+pub(super) fn credit_to_fault(app: &mut App, credited: Vec<Incident>) {
+    for incident in credited {
+        let after = incident.since_fault.unwrap_or_default();
+        let text = format!(
+            "{}: detected {} after the fault, before the injection answered",
+            incident.summary,
+            secs(after)
+        );
+        let kind = Kind::Detection {
+            signal: incident.signal,
+            after_fault: Some(after),
+        };
+        note_kind(app, severity_level(&incident), kind, text);
     }
 }
 

@@ -259,7 +259,14 @@ pub(super) fn cluster_troubles(app: &App) -> Vec<Trouble> {
             },
         }];
     }
-    health::troubles(snapshot)
+    let mut found = health::troubles(snapshot);
+    found.extend(health::reported_by_events(
+        snapshot,
+        &found,
+        app.monitor.last_node_event_at(),
+        app.monitor.nodes_reported_faulted(),
+    ));
+    found
 }
 
 /// The safety gate, then the injection: only into a cluster healthy by every
@@ -316,15 +323,12 @@ fn choose_target(app: &mut App, target: &Target) -> Result<String, String> {
     match target {
         Target::Service(name) => Ok(name.clone()),
         Target::Random => {
-            let mut up: Vec<&str> = snapshot
-                .stores
-                .iter()
-                .filter(|s| s.state.is_up())
-                .map(|s| s.service.as_str())
-                .collect();
-            up.sort_unstable();
+            let up = health::fault_candidates(snapshot);
             if up.is_empty() {
-                return Err("no TiKV store is Up: nothing to fault".into());
+                return Err(
+                    "no TiKV node is Up in PD and running, attached and not paused: nothing to fault"
+                        .into(),
+                );
             }
             let pick = app.rng.random_range(0..up.len());
             Ok(up[pick].to_string())

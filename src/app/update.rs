@@ -58,6 +58,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         runner::advance(app, &mut fx);
         kiosk::advance(app, &mut fx);
     }
+    observe::load_requests(app, &fx);
     fx
 }
 

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use super::health::led_from_dead_node;
 use super::pd::{PdError, PdView};
 use super::{BackendError, ClusterSnapshot, DataSource, Process, SourceTrouble};
 use crate::text::{clean_line, excerpt};
@@ -42,12 +43,15 @@ pub fn combine(
         Vec::new()
     });
     let view = last.pd.as_ref();
+    let stores = view.map(|v| v.stores.clone()).unwrap_or_default();
+    let mut regions = view.map(|v| v.regions).unwrap_or_default();
+    regions.led_from_dead_node = led_from_dead_node(&stores, &processes);
     ClusterSnapshot {
         taken_at,
         pd_reachable,
         pd_members: view.map(|v| v.members.clone()).unwrap_or_default(),
-        stores: view.map(|v| v.stores.clone()).unwrap_or_default(),
-        regions: view.map(|v| v.regions).unwrap_or_default(),
+        stores,
+        regions,
         processes,
         troubles,
     }

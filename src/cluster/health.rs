@@ -4,8 +4,9 @@
 //! code judges the simulator and a real cluster.
 
 use std::fmt;
+use std::time::Duration;
 
-use super::model::{ClusterSnapshot, DataSource, NodeRole, ProcessState, Recovery};
+use super::model::{ClusterSnapshot, DataSource, NodeRole, Process, ProcessState, Recovery, Store};
 
 /// One reason the cluster is not healthy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +78,15 @@ pub fn troubles(snapshot: &ClusterSnapshot) -> Vec<Trouble> {
             ),
         ));
     }
+    if snapshot.regions.led_from_dead_node > 0 {
+        found.push(trouble(
+            None,
+            format!(
+                "{} regions led from a dead node",
+                snapshot.regions.led_from_dead_node
+            ),
+        ));
+    }
     if snapshot.regions.under_replicated > 0 {
         found.push(trouble(
             None,
@@ -87,6 +97,82 @@ pub fn troubles(snapshot: &ClusterSnapshot) -> Vec<Trouble> {
         ));
     }
     found
+}
+
+/// What the runtime's events say beyond the snapshot: nodes they report
+/// faulted (open process incidents) that it does not show, and, while any
+/// event is newer than it, that the picture is older than the news.
+pub fn reported_by_events<'a>(
+    snapshot: &ClusterSnapshot,
+    known: &[Trouble],
+    last_event_at: Option<Duration>,
+    incidents: impl Iterator<Item = &'a crate::monitor::Incident>,
+) -> Vec<Trouble> {
+    let mut found: Vec<Trouble> = Vec::new();
+    for incident in incidents {
+        let Some(service) = incident.service.as_deref() else {
+            continue;
+        };
+        let already = known
+            .iter()
+            .chain(&found)
+            .any(|t| t.service.as_deref() == Some(service));
+        if !already {
+            let what = incident
+                .summary
+                .strip_prefix(&format!("{service}: "))
+                .unwrap_or(&incident.summary);
+            found.push(trouble(
+                Some(service),
+                format!("the runtime reported: {what}"),
+            ));
+        }
+    }
+    if last_event_at.is_some_and(|at| at > snapshot.taken_at) {
+        found.push(trouble(
+            None,
+            "waiting for a picture newer than the runtime's last event",
+        ));
+    }
+    found
+}
+
+/// The TiKV nodes a random fault may hit, sorted: Up in PD and, by the
+/// runtime, running, attached and not paused. PD keeps a dead store Up for
+/// up to 20 s, so PD alone would pick a second node while one is down.
+pub fn fault_candidates(snapshot: &ClusterSnapshot) -> Vec<&str> {
+    let mut found: Vec<&str> = snapshot
+        .stores
+        .iter()
+        .filter(|store| store.state.is_up())
+        .filter(|store| snapshot.process(&store.service).is_some_and(is_serving))
+        .map(|store| store.service.as_str())
+        .collect();
+    found.sort_unstable();
+    found
+}
+
+/// Regions whose PD-known leader sits on a node the runtime shows dead,
+/// paused or cut off: PD's leader count of each such store, summed. PD
+/// keeps a dead leader until a new one reports, so this is the figure that
+/// moves during a fault, on a real cluster and the simulator alike. A store
+/// the runtime does not list counts as not dead (nothing says it is).
+pub fn led_from_dead_node(stores: &[Store], processes: &[Process]) -> u64 {
+    stores
+        .iter()
+        .filter(|store| {
+            processes
+                .iter()
+                .find(|p| p.service == store.service)
+                .is_some_and(|p| !is_serving(p))
+        })
+        .map(|store| store.leader_count)
+        .sum()
+}
+
+/// Running, attached and not paused: a process that can serve.
+pub fn is_serving(process: &Process) -> bool {
+    process.state == ProcessState::Running && process.network_connected
 }
 
 fn process_trouble(state: &ProcessState) -> Option<String> {
@@ -172,6 +258,7 @@ mod tests {
                 total: 3,
                 without_leader: 0,
                 under_replicated: 0,
+                led_from_dead_node: 0,
             },
             processes: services
                 .iter()
@@ -230,6 +317,84 @@ mod tests {
             assert_eq!(found[0].service.as_deref(), Some("tikv1"));
             assert!(found[0].why.contains(what), "{what}: {found:?}");
         }
+    }
+
+    #[test]
+    fn regions_led_from_a_dead_paused_or_cut_off_node_are_counted() {
+        let mut s = snapshot();
+        for (store, leaders) in s.stores.iter_mut().zip([5, 7, 11]) {
+            store.leader_count = leaders;
+        }
+        assert_eq!(led_from_dead_node(&s.stores, &s.processes), 0);
+        s.processes[0].state = ProcessState::Exited {
+            exit_code: Some(137),
+        };
+        s.processes[1].state = ProcessState::Paused;
+        assert_eq!(led_from_dead_node(&s.stores, &s.processes), 12);
+        s.processes[0].state = ProcessState::Running;
+        s.processes[2].network_connected = false;
+        assert_eq!(led_from_dead_node(&s.stores, &s.processes), 18);
+        // PD still Up for them: the runtime alone says they are gone.
+        assert!(s.stores.iter().all(|st| st.state.is_up()));
+        s.processes.clear();
+        assert_eq!(led_from_dead_node(&s.stores, &s.processes), 0);
+    }
+
+    #[test]
+    fn a_random_fault_hits_only_a_node_well_by_both_views() {
+        let mut s = snapshot();
+        assert_eq!(fault_candidates(&s), ["tikv0", "tikv1", "tikv2"]);
+        // Stopped by hand a moment ago: PD still says Up.
+        s.processes[0].state = ProcessState::Exited { exit_code: Some(0) };
+        s.processes[1].network_connected = false;
+        s.stores[2].state = StoreState::Disconnected;
+        assert!(fault_candidates(&s).is_empty());
+        let mut unlisted = snapshot();
+        unlisted.processes.remove(1);
+        assert_eq!(fault_candidates(&unlisted), ["tikv0", "tikv2"]);
+    }
+
+    #[test]
+    fn an_event_newer_than_the_snapshot_holds_the_gate() {
+        use crate::monitor::{Incident, Severity, Signal};
+        let died = Incident {
+            id: 1,
+            signal: Signal::ProcessEvent,
+            service: Some("tikv0".into()),
+            severity: Severity::Critical,
+            summary: "tikv0: process died (exit code 0)".into(),
+            opened_at: Duration::from_secs(5),
+            resolved_at: None,
+            since_fault: None,
+        };
+        let s = snapshot();
+        let said = |s: &ClusterSnapshot, last: u64| -> Vec<String> {
+            let last = Some(Duration::from_secs(last));
+            reported_by_events(s, &troubles(s), last, [&died].into_iter())
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        assert_eq!(
+            said(&s, 5),
+            [
+                "tikv0: the runtime reported: process died (exit code 0)",
+                "waiting for a picture newer than the runtime's last event"
+            ]
+        );
+        // Said once: a later snapshot shows it.
+        let mut exited = snapshot();
+        exited.taken_at = Duration::from_secs(6);
+        exited.processes[0].state = ProcessState::Exited { exit_code: Some(0) };
+        assert!(said(&exited, 5).is_empty());
+    }
+
+    #[test]
+    fn the_figure_is_a_trouble_of_its_own() {
+        let mut s = snapshot();
+        s.regions.led_from_dead_node = 3;
+        let found: Vec<String> = troubles(&s).iter().map(ToString::to_string).collect();
+        assert_eq!(found, vec!["3 regions led from a dead node".to_string()]);
     }
 
     #[test]

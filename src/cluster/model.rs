@@ -96,12 +96,21 @@ pub struct Store {
     pub available_bytes: Option<u64>,
 }
 
-/// Region health summed over the cluster.
+/// Region health summed over the cluster. The first three are what PD
+/// reports (see [`crate::cluster::pd_view`]: within a demo PD's own
+/// `without_leader` and `under_replicated` stay 0, as PD keeps a dead
+/// leader until a new one reports); `led_from_dead_node` is the figure that
+/// moves during a fault.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegionHealth {
     pub total: u64,
     pub without_leader: u64,
     pub under_replicated: u64,
+    /// Regions whose PD-known leader sits on a TiKV node the runtime shows
+    /// dead, paused or cut off: PD's leader counts and the runtime together,
+    /// by [`crate::cluster::health::led_from_dead_node`] for every backend.
+    #[serde(default)]
+    pub led_from_dead_node: u64,
 }
 
 /// What the container runtime says about a node's process, independent of PD.

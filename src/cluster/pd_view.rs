@@ -153,14 +153,17 @@ impl PdBook {
 
     /// A region heartbeat arrived: PD keeps it unless its term is older.
     pub fn region_heartbeat(&mut self, report: RegionHeartbeat, at: Duration) -> Heard {
-        let region = self.regions.entry(report.region_id).or_insert(BookedRegion {
-            id: report.region_id,
-            leader_store: None,
-            term: 0,
-            peer_stores: Vec::new(),
-            down_peer_stores: Vec::new(),
-            reported_at: None,
-        });
+        let region = self
+            .regions
+            .entry(report.region_id)
+            .or_insert(BookedRegion {
+                id: report.region_id,
+                leader_store: None,
+                term: 0,
+                peer_stores: Vec::new(),
+                down_peer_stores: Vec::new(),
+                reported_at: None,
+            });
         if report.term < region.term {
             return Heard::Stale {
                 held_term: region.term,
@@ -434,7 +437,10 @@ mod tests {
 
     #[test]
     fn peers_are_reported_down_only_after_ten_minutes() {
-        let silences = [(1, MAX_PEER_DOWN_DURATION), (4, MAX_PEER_DOWN_DURATION + SEC)];
+        let silences = [
+            (1, MAX_PEER_DOWN_DURATION),
+            (4, MAX_PEER_DOWN_DURATION + SEC),
+        ];
         assert_eq!(down_peers(silences, MAX_PEER_DOWN_DURATION), vec![4]);
         assert!(down_peers([(1, SEC * 300)], MAX_PEER_DOWN_DURATION).is_empty());
     }

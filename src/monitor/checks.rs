@@ -17,6 +17,9 @@ pub struct Condition {
 }
 
 /// Store and region conditions of a snapshot whose PD picture is current.
+/// The regions PD reports without leader or under-replicated stay 0 through
+/// a demo (PD keeps a dead leader until a new one reports); those led from
+/// a dead node are what moves (see [`crate::cluster::health::led_from_dead_node`]).
 pub fn pd_conditions(snapshot: &ClusterSnapshot) -> Vec<Condition> {
     let mut found = Vec::new();
     for store in &snapshot.stores {
@@ -44,6 +47,17 @@ pub fn pd_conditions(snapshot: &ClusterSnapshot) -> Vec<Condition> {
         });
     }
     let regions = snapshot.regions;
+    if regions.led_from_dead_node > 0 {
+        found.push(Condition {
+            signal: Signal::RegionsLedFromDeadNode,
+            service: None,
+            severity: Severity::Critical,
+            summary: format!(
+                "{} led from a dead node",
+                count(regions.led_from_dead_node, "region", "regions")
+            ),
+        });
+    }
     if regions.without_leader > 0 {
         found.push(Condition {
             signal: Signal::RegionsWithoutLeader,
@@ -106,8 +120,29 @@ pub enum EventEffect {
     Nothing,
 }
 
-pub fn event_effect(service: &str, kind: &EventKind) -> EventEffect {
+/// `role` is the service's role as the last snapshot listed it; a load
+/// generator's exit is news only while the story has it running (and then a
+/// warning: the throughput tells the cost).
+pub fn event_effect(
+    service: &str,
+    role: Option<NodeRole>,
+    load_expected: bool,
+    kind: &EventKind,
+) -> EventEffect {
+    if role == Some(NodeRole::Load) && !load_expected {
+        return match kind {
+            EventKind::Started | EventKind::Unpaused | EventKind::NetworkReconnected => {
+                EventEffect::Resolve
+            }
+            _ => EventEffect::Nothing,
+        };
+    }
     let severity = match kind {
+        EventKind::Died { .. } | EventKind::Paused | EventKind::NetworkDisconnected
+            if role == Some(NodeRole::Load) =>
+        {
+            Severity::Warning
+        }
         EventKind::Died { .. } | EventKind::Paused | EventKind::NetworkDisconnected => {
             Severity::Critical
         }
@@ -257,6 +292,41 @@ mod tests {
     }
 
     #[test]
+    fn a_load_generator_stopped_by_the_story_is_no_incident() {
+        let died = EventKind::Died { exit_code: Some(0) };
+        let stopped = event_effect("load", Some(NodeRole::Load), false, &died);
+        assert!(matches!(stopped, EventEffect::Nothing));
+        let EventEffect::Open(crashed) = event_effect("load", Some(NodeRole::Load), true, &died)
+        else {
+            panic!("a load that dies while it should run is news");
+        };
+        assert_eq!(crashed.severity, Severity::Warning);
+        let EventEffect::Open(tikv) = event_effect("tikv1", Some(NodeRole::Tikv), false, &died)
+        else {
+            panic!("a TiKV exit is always news");
+        };
+        assert_eq!(tikv.severity, Severity::Critical);
+        assert_eq!(tikv.summary, "tikv1: process died (exit code 0)");
+    }
+
+    #[test]
+    fn regions_led_from_a_dead_node_are_critical() {
+        let snap = snapshot(
+            vec![],
+            RegionHealth {
+                total: 64,
+                led_from_dead_node: 21,
+                ..RegionHealth::default()
+            },
+        );
+        let found = pd_conditions(&snap);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].signal, Signal::RegionsLedFromDeadNode);
+        assert_eq!(found[0].severity, Severity::Critical);
+        assert_eq!(found[0].summary, "21 regions led from a dead node");
+    }
+
+    #[test]
     fn region_counts_are_pluralised() {
         let snap = snapshot(
             vec![],
@@ -264,6 +334,7 @@ mod tests {
                 total: 64,
                 without_leader: 1,
                 under_replicated: 20,
+                led_from_dead_node: 0,
             },
         );
         let summaries: Vec<_> = pd_conditions(&snap)

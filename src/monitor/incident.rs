@@ -35,6 +35,8 @@ impl fmt::Display for Severity {
 pub enum Signal {
     ProcessEvent,
     StoreState,
+    /// PD's leader of a region sits on a node the runtime shows gone.
+    RegionsLedFromDeadNode,
     RegionsWithoutLeader,
     UnderReplicated,
     Throughput,
@@ -48,6 +50,7 @@ impl Signal {
         match self {
             Self::ProcessEvent => "process event",
             Self::StoreState => "PD store state",
+            Self::RegionsLedFromDeadNode => "regions led from a dead node",
             Self::RegionsWithoutLeader => "regions without leader",
             Self::UnderReplicated => "under-replicated regions",
             Self::Throughput => "throughput",
@@ -60,7 +63,9 @@ impl Signal {
         match self {
             Self::ProcessEvent => "process event",
             Self::StoreState => "PD store state",
-            Self::RegionsWithoutLeader | Self::UnderReplicated => "region health",
+            Self::RegionsLedFromDeadNode | Self::RegionsWithoutLeader | Self::UnderReplicated => {
+                "region health"
+            }
             Self::Throughput => "workload throughput",
             Self::Latency => "p99 latency",
             Self::PdUnreachable => "PD reachability",

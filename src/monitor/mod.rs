@@ -20,7 +20,7 @@ use std::time::Duration;
 use checks::{Condition, EventEffect, Gate, GateChange};
 pub use incident::{Detection, Incident, Severity, Signal};
 
-use crate::cluster::{ClusterEvent, ClusterSnapshot, DataSource};
+use crate::cluster::{ClusterEvent, ClusterSnapshot, DataSource, NodeRole};
 use crate::workload::WorkloadSample;
 
 /// How many incidents (open or resolved) the history keeps.
@@ -86,6 +86,12 @@ pub struct Monitor {
     /// When each service's last runtime event arrived: older snapshots say
     /// nothing new about its process.
     last_event_at: HashMap<String, Duration>,
+    /// Each service's role, as the last snapshot listed it (events carry
+    /// only the name).
+    roles: HashMap<String, NodeRole>,
+    /// Whether the story has the load running (told before the switch is
+    /// made, so the load's own exit after a stop is not news).
+    load_expected: bool,
     throughput: Gate,
     latency: Gate,
 }
@@ -100,6 +106,8 @@ impl Monitor {
             opened_this_episode: HashSet::new(),
             first_detection: None,
             last_event_at: HashMap::new(),
+            roles: HashMap::new(),
+            load_expected: false,
             throughput: Gate::default(),
             latency: Gate::default(),
         }
@@ -109,12 +117,35 @@ impl Monitor {
         &self.config
     }
 
-    /// A fault was injected at `at`: a new episode starts. Only used to time
-    /// detections, never to decide what is detected.
-    pub fn fault_injected(&mut self, at: Duration) {
+    /// A fault was injected at `at` (when the call started): a new episode
+    /// starts. Only used to time detections, never to decide what is
+    /// detected. Incidents opened since `at`, before the answer came (the
+    /// engine's event often beats its own reply), belong to this fault.
+    /// Returns those incidents, oldest first, now timed from the fault.
+    pub fn fault_injected(&mut self, at: Duration) -> Vec<Incident> {
         self.fault_at = Some(at);
-        self.first_detection = None;
         self.opened_this_episode = self.open_keys().collect();
+        let mut credited: Vec<Incident> = Vec::new();
+        for incident in &mut self.incidents {
+            if incident.since_fault.is_some() || incident.opened_at < at {
+                continue;
+            }
+            incident.since_fault = Some(incident.opened_at - at);
+            credited.push(incident.clone());
+        }
+        credited.sort_by_key(|i| (i.opened_at, i.id));
+        self.first_detection = credited.first().map(|incident| Detection {
+            signal: incident.signal,
+            at: incident.opened_at,
+            after_fault: incident.since_fault,
+            summary: incident.summary.clone(),
+        });
+        credited
+    }
+
+    /// The story is about to start (`true`) or stop the load.
+    pub fn load_switched(&mut self, running: bool) {
+        self.load_expected = running;
     }
 
     /// The fault was recovered: the episode ends, a recurrence opens anew.
@@ -124,30 +155,44 @@ impl Monitor {
         self.opened_this_episode.clear();
     }
 
-    /// Forgets everything but the incident numbering.
+    /// Forgets everything but the incident numbering and what it knows of
+    /// the world (whether the load should run, each service's role).
     pub fn reset(&mut self) {
-        let next_id = self.next_id;
-        *self = Self::new(self.config);
-        self.next_id = next_id;
+        let fresh = Self {
+            next_id: self.next_id,
+            roles: std::mem::take(&mut self.roles),
+            load_expected: self.load_expected,
+            ..Self::new(self.config)
+        };
+        *self = fresh;
     }
 
     pub fn on_snapshot(&mut self, snapshot: &ClusterSnapshot) -> Vec<MonitorUpdate> {
         let at = snapshot.taken_at;
         let mut updates = Vec::new();
+        for process in &snapshot.processes {
+            self.roles.insert(process.service.clone(), process.role);
+        }
+        // A picture from before the fault says nothing about its end.
+        let may_resolve = self.fault_at.is_none_or(|fault| at >= fault);
 
         if snapshot.pd_reachable {
-            updates.extend(self.resolve(&(Signal::PdUnreachable, None), at));
+            if may_resolve {
+                updates.extend(self.resolve(&(Signal::PdUnreachable, None), at));
+            }
             // Store and region figures are only judged while current.
             let found = checks::pd_conditions(snapshot);
             let pd_signals = [
                 Signal::StoreState,
+                Signal::RegionsLedFromDeadNode,
                 Signal::RegionsWithoutLeader,
                 Signal::UnderReplicated,
             ];
             let cleared: Vec<Key> = self
                 .open_keys()
                 .filter(|(signal, service)| {
-                    pd_signals.contains(signal)
+                    may_resolve
+                        && pd_signals.contains(signal)
                         && !found
                             .iter()
                             .any(|c| c.signal == *signal && c.service == *service)
@@ -174,7 +219,7 @@ impl Monitor {
             }
             if let Some(condition) = checks::process_condition(process) {
                 updates.extend(self.open(condition, at));
-            } else if checks::process_is_well(process) {
+            } else if may_resolve && checks::process_is_well(process) {
                 let key = (Signal::ProcessEvent, Some(process.service.clone()));
                 updates.extend(self.resolve(&key, at));
             }
@@ -188,7 +233,8 @@ impl Monitor {
             .entry(event.service.clone())
             .or_insert(event.at);
         *previous = (*previous).max(event.at);
-        match checks::event_effect(&event.service, &event.kind) {
+        let role = self.roles.get(&event.service).copied();
+        match checks::event_effect(&event.service, role, self.load_expected, &event.kind) {
             EventEffect::Open(condition) => self.open(condition, event.at).into_iter().collect(),
             EventEffect::Resolve => {
                 let key = (Signal::ProcessEvent, Some(event.service.clone()));
@@ -238,6 +284,28 @@ impl Monitor {
             }
         }
         updates
+    }
+
+    /// Cluster nodes (not load generators) the runtime reported faulted and
+    /// not yet well again, with what it said: an event can be newer than
+    /// the last snapshot, and the health gate must not wait for the next.
+    pub fn nodes_reported_faulted(&self) -> impl Iterator<Item = &Incident> {
+        self.open_incidents().filter(|i| {
+            i.signal == Signal::ProcessEvent
+                && i.service
+                    .as_ref()
+                    .is_some_and(|s| self.roles.get(s) != Some(&NodeRole::Load))
+        })
+    }
+
+    /// When the runtime last reported an event about a cluster node (not a
+    /// load generator).
+    pub fn last_node_event_at(&self) -> Option<Duration> {
+        self.last_event_at
+            .iter()
+            .filter(|(service, _)| self.roles.get(*service) != Some(&NodeRole::Load))
+            .map(|(_, &at)| at)
+            .max()
     }
 
     pub fn open_incidents(&self) -> impl Iterator<Item = &Incident> {

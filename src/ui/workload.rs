@@ -18,6 +18,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         SampleSource::GoYcsb => " · go-ycsb",
         SampleSource::JavaYcsb => " · YCSB",
         SampleSource::StatusPortMetrics => " · TiKV status-port metrics",
+        SampleSource::GoYcsbDataLoad => " · go-ycsb data load",
     });
     let block = Block::new()
         .borders(Borders::ALL)

@@ -143,6 +143,16 @@ fn latency(value: &str) -> Option<f64> {
     plausible::latency_us(number(value)?)
 }
 
+/// A report of inserts alone: go-ycsb's `load` phase, which inserts the
+/// records before a `run` (and again at each container start).
+fn is_data_load(lines: &[GoYcsbLine]) -> bool {
+    let mut ops = lines
+        .iter()
+        .filter(|l| !l.is_error() && !l.is_total())
+        .peekable();
+    ops.peek().is_some() && ops.all(|l| l.op == "INSERT" || l.op == "BATCH_INSERT")
+}
+
 /// Lines that end the report being collected: the separator and the
 /// `Run finished, takes ...` line printed before the final summary.
 fn is_report_terminator(line: &str) -> bool {
@@ -345,7 +355,11 @@ impl GoYcsbStream {
             ops_per_sec,
             errors_per_sec,
             p99: p99_us.and_then(plausible::latency),
-            source: SampleSource::GoYcsb,
+            source: if is_data_load(lines) {
+                SampleSource::GoYcsbDataLoad
+            } else {
+                SampleSource::GoYcsb
+            },
         })
     }
 }

@@ -24,6 +24,21 @@ pub enum SampleSource {
     JavaYcsb,
     /// TiKV's status-port metrics, used when there is no load output.
     StatusPortMetrics,
+    /// go-ycsb's data-load phase (`load`: INSERT-only reports), which runs
+    /// before the workload proper and at another rate.
+    GoYcsbDataLoad,
+}
+
+impl SampleSource {
+    /// Whether the workload's own rate can be learnt from such samples: not
+    /// from the metrics fallback (every store's requests, not the
+    /// client's) nor from a data-load phase.
+    pub fn teaches_baseline(self) -> bool {
+        match self {
+            Self::Simulator | Self::GoYcsb | Self::JavaYcsb => true,
+            Self::StatusPortMetrics | Self::GoYcsbDataLoad => false,
+        }
+    }
 }
 
 /// One interval of workload, usually one second.

@@ -75,7 +75,7 @@ pub enum TrackerConfigError {
 pub enum WorkloadStatus {
     /// No samples, or the load stopped.
     Idle,
-    /// Warming up: the baseline is not known yet.
+    /// Learning the baseline from the workload's own reports.
     Baseline,
     Normal,
     Degraded,
@@ -87,7 +87,7 @@ impl WorkloadStatus {
     pub fn label(&self) -> &'static str {
         match self {
             WorkloadStatus::Idle => "IDLE",
-            WorkloadStatus::Baseline => "BASELINE...",
+            WorkloadStatus::Baseline => "LEARNING",
             WorkloadStatus::Normal => "NORMAL",
             WorkloadStatus::Degraded => "DEGRADED",
             WorkloadStatus::Recovering => "RECOVERING",
@@ -107,9 +107,14 @@ pub enum BarLevel {
 ///
 /// The baseline is the median of the first `warmup_samples` samples after the
 /// load starts (the first sample with operations), so one slow start-up
-/// interval does not skew it. Once learnt it stays until [`reset`], so a
+/// interval does not skew it. It is learnt only from the workload's own
+/// reports ([`SampleSource::teaches_baseline`]): metrics-fallback and
+/// data-load samples are shown and judged, never learnt from. Once learnt it
+/// stays until [`reset`] (each start of the load, each pass), so a
 /// degradation never drags it down. [`set_idle`] ends the load episode but
 /// keeps the baseline and the history.
+///
+/// [`SampleSource::teaches_baseline`]: super::SampleSource::teaches_baseline
 ///
 /// [`reset`]: WorkloadTracker::reset
 /// [`set_idle`]: WorkloadTracker::set_idle
@@ -166,7 +171,10 @@ impl WorkloadTracker {
         }
         self.since_start += 1;
 
-        if self.config.fixed_baseline.is_none() && self.learnt_baseline.is_none() {
+        if self.config.fixed_baseline.is_none()
+            && self.learnt_baseline.is_none()
+            && sample.source.teaches_baseline()
+        {
             self.warmup.push(sample.ops_per_sec);
             if self.warmup.len() >= self.config.warmup_samples {
                 self.learnt_baseline = median(&self.warmup).filter(|b| *b > 0.0);
@@ -193,6 +201,14 @@ impl WorkloadTracker {
         self.since_start = 0;
         self.in_degradation = false;
         self.warmup.clear();
+    }
+
+    /// Samples learnt from so far and samples needed, while the baseline is
+    /// being learnt; `None` once it is known (or fixed).
+    pub fn learning_progress(&self) -> Option<(usize, usize)> {
+        self.baseline()
+            .is_none()
+            .then_some((self.warmup.len(), self.config.warmup_samples))
     }
 
     /// The reference rate in ops/s, once known.

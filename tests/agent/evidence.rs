@@ -61,6 +61,7 @@ fn snapshot(t: u64) -> ClusterSnapshot {
             total: 64,
             without_leader: leaderless,
             under_replicated: if killed { 64 } else { 0 },
+            led_from_dead_node: 0,
         },
         processes: SERVICES
             .iter()

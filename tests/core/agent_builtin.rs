@@ -193,6 +193,7 @@ fn healthy_second() -> Second {
             total: REGIONS,
             without_leader: 0,
             under_replicated: 0,
+            led_from_dead_node: 0,
         },
         ops: BASELINE,
         events: vec![],
@@ -210,6 +211,7 @@ fn lost_node_regions(t: u64, from: u64) -> RegionHealth {
             0
         },
         under_replicated: if t >= from + 20 { REGIONS } else { 0 },
+        led_from_dead_node: 0,
     }
 }
 

@@ -50,6 +50,7 @@ pub fn healthy(at: Duration) -> ClusterSnapshot {
             total: 64,
             without_leader: 0,
             under_replicated: 0,
+            led_from_dead_node: 0,
         },
         processes: SERVICES
             .iter()

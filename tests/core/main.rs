@@ -9,6 +9,7 @@ mod headless_story;
 mod hostile_world;
 mod kiosk;
 mod monitor_incidents;
+mod one_truth;
 mod sim_backend;
 mod sim_model;
 mod sim_properties;

@@ -41,6 +41,7 @@ fn healthy(at: f64) -> ClusterSnapshot {
             total: 64,
             without_leader: 0,
             under_replicated: 0,
+            led_from_dead_node: 0,
         },
         processes: SERVICES
             .iter()
@@ -497,4 +498,151 @@ fn load_generator_state_is_not_a_node_failure() {
         network_connected: true,
     });
     assert!(monitor.on_snapshot(&snap).is_empty());
+}
+
+/// The engine's event beats its own reply: the kill is seen at 10.05 s, the
+/// answer (fault time = when the call started, 10.0 s) comes after. The
+/// event's incident is the fault's first detection, +0.05 s by process event.
+#[test]
+fn an_event_before_the_injection_answer_is_credited_to_the_fault() {
+    let mut monitor = Monitor::default();
+    monitor.on_snapshot(&healthy(9.0));
+    let died = EventKind::Died {
+        exit_code: Some(137),
+    };
+    monitor.on_event(&event(10.05, "tikv1", died));
+    assert_eq!(monitor.first_detection(), None, "no fault known yet");
+    monitor.fault_injected(secs(10.0));
+    let detection = monitor.first_detection().expect("credited to the fault");
+    assert_eq!(detection.signal, Signal::ProcessEvent);
+    assert_eq!(detection.after_fault, Some(Duration::from_millis(50)));
+    assert_eq!(
+        monitor.incidents()[0].since_fault,
+        Some(Duration::from_millis(50))
+    );
+    // PD's word comes later and is not the first detection.
+    let later = with_store_state(healthy(25.0), "tikv1", StoreState::Disconnected);
+    monitor.on_snapshot(&with_process(
+        later,
+        "tikv1",
+        ProcessState::Exited {
+            exit_code: Some(137),
+        },
+        true,
+    ));
+    assert_eq!(
+        monitor.first_detection().map(|d| d.signal),
+        Some(Signal::ProcessEvent)
+    );
+}
+
+/// An incident from before the call started belongs to no fault.
+#[test]
+fn an_incident_older_than_the_fault_is_not_its_detection() {
+    let mut monitor = Monitor::default();
+    monitor.on_event(&event(4.0, "tikv2", EventKind::Paused));
+    monitor.fault_injected(secs(10.0));
+    assert_eq!(monitor.first_detection(), None);
+    assert_eq!(monitor.incidents()[0].since_fault, None);
+}
+
+/// A snapshot whose reads started before the fault shows the node well; it
+/// arrives after the event and must not resolve the incident.
+#[test]
+fn a_snapshot_from_before_the_fault_resolves_nothing() {
+    let mut monitor = Monitor::default();
+    monitor.on_snapshot(&healthy(9.0));
+    monitor.fault_injected(secs(10.0));
+    monitor.on_event(&event(10.1, "tikv3", EventKind::NetworkDisconnected));
+    let disconnected = with_store_state(healthy(9.5), "tikv3", StoreState::Disconnected);
+    monitor.on_snapshot(&disconnected);
+    assert!(resolved(&monitor.on_snapshot(&healthy(9.9))).is_empty());
+    assert_eq!(monitor.open_incidents().count(), 2);
+    // One taken after the fault, showing it well again, does.
+    let mut cleared = resolved(&monitor.on_snapshot(&healthy(40.0)));
+    cleared.sort();
+    assert_eq!(
+        cleared,
+        [
+            (Signal::ProcessEvent, Some("tikv3".into())),
+            (Signal::StoreState, Some("tikv3".into()))
+        ]
+    );
+}
+
+/// The story stops the load: its exit (code 0) is no incident. A load that
+/// dies while the story has it running is a warning.
+#[test]
+fn the_load_the_story_stopped_is_no_crash() {
+    let mut monitor = Monitor::default();
+    let mut snap = healthy(1.0);
+    snap.processes.push(Process {
+        service: "load".into(),
+        role: NodeRole::Load,
+        state: ProcessState::Running,
+        network_connected: true,
+    });
+    monitor.load_switched(true);
+    monitor.on_snapshot(&snap);
+    monitor.load_switched(false);
+    let died = EventKind::Died { exit_code: Some(0) };
+    assert!(
+        monitor
+            .on_event(&event(5.0, "load", died.clone()))
+            .is_empty()
+    );
+    monitor.load_switched(true);
+    assert!(
+        monitor
+            .on_event(&event(6.0, "load", EventKind::Started))
+            .is_empty()
+    );
+    let updates = monitor.on_event(&event(9.0, "load", died));
+    assert_eq!(
+        opened(&updates),
+        [(Signal::ProcessEvent, Some("load".into()))]
+    );
+    assert_eq!(updates[0].incident().severity, Severity::Warning);
+}
+
+#[test]
+fn regions_led_from_a_dead_node_open_and_resolve() {
+    let mut monitor = Monitor::default();
+    let mut snap = healthy(11.0);
+    snap.regions.led_from_dead_node = 21;
+    let updates = monitor.on_snapshot(&snap);
+    assert_eq!(opened(&updates), [(Signal::RegionsLedFromDeadNode, None)]);
+    assert_eq!(
+        updates[0].incident().summary,
+        "21 regions led from a dead node"
+    );
+    assert_eq!(updates[0].incident().severity, Severity::Critical);
+    let updates = monitor.on_snapshot(&healthy(25.0));
+    assert_eq!(resolved(&updates), [(Signal::RegionsLedFromDeadNode, None)]);
+}
+
+/// A new pass forgets the incidents, not the world: the load the story
+/// runs is still expected to run, and its services keep their roles.
+#[test]
+fn a_reset_keeps_what_the_load_should_do() {
+    let mut monitor = Monitor::default();
+    let mut snap = healthy(1.0);
+    snap.processes.push(Process {
+        service: "load".into(),
+        role: NodeRole::Load,
+        state: ProcessState::Running,
+        network_connected: true,
+    });
+    monitor.on_snapshot(&snap);
+    monitor.load_switched(false);
+    monitor.reset();
+    let died = EventKind::Died { exit_code: Some(0) };
+    assert!(
+        monitor
+            .on_event(&event(2.0, "load", died.clone()))
+            .is_empty()
+    );
+    monitor.load_switched(true);
+    monitor.reset();
+    assert_eq!(monitor.on_event(&event(3.0, "load", died)).len(), 1);
 }

@@ -175,14 +175,15 @@ fn kill_then_start_follows_the_whole_story() {
         })
     );
     assert_eq!(
-        snap.regions.without_leader, victim_leaders,
-        "a leaderless window"
+        snap.regions.led_from_dead_node, victim_leaders,
+        "PD still names the dead leader: a window led from a dead node"
     );
     assert_eq!(
-        snap.regions.under_replicated, snap.regions.total,
-        "three stores: all hold a replica there"
+        (snap.regions.without_leader, snap.regions.under_replicated),
+        (0, 0),
+        "as PD reports it: no leader lost, no peer down yet"
     );
-    assert_eq!(leaders(&snap, "tikv0"), 0);
+    assert_eq!(leaders(&snap, "tikv0"), victim_leaders);
     assert_eq!(
         state(&snap, "tikv0"),
         StoreState::Up,
@@ -190,8 +191,9 @@ fn kill_then_start_follows_the_whole_story() {
     );
 
     step_until(&mut sim, SEC * 21, |sim| {
-        sim.snapshot().regions.without_leader == 0
+        sim.snapshot().regions.led_from_dead_node == 0
     });
+    assert_eq!(leaders(&sim.snapshot(), "tikv0"), 0, "new leaders reported");
     sim.advance(SEC * 60);
     let out = sim.snapshot();
     assert_eq!(state(&out, "tikv0"), StoreState::Disconnected);
@@ -216,7 +218,10 @@ fn kill_then_start_follows_the_whole_story() {
         "heartbeats right after start"
     );
     assert!(back.heartbeat_age_of("tikv0") <= STEP);
-    assert!(back.regions.under_replicated > 0, "still catching up");
+    assert_eq!(
+        back.regions.under_replicated, 0,
+        "PD heard of no down peer: it was away for less than 10 min"
+    );
     assert_eq!(
         leaders(&back, "tikv0"),
         0,
@@ -360,8 +365,13 @@ fn partition_keeps_the_process_but_cuts_it_off() {
     let process = snap.process("tikv0").expect("process");
     assert_eq!(process.state, ProcessState::Running);
     assert!(!process.network_connected);
-    assert!(snap.regions.without_leader > 0);
+    assert!(snap.regions.led_from_dead_node > 0);
+    assert_eq!(
+        snap.regions.without_leader, 0,
+        "PD keeps the cut-off leader"
+    );
     sim.advance(SEC * 30);
+    assert_eq!(sim.snapshot().regions.led_from_dead_node, 0, "re-elected");
     assert_eq!(state(&sim.snapshot(), "tikv0"), StoreState::Disconnected);
     sim.recover(Recovery::Reconnect, "tikv0")
         .expect("reconnect");
@@ -563,7 +573,7 @@ fn seven_stores_and_a_thousand_regions_keep_the_rules() {
     );
     sim.inject(FaultKind::Kill, "tikv6").expect("kill");
     step_until(&mut sim, SEC * 21, |sim| {
-        sim.snapshot().regions.without_leader == 0
+        sim.snapshot().regions.led_from_dead_node == 0
     });
     let after = sim.snapshot();
     let share = mean_ops(
@@ -575,4 +585,61 @@ fn seven_stores_and_a_thousand_regions_keep_the_rules() {
         sim.now(),
     );
     assert!(share > 4500.0, "seven stores absorb one loss: {share}");
+}
+
+/// Within a five-minute demo PD's own region checks stay quiet whatever the
+/// fault, as on a real cluster; the regions led from a dead node move.
+#[test]
+fn pds_region_checks_stay_quiet_through_a_five_minute_demo() {
+    for kind in FaultKind::ALL {
+        let mut sim = sim_with(21);
+        sim.advance(SEC * 10);
+        sim.inject(kind, "tikv1").expect("inject");
+        let mut led_from_dead = 0;
+        for _ in 0..300 {
+            sim.advance(SEC);
+            let snap = sim.snapshot();
+            assert_eq!(snap.regions.without_leader, 0, "{kind} at {:?}", sim.now());
+            assert_eq!(
+                snap.regions.under_replicated,
+                0,
+                "{kind} at {:?}",
+                sim.now()
+            );
+            led_from_dead = led_from_dead.max(snap.regions.led_from_dead_node);
+        }
+        // A graceful stop hands its leaders over first: nothing is left there.
+        if kind != FaultKind::Stop {
+            assert!(led_from_dead > 0, "{kind}: the fault shows");
+        }
+        assert_eq!(sim.snapshot().regions.led_from_dead_node, 0, "{kind}");
+    }
+}
+
+/// A peer silent for longer than `max-peer-down-duration` (10 min) is
+/// reported down at its leader's next region heartbeat (at most 60 s later).
+#[test]
+fn down_peers_reach_pd_after_ten_minutes() {
+    let mut sim = sim_with(22);
+    sim.advance(SEC * 10);
+    let killed_at = sim.inject(FaultKind::Kill, "tikv2").expect("kill").at;
+    sim.advance_to(killed_at + SEC * 600);
+    assert_eq!(
+        sim.snapshot().regions.under_replicated,
+        0,
+        "not before 10 min"
+    );
+    sim.advance_to(killed_at + SEC * 661 + STEP);
+    let snap = sim.snapshot();
+    assert_eq!(
+        snap.regions.under_replicated, snap.regions.total,
+        "three stores: every region has a replica on the dead one"
+    );
+    sim.recover(Recovery::Start, "tikv2").expect("start");
+    sim.advance(SEC * 70);
+    assert_eq!(
+        sim.snapshot().regions.under_replicated,
+        0,
+        "reported up again"
+    );
 }

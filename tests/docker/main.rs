@@ -14,3 +14,4 @@ mod standin_project;
 #[allow(dead_code)]
 #[path = "../binary/tmux.rs"]
 mod tmux;
+mod truth;

@@ -164,7 +164,8 @@ async fn happy_path_gives_the_whole_view() {
         RegionHealth {
             total: 2,
             without_leader: 1,
-            under_replicated: 1
+            under_replicated: 1,
+            led_from_dead_node: 0
         }
     );
 

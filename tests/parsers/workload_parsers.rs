@@ -177,6 +177,12 @@ fn goycsb_final_summaries_give_the_run_average() {
     ));
     assert_eq!(load.len(), 1);
     assert_close(load[0].ops_per_sec, 855.2, 0.001);
+    assert_eq!(summary[0].source, SampleSource::GoYcsb);
+    assert_eq!(
+        load[0].source,
+        SampleSource::GoYcsbDataLoad,
+        "INSERT alone: the data-load phase, never a baseline"
+    );
     assert_eq!(p99_us(&load[0]), Some(36_000));
 }
 
@@ -539,7 +545,13 @@ fn detection_picks_the_format_of_every_fixture() {
         let (samples, detected) = run_detected(&text);
         assert_eq!(detected, Some(source), "{name}");
         assert_eq!(samples.len(), count, "{name}");
-        assert!(samples.iter().all(|s| s.source == source), "{name}");
+        // go-ycsb's `load` phase is go-ycsb too, marked as a data load.
+        let expected = if name.contains("_load_") {
+            SampleSource::GoYcsbDataLoad
+        } else {
+            source
+        };
+        assert!(samples.iter().all(|s| s.source == expected), "{name}");
         let direct = match source {
             SampleSource::GoYcsb => run_go(&text),
             _ => run_java(&text),

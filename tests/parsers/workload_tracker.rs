@@ -43,7 +43,8 @@ fn warm_up_learns_the_median_of_the_first_samples() {
     let mut tracker = tracker_with(&[0.0, 0.0, 200.0, 1000.0, 1100.0, 900.0]);
     // Zeros before the load starts do not count; 4 of 5 samples so far.
     assert_eq!(tracker.status(), WorkloadStatus::Baseline);
-    assert_eq!(tracker.status().label(), "BASELINE...");
+    assert_eq!(tracker.status().label(), "LEARNING");
+    assert_eq!(tracker.learning_progress(), Some((4, 5)));
     assert_eq!(tracker.baseline(), None);
     assert!(
         tracker
@@ -223,4 +224,49 @@ fn invalid_configs_are_named_and_sanitised() {
     let tracker = WorkloadTracker::new(bad);
     assert_eq!(tracker.config(), &TrackerConfig::default());
     assert_eq!(TrackerConfig::default().validate(), Ok(()));
+}
+
+fn from(source: SampleSource, i: usize, ops: f64) -> WorkloadSample {
+    WorkloadSample {
+        source,
+        ..sample(i, ops)
+    }
+}
+
+/// The metrics fallback (every store's requests) and a data-load phase
+/// (INSERT-only reports) are shown but never become the baseline.
+#[test]
+fn the_baseline_is_learnt_only_from_the_workloads_own_reports() {
+    let mut tracker = WorkloadTracker::default();
+    for i in 0..5 {
+        tracker.push(from(SampleSource::StatusPortMetrics, i, 10_181.0));
+    }
+    for i in 5..10 {
+        tracker.push(from(SampleSource::GoYcsbDataLoad, i, 3_333.0));
+    }
+    assert_eq!(tracker.baseline(), None);
+    assert_eq!(tracker.status(), WorkloadStatus::Baseline);
+    assert_eq!(tracker.status().label(), "LEARNING");
+    assert_eq!(tracker.learning_progress(), Some((0, 5)));
+    assert_eq!(tracker.latest().map(|s| s.ops_per_sec), Some(3_333.0));
+    for i in 10..15 {
+        tracker.push(from(SampleSource::GoYcsb, i, 5_000.0));
+    }
+    assert_eq!(tracker.baseline(), Some(5_000.0));
+    assert_eq!(tracker.learning_progress(), None);
+    assert_eq!(tracker.status(), WorkloadStatus::Normal);
+}
+
+/// Each pass starts the load again and learns anew (the runner resets the
+/// tracker at every `start_load`).
+#[test]
+fn a_reset_learns_the_next_pass_from_scratch() {
+    let mut tracker = tracker_with(&[1000.0; 5]);
+    assert_eq!(tracker.baseline(), Some(1000.0));
+    tracker.reset();
+    tracker.push(from(SampleSource::GoYcsbDataLoad, 0, 300.0));
+    for i in 1..6 {
+        tracker.push(sample(i, 2000.0));
+    }
+    assert_eq!(tracker.baseline(), Some(2000.0));
 }

@@ -225,11 +225,14 @@ impl Shared {
             });
         }
         let control = self.control().await?;
+        // The fault's time is when the call starts: the engine applies it
+        // and emits its event before its reply comes back.
+        let at = self.clock.now();
         control.inject(kind, service, allow_non_tikv).await?;
         let fault = InjectedFault {
             kind,
             service: service.to_string(),
-            at: self.clock.now(),
+            at,
         };
         if let Ok(mut slot) = self.fault.lock() {
             *slot = Some(fault.clone());
@@ -257,6 +260,9 @@ impl Shared {
     }
 
     async fn snapshot(&self) -> Result<ClusterSnapshot, BackendError> {
+        // Stamped when the reads start: what they say may be older than an
+        // event that arrives while they run, never newer.
+        let taken_at = self.clock.now();
         let (pd, processes) = tokio::join!(self.pd.cluster_view(), async {
             match self.control().await {
                 Ok(control) => control.processes().await,
@@ -270,7 +276,7 @@ impl Shared {
             .last
             .lock()
             .map_err(|_| BackendError::Refused("internal state poisoned".into()))?;
-        Ok(combine(self.clock.now(), pd, processes, &mut last))
+        Ok(combine(taken_at, pd, processes, &mut last))
     }
 
     async fn set_load(&self, running: bool) -> Result<(), BackendError> {

@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::control::DockerControl;
-use super::timestamps::split_timestamped_line;
+use super::timestamps::{parse_rfc3339_nanos, split_timestamped_line};
 use crate::cluster::BackendError;
 
 /// Longest line kept whole; longer ones are cut (a runaway line must not
@@ -100,6 +100,7 @@ pub fn spawn_log_follow(
             lines,
             config,
             last_nanos: None,
+            opened_before: false,
         };
         tokio::select! {
             () = cancel.cancelled() => {}
@@ -115,6 +116,62 @@ struct Follower {
     config: LogFollowConfig,
     /// Engine time of the last line sent, to resume without repeating.
     last_nanos: Option<i128>,
+    /// A stream was opened before: a re-open catches up, it does not skip.
+    opened_before: bool,
+}
+
+/// Where a (re)opened follow starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResumePoint {
+    /// Lines at or before this engine time (Unix ns) were sent or belong to
+    /// an earlier run of the container: they are dropped.
+    pub after_nanos: Option<i128>,
+    /// Lines of history asked for (`None`: all since `after_nanos`).
+    pub tail: Option<u64>,
+}
+
+impl ResumePoint {
+    /// The first open takes `initial_tail` lines of history. Later opens go
+    /// on after the last line sent; with none sent yet (the container was
+    /// stopped, or restarted before it printed), from the container's start,
+    /// so the first reports of a restarted load are not lost.
+    pub fn of(
+        last_nanos: Option<i128>,
+        opened_before: bool,
+        started_at_nanos: Option<i128>,
+        initial_tail: Option<u64>,
+    ) -> Self {
+        match (last_nanos, opened_before) {
+            (Some(last), _) => Self {
+                after_nanos: Some(last),
+                tail: None,
+            },
+            (None, false) => Self {
+                after_nanos: None,
+                tail: initial_tail,
+            },
+            (None, true) => match started_at_nanos {
+                Some(started) => Self {
+                    after_nanos: Some(started - 1),
+                    tail: None,
+                },
+                // Without a start time, history of an earlier run could be
+                // replayed: take only what comes.
+                None => Self {
+                    after_nanos: None,
+                    tail: Some(0),
+                },
+            },
+        }
+    }
+
+    /// `since` of `GET /containers/{id}/logs`: whole seconds, rounded down
+    /// (the lines of that second before the point are dropped one by one).
+    pub fn since_seconds(&self) -> i32 {
+        self.after_nanos.map_or(0, |n| {
+            i32::try_from(n.div_euclid(1_000_000_000)).unwrap_or(0)
+        })
+    }
 }
 
 /// The receiver is gone.
@@ -147,21 +204,33 @@ impl Follower {
                 return Ok(false);
             }
         };
+        let docker = self.control.docker().clone();
+        let started_at = if self.last_nanos.is_none() && self.opened_before {
+            started_at_nanos(&docker, &container.id).await
+        } else {
+            None
+        };
+        let resume = ResumePoint::of(
+            self.last_nanos,
+            self.opened_before,
+            started_at,
+            self.config.initial_tail,
+        );
+        self.opened_before = true;
+        if self.last_nanos.is_none() {
+            self.last_nanos = resume.after_nanos;
+        }
         let options = LogsOptions {
             follow: true,
             stdout: true,
             stderr: true,
             timestamps: true,
-            since: self
-                .last_nanos
-                .map_or(0, |n| i32::try_from(n / 1_000_000_000).unwrap_or(0)),
+            since: resume.since_seconds(),
             until: 0,
-            tail: match (self.last_nanos, self.config.initial_tail) {
-                (None, Some(n)) => n.to_string(),
-                _ => "all".to_string(),
-            },
+            tail: resume
+                .tail
+                .map_or_else(|| "all".to_string(), |n| n.to_string()),
         };
-        let docker = self.control.docker().clone();
         let mut stream = docker.logs(&container.id, Some(options));
         let mut stdout = LineSplitter::new();
         let mut stderr = LineSplitter::new();
@@ -213,6 +282,12 @@ impl Follower {
     }
 }
 
+/// When the container's current run started, in the engine's clock.
+async fn started_at_nanos(docker: &bollard::Docker, id: &str) -> Option<i128> {
+    let inspect = docker.inspect_container(id, None).await.ok()?;
+    parse_rfc3339_nanos(inspect.state?.started_at.as_deref()?).filter(|&n| n > 0)
+}
+
 impl DockerControl {
     /// The last `lines` lines of `service`'s output (stdout and stderr, in
     /// the engine's order), like `docker logs --tail N`. Read-only.
@@ -254,6 +329,35 @@ impl DockerControl {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const SEC: i128 = 1_000_000_000;
+
+    #[test]
+    fn the_first_open_takes_the_initial_tail() {
+        let first = ResumePoint::of(None, false, Some(5 * SEC), Some(0));
+        assert_eq!(first.tail, Some(0));
+        assert_eq!(first.after_nanos, None);
+        assert_eq!(first.since_seconds(), 0);
+    }
+
+    #[test]
+    fn a_reopen_goes_on_after_the_last_line_sent() {
+        let point = ResumePoint::of(Some(7 * SEC + 5), true, Some(9 * SEC), Some(0));
+        assert_eq!(point.after_nanos, Some(7 * SEC + 5));
+        assert_eq!(point.tail, None);
+        assert_eq!(point.since_seconds(), 7);
+    }
+
+    #[test]
+    fn a_reopen_with_nothing_sent_yet_starts_at_the_containers_start() {
+        // Stopped at the first look, started later: its first reports count.
+        let point = ResumePoint::of(None, true, Some(12 * SEC + 300), Some(0));
+        assert_eq!(point.after_nanos, Some(12 * SEC + 299));
+        assert_eq!(point.tail, None, "everything since the start, not tail 0");
+        assert_eq!(point.since_seconds(), 12);
+        let unknown = ResumePoint::of(None, true, None, Some(0));
+        assert_eq!(unknown.tail, Some(0));
+    }
 
     #[test]
     fn lines_split_across_chunks_are_joined() {

@@ -319,6 +319,8 @@ pub fn region_health(
         total,
         without_leader: count_without_leader(all).min(total.max(listed)),
         under_replicated: under_replicated.min(total.max(listed)),
+        // PD alone cannot say it: see `health::led_from_dead_node`.
+        led_from_dead_node: 0,
     }
 }
 
@@ -433,7 +435,8 @@ mod tests {
             RegionHealth {
                 total: 4,
                 without_leader: 3,
-                under_replicated: 2
+                under_replicated: 2,
+                led_from_dead_node: 0
             }
         );
     }

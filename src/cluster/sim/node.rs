@@ -1,9 +1,9 @@
-//! One simulated TiKV node: its process, its network and its heartbeats to PD.
+//! One simulated TiKV node: its process, its network and its heartbeats to
+//! PD (which PD books in [`crate::cluster::pd_view::PdBook`]).
 
 use std::time::Duration;
 
-use crate::cluster::model::{MetaState, ProcessState, StoreState};
-use crate::cluster::pd_rules::store_state;
+use crate::cluster::model::ProcessState;
 
 /// TiKV's process lifecycle, apart from being frozen (see [`SimNode::paused_since`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,15 +100,6 @@ impl SimNode {
         }
     }
 
-    /// The name PD shows, by the one rule.
-    pub fn pd_state(&self, now: Duration, max_store_down_time: Duration) -> StoreState {
-        store_state(MetaState::Up, self.heartbeat_age(now), max_store_down_time)
-    }
-
-    pub fn heartbeat_age(&self, now: Duration) -> Duration {
-        now.saturating_sub(self.last_heartbeat)
-    }
-
     pub fn process_state(&self) -> ProcessState {
         match (self.lifecycle, self.paused_since) {
             (Lifecycle::Exited { code }, _) => ProcessState::Exited {
@@ -123,6 +114,8 @@ impl SimNode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::model::StoreState;
+    use crate::cluster::pd_view::PdBook;
 
     const SEC: Duration = Duration::from_secs(1);
 
@@ -143,9 +136,12 @@ mod tests {
         node.run_heartbeats(SEC * 25, SEC * 10);
         assert_eq!(node.last_heartbeat, Duration::ZERO);
         assert_eq!(node.next_heartbeat, SEC * 33);
+        let mut pd = PdBook::new(SEC * 1800);
+        pd.put_store(node.id, &node.address, Duration::ZERO);
+        pd.store_heartbeat(node.id, node.last_heartbeat);
         assert_eq!(
-            node.pd_state(SEC * 25, SEC * 1800),
-            StoreState::Disconnected
+            pd.store_state(node.id, SEC * 25),
+            Some(StoreState::Disconnected)
         );
     }
 

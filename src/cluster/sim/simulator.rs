@@ -14,9 +14,14 @@ use super::node::{Lifecycle, SimNode};
 use super::raft::{BALANCE_LIMIT, EVICT_PER_STEP, ElectionTimeout, RegionTable};
 use super::topology::{self, REPLICAS};
 use crate::cluster::BackendError;
+use crate::cluster::health::led_from_dead_node;
 use crate::cluster::model::{
     ClusterEvent, ClusterSnapshot, EventKind, FaultKind, InjectedFault, NodeRole, PdMember,
-    Process, ProcessState, Recovery, RegionHealth, Store, StoreState,
+    Process, ProcessState, Recovery, Store, StoreState,
+};
+use crate::cluster::pd_view::{
+    MAX_PEER_DOWN_DURATION, PdBook, REGION_HEARTBEAT_INTERVAL, RegionHeartbeat, RegionReporter,
+    down_peers,
 };
 use crate::workload::WorkloadSample;
 
@@ -53,6 +58,11 @@ pub struct Simulator {
     nodes: Vec<SimNode>,
     services: Vec<String>,
     regions: RegionTable,
+    /// What PD was told: the snapshot's stores and regions come from here,
+    /// not from the raft table, as on a real cluster.
+    pd: PdBook,
+    /// Each region's heartbeat timer on its leader's side, by region index.
+    reporters: Vec<RegionReporter>,
     pd_leader: usize,
     host_used_bytes: u64,
     fault: Option<InjectedFault>,
@@ -81,6 +91,7 @@ impl Simulator {
             .collect();
         let pd_leader = setup_rng.random_range(0..PD_MEMBERS.len());
         let host_used_bytes = DISK_CAPACITY / 100 * setup_rng.random_range(35..55);
+        let (pd, reporters) = pd_at_start(&nodes, &topology.regions, &config);
         Ok(Self {
             now: Duration::ZERO,
             requested: Duration::ZERO,
@@ -88,6 +99,8 @@ impl Simulator {
             services: nodes.iter().map(|n| n.service.clone()).collect(),
             nodes,
             regions: RegionTable::new(&topology.regions, config.stores as usize),
+            pd,
+            reporters,
             pd_leader,
             host_used_bytes,
             fault: None,
@@ -149,6 +162,7 @@ impl Simulator {
             node.run_heartbeats(end, self.config.heartbeat_interval);
         }
         self.now = end;
+        self.deliver_store_heartbeats();
         self.requested = self.requested.max(end);
         self.steps += 1;
         self.regions.run_elections(
@@ -163,6 +177,7 @@ impl Simulator {
             self.regions
                 .balance_leaders(&schedulable[..self.nodes.len()], BALANCE_LIMIT);
         }
+        self.deliver_region_heartbeats();
         let view = self.load_view();
         if let Some(sample) = self.load.step(end, STEP, view, &mut self.load_rng) {
             self.samples.push(sample);
@@ -245,6 +260,7 @@ impl Simulator {
                     node.next_heartbeat = now;
                 }
                 node.run_heartbeats(now, self.config.heartbeat_interval);
+                self.deliver_store_heartbeats();
                 self.emit(index, EventKind::Unpaused);
                 self.bring_back_if_serving(index, now);
             }
@@ -272,11 +288,11 @@ impl Simulator {
         std::mem::take(&mut self.samples)
     }
 
-    /// What PD and the container runtime would show now.
+    /// What PD and the container runtime would show now: PD's part is what
+    /// PD was told (see [`crate::cluster::pd_view`]), not the raft table.
     pub fn snapshot(&self) -> ClusterSnapshot {
         let now = self.now;
-        let max_down = self.config.max_store_down_time;
-        let stores = self
+        let stores: Vec<Store> = self
             .nodes
             .iter()
             .enumerate()
@@ -286,10 +302,10 @@ impl Simulator {
                     id: node.id,
                     service: node.service.clone(),
                     address: node.address.clone(),
-                    state: node.pd_state(now, max_down),
-                    leader_count: u64::from(self.regions.leader_count(index)),
-                    region_count: u64::from(self.regions.region_count(index)),
-                    heartbeat_age: Some(node.heartbeat_age(now)),
+                    state: self.pd_state(node),
+                    leader_count: self.pd.leader_count(node.id),
+                    region_count: self.pd.region_count(node.id),
+                    heartbeat_age: self.pd.heartbeat_age(node.id, now),
                     capacity_bytes: Some(DISK_CAPACITY),
                     available_bytes: Some(
                         DISK_CAPACITY.saturating_sub(self.host_used_bytes + data),
@@ -319,18 +335,22 @@ impl Simulator {
             state: node.process_state(),
             network_connected: node.network_connected,
         });
+        let processes: Vec<Process> = pd_processes.chain(tikv_processes).collect();
+        let mut regions = self.pd.region_health();
+        regions.led_from_dead_node = led_from_dead_node(&stores, &processes);
         ClusterSnapshot {
             taken_at: now,
             pd_reachable: true,
             pd_members,
             stores,
-            regions: self.region_health(),
-            processes: pd_processes.chain(tikv_processes).collect(),
+            regions,
+            processes,
             troubles: Vec::new(),
         }
     }
 
-    /// Every region with its replicas' and leader's store ids.
+    /// Every region with its replicas' and raft leader's store ids (the
+    /// truth; PD's view of it is in [`Self::snapshot`]).
     pub fn regions(&self) -> Vec<RegionView> {
         self.regions
             .regions()
@@ -393,13 +413,33 @@ impl Simulator {
                 ));
             }
         }
-        let health = self.region_health();
+        let total = self.regions.regions().len() as u64;
+        let leaderless = self.raft_without_leader();
         let leaders: u32 = counted.iter().sum();
-        if u64::from(leaders) + health.without_leader != health.total {
+        if u64::from(leaders) + leaderless != total {
             violations.push(format!(
-                "{leaders} leaders + {} leaderless != {} regions",
-                health.without_leader, health.total
+                "{leaders} leaders + {leaderless} leaderless != {total} regions"
             ));
+        }
+        for (index, node) in self.nodes.iter().enumerate() {
+            let placed = u64::from(self.regions.region_count(index));
+            if self.pd.region_count(node.id) != placed {
+                violations.push(format!(
+                    "PD counts {} regions on {}, which holds {placed}",
+                    self.pd.region_count(node.id),
+                    node.service
+                ));
+            }
+        }
+        for region in self.pd.regions() {
+            if let Some(store) = region.leader_store
+                && !region.peer_stores.contains(&store)
+            {
+                violations.push(format!(
+                    "PD names store {store} leader of region {}, not one of its peers",
+                    region.id
+                ));
+            }
         }
         violations
     }
@@ -508,7 +548,7 @@ impl Simulator {
         for (index, node) in self.nodes.iter().enumerate() {
             ok[index] = node.can_lead()
                 && node.is_caught_up(self.now)
-                && node.pd_state(self.now, self.config.max_store_down_time) == StoreState::Up;
+                && self.pd_state(node) == StoreState::Up;
         }
         ok
     }
@@ -534,25 +574,96 @@ impl Simulator {
         }
     }
 
-    fn region_health(&self) -> RegionHealth {
-        let mut health = RegionHealth {
-            total: self.regions.regions().len() as u64,
-            ..RegionHealth::default()
-        };
-        for region in self.regions.regions() {
-            if region.leader.is_none() {
-                health.without_leader += 1;
-            }
-            if region
+    /// Regions the raft table has no leader for (an election pending).
+    pub fn raft_without_leader(&self) -> u64 {
+        self.regions
+            .regions()
+            .iter()
+            .filter(|r| r.leader.is_none())
+            .count() as u64
+    }
+
+    /// The state PD names for the node's store now.
+    fn pd_state(&self, node: &SimNode) -> StoreState {
+        self.pd
+            .store_state(node.id, self.now)
+            .unwrap_or(StoreState::Disconnected)
+    }
+
+    /// PD receives the store heartbeats that reached it.
+    fn deliver_store_heartbeats(&mut self) {
+        for node in &self.nodes {
+            self.pd.store_heartbeat(node.id, node.last_heartbeat);
+        }
+    }
+
+    /// Each region's leader reports to PD when it takes office and every
+    /// interval; the report reaches PD only from a leader that serves. It
+    /// names the peers silent for longer than `max-peer-down-duration`.
+    fn deliver_region_heartbeats(&mut self) {
+        let now = self.now;
+        for (region, reporter) in self.regions.regions().iter().zip(&mut self.reporters) {
+            let leader = region.leader.map(|l| &self.nodes[l as usize]);
+            let Some(term) = reporter.tick(leader.map(|l| l.id), now) else {
+                continue;
+            };
+            let Some(leader) = leader.filter(|l| l.is_serving()) else {
+                continue;
+            };
+            let silences = region
                 .peers
                 .iter()
-                .any(|&p| !self.nodes[p as usize].is_caught_up(self.now))
-            {
-                health.under_replicated += 1;
-            }
+                .map(|&p| &self.nodes[p as usize])
+                .filter_map(|peer| Some((peer.id, now.saturating_sub(peer.out_since?))));
+            let report = RegionHeartbeat {
+                region_id: region.id,
+                term,
+                leader_store: leader.id,
+                peer_stores: region
+                    .peers
+                    .iter()
+                    .map(|&p| self.nodes[p as usize].id)
+                    .collect(),
+                down_peer_stores: down_peers(silences, MAX_PEER_DOWN_DURATION),
+            };
+            self.pd.region_heartbeat(report, now);
         }
-        health
     }
+}
+
+/// PD as the show starts: every store put and every region reported by its
+/// bootstrap leader, the regions' next reports spread over the interval as
+/// on a cluster that has run for a while.
+fn pd_at_start(
+    nodes: &[SimNode],
+    seeds: &[topology::RegionSeed],
+    config: &SimConfig,
+) -> (PdBook, Vec<RegionReporter>) {
+    let mut pd = PdBook::new(config.max_store_down_time);
+    for node in nodes {
+        pd.put_store(node.id, &node.address, Duration::ZERO);
+    }
+    let spread = REGION_HEARTBEAT_INTERVAL / seeds.len().max(1) as u32;
+    let reporters = seeds
+        .iter()
+        .enumerate()
+        .map(|(index, seed)| {
+            let leader = nodes[seed.leader as usize].id;
+            pd.region_heartbeat(
+                RegionHeartbeat {
+                    region_id: seed.id,
+                    term: 1,
+                    leader_store: leader,
+                    peer_stores: seed.peers.iter().map(|&p| nodes[p as usize].id).collect(),
+                    down_peer_stores: Vec::new(),
+                },
+                Duration::ZERO,
+            );
+            let next_due = spread * (index as u32 + 1);
+            RegionReporter::new(Some(leader), 1, next_due, REGION_HEARTBEAT_INTERVAL)
+        })
+        .collect();
+    (pd, reporters)
 }
 
 /// Time for a returning store's replicas to catch up on the raft log they
@@ -630,7 +741,9 @@ mod tests {
         let before = sim.snapshot().store("tikv1").map(|s| s.leader_count);
         sim.inject(FaultKind::Pause, "tikv1").expect("pause");
         sim.advance(SEC * 5);
-        assert!(sim.snapshot().regions.without_leader > 0);
+        let frozen = sim.snapshot().regions;
+        assert!(frozen.led_from_dead_node > 0);
+        assert_eq!(frozen.without_leader, 0, "PD keeps the frozen leader");
         sim.recover(Recovery::Unpause, "tikv1").expect("unpause");
         let snap = sim.snapshot();
         assert_eq!(snap.regions.without_leader, 0);

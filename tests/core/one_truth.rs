@@ -1,0 +1,177 @@
+//! The fixes of issue 8 as the app sees them: a fault's engine event that
+//! beats the injection's answer, the load the story stops itself, and the
+//! health gate reading PD and the runtime together.
+
+use std::time::Duration;
+
+use crate::common::*;
+use chaosdeck::app::{Effect, Msg, update};
+use chaosdeck::cluster::{
+    ClusterEvent, EventKind, FaultKind, InjectedFault, NodeRole, Process, ProcessState,
+};
+use chaosdeck::monitor::Signal;
+
+const KILL_STORY: &str = r#"
+[[chapter]]
+title = "Fault"
+on_enter = [{ action = "inject_fault", kind = "kill", target = "tikv1" }]
+blocks_advance = true
+"#;
+
+fn inject_run(effects: &[Effect]) -> Option<u64> {
+    effects.iter().find_map(|e| match e {
+        Effect::Inject { run, .. } => Some(*run),
+        _ => None,
+    })
+}
+
+/// The engine applies the kill and emits `die` before its own reply: the
+/// fault's time is when the call started (3.0 s), the event (3.04 s) is its
+/// first detection, by process event.
+#[test]
+fn the_engines_event_before_the_answer_is_the_faults_detection() {
+    let mut app = app_with(KILL_STORY);
+    app.start();
+    let effects = update(&mut app, Msg::Snapshot(Ok(healthy(secs(3.0)))));
+    let run = inject_run(&effects).expect("the cluster is healthy: inject");
+    update(
+        &mut app,
+        Msg::Event(ClusterEvent {
+            at: secs(3.04),
+            service: "tikv1".into(),
+            kind: EventKind::Died {
+                exit_code: Some(137),
+            },
+        }),
+    );
+    update(
+        &mut app,
+        Msg::Injected {
+            run,
+            result: Ok(InjectedFault {
+                kind: FaultKind::Kill,
+                service: "tikv1".into(),
+                at: secs(3.0),
+            }),
+        },
+    );
+    assert_eq!(
+        app.timeline.detected,
+        Some((Duration::from_millis(40), Signal::ProcessEvent))
+    );
+    // The journal's readers count it in the fault's episode too.
+    let brief = app.scoreboard.brief_lines().join("\n");
+    assert!(brief.contains("process 0.1s/0.1s"), "{brief}");
+    let credited = app
+        .journal
+        .entries()
+        .filter(|e| e.text.contains("before the injection answered"))
+        .count();
+    assert_eq!(credited, 1);
+}
+
+const LOAD_STORY: &str = r#"
+[[chapter]]
+title = "Load"
+on_enter = [{ action = "start_load" }]
+
+[[chapter]]
+title = "Done"
+on_enter = [{ action = "stop_load" }]
+"#;
+
+fn with_load(at: Duration, state: ProcessState) -> chaosdeck::cluster::ClusterSnapshot {
+    let mut snap = healthy(at);
+    snap.processes.push(Process {
+        service: "load".into(),
+        role: NodeRole::Load,
+        state,
+        network_connected: true,
+    });
+    snap
+}
+
+/// `stop_load` stops the load container; its exit (code 0) arrives before
+/// the answer and is not a crash.
+#[test]
+fn stop_load_raises_no_crash_of_the_load() {
+    let mut app = app_with(LOAD_STORY);
+    app.start();
+    update(
+        &mut app,
+        Msg::Snapshot(Ok(with_load(secs(0.5), ProcessState::Running))),
+    );
+    let run = app.run.as_ref().map(|r| r.run);
+    update(
+        &mut app,
+        Msg::LoadSet {
+            run,
+            running: true,
+            result: Ok(()),
+        },
+    );
+    let effects = update(&mut app, Msg::Command(chaosdeck::app::Command::Next));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::SetLoad { running: false, .. })),
+        "{effects:?}"
+    );
+    update(
+        &mut app,
+        Msg::Event(ClusterEvent {
+            at: secs(5.0),
+            service: "load".into(),
+            kind: EventKind::Died { exit_code: Some(0) },
+        }),
+    );
+    let lines: Vec<&str> = app.journal.entries().map(|e| e.text.as_str()).collect();
+    assert!(
+        !lines.iter().any(|l| l.contains("load: process died")),
+        "{lines:#?}"
+    );
+    assert_eq!(app.monitor.open_incidents().count(), 0);
+}
+
+const RANDOM_STORY: &str = r#"
+[[chapter]]
+title = "Fault"
+on_enter = [{ action = "inject_fault", kind = "kill", target = "random" }]
+blocks_advance = true
+"#;
+
+/// A TiKV stopped by hand a moment ago: PD still says Up and the last
+/// snapshot shows it running, but the runtime's event says otherwise. No
+/// second node is faulted until that clears.
+#[test]
+fn a_node_reported_down_by_its_event_holds_the_fault() {
+    let mut app = app_with(RANDOM_STORY);
+    app.start();
+    update(
+        &mut app,
+        Msg::Event(ClusterEvent {
+            at: secs(1.0),
+            service: "tikv0".into(),
+            kind: EventKind::Died { exit_code: Some(0) },
+        }),
+    );
+    let effects = update(&mut app, Msg::Snapshot(Ok(healthy(secs(0.9)))));
+    assert_eq!(inject_run(&effects), None, "{effects:?}");
+    let status = format!("{:?}", app.status);
+    assert!(
+        status.contains("not injecting yet: tikv0: the runtime reported: process died"),
+        "{status}"
+    );
+    // Started again: not before a picture newer than that news.
+    let effects = update(
+        &mut app,
+        Msg::Event(ClusterEvent {
+            at: secs(2.0),
+            service: "tikv0".into(),
+            kind: EventKind::Started,
+        }),
+    );
+    assert_eq!(inject_run(&effects), None, "{effects:?}");
+    let effects = update(&mut app, Msg::Snapshot(Ok(healthy(secs(2.5)))));
+    assert!(inject_run(&effects).is_some(), "{effects:?}");
+}
