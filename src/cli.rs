@@ -51,6 +51,9 @@ pub enum Command {
         #[arg(default_value = "evals")]
         dir: PathBuf,
     },
+    /// Stand-in PD, TiKV and load nodes for the end-to-end tests (not for users).
+    #[command(hide = true)]
+    Standin(crate::standin::StandinArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

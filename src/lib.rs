@@ -18,6 +18,7 @@ pub mod monitor;
 pub mod plain;
 pub mod report;
 pub mod show;
+pub mod standin;
 pub mod state;
 pub mod story;
 pub mod supervise;

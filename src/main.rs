@@ -26,6 +26,7 @@ fn main() -> color_eyre::Result<ExitCode> {
             let code = runtime.block_on(launch::eval(&cli.show, &dir));
             Ok(ExitCode::from(code))
         }
+        Some(Command::Standin(args)) => Ok(chaosdeck::standin::run(&args, &cli.show)),
         Some(Command::Doctor) => {
             let runtime = tokio::runtime::Runtime::new()?;
             let report = runtime.block_on(chaosdeck::doctor::run(&cli.show));

@@ -7,6 +7,13 @@ mod compose_file;
 mod docker_backend;
 mod docker_control;
 mod doctor_states;
+mod end_to_end;
+mod end_to_end_loop;
 mod heal_at_start;
 mod record_evals;
+mod same_panel;
+mod standin_project;
+#[allow(dead_code)]
+#[path = "../binary/tmux.rs"]
+mod tmux;
 mod truth;

@@ -11,10 +11,10 @@ mod backend;
 mod config;
 mod faults;
 mod load;
-mod node;
-mod raft;
+pub(crate) mod node;
+pub(crate) mod raft;
 mod simulator;
-mod topology;
+pub(crate) mod topology;
 
 pub use backend::{DRIVER_PERIOD, STREAM_CAPACITY, SimBackend, SimStartError};
 pub use config::{MAX_REGIONS, MAX_STORES, MIN_STORES, SimConfig, SimConfigError};

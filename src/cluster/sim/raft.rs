@@ -4,7 +4,13 @@
 //!
 //! A region has at most one leader by construction (`Option`), and every
 //! change of leader goes through [`RegionTable::set_leader`], which keeps the
-//! per-store leader counts in step.
+//! per-store leader counts in step and starts a new term, as Raft does.
+//!
+//! Two users share this one model: the simulator, which knows every node
+//! ([`SimNode`]) and draws winners at random, and each TiKV stand-in
+//! (`crate::standin`), which knows its peers only by whether they answer and
+//! must pick the same winner as its peers do ([`Ballot`]), adopting a peer's
+//! leader when it carries a later term ([`RegionTable::adopt`]).
 
 use std::time::Duration;
 
@@ -28,6 +34,68 @@ pub struct Region {
     /// before the followers time out, it simply carries on.
     pub silent_leader: Option<u8>,
     pub weight: f64,
+    /// Raft's term: one more at each change of leader (an election or a
+    /// transfer), so of two views of a region the later one is known.
+    pub term: u64,
+}
+
+/// What an election needs to know of the replicas, by store index.
+pub trait Replicas {
+    /// Takes part in raft (alive and reachable).
+    fn is_serving(&self, store: u8) -> bool;
+    /// May take a region's leadership.
+    fn can_lead(&self, store: u8) -> bool;
+}
+
+impl Replicas for [SimNode] {
+    fn is_serving(&self, store: u8) -> bool {
+        self[store as usize].is_serving()
+    }
+
+    fn can_lead(&self, store: u8) -> bool {
+        self[store as usize].can_lead()
+    }
+}
+
+/// How an election is decided: who of the candidates wins, and how long the
+/// followers wait before trying again when there is no quorum.
+pub trait Ballot {
+    fn winner(&mut self, region: &Region, candidates: &[u8]) -> u8;
+    fn retry_after(&mut self) -> Duration;
+}
+
+/// The simulator's ballot: a random candidate wins, timeouts are random.
+pub struct RandomBallot<'a, R> {
+    pub rng: &'a mut R,
+    pub timeout: ElectionTimeout,
+}
+
+impl<R: Rng> Ballot for RandomBallot<'_, R> {
+    fn winner(&mut self, _region: &Region, candidates: &[u8]) -> u8 {
+        candidates[self.rng.random_range(0..candidates.len())]
+    }
+
+    fn retry_after(&mut self) -> Duration {
+        self.timeout.draw(&mut *self.rng)
+    }
+}
+
+/// A ballot every replica reaches alike without talking: the winner follows
+/// from the region and its term, so peers that see the same candidates
+/// elect the same leader.
+pub struct AgreedBallot {
+    pub retry: Duration,
+}
+
+impl Ballot for AgreedBallot {
+    fn winner(&mut self, region: &Region, candidates: &[u8]) -> u8 {
+        let turn = region.id.wrapping_add(region.term) as usize;
+        candidates[turn % candidates.len()]
+    }
+
+    fn retry_after(&mut self) -> Duration {
+        self.retry
+    }
 }
 
 /// An election a region waits for: the first follower to time out campaigns.
@@ -89,6 +157,7 @@ impl RegionTable {
                 leader: Some(seed.leader),
                 silent_leader: None,
                 weight: seed.weight,
+                term: 0,
             });
         }
         table
@@ -120,8 +189,46 @@ impl RegionTable {
         }
         if let Some(new) = leader {
             self.leader_count[new as usize] += 1;
+            if self.regions[region].leader != leader {
+                self.regions[region].term += 1;
+            }
         }
         self.regions[region].leader = leader;
+    }
+
+    /// The index of region `id`.
+    pub fn index_of(&self, id: u64) -> Option<usize> {
+        self.regions.iter().position(|r| r.id == id)
+    }
+
+    /// A peer's view of region `id`: its leader at `term`. Adopted only when
+    /// the term is later than ours (a peer that has not yet noticed a lost
+    /// leader still names it at the same term); any election we were
+    /// waiting for is then settled. Returns whether anything changed.
+    pub fn adopt(&mut self, id: u64, leader: Option<u8>, term: u64) -> bool {
+        let Some(index) = self.index_of(id) else {
+            return false;
+        };
+        let region = &self.regions[index];
+        let later = term > region.term;
+        let valid = leader.is_none_or(|l| region.peers.contains(&l));
+        if !later || !valid {
+            return false;
+        }
+        if let Some(old) = self.regions[index].leader {
+            self.leader_count[old as usize] -= 1;
+        }
+        if let Some(new) = leader {
+            self.leader_count[new as usize] += 1;
+        }
+        let region = &mut self.regions[index];
+        region.leader = leader;
+        region.term = term;
+        region.silent_leader = None;
+        if leader.is_some() {
+            self.pending.retain(|p| p.region as usize != index);
+        }
+        true
     }
 
     /// `store` stopped serving at `now`: the regions it led are leaderless
@@ -187,6 +294,18 @@ impl RegionTable {
         timeout: ElectionTimeout,
         rng: &mut impl Rng,
     ) {
+        self.run_elections_with(now, nodes, &mut RandomBallot { rng, timeout });
+    }
+
+    /// [`Self::run_elections`] over any view of the replicas and any ballot.
+    /// Returns the indices of the regions that got a leader.
+    pub fn run_elections_with(
+        &mut self,
+        now: Duration,
+        replicas: &(impl Replicas + ?Sized),
+        ballot: &mut impl Ballot,
+    ) -> Vec<usize> {
+        let mut elected = Vec::new();
         let mut index = 0;
         while index < self.pending.len() {
             let election = self.pending[index];
@@ -196,28 +315,27 @@ impl RegionTable {
             }
             let region = election.region as usize;
             let peers = self.regions[region].peers;
-            let serving = peers
-                .iter()
-                .filter(|&&p| nodes[p as usize].is_serving())
-                .count();
+            let serving = peers.iter().filter(|&&p| replicas.is_serving(p)).count();
             let mut candidates = [0u8; REPLICAS];
             let mut count = 0;
             for p in peers {
-                if nodes[p as usize].can_lead() {
+                if replicas.can_lead(p) {
                     candidates[count] = p;
                     count += 1;
                 }
             }
             if serving * 2 > REPLICAS && count > 0 {
-                let winner = candidates[rng.random_range(0..count)];
+                let winner = ballot.winner(&self.regions[region], &candidates[..count]);
                 self.set_leader(region, Some(winner));
                 self.regions[region].silent_leader = None;
                 self.pending.swap_remove(index);
+                elected.push(region);
             } else {
-                self.pending[index].at = election.at + timeout.draw(rng);
+                self.pending[index].at = election.at + ballot.retry_after();
                 index += 1;
             }
         }
+        elected
     }
 
     /// PD's evict-stopping-store scheduler: moves up to `limit` leaders off
@@ -392,5 +510,60 @@ mod tests {
         assert_eq!(table.evict_leaders(1, &nodes, EVICT_PER_STEP), 20 - 16);
         assert_eq!(table.evict_leaders(1, &nodes, EVICT_PER_STEP), 0);
         assert_eq!(table.leader_count(0) + table.leader_count(2), 60);
+    }
+    #[test]
+    fn each_change_of_leader_is_a_new_term() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut table = RegionTable::new(&seeds(3), 3);
+        let mut nodes = nodes();
+        assert!(table.regions().iter().all(|r| r.term == 0));
+        nodes[0].lifecycle = super::super::node::Lifecycle::Exited { code: 137 };
+        table.store_lost(0, SEC, false, TIMEOUT, &mut rng);
+        table.run_elections(SEC * 60, &nodes, TIMEOUT, &mut rng);
+        let region = &table.regions()[0];
+        assert_eq!(region.term, 1);
+        assert_ne!(region.leader, Some(0));
+    }
+
+    #[test]
+    fn an_agreed_ballot_elects_the_same_winner_everywhere() {
+        let mut a = RegionTable::new(&seeds(12), 3);
+        let mut b = RegionTable::new(&seeds(12), 3);
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut other = ChaCha8Rng::seed_from_u64(2);
+        let mut nodes = nodes();
+        nodes[2].lifecycle = super::super::node::Lifecycle::Exited { code: 137 };
+        a.store_lost(2, SEC, false, TIMEOUT, &mut rng);
+        b.store_lost(2, SEC, false, TIMEOUT, &mut other);
+        let mut ballot = AgreedBallot { retry: SEC };
+        let elected_a = a.run_elections_with(SEC * 30, nodes.as_slice(), &mut ballot);
+        let elected_b = b.run_elections_with(SEC * 30, nodes.as_slice(), &mut ballot);
+        assert_eq!(elected_a.len(), 4);
+        assert_eq!(elected_b.len(), 4);
+        assert_eq!(a.regions(), b.regions());
+    }
+
+    #[test]
+    fn a_later_term_is_adopted_and_settles_the_election() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut table = RegionTable::new(&seeds(3), 3);
+        table.store_lost(0, SEC, true, TIMEOUT, &mut rng);
+        assert_eq!(table.pending_elections(), 1);
+        let id = table.regions()[0].id;
+        assert!(
+            !table.adopt(id, Some(0), 0),
+            "the lost leader, named by a peer that has not noticed"
+        );
+        assert_eq!(table.pending_elections(), 1);
+        assert!(!table.adopt(id, Some(7), 5), "not one of its peers");
+        assert!(table.adopt(id, Some(1), 1));
+        assert_eq!(table.pending_elections(), 0);
+        assert_eq!(table.leader_count(1), 2);
+        assert_eq!(table.regions()[0].silent_leader, None);
+        assert!(
+            !table.adopt(id, Some(2), 1),
+            "the same term keeps its leader"
+        );
+        assert!(!table.adopt(999, Some(1), 9), "unknown region");
     }
 }
