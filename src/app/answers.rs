@@ -16,6 +16,18 @@ pub(super) fn on_injected(
     result: Result<InjectedFault, BackendError>,
     fx: &mut Vec<Effect>,
 ) {
+    judge_injected(app, run, result, fx);
+    // The node's events that beat the answer, seen with the fault in the
+    // ledger (or, had it failed, as they are).
+    observe::release_held(app);
+}
+
+fn judge_injected(
+    app: &mut App,
+    run: RunId,
+    result: Result<InjectedFault, BackendError>,
+    fx: &mut Vec<Effect>,
+) {
     let abandoned = match &app.fault {
         FaultState::Injecting {
             run: sent,

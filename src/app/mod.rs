@@ -166,6 +166,10 @@ pub struct App {
     pub monitor_lines: VecDeque<Entry>,
     pub agent: AgentPane,
     pub evidence: EvidenceRecorder,
+    /// Runtime events of the node being faulted that came before the
+    /// injection answered (the engine's event beats its reply): held, and
+    /// seen once the fault is in the ledger, so they are credited to it.
+    pub(crate) held_events: Vec<crate::cluster::ClusterEvent>,
     /// The one fault chaosdeck may have in place, and where it stands.
     pub fault: FaultState,
     pub timeline: Timeline,
@@ -216,6 +220,7 @@ impl App {
                 transcript: Transcript::default(),
             },
             evidence: EvidenceRecorder::default(),
+            held_events: Vec::new(),
             fault: FaultState::Idle,
             timeline: Timeline::default(),
             journal: Journal::default(),

@@ -43,8 +43,31 @@ pub(super) fn on_snapshot(app: &mut App, result: Result<ClusterSnapshot, Backend
     apply_monitor(app, updates);
 }
 
+/// At most this many events are held for one injection; more means the
+/// node is flapping, and it is seen as it is.
+const HELD_EVENTS: usize = 16;
+
 pub(super) fn on_event(app: &mut App, event: ClusterEvent) {
     catch_up(app, event.at);
+    let faulting = matches!(&app.fault, super::FaultState::Injecting { service, .. }
+        if *service == event.service);
+    if faulting && app.held_events.len() < HELD_EVENTS {
+        app.held_events.push(event);
+        return;
+    }
+    release_held(app);
+    see_event(app, event);
+}
+
+/// The events held while an injection was in flight, seen now that its
+/// answer is in (or it is no longer awaited).
+pub(super) fn release_held(app: &mut App) {
+    for event in std::mem::take(&mut app.held_events) {
+        see_event(app, event);
+    }
+}
+
+fn see_event(app: &mut App, event: ClusterEvent) {
     // The monitor turns events into incidents; the journal shows those.
     tracing::info!(service = %event.service, "event: {}", event.kind);
     app.evidence.record_event(event.clone());

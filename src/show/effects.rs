@@ -112,7 +112,10 @@ impl EffectRunner {
 }
 
 /// How long one call to the world may take before it counts as failed.
-const WORLD_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longer than a `stop` can take: Docker waits the container's stop grace
+/// period (30 s in docker-compose.yaml, up to 60 s in files seen in the
+/// wild) before it kills, and only then answers.
+const WORLD_TIMEOUT: Duration = Duration::from_secs(75);
 
 /// Runs world effects in order. The guard is written here, around the calls,
 /// so that whatever ends the show knows a fault that may be in place, even one

@@ -77,6 +77,8 @@ pub fn after_kill(at: Duration, service: &str) -> ClusterSnapshot {
     }
     s.regions.without_leader = 21;
     s.regions.under_replicated = 64;
+    // What both backends derive: PD's leaders on a node the runtime shows dead.
+    s.regions.led_from_dead_node = 21;
     for p in &mut s.processes {
         if p.service == service {
             p.state = ProcessState::Exited {
