@@ -71,13 +71,13 @@ pub fn after_kill(at: Duration, service: &str) -> ClusterSnapshot {
     for store in &mut s.stores {
         if store.service == service {
             store.state = StoreState::Disconnected;
-            store.leader_count = 0;
             store.heartbeat_age = Some(secs(24.0));
         }
     }
-    s.regions.without_leader = 21;
-    s.regions.under_replicated = 64;
-    // What both backends derive: PD's leaders on a node the runtime shows dead.
+    // As real PD reports it within a demo: the dead store keeps its 21
+    // leaders until new ones heartbeat, no region is without a leader or
+    // reported under-replicated; both backends derive the regions led from
+    // the dead node from those leaders and the runtime.
     s.regions.led_from_dead_node = 21;
     for p in &mut s.processes {
         if p.service == service {

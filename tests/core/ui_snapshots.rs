@@ -182,6 +182,19 @@ fn after_the_kill() -> App {
     app
 }
 
+/// After the kill, with PD's own region checks firing too (as they do once
+/// a fault is left past `raftstore.max-peer-down-duration`): every region
+/// figure non-zero, for the colour checks.
+fn pd_reports_lost_regions() -> App {
+    let mut app = after_the_kill();
+    let mut snapshot = after_kill(secs(51.0), "tikv1");
+    snapshot.regions.led_from_dead_node = 21;
+    snapshot.regions.without_leader = 21;
+    snapshot.regions.under_replicated = 64;
+    update(&mut app, Msg::Snapshot(Ok(snapshot)));
+    app
+}
+
 #[test]
 fn welcome() {
     let mut app = default_app();
@@ -612,7 +625,7 @@ async fn seven_stores_at_80x24_keep_the_processes_row_and_every_store() {
 
 #[test]
 fn one_colour_per_meaning_across_panels() {
-    let buffer = render(&after_the_kill(), 120, 40);
+    let buffer = render(&pd_reports_lost_regions(), 120, 40);
     // Disconnected: red in the cluster panel and in the monitor.
     assert_eq!(colour_of(&buffer, "✗ Disconnected"), Color::Red);
     assert_eq!(
@@ -680,7 +693,14 @@ fn every_theme_draws_the_same_words() {
     );
     assert_eq!(colour_of(&light, "✗ Disconnected"), Color::Red);
     // Yellow does not read on white: warnings are magenta there.
-    assert_eq!(colour_of(&light, "under-repl. 64"), Color::Magenta);
+    let lost = render_with(
+        &pd_reports_lost_regions(),
+        120,
+        40,
+        &Theme::new(ThemeName::Light, None),
+        &mut ViewState::default(),
+    );
+    assert_eq!(colour_of(&lost, "under-repl. 64"), Color::Magenta);
 }
 
 #[test]

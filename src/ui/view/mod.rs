@@ -7,6 +7,7 @@
 pub mod agent;
 pub mod chart;
 pub mod cluster;
+pub mod detection;
 pub mod flow;
 pub mod monitor;
 
@@ -310,6 +311,11 @@ fn narration(app: &App) -> Narration {
     }
     for paragraph in app.narration(chapter).split('\n') {
         body.push(Row::prose(Tone::Plain, text::plain(paragraph)).ranked(2));
+    }
+    let live = detection::rows(app);
+    if !live.is_empty() {
+        body.push(Row::prose(Tone::Plain, "").ranked(3));
+        body.extend(live);
     }
     let last = app.chapter + 1 == app.chapter_count();
     let between = app.kiosk.as_ref().is_some_and(|k| k.interlude.is_some());
