@@ -168,7 +168,7 @@ pub(super) fn note_load_back(app: &mut App) {
     };
     let text = if already {
         format!(
-            "workload already at its baseline ({:.0} of {baseline:.0} ops/s) when the recovery began",
+            "workload already at its baseline ({:.0} ops/s against {baseline:.0} ops/s) when the recovery began",
             before.map_or(0.0, |s| s.ops_per_sec)
         )
     } else {

@@ -133,16 +133,18 @@ fn injected_service(out: &str, kind: FaultKind) -> Option<String> {
 
 /// Seconds in `detected <s>s after the fault by <signal>`.
 fn detection(out: &str) -> Option<(f64, String)> {
-    let marker = "detected ";
+    // The timeline strip: `✓ detected T+0.0s by process event ─ …`.
+    let marker = "detected T+";
     for (at, _) in out.match_indices(marker) {
         let rest = &out[at + marker.len()..];
-        let Some((secs, rest)) = rest.split_once("s after the fault by ") else {
+        let Some((secs, rest)) = rest.split_once("s by ") else {
             continue;
         };
         let Ok(secs) = secs.parse::<f64>() else {
             continue;
         };
-        let signal = rest.lines().next().unwrap_or_default().trim().to_string();
+        let signal = rest.split(" ─").next().unwrap_or_default();
+        let signal = signal.lines().next().unwrap_or_default().trim().to_string();
         return Some((secs, signal));
     }
     None
@@ -339,7 +341,7 @@ fn the_story_file_parses_for_every_kind() {
         chaosdeck::story::parse_script(&story(kind), "e2e")
             .unwrap_or_else(|e| panic!("{kind}: {e}"));
     }
-    let out = "[  T+0.0s] CRIT INJECTED pause on tikv1\n[  T+0.2s] OK   detected 0.1s after the fault by process event\n";
+    let out = "[  T+0.0s] CRIT INJECTED pause on tikv1\n  ✗ PAUSE tikv1 ─ ✓ detected T+0.1s by process event ─ ○ diagnosed\n";
     assert_eq!(
         injected_service(out, FaultKind::Pause).as_deref(),
         Some("tikv1")

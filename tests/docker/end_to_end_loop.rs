@@ -20,7 +20,12 @@ fn baselines(out: &str) -> Vec<f64> {
     out.lines()
         .filter_map(|line| {
             let rest = line.split("OK   baseline ").nth(1)?;
-            rest.split_whitespace().next()?.parse().ok()
+            // The screen's one number format: `1,000`.
+            rest.split_whitespace()
+                .next()?
+                .replace(',', "")
+                .parse()
+                .ok()
         })
         .collect()
 }
@@ -122,7 +127,7 @@ async fn two_passes_in_one_process_each_with_its_own_right_baseline() {
 
 #[test]
 fn baselines_are_read_from_plain_lines() {
-    let out = "[   00:06] OK   baseline 5024 ops/s\n[x] OK   baseline 998.5 ops/s\n";
+    let out = "[   00:06] OK   baseline 5,024 ops/s\n[x] OK   baseline 998.5 ops/s\n";
     assert_eq!(baselines(out), [5024.0, 998.5]);
 }
 
