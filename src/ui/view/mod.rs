@@ -347,7 +347,8 @@ fn status(app: &App) -> Row {
     };
     Row::new(vec![
         Piece::new(tone, format!("{symbol} {word} ")),
-        Piece::new(tone, text::plain(what)),
+        // The runner's words in the screen's one number format.
+        Piece::new(tone, text::rates(&text::plain(what)).into_owned()),
     ])
     .indented(2)
     .kept()
