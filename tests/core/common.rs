@@ -1,11 +1,15 @@
 //! Builders shared by the integration tests: fixed clusters, apps and samples.
 #![allow(dead_code)]
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use chaosdeck::agent::BuiltinAnalyzer;
 use chaosdeck::app::{App, AppConfig, Mode};
+use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::*;
 use chaosdeck::monitor::MonitorConfig;
+use chaosdeck::show::{FaultGuard, Show};
 use chaosdeck::story::{Script, default_script, parse_script};
 use chaosdeck::workload::tracker::TrackerConfig;
 use chaosdeck::workload::{SampleSource, WorkloadSample};
@@ -121,4 +125,24 @@ pub fn app_with(script: &str) -> App {
         parse_script(script, "test").unwrap(),
         Mode::Presenter,
     ))
+}
+
+/// The simulator with the command line's defaults, seeded, on `clock`.
+pub async fn sim_backend(seed: u64, clock: ShowClock) -> Arc<dyn ClusterBackend> {
+    let args = <chaosdeck::cli::Cli as clap::Parser>::parse_from(["chaosdeck"]).show;
+    chaosdeck::launch::backend(&args, seed, clock)
+        .await
+        .expect("simulator starts")
+}
+
+/// The show over `backend`: the built-in analyzer without pacing, no
+/// journal file.
+pub fn instant_show(backend: Arc<dyn ClusterBackend>, clock: ShowClock) -> Show {
+    Show {
+        backend,
+        analyzer: Arc::new(BuiltinAnalyzer::instant()),
+        clock,
+        guard: FaultGuard::default(),
+        journal: None,
+    }
 }

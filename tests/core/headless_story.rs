@@ -9,7 +9,6 @@ use std::time::Duration;
 use chaosdeck::agent::BuiltinAnalyzer;
 use chaosdeck::app::{App, Command, Entry, ExitKind, Mode, Msg};
 use chaosdeck::clock::ShowClock;
-use chaosdeck::cluster::ClusterBackend;
 use chaosdeck::show::{FaultGuard, Frontend, Show, recover_left_fault};
 use chaosdeck::story::{default_script, parse_script};
 use tokio::sync::mpsc;
@@ -42,30 +41,17 @@ impl Frontend for Recorder {
 }
 
 /// The simulated cluster as the binary builds it.
-async fn sim(seed: u64, clock: ShowClock) -> Arc<dyn ClusterBackend> {
-    let args = <chaosdeck::cli::Cli as clap::Parser>::parse_from(["chaosdeck"]).show;
-    chaosdeck::launch::backend(&args, seed, clock)
-        .await
-        .expect("simulator starts")
-}
-
 async fn run_story(
     seed: u64,
     script: chaosdeck::story::Script,
 ) -> (ExitKind, Vec<Entry>, App, Duration) {
     let clock = ShowClock::start(1.0);
-    let backend = sim(seed, clock).await;
+    let backend = common::sim_backend(seed, clock).await;
     let mut config = common::config(script, Mode::Auto);
     config.exit_after_one_pass = true;
     config.seed = seed;
     let mut app = App::new(config);
-    let mut show = Show {
-        backend,
-        analyzer: Arc::new(BuiltinAnalyzer::instant()),
-        clock,
-        guard: FaultGuard::default(),
-        journal: None,
-    };
+    let mut show = common::instant_show(backend, clock);
     let mut recorder = Recorder::default();
     let exit = show.run(&mut app, &mut recorder).await;
     let entries = recorder.entries.lock().unwrap().clone();
@@ -189,7 +175,7 @@ async fn quitting_with_a_fault_in_place_leaves_it_for_recovery_and_recovery_work
     )
     .unwrap();
     let clock = ShowClock::start(1.0);
-    let backend = sim(5, clock).await;
+    let backend = common::sim_backend(5, clock).await;
     let mut app = App::new(common::config(script, Mode::Presenter));
     let guard = FaultGuard::default();
     let mut show = Show {

@@ -61,13 +61,6 @@ impl Frontend for Booth {
     }
 }
 
-async fn sim(seed: u64, clock: ShowClock) -> Arc<dyn ClusterBackend> {
-    let args = <chaosdeck::cli::Cli as clap::Parser>::parse_from(["chaosdeck"]).show;
-    chaosdeck::launch::backend(&args, seed, clock)
-        .await
-        .expect("simulator starts")
-}
-
 async fn run_kiosk(
     backend: Arc<dyn ClusterBackend>,
     analyzer: Arc<dyn Analyzer>,
@@ -101,7 +94,7 @@ fn pass_ends(entries: &[Entry]) -> Vec<(u32, bool, String)> {
 #[tokio::test(start_paused = true)]
 async fn fifty_kiosk_passes_rotate_every_fault_kind_and_each_ends_healthy() {
     let clock = ShowClock::start(1.0);
-    let backend = sim(11, clock).await;
+    let backend = common::sim_backend(11, clock).await;
     let (app, entries) = run_kiosk(
         Arc::clone(&backend),
         Arc::new(BuiltinAnalyzer::instant()),
@@ -173,7 +166,7 @@ impl ClusterBackend for HangsOnce {
 async fn a_hung_injection_is_given_up_at_its_deadline_and_the_loop_goes_on() {
     let clock = ShowClock::start(1.0);
     let backend: Arc<dyn ClusterBackend> = Arc::new(HangsOnce {
-        inner: sim(5, clock).await,
+        inner: common::sim_backend(5, clock).await,
         hung: AtomicBool::new(false),
     });
     let (_, entries) = run_kiosk(
@@ -211,7 +204,7 @@ impl Analyzer for Silent {
 #[tokio::test(start_paused = true)]
 async fn a_diagnosis_that_never_comes_is_cancelled_and_the_node_healed() {
     let clock = ShowClock::start(1.0);
-    let backend = sim(9, clock).await;
+    let backend = common::sim_backend(9, clock).await;
     let (_, entries) = run_kiosk(Arc::clone(&backend), Arc::new(Silent), clock, 2).await;
     let ends = pass_ends(&entries);
     assert_eq!(ends.len(), 2, "{ends:#?}");

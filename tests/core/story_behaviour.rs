@@ -5,17 +5,16 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chaosdeck::agent::BuiltinAnalyzer;
 use chaosdeck::app::episode::{self, PdVerdict};
 use chaosdeck::app::{
     ActionStatus, App, Command, Cursor, Effect, Entry, ExitKind, Kind, Mode, Msg, update,
 };
 use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::{
-    ClusterBackend, ClusterEvent, ClusterSource, EventKind, FaultKind, InjectedFault, StoreState,
+    ClusterEvent, ClusterSource, EventKind, FaultKind, InjectedFault, StoreState,
 };
 use chaosdeck::monitor::Signal;
-use chaosdeck::show::{Change, FaultGuard, Frontend, Show};
+use chaosdeck::show::{Change, Frontend};
 use chaosdeck::story::{default_script, parse_script};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -410,27 +409,14 @@ impl Frontend for Recorder {
     }
 }
 
-async fn sim(seed: u64, clock: ShowClock) -> Arc<dyn ClusterBackend> {
-    let args = <chaosdeck::cli::Cli as clap::Parser>::parse_from(["chaosdeck"]).show;
-    chaosdeck::launch::backend(&args, seed, clock)
-        .await
-        .expect("simulator starts")
-}
-
 async fn one_pass(seed: u64) -> (ExitKind, Vec<Entry>, App) {
     let clock = ShowClock::start(1.0);
-    let backend = sim(seed, clock).await;
+    let backend = sim_backend(seed, clock).await;
     let mut cfg = config(default_script(), Mode::Auto);
     cfg.exit_after_one_pass = true;
     cfg.seed = seed;
     let mut app = App::new(cfg);
-    let mut show = Show {
-        backend,
-        analyzer: Arc::new(BuiltinAnalyzer::instant()),
-        clock,
-        guard: FaultGuard::default(),
-        journal: None,
-    };
+    let mut show = instant_show(backend, clock);
     let mut recorder = Recorder::default();
     let exit = show.run(&mut app, &mut recorder).await;
     let entries = recorder.entries.lock().unwrap().clone();
@@ -500,7 +486,7 @@ async fn the_timeline_and_scoreboard_figures_are_the_journals_measured_intervals
 #[tokio::test(start_paused = true)]
 async fn pause_freezes_the_simulated_cluster_with_the_show() {
     let clock = ShowClock::start(1.0);
-    let backend = sim(5, clock).await;
+    let backend = sim_backend(5, clock).await;
     tokio::time::advance(Duration::from_secs(3)).await;
     backend.set_load(true).await.unwrap();
     tokio::time::advance(Duration::from_secs(5)).await;
@@ -570,17 +556,11 @@ impl Frontend for Pauser {
 #[tokio::test(start_paused = true)]
 async fn pause_freezes_the_simulated_cluster_during_the_show() {
     let clock = ShowClock::start(1.0);
-    let backend = sim(3, clock).await;
+    let backend = sim_backend(3, clock).await;
     let mut cfg = config(default_script(), Mode::Auto);
     cfg.exit_after_one_pass = true;
     let mut app = App::new(cfg);
-    let mut show = Show {
-        backend,
-        analyzer: Arc::new(BuiltinAnalyzer::instant()),
-        clock,
-        guard: FaultGuard::default(),
-        journal: None,
-    };
+    let mut show = instant_show(backend, clock);
     let mut pauser = Pauser::default();
     let seen = Arc::clone(&pauser.seen_while_paused);
     let exit = show.run(&mut app, &mut pauser).await;
@@ -631,15 +611,9 @@ impl Frontend for Counter {
 #[tokio::test(start_paused = true)]
 async fn the_show_wakes_only_for_its_next_deadline_or_a_message() {
     let clock = ShowClock::start(1.0);
-    let backend = sim(1, clock).await;
+    let backend = sim_backend(1, clock).await;
     let mut app = App::new(config(default_script(), Mode::Presenter));
-    let mut show = Show {
-        backend,
-        analyzer: Arc::new(BuiltinAnalyzer::instant()),
-        clock,
-        guard: FaultGuard::default(),
-        journal: None,
-    };
+    let mut show = instant_show(backend, clock);
     let mut counter = Counter::default();
     let (ticks, others) = (Arc::clone(&counter.ticks), Arc::clone(&counter.others));
     show.run(&mut app, &mut counter).await;

@@ -7,11 +7,10 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use crate::common::*;
-use chaosdeck::agent::BuiltinAnalyzer;
 use chaosdeck::app::{App, Command, Mode, Msg, update};
 use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::{FaultKind, InjectedFault};
-use chaosdeck::show::{FaultGuard, Frontend, Show};
+use chaosdeck::show::Frontend;
 use chaosdeck::story::default_script;
 use chaosdeck::ui::theme::{Theme, ThemeName};
 use chaosdeck::ui::view::{Screen, ViewState};
@@ -515,13 +514,7 @@ async fn film_the_story(stores: u8, regions: u32) -> (Screens, Buffer, App) {
     config.exit_after_one_pass = true;
     config.seed = 11;
     let mut app = App::new(config);
-    let mut show = Show {
-        backend,
-        analyzer: Arc::new(BuiltinAnalyzer::instant()),
-        clock,
-        guard: FaultGuard::default(),
-        journal: None,
-    };
+    let mut show = instant_show(backend, clock);
     let mut film = Filmstrip::default();
     show.run(&mut app, &mut film).await;
     let last = film.last.lock().unwrap().clone();
