@@ -221,7 +221,7 @@ fn a_failed_model_leaves_a_note_beside_the_builtin_diagnosis() {
     insta::assert_snapshot!("model_failed_60x18", text(&app, (60, 18)));
     let small = text(&app, (40, 6));
     assert!(
-        small.contains("✓ crash tikv1 (90%) · start tikv1"),
+        small.contains("✓ crash tikv1 (0.90) · start tikv1"),
         "{small}"
     );
     assert!(

@@ -125,11 +125,11 @@ fn transcript_rows(transcript: &Transcript) -> Vec<Row> {
     rows
 }
 
-/// The analyzer's score, a weighing of the evidence out of 1: written as
+/// The analyzer's score, a weighing of the evidence from 0 to 1: written as
 /// the analyzer explains it (`0.90 = 0.75 (exit code 137) + …`), never as a
 /// percentage, which would read as a probability.
 fn score(confidence: f32) -> String {
-    format!("{:.2} of 1", confidence.clamp(0.0, 1.0))
+    format!("{:.2}", confidence.clamp(0.0, 1.0))
 }
 
 /// The diagnosis in the order an audience needs it: the cause, the action,
