@@ -28,18 +28,14 @@ async fn the_backend_drives_a_compose_project() {
     for service in ["pd0", "tikv0", "tikv1", "tikv2", "load"] {
         fixture.start_service(service).await;
     }
+    // Nothing listens at port 1: PD is "down" for the whole test.
     let config = DockerConfig {
-        project: project.clone(),
-        // Nothing listens there: PD is "down" for the whole test.
-        pd_endpoints: vec!["http://127.0.0.1:1".into()],
-        load_log: None,
         stop_timeout: Duration::from_secs(5),
-        pd_body_limit: chaosdeck::cluster::pd::client::DEFAULT_BODY_LIMIT,
-        allow_non_tikv: false,
         events: EventWatchConfig {
             reconcile_every: Duration::from_secs(60),
             ..Default::default()
         },
+        ..DockerConfig::new(project.clone(), vec!["http://127.0.0.1:1".into()])
     };
     let backend = DockerBackend::new(config, ShowClock::start(1.0)).expect("backend");
     assert_eq!(

@@ -13,7 +13,7 @@ use std::time::Duration;
 use chaosdeck::agent::eval::{CaseFile, Expectation, ExpectedCause};
 use chaosdeck::agent::{Evidence, EvidenceRecorder};
 use chaosdeck::clock::ShowClock;
-use chaosdeck::cluster::docker::{DockerBackend, DockerConfig, EventWatchConfig};
+use chaosdeck::cluster::docker::{DockerBackend, DockerConfig};
 use chaosdeck::cluster::{ClusterBackend, FaultKind, Subscriptions};
 use chaosdeck::monitor::Monitor;
 
@@ -21,14 +21,9 @@ use crate::support::{TestProject, docker_or_skip, unique_project};
 
 fn config(project: &str) -> DockerConfig {
     DockerConfig {
-        project: project.to_string(),
-        // Nothing listens there: the stand-in project has no PD.
-        pd_endpoints: vec!["http://127.0.0.1:1".into()],
-        load_log: None,
         stop_timeout: Duration::from_secs(5),
-        pd_body_limit: chaosdeck::cluster::pd::client::DEFAULT_BODY_LIMIT,
-        allow_non_tikv: false,
-        events: EventWatchConfig::default(),
+        // Nothing listens at port 1: the stand-in project has no PD.
+        ..DockerConfig::new(project, vec!["http://127.0.0.1:1".into()])
     }
 }
 

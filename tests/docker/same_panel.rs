@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use chaosdeck::clock::ShowClock;
-use chaosdeck::cluster::docker::{DockerBackend, DockerConfig, EventWatchConfig};
+use chaosdeck::cluster::docker::{DockerBackend, DockerConfig};
 use chaosdeck::cluster::sim::{SimBackend, SimConfig};
 use chaosdeck::cluster::{ClusterBackend, ClusterSnapshot, FaultKind, Recovery, RegionHealth};
 
@@ -55,13 +55,8 @@ async fn the_simulator_and_the_stand_ins_show_the_same_cluster_panel() {
     project.wait_ready(Duration::from_secs(60)).await;
     let docker = DockerBackend::new(
         DockerConfig {
-            project: project.project.clone(),
-            pd_endpoints: vec![project.pd_url.clone()],
-            load_log: None,
             stop_timeout: Duration::from_secs(5),
-            pd_body_limit: chaosdeck::cluster::pd::client::DEFAULT_BODY_LIMIT,
-            allow_non_tikv: false,
-            events: EventWatchConfig::default(),
+            ..DockerConfig::new(project.project.clone(), vec![project.pd_url.clone()])
         },
         ShowClock::start(1.0),
     )

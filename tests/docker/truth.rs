@@ -34,16 +34,12 @@ async fn the_faults_time_is_when_the_call_started() {
         fixture.start_service(service).await;
     }
     let config = DockerConfig {
-        project: project.clone(),
-        pd_endpoints: vec!["http://127.0.0.1:1".into()],
-        load_log: None,
         stop_timeout: Duration::from_secs(5),
-        pd_body_limit: chaosdeck::cluster::pd::client::DEFAULT_BODY_LIMIT,
-        allow_non_tikv: false,
         events: EventWatchConfig {
             reconcile_every: Duration::from_secs(60),
             ..Default::default()
         },
+        ..DockerConfig::new(project.clone(), vec!["http://127.0.0.1:1".into()])
     };
     let backend = DockerBackend::new(config, ShowClock::start(1.0)).expect("backend");
     let mut streams = backend.subscribe();

@@ -57,6 +57,20 @@ pub struct DockerConfig {
 }
 
 impl DockerConfig {
+    /// The project at `pd_endpoints` with the defaults: faults on TiKV only,
+    /// Compose's stop grace period, PD's body limit, the load container's log.
+    pub fn new(project: impl Into<String>, pd_endpoints: Vec<String>) -> Self {
+        Self {
+            project: project.into(),
+            pd_endpoints,
+            load_log: None,
+            stop_timeout: DEFAULT_STOP_TIMEOUT,
+            pd_body_limit: crate::cluster::pd::client::DEFAULT_BODY_LIMIT,
+            allow_non_tikv: false,
+            events: EventWatchConfig::default(),
+        }
+    }
+
     /// From the show's flags: `--compose-project` (default: this directory's
     /// name as Compose normalises it), `--pd`, `--load-log`.
     pub fn from_show_args(args: &ShowArgs) -> Result<Self, BackendError> {
@@ -70,13 +84,9 @@ impl DockerConfig {
             })?,
         };
         Ok(Self {
-            project,
-            pd_endpoints: args.pd_endpoints(),
             load_log: args.load_log.clone(),
-            stop_timeout: DEFAULT_STOP_TIMEOUT,
             pd_body_limit: body_limit_from_env().map_err(BackendError::Refused)?,
-            allow_non_tikv: false,
-            events: EventWatchConfig::default(),
+            ..Self::new(project, args.pd_endpoints())
         })
     }
 }
