@@ -13,7 +13,7 @@ use color_eyre::eyre::{Result, WrapErr};
 use crate::agent::model::tools::BackendLogs;
 use crate::agent::model::{ApiKey, ModelAgent, ModelConfig, ModelLimits, Provider};
 use crate::agent::{Analyzer, BuiltinAnalyzer, WithSecondOpinion};
-use crate::app::{App, AppConfig, ExitKind, Level, Mode};
+use crate::app::{App, AppConfig, ExitKind, Level, Mode, Msg, update};
 use crate::cli::{AgentKind, ClusterKind, ShowArgs};
 use crate::clock::ShowClock;
 use crate::cluster::health;
@@ -484,7 +484,7 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
         }
     };
     let guard = FaultGuard::with_ledger(ledger, backend.source().to_string());
-    let mut show = Show {
+    let show = Show {
         backend: Arc::clone(&backend),
         analyzer,
         clock,
@@ -492,8 +492,9 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
         journal,
     };
 
-    // The show runs in its own task so that a panic in it still leaves us
-    // here to recover the fault and restore the terminal.
+    // The show runs in its own task, its panics caught, so that whatever
+    // happens in it we are still here to recover the fault, journal how that
+    // went and restore the terminal.
     let handle = if args.plain {
         say_out(&format!(
             "chaosdeck plain mode: {} cluster, seed {seed}, speed {}x, {}",
@@ -505,8 +506,8 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
                 Mode::Presenter => "press Enter to advance",
             }
         ));
-        let mut plain = Plain::new(std::io::stdout(), args.auto || args.kiosk);
-        tokio::spawn(async move { show.run(&mut app, &mut plain).await })
+        let plain = Plain::new(std::io::stdout(), args.auto || args.kiosk);
+        tokio::spawn(run_caught(show, app, plain))
     } else {
         let terminal = match crate::tui::take_terminal() {
             Ok(terminal) => terminal,
@@ -516,29 +517,48 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
             }
         };
         SCREEN_UP.store(true, Ordering::SeqCst);
-        let mut tui = Tui::new(terminal, crate::ui::theme::Theme::from_env(args.theme));
-        tokio::spawn(async move { show.run(&mut app, &mut tui).await })
+        let tui = Tui::new(terminal, crate::ui::theme::Theme::from_env(args.theme));
+        tokio::spawn(run_caught(show, app, tui))
     };
-    let exit = handle.await;
+    let (exit, mut app, mut show) = match handle.await {
+        Ok(ended) => ended,
+        Err(e) => {
+            // Never seen: the task catches its panics and is never aborted.
+            say_err(&format!("chaosdeck: the show's task was lost: {e}"));
+            let left = recover_left_fault(backend.as_ref(), &guard).await;
+            crate::tui::restore_terminal();
+            return Ok(match left {
+                Some(left) if !left.recovered => exit_code::FAULT_LEFT,
+                _ => exit_code::INTERNAL,
+            });
+        }
+    };
     let left = recover_left_fault(backend.as_ref(), &guard).await;
+    if let Some(left) = &left {
+        update(&mut app, Msg::LeftFault(left.clone()));
+        if let Some(journal) = show.journal.as_mut() {
+            journal.write_new(&app.journal);
+        }
+    }
     if !args.plain {
         crate::tui::restore_terminal();
         SCREEN_UP.store(false, Ordering::SeqCst);
     }
     if let Some(left) = &left {
+        let line = format!("chaosdeck: {}", left.message);
         if args.plain {
-            say_out(&left.message)
+            say_out(&line)
         } else {
-            say_err(&left.message)
+            say_err(&line)
         }
     }
     let code = match exit {
         Ok(ExitKind::Success) => exit_code::OK,
         Ok(ExitKind::StoryFailed) => exit_code::STORY_FAILED,
         Ok(ExitKind::Signal(n)) => 128u8.saturating_add(u8::try_from(n).unwrap_or(0)),
-        Err(e) => {
+        Err(why) => {
             say_err(&format!(
-                "chaosdeck: the show stopped on an internal error: {e}"
+                "chaosdeck: the show stopped on an internal error: {why}"
             ));
             exit_code::INTERNAL
         }
@@ -547,6 +567,21 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
         Some(left) if !left.recovered => exit_code::FAULT_LEFT,
         _ => code,
     })
+}
+
+/// Runs the show, catching a panic in it: the app and the show come back
+/// either way, for the leaving recovery to be journalled.
+async fn run_caught(
+    mut show: Show,
+    mut app: App,
+    mut frontend: impl crate::show::Frontend,
+) -> (Result<ExitKind, String>, App, Show) {
+    use futures::FutureExt;
+    let exit = std::panic::AssertUnwindSafe(show.run(&mut app, &mut frontend))
+        .catch_unwind()
+        .await
+        .map_err(|payload| crate::supervise::panic_message(payload.as_ref()));
+    (exit, app, show)
 }
 
 /// Prints a line, quietly doing nothing when standard output is gone (a closed

@@ -85,8 +85,21 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
                     () = cancel.cancelled() => return,
                     line = lines.next_line() => line,
                 };
-                // End of input stops reading; the show goes on until quit.
-                let Ok(Some(line)) = line else { return };
+                // Without --auto nobody can drive the story once input
+                // ends: leave as a presenter who hung up would.
+                let line = match line {
+                    Ok(Some(line)) => line,
+                    Ok(None) => {
+                        let _ = tx.send(Msg::InputEnded(None)).await;
+                        return;
+                    }
+                    Err(e) => {
+                        let _ = tx
+                            .send(Msg::InputEnded(Some(format!("reading it failed: {e}"))))
+                            .await;
+                        return;
+                    }
+                };
                 let command = match line.trim() {
                     "q" | "quit" => Command::Quit,
                     "b" | "back" => Command::Prev,

@@ -134,6 +134,61 @@ impl Tui {
     }
 }
 
+/// How often the keyboard's terminal is checked for a hang-up (real time).
+const HANG_UP_CHECK: Duration = Duration::from_millis(250);
+
+/// Watches standard input for the other end of its terminal closing.
+/// crossterm reads standard input when it is a terminal; once its other end
+/// is gone each read returns nothing at once, and crossterm, seeing no
+/// event, reads again: a busy loop that never ends its stream. Without a
+/// controlling terminal no SIGHUP comes either, so the hang-up is looked for
+/// here, and the show leaves as for a terminal that went away.
+fn spawn_hang_up_watch(tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
+    use std::io::IsTerminal;
+    if !io::stdin().is_terminal() {
+        // crossterm reads /dev/tty then, and reports its failures itself.
+        return;
+    }
+    supervise::spawn("hang-up watch", move || {
+        let (tx, cancel) = (tx.clone(), cancel.clone());
+        async move {
+            let mut every = tokio::time::interval(HANG_UP_CHECK);
+            loop {
+                tokio::select! {
+                    () = cancel.cancelled() => return,
+                    _ = every.tick() => {}
+                }
+                if let Some(why) = input_hung_up() {
+                    let _ = tx.send(Msg::TerminalGone(why.into())).await;
+                    return;
+                }
+            }
+        }
+    });
+}
+
+/// Why standard input is gone, if it is: its terminal hung up, or it failed.
+/// Asks without reading, so no key is taken from crossterm.
+fn input_hung_up() -> Option<&'static str> {
+    let mut fd = libc::pollfd {
+        fd: libc::STDIN_FILENO,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, a zero timeout: poll only fills `revents`.
+    let ready = unsafe { libc::poll(&mut fd, 1, 0) };
+    if ready <= 0 {
+        return None;
+    }
+    if fd.revents & libc::POLLHUP != 0 {
+        Some("its input hung up")
+    } else if fd.revents & (libc::POLLERR | libc::POLLNVAL) != 0 {
+        Some("its input failed")
+    } else {
+        None
+    }
+}
+
 fn animating(app: &App) -> bool {
     app.countdown().is_some()
         || app.timeline.since_fault(app.now).is_some()
@@ -153,6 +208,7 @@ impl Frontend for Tui {
     }
 
     fn spawn_input(&mut self, tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
+        spawn_hang_up_watch(tx.clone(), cancel.clone());
         let resized_to = Arc::clone(&self.resized_to);
         let view = Arc::clone(&self.view);
         supervise::spawn("keyboard", move || {

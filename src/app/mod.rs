@@ -32,7 +32,7 @@ use crate::workload::tracker::{TrackerConfig, WorkloadTracker};
 pub use fault::FaultState;
 pub use journal::{Cursor, Entry, Journal, Kind, Level};
 pub use kiosk::{Hold, HoldKind, Kiosk};
-pub use msg::{Command, Effect, ExitKind, Msg, RunId};
+pub use msg::{Command, Effect, ExitKind, LeftFault, Msg, RunId};
 pub use run::{ChapterRun, RunState, Step, Timer};
 pub use scoreboard::Scoreboard;
 pub use timeline::Timeline;

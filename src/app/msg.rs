@@ -78,11 +78,29 @@ pub enum Msg {
     },
     /// The terminal went away: its input ended or failed, or drawing failed.
     TerminalGone(String),
+    /// Plain mode's presenter input ended (or failed, the reason given):
+    /// nobody can drive the story any more.
+    InputEnded(Option<String>),
+    /// The fault left in place when the show ended was answered (after the
+    /// show loop stopped): journalled, so the file says how the run ended.
+    LeftFault(LeftFault),
     /// A background task failed and is being restarted.
     TaskTrouble {
         task: &'static str,
         what: String,
     },
+}
+
+/// What became of the fault left in place when the show ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftFault {
+    pub recovery: Recovery,
+    pub service: String,
+    /// False when it could not be recovered (refused, or no answer in
+    /// time): exit code 3, and the ledger keeps it for the next start.
+    pub recovered: bool,
+    /// One line saying what happened and, if it failed, what to do.
+    pub message: String,
 }
 
 /// Work for the world, carried out by the runtime (or by tests, by hand).

@@ -49,6 +49,28 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             );
             quit(app, ExitKind::Signal(SIGHUP), &mut fx);
         }
+        Msg::InputEnded(why) => {
+            let why = why.map_or_else(String::new, |why| format!(" ({why})"));
+            note(
+                app,
+                Level::Warning,
+                format!("leaving: input ended{why}: nobody can drive the story any more"),
+            );
+            quit(app, ExitKind::Signal(SIGHUP), &mut fx);
+        }
+        Msg::LeftFault(left) => {
+            let level = if left.recovered {
+                Level::Good
+            } else {
+                Level::Critical
+            };
+            let kind = Kind::Recovery {
+                recovery: left.recovery,
+                service: left.service,
+                ok: left.recovered,
+            };
+            note_kind(app, level, kind, left.message);
+        }
         Msg::TaskTrouble { task, what } => {
             note_kind(app, Level::Critical, Kind::Error, format!("{task}: {what}"));
             app.hint = Some(format!("{task} restarted after: {what}"));

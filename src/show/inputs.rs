@@ -93,21 +93,31 @@ pub fn spawn_streams(streams: Subscriptions, tx: mpsc::Sender<Msg>, cancel: Canc
     });
 }
 
-/// SIGTERM, SIGHUP and SIGINT (when not in raw mode) end the show cleanly,
-/// with 128 + the signal's number as the exit code.
+/// Every signal whose default is to end the process ends the show cleanly
+/// instead (recovering the fault, restoring the terminal), with 128 + the
+/// signal's number as the exit code. SIGINT reaches here only when not in raw
+/// mode; SIGPIPE stays ignored (a closed output is noticed when writing).
 pub fn spawn_signals(tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
     use tokio::signal::unix::{SignalKind, signal};
     supervise::spawn("signals", move || {
         let (tx, cancel) = (tx.clone(), cancel.clone());
         async move {
             let kinds = [
-                (SignalKind::terminate(), "SIGTERM", 15),
-                (SignalKind::hangup(), "SIGHUP", 1),
-                (SignalKind::interrupt(), "SIGINT", 2),
+                (libc::SIGTERM, "SIGTERM"),
+                (libc::SIGHUP, "SIGHUP"),
+                (libc::SIGINT, "SIGINT"),
+                (libc::SIGQUIT, "SIGQUIT"),
+                (libc::SIGUSR1, "SIGUSR1"),
+                (libc::SIGUSR2, "SIGUSR2"),
+                (libc::SIGALRM, "SIGALRM"),
+                (libc::SIGXCPU, "SIGXCPU"),
+                (libc::SIGXFSZ, "SIGXFSZ"),
+                (libc::SIGVTALRM, "SIGVTALRM"),
+                (libc::SIGPROF, "SIGPROF"),
             ];
             let mut streams = Vec::new();
-            for (kind, name, number) in kinds {
-                match signal(kind) {
+            for (number, name) in kinds {
+                match signal(SignalKind::from_raw(number)) {
                     Ok(stream) => streams.push((stream, name, number)),
                     Err(e) => tracing::warn!("cannot watch {name}: {e}"),
                 }

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::agent::Analyzer;
-use crate::app::{App, Effect, ExitKind, Msg, update};
+use crate::app::{App, Effect, ExitKind, LeftFault, Msg, update};
 use crate::clock::ShowClock;
 use crate::cluster::{BackendError, ClusterBackend, FaultKind, InjectedFault};
 use crate::state::journal_file::JournalFile;
@@ -273,16 +273,6 @@ impl Show {
     }
 }
 
-/// What became of the fault left in place when the show ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LeftFault {
-    /// One line for the terminal.
-    pub message: String,
-    /// False when it could not be recovered: exit code 3, and the ledger
-    /// keeps it for the next start.
-    pub recovered: bool,
-}
-
 /// Recovers the fault the guard holds, if any, and says what happened.
 pub async fn recover_left_fault(
     backend: &dyn ClusterBackend,
@@ -301,19 +291,25 @@ pub async fn recover_left_fault(
     }
     let message = match outcome {
         Ok(Ok(())) => {
-            format!("chaosdeck: recovered {shown} ({recovery} after {kind}) before leaving")
+            format!("recovered {shown} ({recovery} after {kind}) before leaving")
         }
         // An injection whose answer never came may not have landed.
         Ok(Err(BackendError::NothingToRecover { .. })) => {
-            format!("chaosdeck: {shown} needed no recovery")
+            format!("{shown} needed no recovery before leaving")
         }
         Ok(Err(e)) => format!(
-            "chaosdeck: could NOT recover {shown} ({recovery}): {}. Recover it by hand; the next start will try again.",
+            "could NOT recover {shown} ({recovery}) before leaving: refused: {}. Recover it by hand; the next start will try again.",
             crate::ui::text::plain(&e.to_string())
         ),
         Err(_) => format!(
-            "chaosdeck: recovering {shown} ({recovery}) timed out. Check it by hand; the next start will try again."
+            "could NOT recover {shown} ({recovery}) before leaving: no answer within {}. Check it by hand; the next start will try again.",
+            crate::app::timeline::secs(SETTLE_TIMEOUT)
         ),
     };
-    Some(LeftFault { message, recovered })
+    Some(LeftFault {
+        recovery,
+        service,
+        recovered,
+        message,
+    })
 }

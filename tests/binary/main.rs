@@ -9,6 +9,7 @@ mod doctor_cli;
 mod fake_pd;
 mod fault_matrix;
 mod hostile_cli;
+mod leaving;
 mod plain_mode;
 mod tmux;
 mod tmux_walkthrough;
