@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use color_eyre::eyre::{Result, WrapErr};
 
@@ -16,14 +16,15 @@ use crate::agent::{Analyzer, BuiltinAnalyzer, WithSecondOpinion};
 use crate::app::{App, AppConfig, ExitKind, Level, Mode, Msg, update};
 use crate::cli::{AgentKind, ClusterKind, ShowArgs};
 use crate::clock::ShowClock;
-use crate::cluster::health;
 use crate::cluster::sim::{SimBackend, SimConfig};
-use crate::cluster::{BackendError, ClusterBackend, ClusterSource};
+use crate::cluster::{ClusterBackend, ClusterSource};
+use crate::heal::heal_at_start;
 use crate::monitor::MonitorConfig;
 use crate::plain::Plain;
 use crate::show::{FaultGuard, Show, recover_left_fault};
 use crate::state::journal_file::{self, JournalFile, Rotation};
-use crate::state::ledger::{LedgerFile, LedgerRead};
+use crate::state::ledger::LedgerFile;
+use crate::state::lock::{self, LockError};
 use crate::story::{Script, default_script, load_script};
 use crate::tui::Tui;
 use crate::workload::tracker::TrackerConfig;
@@ -197,144 +198,6 @@ pub fn app_config(
     }
 }
 
-/// How long start-up waits for the cluster's picture and for each heal.
-const STARTUP_WAIT: Duration = Duration::from_secs(15);
-
-/// Before the story starts: what the fault ledger says an earlier run left,
-/// and what the cluster shows left faulted (TiKV nodes exited, paused or cut
-/// off), healed unless `heal` is false. Returns what to tell the presenter.
-pub async fn heal_at_start(
-    backend: &dyn ClusterBackend,
-    ledger: &LedgerFile,
-    heal: bool,
-) -> Vec<(Level, String)> {
-    let mut said = Vec::new();
-    let source = backend.source();
-    let mut ledger_fault = None;
-    match ledger.read() {
-        LedgerRead::Empty => {}
-        LedgerRead::Damaged(why) => {
-            said.push((Level::Warning, format!("start-up: {why}: set aside")));
-            let _ = ledger.clear();
-        }
-        LedgerRead::Fault(entry) if source == ClusterSource::Sim && entry.cluster == "SIM" => {
-            said.push((
-                Level::Info,
-                format!(
-                    "start-up: the ledger names a {} of {} from a run that ended without recovering it ({}): the simulated cluster went with that process, nothing to heal",
-                    entry.kind, entry.service, entry.at
-                ),
-            ));
-            let _ = ledger.clear();
-        }
-        LedgerRead::Fault(entry) if entry.cluster != source.to_string() => {
-            said.push((
-                Level::Warning,
-                format!(
-                    "start-up: the ledger names a {} of {} on another cluster ({}): not touched; remove {} once it is handled",
-                    entry.kind,
-                    entry.service,
-                    entry.cluster,
-                    ledger.path().display()
-                ),
-            ));
-        }
-        LedgerRead::Fault(entry) => {
-            said.push((
-                Level::Warning,
-                format!(
-                    "start-up: the ledger says an earlier run left a {} of {} in place ({})",
-                    entry.kind, entry.service, entry.at
-                ),
-            ));
-            ledger_fault = Some(entry);
-        }
-    }
-    let snapshot = match tokio::time::timeout(STARTUP_WAIT, backend.snapshot()).await {
-        Ok(Ok(snapshot)) => snapshot,
-        Ok(Err(e)) => {
-            said.push((
-                Level::Critical,
-                format!("start-up: cannot check the cluster for faults left behind: {e}"),
-            ));
-            return said;
-        }
-        Err(_) => {
-            said.push((
-                Level::Critical,
-                format!(
-                    "start-up: the cluster did not answer within {}s: cannot check it for faults left behind",
-                    STARTUP_WAIT.as_secs()
-                ),
-            ));
-            return said;
-        }
-    };
-    let leftovers = health::leftovers(&snapshot);
-    let mut all_healed = true;
-    for leftover in &leftovers {
-        if !heal {
-            said.push((
-                Level::Warning,
-                format!(
-                    "start-up: {} {}: not healed (--no-heal); `{}` would undo it",
-                    leftover.service, leftover.why, leftover.recovery
-                ),
-            ));
-            all_healed = false;
-            continue;
-        }
-        let outcome = tokio::time::timeout(
-            STARTUP_WAIT,
-            backend.recover(leftover.recovery, &leftover.service),
-        )
-        .await;
-        match outcome {
-            Ok(Ok(()) | Err(BackendError::NothingToRecover { .. })) => said.push((
-                Level::Good,
-                format!(
-                    "start-up: healed {} ({}): {} when chaosdeck started",
-                    leftover.service, leftover.recovery, leftover.why
-                ),
-            )),
-            Ok(Err(e)) => {
-                all_healed = false;
-                said.push((
-                    Level::Critical,
-                    format!("start-up: could not heal {}: {e}", leftover.service),
-                ));
-            }
-            Err(_) => {
-                all_healed = false;
-                said.push((
-                    Level::Critical,
-                    format!(
-                        "start-up: healing {} did not answer within {}s",
-                        leftover.service,
-                        STARTUP_WAIT.as_secs()
-                    ),
-                ));
-            }
-        }
-    }
-    if let Some(entry) = ledger_fault {
-        let still_there = leftovers.iter().any(|l| l.service == entry.service);
-        if !still_there {
-            said.push((
-                Level::Info,
-                format!(
-                    "start-up: {} shows no {} any more",
-                    entry.service, entry.kind
-                ),
-            ));
-        }
-        if all_healed && heal {
-            let _ = ledger.clear();
-        }
-    }
-    said
-}
-
 /// The model to ask, from `--agent` and its options (`None`: the built-in
 /// analyzer alone). `env` reads the environment, for the key.
 pub fn model_config(
@@ -458,12 +321,25 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
         }
     };
     let state = state_dir(&args);
+    // One chaosdeck per state directory and per cluster, found before the
+    // cluster or the terminal is touched.
+    let injects = args.kiosk || script_injects(&script);
+    let (_locks, unwritable) = match take_locks(&state, &backend.source(), &args, injects) {
+        Ok(taken) => taken,
+        Err(why) => {
+            say_err(&format!("chaosdeck: {why}"));
+            return Ok(exit_code::BAD_INPUT);
+        }
+    };
     let ledger = LedgerFile::in_dir(&state);
     let startup = heal_at_start(backend.as_ref(), &ledger, !args.no_heal).await;
     let config = app_config(&args, script, backend.source(), seed, analyzer.name());
     let mut app = App::new(config);
-    for (level, text) in startup {
-        app.tell(level, text);
+    if let Some(why) = unwritable {
+        app.tell(Level::Warning, why);
+    }
+    for told in startup {
+        app.tell_as(told.level, told.kind, told.text);
     }
     let journal_path = journal_path(&args);
     let rotation = Rotation {
@@ -567,6 +443,104 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
         Some(left) if !left.recovered => exit_code::FAULT_LEFT,
         _ => code,
     })
+}
+
+/// Whether the story can inject a fault (so needs its fault ledger).
+fn script_injects(script: &Script) -> bool {
+    script
+        .chapters
+        .iter()
+        .flat_map(|chapter| &chapter.on_enter)
+        .any(|action| matches!(action, crate::story::Action::InjectFault { .. }))
+}
+
+/// The locks this run holds for as long as it lives.
+#[must_use = "a lock is let go when dropped"]
+pub struct Locks {
+    _held: Vec<lock::Held>,
+}
+
+/// Takes the state directory's lock and, on a real cluster, the locks named
+/// for its compose project and PD addresses. Refuses when another live
+/// chaosdeck holds one, or when the state directory cannot be written and
+/// the story injects (it would fail at its Fault chapter, with nowhere to
+/// keep the ledger). Otherwise an unwritable directory is a warning, which
+/// is returned.
+pub fn take_locks(
+    state: &std::path::Path,
+    source: &ClusterSource,
+    args: &ShowArgs,
+    injects: bool,
+) -> Result<(Locks, Option<String>), String> {
+    let mut held = Vec::new();
+    let mut unwritable = None;
+    match writable_state_dir(state) {
+        Err(e) if injects => {
+            return Err(format!(
+                "cannot write the state directory {}: {e}; the fault ledger is kept there, so no fault is injected without it (choose another with --state-dir)",
+                state.display()
+            ));
+        }
+        Err(e) => {
+            unwritable = Some(format!(
+                "no state kept: cannot write the state directory {}: {e}",
+                state.display()
+            ));
+        }
+        Ok(()) => match lock::take(&lock::state_dir_lock(state)) {
+            Ok(lock) => held.push(lock),
+            Err(LockError::Held { holder }) => {
+                return Err(format!(
+                    "{holder} uses this state directory ({}): stop it first, or choose another with --state-dir",
+                    state.display()
+                ));
+            }
+            Err(LockError::Io(e)) => {
+                return Err(format!(
+                    "cannot lock the state directory {}: {e}",
+                    state.display()
+                ));
+            }
+        },
+    }
+    if let ClusterSource::Docker { project } = source {
+        let dir = lock::cluster_lock_dir();
+        lock::make_shared_dir(&dir)
+            .map_err(|e| format!("cannot make the lock folder {}: {e}", dir.display()))?;
+        let names = std::iter::once(format!("docker-project-{project}"))
+            .chain(args.pd_endpoints().into_iter().map(|pd| format!("pd-{pd}")));
+        for name in names {
+            match lock::take(&lock::cluster_lock(&dir, &name)) {
+                Ok(lock) => held.push(lock),
+                Err(LockError::Held { holder }) => {
+                    return Err(format!(
+                        "{holder} runs on this cluster ({name}): one chaosdeck per cluster; stop it first"
+                    ));
+                }
+                Err(LockError::Io(e)) => {
+                    return Err(format!("cannot lock the cluster ({name}): {e}"));
+                }
+            }
+        }
+    }
+    Ok((Locks { _held: held }, unwritable))
+}
+
+/// Makes the state directory and proves a file can be written and synced
+/// there (a read-only or full file system, or a file in its place, fails).
+fn writable_state_dir(state: &std::path::Path) -> std::io::Result<()> {
+    use std::io::Write;
+    if state.exists() && !state.is_dir() {
+        return Err(std::io::Error::other("it is a file, not a directory"));
+    }
+    std::fs::create_dir_all(state)?;
+    let probe = state.join(format!(".write-probe-{}", std::process::id()));
+    let written = std::fs::File::create(&probe).and_then(|mut file| {
+        file.write_all(b"chaosdeck\n")?;
+        file.sync_all()
+    });
+    let _ = std::fs::remove_file(&probe);
+    written
 }
 
 /// Runs the show, catching a panic in it: the app and the show come back

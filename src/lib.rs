@@ -13,6 +13,7 @@ pub mod cli;
 pub mod clock;
 pub mod cluster;
 pub mod doctor;
+pub mod heal;
 pub mod launch;
 pub mod monitor;
 pub mod plain;

@@ -255,7 +255,12 @@ impl App {
     /// A line from outside the story (start-up healing): journalled and
     /// shown in the monitor pane.
     pub fn tell(&mut self, level: Level, text: String) {
-        let entry = notes::entry(self, self.now, level, Kind::Note, text);
+        self.tell_as(level, Kind::Note, text);
+    }
+
+    /// [`App::tell`], journalled as `kind` (a heal at start is a recovery).
+    pub fn tell_as(&mut self, level: Level, kind: Kind, text: String) {
+        let entry = notes::entry(self, self.now, level, kind, text);
         if self.monitor_lines.len() == PANE_LINES {
             self.monitor_lines.pop_front();
         }

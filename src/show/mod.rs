@@ -112,8 +112,8 @@ impl FaultGuard {
         let mut held = self.held();
         if held.as_ref().is_some_and(|(_, s)| s == service) {
             *held = None;
-            if let Some((ledger, _)) = &self.ledger
-                && let Err(e) = ledger.clear()
+            if let Some((ledger, cluster)) = &self.ledger
+                && let Err(e) = ledger.clear(cluster)
             {
                 tracing::error!("cannot clear the fault ledger: {e}");
             }

@@ -3,6 +3,7 @@
 
 pub mod journal_file;
 pub mod ledger;
+pub mod lock;
 
 use std::path::{Path, PathBuf};
 

@@ -10,6 +10,7 @@ mod fake_pd;
 mod fault_matrix;
 mod hostile_cli;
 mod leaving;
+mod one_instance;
 mod plain_mode;
 mod tmux;
 mod tmux_walkthrough;
