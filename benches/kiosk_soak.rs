@@ -103,6 +103,7 @@ fn main() {
             monitor: MonitorConfig::default(),
             analyzer_name: BuiltinAnalyzer::NAME.into(),
             exit_after_one_pass: false,
+            confirm_window: chaosdeck::app::confirm::WINDOW,
         });
         let mut show = Show {
             backend,

@@ -89,6 +89,7 @@ fn busy_app() -> App {
         monitor: MonitorConfig::default(),
         analyzer_name: "built-in analyzer".into(),
         exit_after_one_pass: false,
+        confirm_window: chaosdeck::app::confirm::WINDOW,
     });
     app.start();
     update(&mut app, Msg::Snapshot(Ok(snapshot(1.0, None))));

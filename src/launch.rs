@@ -195,6 +195,7 @@ pub fn app_config(
         },
         analyzer_name: analyzer.to_string(),
         exit_after_one_pass: args.plain && args.auto,
+        confirm_window: crate::app::confirm::window_at_speed(args.speed),
     }
 }
 

@@ -2,6 +2,7 @@
 //! that owns it. Nothing here waits or draws; the runtime and the views do.
 
 mod answers;
+pub mod confirm;
 pub mod episode;
 pub mod fault;
 pub mod journal;
@@ -72,6 +73,9 @@ pub struct AppConfig {
     pub analyzer_name: String,
     /// With `--plain --auto`: leave after one pass instead of starting over.
     pub exit_after_one_pass: bool,
+    /// Show time a kiosk key's second press may take: [`confirm::WINDOW`]
+    /// at the show's speed ([`confirm::window_at_speed`]).
+    pub confirm_window: Duration,
 }
 
 /// Where the current action stands, shown in the narration's status line.
@@ -185,6 +189,9 @@ pub struct App {
     /// Set once the app has asked to leave.
     pub quitting: bool,
     pub exit_after_one_pass: bool,
+    /// A kiosk key's first press, waiting for its second.
+    pub(crate) confirm: Option<confirm::Pending>,
+    pub(crate) confirm_window: Duration,
     pub(crate) rng: ChaCha8Rng,
     pub(crate) next_run: RunId,
 }
@@ -230,6 +237,8 @@ impl App {
             hold: None,
             quitting: false,
             exit_after_one_pass: config.exit_after_one_pass,
+            confirm: None,
+            confirm_window: config.confirm_window,
             rng: ChaCha8Rng::seed_from_u64(config.seed),
             next_run: 1,
         }
@@ -306,6 +315,10 @@ impl App {
             .into_iter()
             .flatten()
             .chain(kiosk::next_timer(self))
+            .chain(
+                self.confirm
+                    .map(|p| p.until.saturating_sub(self.timers_at) + Duration::from_millis(1)),
+            )
             .min()
     }
 

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use super::confirm;
 use super::journal::{Kind, Level};
 use super::msg::{Command, Effect, ExitKind, Msg, SIGHUP, SIGINT};
 use super::notes::{entry, note, note_kind, record};
@@ -105,12 +106,23 @@ fn on_command(app: &mut App, command: Command, fx: &mut Vec<Effect>) {
     if app.quitting {
         return;
     }
-    if kiosk::on_command(app, command) {
+    if app.show_help && command != Command::Interrupt {
+        // Any key closes the help first (`q` too); `?` only toggles.
+        app.show_help = false;
         return;
     }
-    if app.show_help && !matches!(command, Command::Quit | Command::Interrupt) {
-        // Any key closes the help first; `?` only toggles.
-        app.show_help = false;
+    if needs_second_press(app, command) {
+        match confirm::press(&mut app.confirm, command, app.now, app.confirm_window) {
+            confirm::Press::Act => {}
+            confirm::Press::AskAgain(words) => {
+                app.hint = Some(words.into());
+                return;
+            }
+        }
+    } else {
+        app.confirm = None;
+    }
+    if kiosk::on_command(app, command) {
         return;
     }
     match command {
@@ -143,6 +155,22 @@ fn on_command(app: &mut App, command: Command, fx: &mut Vec<Effect>) {
         Command::Interrupt => quit(app, ExitKind::Signal(SIGINT), fx),
         // Kiosk-only; elsewhere nothing to do.
         Command::ToggleAutoplay | Command::Touch => {}
+    }
+}
+
+/// In kiosk mode, the keys that end or halt the show (not a release of the
+/// hold, which halts nothing).
+fn needs_second_press(app: &App, command: Command) -> bool {
+    if app.mode != super::Mode::Kiosk {
+        return false;
+    }
+    match command {
+        Command::Quit | Command::Interrupt | Command::Reset => true,
+        Command::Halt => !app
+            .hold
+            .as_ref()
+            .is_some_and(|h| h.kind == super::HoldKind::Halted),
+        _ => false,
     }
 }
 
@@ -477,6 +505,10 @@ fn on_tick(app: &mut App, now: Duration, fx: &mut Vec<Effect>) {
     app.timers_at = app.timers_at.max(now);
     observe::catch_up(app, now);
     kiosk::tick(app, delta);
+    let asked = app.confirm.map(|p| confirm::ask(p.command));
+    if confirm::expire(&mut app.confirm, now) && app.hint.as_deref() == asked {
+        app.hint = None;
+    }
     if app.paused {
         return;
     }

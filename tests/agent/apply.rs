@@ -29,6 +29,7 @@ fn app(mode: Mode, model_says: Option<&str>) -> App {
         monitor: MonitorConfig::default(),
         analyzer_name: "openai test".into(),
         exit_after_one_pass: false,
+        confirm_window: chaosdeck::app::confirm::WINDOW,
     });
     app.fault = chaosdeck::app::FaultState::Injecting {
         run: 1,

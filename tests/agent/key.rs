@@ -44,6 +44,7 @@ fn everything_shown(diagnosis: &Diagnosis, progress: &[Progress]) -> String {
         monitor: MonitorConfig::default(),
         analyzer_name: "anthropic test-model".into(),
         exit_after_one_pass: false,
+        confirm_window: chaosdeck::app::confirm::WINDOW,
     });
     app.agent.state = AgentState::Working {
         run: 3,

@@ -37,6 +37,7 @@ fn app(mode: Mode) -> App {
         monitor: MonitorConfig::default(),
         analyzer_name: "openai llama3.1".into(),
         exit_after_one_pass: false,
+        confirm_window: chaosdeck::app::confirm::WINDOW,
     });
     app.fault = chaosdeck::app::FaultState::Injecting {
         run: 1,

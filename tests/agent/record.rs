@@ -90,6 +90,7 @@ async fn record(seed: u64, fault: Option<FaultKind>, settle: u32) -> Evidence {
         monitor: MonitorConfig::default(),
         analyzer_name: "recorder".into(),
         exit_after_one_pass: true,
+        confirm_window: chaosdeck::app::confirm::WINDOW,
     });
     let mut show = Show {
         backend,

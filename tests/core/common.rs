@@ -113,6 +113,7 @@ pub fn config(script: Script, mode: Mode) -> AppConfig {
         monitor: MonitorConfig::default(),
         analyzer_name: "built-in analyzer".into(),
         exit_after_one_pass: false,
+        confirm_window: chaosdeck::app::confirm::WINDOW,
     }
 }
 

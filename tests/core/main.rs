@@ -8,6 +8,7 @@ mod app_update;
 mod headless_story;
 mod hostile_world;
 mod kiosk;
+mod kiosk_keys;
 mod leave_recovery;
 mod monitor_incidents;
 mod one_truth;
