@@ -99,6 +99,14 @@ pub fn disagreements(builtin: &Diagnosis, model: &ModelDiagnosis) -> Vec<Disagre
 }
 
 impl SecondOpinion {
+    /// `agent` had not answered when the story's `within` to diagnose ran out.
+    pub fn overdue(agent: &str, within: Duration) -> Self {
+        Self {
+            agent: agent.to_string(),
+            outcome: Outcome::Failed(ModelFailure::Overdue(within)),
+        }
+    }
+
     /// The model's structured diagnosis, when it gave one.
     pub fn structured(&self) -> Option<&ModelDiagnosis> {
         match &self.outcome {
@@ -218,6 +226,10 @@ impl Analyzer for WithSecondOpinion {
                 "built-in analyzer (ground truth): {}",
                 headline(&diagnosis)
             )))
+            .await;
+        // Should the story's deadline come first, this is what stands.
+        let _ = progress
+            .send(Progress::Standing(Box::new(diagnosis.clone())))
             .await;
         let started = Instant::now();
         let outcome = match self.model.investigate(&evidence, &progress).await {

@@ -12,5 +12,6 @@ mod binary;
 mod clients;
 mod eval_set;
 mod key;
+mod overdue;
 mod pane;
 mod record;

@@ -119,7 +119,7 @@ fn transcript_rows(transcript: &Transcript) -> Vec<Row> {
                     rows.push(Row::prose(Tone::Plain, text::plain(paragraph)));
                 }
             }
-            Progress::FirstToken(_) => {}
+            Progress::FirstToken(_) | Progress::Standing(_) => {}
         }
     }
     rows
