@@ -118,7 +118,7 @@ impl SecondOpinion {
         }
     }
 
-    /// Plain lines for plain mode and the log, after the built-in ones.
+    /// Plain lines for the log, after the built-in ones.
     pub fn lines(&self) -> Vec<String> {
         let agent = plain(&self.agent);
         let mut lines = Vec::new();
@@ -177,6 +177,16 @@ impl SecondOpinion {
 }
 
 impl Diagnosis {
+    /// Who wrote the diagnosis shown: the model when it answered (its
+    /// answer is shown beside the built-in one), else the analyzer that
+    /// wrote this one, the built-in analyzer when the model gave nothing.
+    pub fn author(&self) -> &str {
+        match &self.second_opinion {
+            Some(opinion) if matches!(opinion.outcome, Outcome::Answered(_)) => &opinion.agent,
+            _ => &self.analyzer,
+        }
+    }
+
     /// The recommendation the presenter may apply with `a`, and whose it is:
     /// the model's when it gave an allowed one, else the built-in's.
     pub fn applicable_action(&self) -> Option<(&RecommendedAction, &str)> {

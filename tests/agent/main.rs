@@ -8,6 +8,7 @@ mod streams;
 mod support;
 
 mod apply;
+mod authors;
 mod binary;
 mod clients;
 mod eval_set;

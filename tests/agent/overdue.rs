@@ -83,6 +83,9 @@ async fn an_overloaded_model_at_speed_20_leaves_the_builtin_diagnosis_standing()
     for needle in [
         &format!("{agent} had not answered within 60.0s: the built-in diagnosis stands"),
         "DIAGNOSIS: ",
+        "diagnosis by built-in analyzer:",
+        "> ✓ Root cause: process killed or crashed on",
+        &format!("> ✗ {agent} gave no answer: no answer within the story's 60.0s to diagnose"),
     ] {
         assert!(out.contains(needle), "{needle:?} missing:\n{out}");
     }
