@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::app::{AgentState, App, Command, Cursor, Entry, Msg};
 use crate::supervise;
 use crate::ui::text;
-use crate::ui::view::{Screen, monitor};
+use crate::ui::view::{Screen, agent, monitor};
 
 const WIDTH: usize = 78;
 
@@ -134,11 +134,13 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
         match &app.agent.state {
             AgentState::Done { diagnosis, .. } if !self.diagnosis_shown => {
                 self.diagnosis_shown = true;
-                // The analyzer's whole report: the pane shows the same
-                // diagnosis, scrollable, in the screen's words.
-                self.say(&format!("           diagnosis by {}:", app.agent.analyzer));
-                for line in diagnosis.lines() {
-                    self.say(&format!("           > {}", text::plain(&line)));
+                // The agent pane's rows, as text: one renderer for both.
+                self.say(&format!(
+                    "           diagnosis by {}:",
+                    text::plain(diagnosis.author())
+                ));
+                for line in agent::diagnosis_text(app, diagnosis) {
+                    self.say(&format!("           > {line}"));
                 }
             }
             AgentState::Done { .. } => {}

@@ -103,8 +103,9 @@ pub struct Diagnosis {
 }
 
 impl Diagnosis {
-    /// The diagnosis as plain lines for the agent pane and plain mode. Names
-    /// from the outside world are made plain (no control characters).
+    /// The diagnosis as plain lines for the log, every field in full (the
+    /// agent pane and plain mode show the view's rows). Names from the
+    /// outside world are made plain (no control characters).
     pub fn lines(&self) -> Vec<String> {
         let cause = &self.root_cause;
         let mut lines = Vec::new();

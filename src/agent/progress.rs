@@ -3,6 +3,8 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use super::diagnosis::Diagnosis;
+
 /// One report from a working analyzer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Progress {
@@ -22,6 +24,10 @@ pub enum Progress {
     },
     /// Something went wrong; the work goes on or the built-in stands.
     Note(String),
+    /// The diagnosis that stands should the rest of the work not finish in
+    /// time: the built-in one, sent before a model is asked, so that the
+    /// story's deadline never waits on the model. Kept, not shown.
+    Standing(Box<Diagnosis>),
 }
 
 impl From<String> for Progress {
@@ -50,6 +56,7 @@ pub struct TranscriptItem {
 pub struct Transcript {
     items: VecDeque<TranscriptItem>,
     first_token: Option<Duration>,
+    standing: Option<Box<Diagnosis>>,
 }
 
 impl Transcript {
@@ -61,6 +68,10 @@ impl Transcript {
         let progress = match progress {
             Progress::FirstToken(d) => {
                 self.first_token.get_or_insert(d);
+                return;
+            }
+            Progress::Standing(diagnosis) => {
+                self.standing = Some(diagnosis);
                 return;
             }
             // Control characters never reach the screen (newlines in
@@ -113,6 +124,11 @@ impl Transcript {
         self.first_token
     }
 
+    /// The diagnosis that stands if the analyzer does not finish in time.
+    pub fn standing(&self) -> Option<&Diagnosis> {
+        self.standing.as_deref()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
@@ -120,6 +136,7 @@ impl Transcript {
     pub fn clear(&mut self) {
         self.items.clear();
         self.first_token = None;
+        self.standing = None;
     }
 }
 
@@ -163,5 +180,35 @@ mod tests {
             panic!()
         };
         assert!(last.len() <= Transcript::MAX_PARAGRAPH && last.ends_with('é'));
+    }
+
+    #[test]
+    fn the_standing_diagnosis_is_kept_apart_until_cleared() {
+        use crate::agent::{FaultClass, RootCause};
+        let standing = Diagnosis {
+            analyzer: "built-in analyzer".into(),
+            timeline: vec![],
+            root_cause: RootCause {
+                class: FaultClass::ProcessCrash,
+                service: Some("tikv1".into()),
+                summary: "tikv1 was killed".into(),
+                confidence: 0.9,
+            },
+            alternatives: vec![],
+            impact: vec![],
+            action: None,
+            risks: vec![],
+            second_opinion: None,
+        };
+        let mut t = Transcript::default();
+        t.push(
+            Duration::ZERO,
+            None,
+            Progress::Standing(Box::new(standing.clone())),
+        );
+        assert!(t.is_empty(), "not a line of the transcript");
+        assert_eq!(t.standing(), Some(&standing));
+        t.clear();
+        assert_eq!(t.standing(), None);
     }
 }

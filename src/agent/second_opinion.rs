@@ -99,6 +99,14 @@ pub fn disagreements(builtin: &Diagnosis, model: &ModelDiagnosis) -> Vec<Disagre
 }
 
 impl SecondOpinion {
+    /// `agent` had not answered when the story's `within` to diagnose ran out.
+    pub fn overdue(agent: &str, within: Duration) -> Self {
+        Self {
+            agent: agent.to_string(),
+            outcome: Outcome::Failed(ModelFailure::Overdue(within)),
+        }
+    }
+
     /// The model's structured diagnosis, when it gave one.
     pub fn structured(&self) -> Option<&ModelDiagnosis> {
         match &self.outcome {
@@ -110,7 +118,7 @@ impl SecondOpinion {
         }
     }
 
-    /// Plain lines for plain mode and the log, after the built-in ones.
+    /// Plain lines for the log, after the built-in ones.
     pub fn lines(&self) -> Vec<String> {
         let agent = plain(&self.agent);
         let mut lines = Vec::new();
@@ -169,6 +177,16 @@ impl SecondOpinion {
 }
 
 impl Diagnosis {
+    /// Who wrote the diagnosis shown: the model when it answered (its
+    /// answer is shown beside the built-in one), else the analyzer that
+    /// wrote this one, the built-in analyzer when the model gave nothing.
+    pub fn author(&self) -> &str {
+        match &self.second_opinion {
+            Some(opinion) if matches!(opinion.outcome, Outcome::Answered(_)) => &opinion.agent,
+            _ => &self.analyzer,
+        }
+    }
+
     /// The recommendation the presenter may apply with `a`, and whose it is:
     /// the model's when it gave an allowed one, else the built-in's.
     pub fn applicable_action(&self) -> Option<(&RecommendedAction, &str)> {
@@ -218,6 +236,10 @@ impl Analyzer for WithSecondOpinion {
                 "built-in analyzer (ground truth): {}",
                 headline(&diagnosis)
             )))
+            .await;
+        // Should the story's deadline come first, this is what stands.
+        let _ = progress
+            .send(Progress::Standing(Box::new(diagnosis.clone())))
             .await;
         let started = Instant::now();
         let outcome = match self.model.investigate(&evidence, &progress).await {

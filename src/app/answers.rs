@@ -7,8 +7,12 @@ use super::msg::{Effect, RunId};
 use super::notes::{note, note_kind};
 use super::timeline::Timeline;
 use super::{AgentState, App, FaultState, kiosk, observe, runner, update};
+use std::time::Duration;
+
 use crate::agent::Diagnosis;
+use crate::agent::second_opinion::SecondOpinion;
 use crate::cluster::{BackendError, InjectedFault, Recovery};
+use crate::monitor::text::span;
 
 pub(super) fn on_injected(
     app: &mut App,
@@ -252,4 +256,30 @@ pub(super) fn on_diagnosed(
             }
         }
     }
+}
+
+/// The story's time to diagnose ran out while a model was still at work:
+/// the built-in diagnosis sent before the model was asked stands, with a
+/// note why, and the model's answer is dropped. False when nothing stands
+/// (an analyzer that sent none): the action then fails.
+pub(super) fn stand_on_builtin(app: &mut App, within: Duration, fx: &mut Vec<Effect>) -> bool {
+    let AgentState::Working { run, .. } = app.agent.state else {
+        return false;
+    };
+    let Some(standing) = app.agent.transcript.standing() else {
+        return false;
+    };
+    let mut diagnosis = standing.clone();
+    let agent = app.agent.analyzer.clone();
+    diagnosis.second_opinion = Some(Box::new(SecondOpinion::overdue(&agent, within)));
+    note(
+        app,
+        Level::Warning,
+        format!(
+            "{agent} had not answered within {}: the built-in diagnosis stands",
+            span(within)
+        ),
+    );
+    on_diagnosed(app, run, Ok(diagnosis), fx);
+    true
 }

@@ -10,7 +10,7 @@ use super::msg::{Effect, ExitKind};
 use super::notes::{note, note_kind};
 use super::run::{RunState, Step, Timer};
 use super::timeline::secs;
-use super::{ActionStatus, AgentState, App, FaultState, HoldKind, episode, kiosk, update};
+use super::{ActionStatus, AgentState, App, FaultState, HoldKind, answers, episode, kiosk, update};
 use crate::cluster::FaultKind;
 use crate::cluster::health::{self, Trouble};
 use crate::monitor::Signal;
@@ -308,6 +308,9 @@ fn give_up_waiting_for_answer(app: &mut App, action: &Action, fx: &mut Vec<Effec
         }
         Action::Diagnose { .. } => {
             fx.push(Effect::CancelDiagnosis);
+            if answers::stand_on_builtin(app, action.timeout().unwrap_or_default(), fx) {
+                return;
+            }
             app.agent.state = AgentState::Failed(format!("no diagnosis within {within}"));
             format!("no diagnosis within {within}")
         }

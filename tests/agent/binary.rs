@@ -57,10 +57,8 @@ async fn plain_auto_with_an_openai_compatible_server() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("diagnosis by openai stand-in:"), "{stdout}");
-    assert!(
-        stdout.contains("> Second opinion (openai stand-in, 1 tool calls"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("        BUILT-IN "), "{stdout}");
+    assert!(stdout.contains(" · 1 tool calls · "), "{stdout}");
     assert_eq!(server.requests().len(), 2, "a tool turn and the answer");
     let log_text = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(
@@ -103,7 +101,13 @@ async fn a_model_that_never_answers_leaves_the_show_running_on_the_builtin() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(
-        stdout.contains("Second opinion (openai stand-in): none, HTTP 401 from the server: invalid_api_key: bad key; the built-in diagnosis stands"),
+        stdout.contains("diagnosis by built-in analyzer:"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "> ✗ openai stand-in gave no answer: HTTP 401 from the server: invalid_api_key: bad key"
+        ),
         "{stdout}"
     );
 }

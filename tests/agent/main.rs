@@ -8,9 +8,11 @@ mod streams;
 mod support;
 
 mod apply;
+mod authors;
 mod binary;
 mod clients;
 mod eval_set;
 mod key;
+mod overdue;
 mod pane;
 mod record;

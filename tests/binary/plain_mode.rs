@@ -41,7 +41,7 @@ fn plain_auto_tells_the_whole_story_and_exits_zero() {
         "-> Disconnected",
         "Disconnected -> Up",
         "diagnosis by built-in analyzer",
-        "Recommended action: start",
+        "> Action: start",
         "timeline:",
         "recovered: +",
     ] {

@@ -72,6 +72,10 @@ pub enum ModelFailure {
     Budget(BudgetSpent),
     #[error("it kept calling tools past the limit of {0} steps")]
     StepLimit(usize),
+    /// The story's time to diagnose (show time) ran out first: the story
+    /// went on with the built-in diagnosis and dropped the model's.
+    #[error("no answer within the story's {} to diagnose", span(*.0))]
+    Overdue(Duration),
 }
 
 impl ModelFailure {

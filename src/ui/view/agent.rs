@@ -4,6 +4,7 @@
 //! model beside the built-in analyzer the two are side by side, their
 //! disagreements marked; when the model gave nothing, a note says why the
 //! built-in diagnosis stands. The pane scrolls: every line can be read.
+//! Plain mode prints the same rows as text ([`diagnosis_text`]).
 
 use super::PaneView;
 use super::flow::{Piece, Row, Tone};
@@ -50,13 +51,11 @@ pub fn pane(app: &App) -> PaneView {
                 run.wrapping_mul(4) + 1,
             )
         }
-        AgentState::Done { diagnosis, took } => {
-            let rows = match &diagnosis.second_opinion {
-                None => diagnosis_rows(app, diagnosis),
-                Some(opinion) => verdict_rows(app, diagnosis, opinion),
-            };
-            (rows, false, (took.as_millis() as u64).wrapping_mul(4) + 2)
-        }
+        AgentState::Done { diagnosis, took } => (
+            done_rows(app, diagnosis, Medium::Screen),
+            false,
+            (took.as_millis() as u64).wrapping_mul(4) + 2,
+        ),
         AgentState::Failed(why) => (
             vec![Row::prose(
                 Tone::Bad,
@@ -66,12 +65,41 @@ pub fn pane(app: &App) -> PaneView {
             3,
         ),
     };
+    // Who wrote what is shown: the analyzer asked, until its diagnosis is in.
+    let author = match &app.agent.state {
+        AgentState::Done { diagnosis, .. } => diagnosis.author(),
+        _ => &app.agent.analyzer,
+    };
     PaneView {
-        title: format!(" Agent · {} ", text::plain(&app.agent.analyzer)),
+        title: format!(" Agent · {} ", text::plain(author)),
         pinned,
         rows,
         anchor_bottom,
         content: content ^ (u64::from(app.pass) << 48),
+    }
+}
+
+/// The finished diagnosis as plain mode prints it: the pane's rows as text.
+pub fn diagnosis_text(app: &App, diagnosis: &Diagnosis) -> Vec<String> {
+    done_rows(app, diagnosis, Medium::Text)
+        .iter()
+        .map(Row::text)
+        .collect()
+}
+
+/// Where the rows go: the screen offers its keys; plain mode reads lines,
+/// not keys, so its text offers none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Medium {
+    Screen,
+    Text,
+}
+
+/// A finished diagnosis: the built-in analyzer's alone, or beside a model's.
+fn done_rows(app: &App, diagnosis: &Diagnosis, medium: Medium) -> Vec<Row> {
+    match &diagnosis.second_opinion {
+        None => diagnosis_rows(app, diagnosis),
+        Some(opinion) => verdict_rows(app, diagnosis, opinion, medium),
     }
 }
 
@@ -119,7 +147,7 @@ fn transcript_rows(transcript: &Transcript) -> Vec<Row> {
                     rows.push(Row::prose(Tone::Plain, text::plain(paragraph)));
                 }
             }
-            Progress::FirstToken(_) => {}
+            Progress::FirstToken(_) | Progress::Standing(_) => {}
         }
     }
     rows
@@ -245,7 +273,12 @@ fn table_row(
 }
 
 /// The built-in verdict and the model's, side by side, then the details.
-fn verdict_rows(app: &App, builtin: &Diagnosis, opinion: &SecondOpinion) -> Vec<Row> {
+fn verdict_rows(
+    app: &App,
+    builtin: &Diagnosis,
+    opinion: &SecondOpinion,
+    medium: Medium,
+) -> Vec<Row> {
     let agent = text::plain(&opinion.agent);
     let answer = match &opinion.outcome {
         Outcome::Failed(failure) => {
@@ -367,6 +400,7 @@ fn verdict_rows(app: &App, builtin: &Diagnosis, opinion: &SecondOpinion) -> Vec<
     }
     if let Some((action, by)) = builtin.applicable_action()
         && app.mode == Mode::Presenter
+        && medium == Medium::Screen
     {
         rows.push(Row::prose(
             Tone::Accent,
