@@ -10,5 +10,6 @@ mod fake_pd;
 mod fault_matrix;
 mod hostile_cli;
 mod plain_mode;
+mod report_bounds;
 mod tmux;
 mod tmux_walkthrough;
