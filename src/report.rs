@@ -72,7 +72,7 @@ pub fn run(paths: &[PathBuf], json: bool) -> Report {
         }
         for gap in &missing {
             text.push_str(&format!(
-                "missing  {gap} (a gap in the rotated files: its entries are not counted)\n"
+                "missing  {gap} (a gap in the rotated files; not counted)\n"
             ));
         }
         for why in &unreadable {
