@@ -28,64 +28,87 @@ pub fn run(paths: &[PathBuf], json: bool) -> Report {
         board.observe(&read.entry);
         left.observe(read);
     });
-    let left = left.in_journal_order();
-    let files: Vec<String> = found
-        .files
-        .iter()
-        .map(|f| plain(&f.display().to_string()))
-        .collect();
-    let missing: Vec<String> = found
-        .missing
-        .iter()
-        .map(|m| plain(&m.to_string()))
-        .collect();
-    let unreadable: Vec<String> = read.unreadable.iter().map(|why| plain(why)).collect();
-    let mut text = String::new();
-    if json {
+    let clean = |texts: Vec<String>| texts.iter().map(|t| plain(t)).collect();
+    let folded = Folded {
+        files: clean(
+            found
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect(),
+        ),
+        missing: clean(found.missing.iter().map(|m| m.to_string()).collect()),
+        unreadable: clean(read.unreadable),
+        entries,
+        damaged: read.damaged,
+        too_long: read.too_long,
+        left: left.in_journal_order(),
+        board,
+    };
+    Report {
+        text: if json { folded.json() } else { folded.table() },
+        ok: entries > 0,
+    }
+}
+
+/// What the journals held, every text from them cleaned.
+struct Folded {
+    files: Vec<String>,
+    missing: Vec<String>,
+    unreadable: Vec<String>,
+    entries: u64,
+    damaged: u64,
+    too_long: u64,
+    left: Vec<LeftFault>,
+    board: Scoreboard,
+}
+
+impl Folded {
+    fn json(&self) -> String {
         let value = serde_json::json!({
-            "files": files,
-            "entries": entries,
-            "damaged_lines": read.damaged,
-            "lines_too_long": read.too_long,
-            "missing": missing,
-            "unreadable": unreadable,
-            "left_behind": left,
-            "scoreboard": board.summary(),
+            "files": self.files,
+            "entries": self.entries,
+            "damaged_lines": self.damaged,
+            "lines_too_long": self.too_long,
+            "missing": self.missing,
+            "unreadable": self.unreadable,
+            "left_behind": self.left,
+            "scoreboard": self.board.summary(),
         });
-        text.push_str(&serde_json::to_string_pretty(&value).unwrap_or_default());
-        text.push('\n');
-    } else {
-        for file in &files {
+        serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+    }
+
+    fn table(&self) -> String {
+        let mut text = String::new();
+        for file in &self.files {
             text.push_str(&format!("journal  {file}\n"));
         }
         text.push_str(&format!(
-            "entries  {entries}, damaged lines skipped {}",
-            read.damaged
+            "entries  {}, damaged lines skipped {}",
+            self.entries, self.damaged
         ));
-        if read.too_long > 0 {
-            text.push_str(&format!(" ({} longer than 1 MiB)", read.too_long));
+        if self.too_long > 0 {
+            let mib = journal_file::MAX_LINE_BYTES >> 20;
+            text.push_str(&format!(" ({} longer than {mib} MiB)", self.too_long));
         }
         text.push('\n');
         // First after the header: the cluster may still be hurt.
-        for fault in &left {
+        for fault in &self.left {
             text.push_str(&format!("left behind  {}\n", fault.line()));
         }
-        for gap in &missing {
+        for gap in &self.missing {
             text.push_str(&format!(
                 "missing  {gap} (a gap in the rotated files; not counted)\n"
             ));
         }
-        for why in &unreadable {
+        for why in &self.unreadable {
             text.push_str(&format!("unreadable  {why}\n"));
         }
-        for line in board.lines() {
+        for line in self.board.lines() {
             text.push_str(&line);
             text.push('\n');
         }
-    }
-    Report {
-        text,
-        ok: entries > 0,
+        text
     }
 }
 
