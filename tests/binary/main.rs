@@ -12,5 +12,6 @@ mod hostile_cli;
 mod leaving;
 mod one_instance;
 mod plain_mode;
+mod report_bounds;
 mod tmux;
 mod tmux_walkthrough;
