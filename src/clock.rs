@@ -127,6 +127,11 @@ impl ShowClock {
     pub fn to_real(&self, show: Duration) -> Duration {
         show.div_f64(self.speed)
     }
+
+    /// Show time that passes in `real` of real time.
+    pub fn to_show(&self, real: Duration) -> Duration {
+        real.mul_f64(self.speed)
+    }
 }
 
 #[cfg(test)]

@@ -111,25 +111,38 @@ pub struct AgentPane {
 }
 
 /// The cluster as last seen, and whether it can be trusted.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ClusterView {
     pub snapshot: Option<ClusterSnapshot>,
     /// Why the last refresh failed, when it did: the data shown is stale.
     pub error: Option<String>,
+    /// Show time after which a snapshot is not trusted: [`STALE_AFTER`], or
+    /// more where snapshots come further apart in show time (a high
+    /// `--speed`; the show sets it from its snapshot pace).
+    pub stale_after: Duration,
 }
 
 /// Cluster data older than this (show time) is not trusted, whatever the
 /// reason it stopped arriving.
 pub const STALE_AFTER: Duration = Duration::from_secs(10);
 
+impl Default for ClusterView {
+    fn default() -> Self {
+        Self {
+            snapshot: None,
+            error: None,
+            stale_after: STALE_AFTER,
+        }
+    }
+}
+
 impl ClusterView {
     /// The data on screen cannot be trusted at show time `now`.
     pub fn is_stale(&self, now: Duration) -> bool {
         self.error.is_some()
-            || self
-                .snapshot
-                .as_ref()
-                .is_some_and(|s| !s.pd_reachable || now.saturating_sub(s.taken_at) > STALE_AFTER)
+            || self.snapshot.as_ref().is_some_and(|s| {
+                !s.pd_reachable || now.saturating_sub(s.taken_at) > self.stale_after
+            })
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::{Mutex, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use crate::app::Msg;
+use crate::app::{Msg, STALE_AFTER};
 use crate::clock::ShowClock;
 use crate::cluster::{BackendError, ClusterBackend, Subscriptions};
 use crate::supervise;
@@ -18,9 +18,26 @@ use crate::supervise;
 /// PD's view changes at most once a heartbeat; the runtime's events arrive on
 /// their own stream, so a snapshot a second is plenty.
 const POLL_SHOW: Duration = Duration::from_secs(1);
-const POLL_MIN_REAL: Duration = Duration::from_millis(50);
+/// At the top `--speed` (1000) this is 10 s of show: PD's verdict, which
+/// follows a heartbeat 10 to 20 s late, reaches the screen within one.
+const POLL_MIN_REAL: Duration = Duration::from_millis(10);
+/// How late a snapshot may arrive in real time (a busy machine, a slow PD)
+/// before its data counts as stale: at a high speed a few milliseconds of
+/// real time are seconds of show.
+const POLL_LATE_REAL: Duration = Duration::from_millis(100);
 /// A snapshot that takes longer counts as failed (real time).
 const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Real time between snapshots.
+fn poll_period(clock: ShowClock) -> Duration {
+    clock.to_real(POLL_SHOW).max(POLL_MIN_REAL)
+}
+
+/// Show time after which the last snapshot is stale: [`STALE_AFTER`], or
+/// a period and a late arrival where those are longer in show time.
+pub fn stale_after(clock: ShowClock) -> Duration {
+    STALE_AFTER.max(clock.to_show(poll_period(clock) + POLL_LATE_REAL))
+}
 
 pub fn spawn_snapshots(
     backend: Arc<dyn ClusterBackend>,
@@ -28,7 +45,7 @@ pub fn spawn_snapshots(
     clock: ShowClock,
     cancel: CancellationToken,
 ) {
-    let period = clock.to_real(POLL_SHOW).max(POLL_MIN_REAL);
+    let period = poll_period(clock);
     supervise::spawn("snapshots", move || {
         let (backend, tx, cancel) = (Arc::clone(&backend), tx.clone(), cancel.clone());
         async move {
@@ -168,4 +185,20 @@ pub fn spawn_troubles(tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_snapshot_on_time_is_fresh_at_every_speed() {
+        for speed in [0.01, 1.0, 20.0, 100.0, 1000.0] {
+            let clock = ShowClock::start(speed);
+            let on_time = clock.to_show(poll_period(clock));
+            assert!(on_time < stale_after(clock), "{speed}x");
+            assert!(stale_after(clock) >= STALE_AFTER, "{speed}x");
+        }
+        assert_eq!(stale_after(ShowClock::start(1.0)), STALE_AFTER);
+    }
 }

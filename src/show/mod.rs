@@ -171,6 +171,7 @@ impl Show {
 
         app.now = self.clock.now();
         app.timers_at = app.now;
+        app.cluster.stale_after = inputs::stale_after(self.clock);
         let mut exit = self.apply(app.start(), &mut runner);
         self.present(app, frontend, Change::World);
         let mut last_tick = Instant::now();

@@ -17,4 +17,5 @@ mod sim_load_figures;
 mod sim_model;
 mod sim_properties;
 mod story_behaviour;
+mod top_speed;
 mod ui_snapshots;
