@@ -20,7 +20,7 @@ pub struct KioskPlan {
     #[serde(default)]
     pub attract: Option<Attract>,
     /// After a person's last key, autoplay resumes by itself after this long.
-    #[serde(default = "default_idle", deserialize_with = "duration")]
+    #[serde(default = "default_idle", deserialize_with = "idle")]
     pub idle: Duration,
     /// Longest wait between passes for the cluster to be healthy again.
     #[serde(default = "default_heal_timeout", deserialize_with = "duration")]
@@ -67,6 +67,22 @@ fn random() -> Target {
 
 fn default_idle() -> Duration {
     Duration::from_secs(120)
+}
+
+/// The shortest `idle`: below it autoplay takes the show back before a
+/// person has read the screen, and at 0 nobody can ever step in.
+pub const MIN_IDLE: Duration = Duration::from_secs(5);
+
+fn idle<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let idle = duration(d)?;
+    if idle < MIN_IDLE {
+        return Err(de::Error::custom(format!(
+            "{}s is shorter than {}s, too soon for a person to step in",
+            idle.as_secs_f64(),
+            MIN_IDLE.as_secs()
+        )));
+    }
+    Ok(idle)
 }
 
 fn at_least_one_fault<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<KioskFault>, D::Error> {
@@ -154,6 +170,19 @@ title = "a"
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn an_idle_below_five_seconds_is_refused_where_it_is_written() {
+        for idle in ["0", "'0s'", "4.999", "'4s'"] {
+            let text = format!("[[chapter]]\ntitle = 'a'\n[kiosk]\nidle = {idle}\n");
+            let e = parse_script(&text, "t").unwrap_err();
+            assert_eq!((e.line, e.column), (Some(4), Some(8)), "{e}");
+            assert!(e.detail.contains("idle: "), "{e}");
+            assert!(e.detail.contains("shorter than 5s"), "{e}");
+        }
+        let text = "[[chapter]]\ntitle = 'a'\n[kiosk]\nidle = '5s'\n";
+        assert_eq!(parse_script(text, "t").unwrap().kiosk.idle, MIN_IDLE);
     }
 
     #[test]

@@ -61,6 +61,12 @@ const BAD_SCRIPTS: &[(&str, usize, usize, &str)] = &[
         9,
         "title",
     ),
+    (
+        "[kiosk]\nidle = 0\n[[chapter]]\ntitle = 'a'\n",
+        2,
+        8,
+        "idle",
+    ),
     // Values of the wrong kind.
     ("[[chapter]]\ntitle = 'a'\ndwell = true\n", 3, 9, "dwell"),
     ("[[chapter]]\ntitle = 'a'\nlead_in = {}\n", 3, 11, "lead_in"),
@@ -324,6 +330,10 @@ fn the_semantic_rules_are_said_in_words() {
             "[[chapter]]\ntitle = 'a'\ndwell = [1,2]\n",
             "dwell: invalid type: array, expected a duration such as \"8s\" or a number of seconds",
         ),
+        (
+            "[kiosk]\nidle = 0\n[[chapter]]\ntitle = 'a'\n",
+            "idle: 0s is shorter than 5s, too soon for a person to step in",
+        ),
     ] {
         let e = parse_script(text, "story.toml").unwrap_err();
         assert!(e.detail.ends_with(said), "{e}");
@@ -360,6 +370,21 @@ proptest! {
         text in "\\PC{0,300}|(\\[\\[chapter\\]\\]\\n.{0,80}\\n){0,3}"
     ) {
         refused_with_a_position_or_not_at_all(&text)?;
+    }
+
+    #[test]
+    fn an_idle_is_taken_from_five_seconds_up(millis in 0u64..20_000) {
+        let text = format!("[kiosk]\nidle = '{millis}ms'\n[[chapter]]\ntitle = 'a'\n");
+        match parse_script(&text, "story.toml") {
+            Ok(script) => {
+                prop_assert!(millis >= 5_000, "{millis}ms taken");
+                prop_assert_eq!(script.kiosk.idle.as_millis(), u128::from(millis));
+            }
+            Err(e) => {
+                prop_assert!(millis < 5_000, "{e}");
+                told_well(&e, 2, 8, "idle").map_err(TestCaseError::fail)?;
+            }
+        }
     }
 
     #[test]
