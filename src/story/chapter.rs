@@ -6,6 +6,7 @@ use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
+use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 
 pub use super::kiosk_plan::KioskPlan;
@@ -20,7 +21,7 @@ pub const DEFAULT_CHAPTERS: &str = include_str!("../../assets/chapters.toml");
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Script {
-    #[serde(rename = "chapter")]
+    #[serde(rename = "chapter", deserialize_with = "at_least_one_chapter")]
     pub chapters: Vec<Chapter>,
     /// How the booth loop (`--kiosk`) varies and paces the story.
     #[serde(default)]
@@ -28,13 +29,14 @@ pub struct Script {
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a [[chapter]] table")]
 pub struct Chapter {
+    #[serde(deserialize_with = "title")]
     pub title: String,
     #[serde(default)]
     pub narration: String,
     /// Run in order when the chapter is entered for the first time in a pass.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "actions")]
     pub on_enter: Vec<Action>,
     /// Move on by itself once every action has completed.
     #[serde(default)]
@@ -104,7 +106,12 @@ impl fmt::Display for Target {
 /// What a chapter does when entered. Every action but a countdown has a
 /// deadline (`timeout`), so no chapter can hold the show forever.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "action",
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    expecting = "an action such as { action = \"recover\" }"
+)]
 pub enum Action {
     /// Wait until the cluster is healthy by every signal (PD and the runtime).
     WaitHealthy {
@@ -125,12 +132,14 @@ pub enum Action {
         timeout: Duration,
     },
     Countdown {
+        #[serde(deserialize_with = "countdown_seconds")]
         seconds: u32,
     },
     /// Waits (up to `timeout`) until the whole cluster is healthy, then injects.
     InjectFault {
+        #[serde(deserialize_with = "fault_kind")]
         kind: FaultKind,
-        #[serde(default = "random_target")]
+        #[serde(default = "random_target", deserialize_with = "fault_target")]
         target: Target,
         #[serde(default = "long_wait", deserialize_with = "timeout")]
         timeout: Duration,
@@ -141,7 +150,7 @@ pub enum Action {
     AwaitDetection {
         #[serde(default = "long_wait", deserialize_with = "timeout")]
         timeout: Duration,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "detect_until")]
         until: DetectUntil,
     },
     /// Ask the agent, once the evidence it weighs is in: PD's verdict on the
@@ -151,7 +160,7 @@ pub enum Action {
     Diagnose {
         #[serde(default = "diagnosis", deserialize_with = "timeout")]
         timeout: Duration,
-        #[serde(default = "evidence_wait", deserialize_with = "timeout")]
+        #[serde(default = "evidence_wait", deserialize_with = "evidence_timeout")]
         evidence_timeout: Duration,
     },
     /// Undo the fault in place, if any.
@@ -246,23 +255,129 @@ impl Action {
 /// Durations in the chapters file: `"8s"`, `"500ms"`, `"2m"` or a number of
 /// seconds, through the one parser and its bound ([`crate::units::duration`]).
 pub(super) fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Seconds(f64),
-        Text(String),
-    }
-    match Raw::deserialize(d)? {
-        Raw::Seconds(seconds) => duration::from_secs_f64(seconds),
-        Raw::Text(text) => duration::parse_duration(&text),
-    }
-    .map_err(serde::de::Error::custom)
+    d.deserialize_any(DurationVisitor)
 }
 
-/// An action's `timeout`. Named in the message because the position of an
-/// error inside an inline action table is the table's, not the field's.
+struct DurationVisitor;
+
+impl Visitor<'_> for DurationVisitor {
+    type Value = Duration;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a duration such as \"8s\" or a number of seconds")
+    }
+
+    fn visit_f64<E: de::Error>(self, seconds: f64) -> Result<Duration, E> {
+        duration::from_secs_f64(seconds).map_err(E::custom)
+    }
+
+    fn visit_i64<E: de::Error>(self, seconds: i64) -> Result<Duration, E> {
+        self.visit_f64(seconds as f64)
+    }
+
+    fn visit_u64<E: de::Error>(self, seconds: u64) -> Result<Duration, E> {
+        self.visit_f64(seconds as f64)
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Duration, E> {
+        duration::parse_duration(text).map_err(E::custom)
+    }
+}
+
+/// A countdown's `seconds`: a whole number, at least 1, within the duration bound.
+fn countdown_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    named("seconds", d.deserialize_u32(CountdownSeconds))
+}
+
+struct CountdownSeconds;
+
+impl Visitor<'_> for CountdownSeconds {
+    type Value = u32;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a whole number of seconds")
+    }
+
+    fn visit_i64<E: de::Error>(self, seconds: i64) -> Result<u32, E> {
+        let seconds = u64::try_from(seconds).map_err(|_| {
+            E::custom(format!(
+                "{seconds} is negative; a countdown needs at least 1 second"
+            ))
+        })?;
+        self.visit_u64(seconds)
+    }
+
+    fn visit_u64<E: de::Error>(self, seconds: u64) -> Result<u32, E> {
+        if seconds == 0 {
+            return Err(E::custom("a countdown needs at least 1 second"));
+        }
+        if seconds > duration::MAX_DURATION.as_secs() {
+            return Err(E::custom(format!(
+                "{seconds} is longer than the limit of {}",
+                duration::MAX_DURATION_TEXT
+            )));
+        }
+        // Within the bound, which is far below u32::MAX.
+        u32::try_from(seconds).map_err(E::custom)
+    }
+}
+
+/// A title, of a chapter or of the attract chapter: shown, so never blank.
+pub(super) fn title<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let title = String::deserialize(d)?;
+    if title.trim().is_empty() {
+        return Err(de::Error::custom("a title cannot be blank"));
+    }
+    Ok(title)
+}
+
+fn at_least_one_chapter<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Chapter>, D::Error> {
+    let chapters = Vec::deserialize(d)?;
+    if chapters.is_empty() {
+        return Err(de::Error::custom("expected at least one [[chapter]]"));
+    }
+    Ok(chapters)
+}
+
+/// An action's fields name themselves in their errors, because inside an
+/// inline action table toml can point at the table only, not at the field.
+fn named<T, E: de::Error>(key: &str, value: Result<T, E>) -> Result<T, E> {
+    // toml's errors end their text with a newline.
+    value.map_err(|e| E::custom(format!("{key}: {}", e.to_string().trim_end())))
+}
+
+/// `on_enter`, each action read as a newtype so that toml, which positions
+/// an error at the innermost value that holds it, can point at the action's
+/// own table: an action's fields are read only once its tag is known, after
+/// toml has left the table, and would otherwise get the whole list's position.
+fn actions<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Action>, D::Error> {
+    #[derive(Deserialize)]
+    struct OneAction(Action);
+    let actions = Vec::<OneAction>::deserialize(d)?;
+    Ok(actions
+        .into_iter()
+        .map(|OneAction(action)| action)
+        .collect())
+}
+
 fn timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    duration(d).map_err(|e| serde::de::Error::custom(format!("timeout: {e}")))
+    named("timeout", duration(d))
+}
+
+fn evidence_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    named("evidence_timeout", duration(d))
+}
+
+fn fault_kind<'de, D: Deserializer<'de>>(d: D) -> Result<FaultKind, D::Error> {
+    named("kind", FaultKind::deserialize(d))
+}
+
+fn fault_target<'de, D: Deserializer<'de>>(d: D) -> Result<Target, D::Error> {
+    named("target", Target::deserialize(d))
+}
+
+fn detect_until<'de, D: Deserializer<'de>>(d: D) -> Result<DetectUntil, D::Error> {
+    named("until", DetectUntil::deserialize(d))
 }
 
 /// A chapters file that could not be used.
@@ -278,42 +393,83 @@ pub struct ScriptError {
 }
 
 /// Parses and checks a chapters file's text. `origin` names it in errors.
-/// Text that reaches the screen (titles, narration, service names) is
-/// cleaned here, where it enters.
+/// Every rule is checked while parsing, so every rejection has toml's
+/// position. Text that reaches the screen (titles, narration, service names)
+/// is cleaned here, where it enters.
 pub fn parse_script(text: &str, origin: &str) -> Result<Script, ScriptError> {
     let origin = clean_line(origin).into_owned();
-    let mut script: Script = toml::from_str(text).map_err(|e| {
-        let position = e.span().map(|span| span.start);
-        let (line, column) = position
-            .map(|offset| line_column(text, offset))
-            .map_or((None, None), |(l, c)| (Some(l), Some(c)));
-        let message = clean_line(e.message());
-        // Name the key whose value is wrong, unless the message does.
-        let message = match position.and_then(|offset| key_before(text, offset)) {
-            Some(key) if !message.contains('`') && !message.starts_with(&format!("{key}:")) => {
-                format!("{key}: {message}")
-            }
-            _ => message.into_owned(),
-        };
-        let detail = match (line, column) {
-            (Some(l), Some(c)) => format!("line {l}, column {c}: {message}"),
-            _ => message,
-        };
-        ScriptError {
-            origin: origin.clone(),
-            line,
-            column,
-            detail,
-        }
+    let document = toml::de::Deserializer::parse(text).map_err(|e| {
+        let key = e.span().and_then(|span| key_on_line(text, span.start));
+        rejection(text, &origin, &e, key.map(str::to_owned))
     })?;
-    check(&script).map_err(|detail| ScriptError {
-        origin: origin.clone(),
-        line: None,
-        column: None,
-        detail,
-    })?;
+    let mut script = Script::deserialize(document)
+        .map_err(|e| rejection(text, &origin, &e, key_path_end(&e)))?;
     clean_script_text(&mut script);
     Ok(script)
+}
+
+/// A toml error as `line L, column C: key: what is wrong`, in TOML's words.
+fn rejection(text: &str, origin: &str, e: &toml::de::Error, key: Option<String>) -> ScriptError {
+    let (line, column) = e
+        .span()
+        .map(|span| line_column(text, span.start))
+        .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+    let message = in_toml_words(e.message().trim_end());
+    let message = match key {
+        Some(key) if !names_key(&message, &key) => format!("{key}: {message}"),
+        _ => message,
+    };
+    let message = clean_line(&message).into_owned();
+    let detail = match (line, column) {
+        (Some(l), Some(c)) => format!("line {l}, column {c}: {message}"),
+        _ => message,
+    };
+    ScriptError {
+        origin: origin.to_owned(),
+        line,
+        column,
+        detail,
+    }
+}
+
+fn names_key(message: &str, key: &str) -> bool {
+    message.starts_with(&format!("{key}:")) || message.contains(&format!("`{key}`"))
+}
+
+/// serde's names for TOML's types, as its messages use them, and TOML's.
+const SERDE_WORDS: [(&str, &str); 8] = [
+    ("invalid type: sequence", "invalid type: array"),
+    ("invalid type: map", "invalid type: table"),
+    ("invalid value: map", "invalid value: table"),
+    ("expected a sequence", "expected an array"),
+    ("expected a map", "expected a table"),
+    ("expected variant identifier", "expected a name"),
+    // A choice of names (a fault kind, `until`) read inside an action.
+    ("expected string or map", "expected a name"),
+    ("expected map with a single key", "expected a name"),
+];
+
+fn in_toml_words(message: &str) -> String {
+    SERDE_WORDS
+        .iter()
+        .fold(message.to_owned(), |text, (serde, toml)| {
+            text.replace(serde, toml)
+        })
+}
+
+/// The last key of the path toml gives a serde error (`dwell` of
+/// `chapter.dwell`). toml keeps the path private and writes it only when it
+/// has no input to quote, after the message: "in `chapter.dwell`".
+fn key_path_end(e: &toml::de::Error) -> Option<String> {
+    let mut bare = e.clone();
+    bare.set_input(None);
+    let shown = bare.to_string();
+    let path = shown
+        .strip_prefix(e.message())?
+        .trim()
+        .strip_prefix("in `")?
+        .strip_suffix('`')?;
+    path.rsplit('.').next().map(str::to_owned)
 }
 
 /// Reads and checks a chapters file from disk. A file that is not UTF-8 is
@@ -349,46 +505,6 @@ pub fn default_script() -> Script {
     parse_script(DEFAULT_CHAPTERS, "built-in chapters").expect("the built-in chapters are valid")
 }
 
-/// Rules serde cannot express.
-fn check(script: &Script) -> Result<(), String> {
-    if script.chapters.is_empty() {
-        return Err("expected at least one [[chapter]]".into());
-    }
-    if script.kiosk.faults.is_empty() {
-        return Err(
-            "[kiosk] faults: expected at least one fault, such as { kind = \"kill\" }".into(),
-        );
-    }
-    for (i, chapter) in script.chapters.iter().enumerate() {
-        if chapter.title.trim().is_empty() {
-            return Err(format!("chapter {}: the title is empty", i + 1));
-        }
-        for action in &chapter.on_enter {
-            match action {
-                Action::Countdown { seconds: 0 } => {
-                    return Err(format!(
-                        "chapter {} ({}): a countdown needs at least 1 second",
-                        i + 1,
-                        clean_line(&chapter.title)
-                    ));
-                }
-                Action::Countdown { seconds }
-                    if u64::from(*seconds) > duration::MAX_DURATION.as_secs() =>
-                {
-                    return Err(format!(
-                        "chapter {} ({}): countdown seconds: {seconds} is longer than the limit of {}",
-                        i + 1,
-                        clean_line(&chapter.title),
-                        duration::MAX_DURATION_TEXT
-                    ));
-                }
-                _ => {}
-            }
-        }
-    }
-    Ok(())
-}
-
 /// 1-based line and column of a byte offset.
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
@@ -399,23 +515,52 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// The key of `key = value` when `offset` is where the value starts.
-fn key_before(text: &str, offset: usize) -> Option<&str> {
-    // A table or an array: the error is about something inside it.
-    if text.get(offset..)?.starts_with(['[', '{']) {
-        return None;
-    }
-    let before = text.get(..offset)?;
-    let line = before.rsplit('\n').next()?;
-    let key = line.trim_end().strip_suffix('=')?.trim_end();
-    let is_key_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    // Key characters are ASCII, so the byte after the last other one starts it.
-    let start = key
-        .char_indices()
-        .rfind(|(_, c)| !is_key_char(*c))
-        .map_or(0, |(i, c)| i + c.len_utf8());
-    let key = &key[start..];
-    (!key.is_empty()).then_some(key)
+/// For a syntax error, which has no key path: the key written last before
+/// `offset` on its line, else the key that starts there (a duplicate), else
+/// the name of the table header on that line.
+fn key_on_line(text: &str, offset: usize) -> Option<&str> {
+    // A span always starts on a character boundary; be safe anyway.
+    let (before, after) = (text.get(..offset)?, text.get(offset..)?);
+    let line_before = before.rsplit('\n').next()?;
+    let line_after = after.split('\n').next()?;
+    key_before_equals(line_before)
+        .or_else(|| key_at_start(line_after))
+        .or_else(|| header_name(line_before))
+}
+
+fn is_key_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')
+}
+
+/// The key of the last `key =` in `line`, passing over any `=` in a value.
+fn key_before_equals(line: &str) -> Option<&str> {
+    line.rmatch_indices('=').find_map(|(at, _)| {
+        let key = line[..at].trim_end();
+        // Key characters are ASCII, so the byte after the last other one starts it.
+        let start = key
+            .char_indices()
+            .rfind(|(_, c)| !is_key_char(*c))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let starts_a_key = key[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c.is_whitespace() || matches!(c, '{' | ',' | '['));
+        (start < key.len() && starts_a_key).then(|| &key[start..])
+    })
+}
+
+/// The key at the start of `text`, as in `key = value`.
+fn key_at_start(text: &str) -> Option<&str> {
+    let end = text.find(|c| !is_key_char(c)).unwrap_or(text.len());
+    let rest = text[end..].trim_start();
+    (end > 0 && rest.starts_with('=')).then(|| &text[..end])
+}
+
+/// `chapter` of `[[chapter]]`, `kiosk.attract` of `[kiosk.attract]`.
+fn header_name(line: &str) -> Option<&str> {
+    let name = line.trim_start().strip_prefix('[')?.trim_start_matches('[');
+    let name = name.split(']').next()?.trim();
+    (!name.is_empty()).then_some(name)
 }
 
 /// Titles, narration and service names are drawn: clean them once here.
@@ -542,7 +687,11 @@ on_enter = [
             "[[chapter]]\ntitle = 'a'\non_enter = [{ action = 'countdown', seconds = 'three' }]\n",
         );
         assert_eq!(e.line, Some(3));
-        assert!(e.detail.contains("expected u32"), "{e}");
+        assert!(
+            e.detail
+                .contains("seconds: invalid type: string \"three\", expected a whole number"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -599,15 +748,43 @@ on_enter = [
             "[[chapter]]\ntitle='a'\non_enter=[{action='countdown', seconds=4294967295}]\n",
         );
         assert!(
-            e.detail.contains("countdown seconds") && e.detail.contains("8760h"),
+            e.detail
+                .contains("seconds: 4294967295 is longer than the limit of 8760h"),
             "{e}"
         );
     }
 
     #[test]
     fn a_key_after_non_ascii_text_is_found() {
-        assert_eq!(key_before("TiKV¥ = 1", 8), None);
-        assert_eq!(key_before("¥dwell = 1", 10), Some("dwell"));
+        assert_eq!(key_on_line("TiKV¥ = 1", 9), None);
+        assert_eq!(key_on_line("¥ dwell = 1", 11), Some("dwell"));
+    }
+
+    #[test]
+    fn a_syntax_error_names_the_key_of_its_line() {
+        fn at<'a>(text: &'a str, needle: &str) -> Option<&'a str> {
+            key_on_line(text, text.find(needle).unwrap())
+        }
+        // An unfinished value, past an `=` inside it.
+        assert_eq!(at("narration = 'a = b\n", "\n"), Some("narration"));
+        // A duplicate, where the key starts.
+        assert_eq!(at("[[chapter]]\ntitle = 'b'\n", "title"), Some("title"));
+        // Inside an inline table, the field before the error.
+        assert_eq!(at("on_enter = [{ seconds = }]", "}"), Some("seconds"));
+        assert_eq!(at("[[chapter]\n", "\n"), Some("chapter"));
+        assert_eq!(
+            at("narration_for.kill = \n", "\n"),
+            Some("narration_for.kill")
+        );
+        assert_eq!(at("'just text'\n", "\n"), None);
+    }
+
+    #[test]
+    fn serde_words_become_toml_words() {
+        assert_eq!(
+            in_toml_words("invalid type: map, expected a sequence"),
+            "invalid type: table, expected an array"
+        );
     }
 
     #[test]

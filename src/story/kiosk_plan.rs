@@ -4,23 +4,23 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer, de};
 
-use super::chapter::{Target, duration};
+use super::chapter::{Target, duration, title};
 use crate::cluster::FaultKind;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a [kiosk] table")]
 pub struct KioskPlan {
     /// One fault per pass, in turn; each replaces the script's own
     /// `inject_fault` kind and target for that pass.
-    #[serde(default = "every_kind")]
+    #[serde(default = "every_kind", deserialize_with = "at_least_one_fault")]
     pub faults: Vec<KioskFault>,
     /// Shown between passes while the cluster is checked and healed.
     #[serde(default)]
     pub attract: Option<Attract>,
     /// After a person's last key, autoplay resumes by itself after this long.
-    #[serde(default = "default_idle", deserialize_with = "duration")]
+    #[serde(default = "default_idle", deserialize_with = "idle")]
     pub idle: Duration,
     /// Longest wait between passes for the cluster to be healthy again.
     #[serde(default = "default_heal_timeout", deserialize_with = "duration")]
@@ -28,7 +28,7 @@ pub struct KioskPlan {
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a fault such as { kind = \"kill\" }")]
 pub struct KioskFault {
     pub kind: FaultKind,
     #[serde(default = "random")]
@@ -37,8 +37,12 @@ pub struct KioskFault {
 
 /// The chapter shown between passes.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table such as { title = \"Break a database\" }"
+)]
 pub struct Attract {
+    #[serde(deserialize_with = "title")]
     pub title: String,
     #[serde(default)]
     pub narration: String,
@@ -63,6 +67,32 @@ fn random() -> Target {
 
 fn default_idle() -> Duration {
     Duration::from_secs(120)
+}
+
+/// The shortest `idle`: below it autoplay takes the show back before a
+/// person has read the screen, and at 0 nobody can ever step in.
+pub const MIN_IDLE: Duration = Duration::from_secs(5);
+
+fn idle<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let idle = duration(d)?;
+    if idle < MIN_IDLE {
+        return Err(de::Error::custom(format!(
+            "{}s is shorter than {}s, too soon for a person to step in",
+            idle.as_secs_f64(),
+            MIN_IDLE.as_secs()
+        )));
+    }
+    Ok(idle)
+}
+
+fn at_least_one_fault<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<KioskFault>, D::Error> {
+    let faults = Vec::deserialize(d)?;
+    if faults.is_empty() {
+        return Err(de::Error::custom(
+            "expected at least one fault, such as { kind = \"kill\" }",
+        ));
+    }
+    Ok(faults)
 }
 
 fn default_heal_timeout() -> Duration {
@@ -140,5 +170,35 @@ title = "a"
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn an_idle_below_five_seconds_is_refused_where_it_is_written() {
+        for idle in ["0", "'0s'", "4.999", "'4s'"] {
+            let text = format!("[[chapter]]\ntitle = 'a'\n[kiosk]\nidle = {idle}\n");
+            let e = parse_script(&text, "t").unwrap_err();
+            assert_eq!((e.line, e.column), (Some(4), Some(8)), "{e}");
+            assert!(e.detail.contains("idle: "), "{e}");
+            assert!(e.detail.contains("shorter than 5s"), "{e}");
+        }
+        let text = "[[chapter]]\ntitle = 'a'\n[kiosk]\nidle = '5s'\n";
+        assert_eq!(parse_script(text, "t").unwrap().kiosk.idle, MIN_IDLE);
+    }
+
+    #[test]
+    fn no_faults_and_a_blank_attract_title_are_refused_where_they_are_written() {
+        let e = parse_script("[kiosk]\nfaults = []\n[[chapter]]\ntitle = 'a'\n", "t").unwrap_err();
+        assert_eq!((e.line, e.column), (Some(2), Some(10)), "{e}");
+        assert!(
+            e.detail.contains("faults: expected at least one fault"),
+            "{e}"
+        );
+        let e = parse_script(
+            "[kiosk.attract]\ntitle = ' '\n[[chapter]]\ntitle = 'a'\n",
+            "t",
+        )
+        .unwrap_err();
+        assert_eq!((e.line, e.column), (Some(2), Some(9)), "{e}");
+        assert!(e.detail.contains("title: a title cannot be blank"), "{e}");
     }
 }

@@ -12,6 +12,7 @@ mod pd_hostile;
 mod pd_mapping;
 mod pd_metrics;
 mod pd_parsers_never_panic;
+mod script_rejections;
 mod workload_follow;
 mod workload_hostile;
 mod workload_parsers;
