@@ -12,3 +12,4 @@ mod hostile_cli;
 mod plain_mode;
 mod tmux;
 mod tmux_walkthrough;
+mod user_errors;
