@@ -59,6 +59,9 @@ fn show(args: cli::ShowArgs) -> ExitCode {
     if let Err(e) = args.check_applies() {
         return refuse(e);
     }
+    if let Err(e) = launch::model_config(&args, |name| std::env::var(name).ok()) {
+        return refuse(e);
+    }
     let script = match launch::script(&args) {
         Ok(script) => script,
         Err(e) => return refuse(e),
