@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cli::ShowArgs;
 use crate::cluster::docker::control::DockerControl;
-use crate::cluster::docker::labels::default_project_name;
+use crate::cluster::docker::labels::{CONFIG_FILES_LABEL, PROJECT_LABEL, default_project_name};
 use crate::cluster::docker::logs::{LogFollowConfig, spawn_log_follow};
 use crate::cluster::docker::mapping::ProjectContainer;
 use crate::cluster::pd::client::{BODY_LIMIT_ENV, Stores, body_limit_from_env};
@@ -130,9 +130,15 @@ impl DoctorReport {
         self.checks.iter().all(|c| c.status != Status::Fail)
     }
 
-    /// A plain-text table, then the hints, then the verdict. Every detail
-    /// and hint goes through the one cleaner: they quote PD, Docker, files.
+    /// [`Self::render_for`] the default cluster.
     pub fn render(&self) -> String {
+        self.render_for("")
+    }
+
+    /// A plain-text table, then the hints, then the verdict, whose commands
+    /// carry `cluster_options` (see [`cluster_options`]). Every detail and
+    /// hint goes through the one cleaner: they quote PD, Docker, files.
+    pub fn render_for(&self, cluster_options: &str) -> String {
         let name_width = self.checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
         let mut out = String::from("chaosdeck doctor\n\n");
         for check in &self.checks {
@@ -154,13 +160,40 @@ impl DoctorReport {
             }
         }
         out.push('\n');
-        out.push_str(if self.ok() {
-            "Ready: `chaosdeck --cluster docker` can run.\n"
+        let cluster_options = clean_line(cluster_options);
+        let _ = if self.ok() {
+            writeln!(
+                out,
+                "Ready: `chaosdeck --cluster docker{cluster_options}` can run."
+            )
         } else {
-            "Not ready: fix the FAIL rows above, then run `chaosdeck doctor` again.\n"
-        });
+            writeln!(
+                out,
+                "Not ready: fix the FAIL rows above, then run `chaosdeck doctor{cluster_options}` again."
+            )
+        };
         out
     }
+}
+
+/// The options that pick the cluster doctor checked (` --compose-project
+/// demo --pd http://pd0:2379`), for the commands the verdict prints; empty
+/// for the defaults.
+pub fn cluster_options(args: &ShowArgs) -> String {
+    let mut options = String::new();
+    let mut add = |name: &str, value: &str| {
+        options.push_str(&format!(" --{name} {}", compose_tool::shell_word(value)));
+    };
+    if let Some(project) = &args.compose_project {
+        add("compose-project", project);
+    }
+    for pd in &args.pd {
+        add("pd", pd);
+    }
+    if let Some(path) = &args.load_log {
+        add("load-log", &path.to_string_lossy());
+    }
+    options
 }
 
 /// Runs every check against what `args` point at.
@@ -203,12 +236,14 @@ pub async fn run(args: &ShowArgs) -> DoctorReport {
     };
 
     checks.push(compose.check());
+    let compose = compose_invocation(args, compose.command(), control.as_ref()).await;
+    let compose = compose.as_str();
 
     // The Compose project, its services and what TiKV may open.
     let containers = match &control {
         Some(control) => {
             let (rows, containers) =
-                project_checks(control, compose.command(), args.load_log.is_some()).await;
+                project_checks(control, compose, args.load_log.is_some()).await;
             checks.extend(rows);
             containers
         }
@@ -219,7 +254,7 @@ pub async fn run(args: &ShowArgs) -> DoctorReport {
     };
 
     // PD and the stores.
-    checks.extend(pd_checks(&args.pd_endpoints(), compose.command()).await);
+    checks.extend(pd_checks(&args.pd_endpoints(), compose).await);
 
     // Load output.
     checks.push(load_check(args, control.as_ref(), containers.as_deref()).await);
@@ -235,6 +270,51 @@ pub async fn run(args: &ShowArgs) -> DoctorReport {
     checks.push(agent_check(args).await);
 
     DoctorReport { checks }
+}
+
+/// The Compose command the hints print (see [`compose_tool::invocation`]):
+/// `-p` and `-f` when --compose-project names another project than this
+/// directory's, the files read from its containers' labels.
+async fn compose_invocation(
+    args: &ShowArgs,
+    tool: &str,
+    control: Option<&DockerControl>,
+) -> String {
+    let named = args
+        .compose_project
+        .as_deref()
+        .filter(|named| default_project_name().as_deref() != Some(*named));
+    let files = match (named, control) {
+        (Some(_), Some(control)) => project_config_files(control).await,
+        _ => Vec::new(),
+    };
+    compose_tool::invocation(tool, named, &files)
+}
+
+/// The Compose files the project's containers were made from (none when
+/// there are no containers or the engine does not list them).
+async fn project_config_files(control: &DockerControl) -> Vec<String> {
+    let filters = std::collections::HashMap::from([(
+        "label".to_string(),
+        vec![format!("{PROJECT_LABEL}={}", control.project())],
+    )]);
+    let options = bollard::query_parameters::ListContainersOptions {
+        all: true,
+        filters: Some(filters),
+        ..Default::default()
+    };
+    let summaries = control
+        .docker()
+        .list_containers(Some(options))
+        .await
+        .unwrap_or_default();
+    compose_tool::config_files(summaries.iter().filter_map(|summary| {
+        summary
+            .labels
+            .as_ref()?
+            .get(CONFIG_FILES_LABEL)
+            .map(String::as_str)
+    }))
 }
 
 /// Whether the configured agent answers, and how soon its first token
@@ -262,12 +342,24 @@ async fn agent_check(args: &ShowArgs) -> Check {
                 crate::monitor::text::span(first)
             ),
         ),
-        Err(failure) => Check::warn(
-            NAME,
-            format!("{label}: {failure}"),
-            "the built-in analyzer's diagnosis will stand alone; check --agent-url, --model and the key",
-        ),
+        Err(failure) => Check::warn(NAME, format!("{label}: {failure}"), agent_hint(&failure)),
     }
+}
+
+/// What to do about a model that did not answer: a deadline that fired is
+/// named by its option.
+fn agent_hint(failure: &crate::agent::model::ModelFailure) -> String {
+    use crate::agent::model::ModelFailure;
+    let fix = match failure {
+        ModelFailure::FirstToken(_) => {
+            "a model still loading answers late: raise --agent-first-token, or check --agent-url and --model"
+        }
+        ModelFailure::Deadline(_) => {
+            "the answer took longer than --agent-timeout: raise it, or pick a faster --model"
+        }
+        _ => "check --agent-url, --model and the key",
+    };
+    format!("the built-in analyzer's diagnosis will stand alone; {fix}")
 }
 
 /// The rows of the project: its services and the open-files limit of its

@@ -27,7 +27,10 @@ fn main() -> ExitCode {
         Some(Command::Standin(args)) => chaosdeck::standin::run(&args, &cli.show),
         Some(Command::Doctor) => with_runtime(|runtime| {
             let report = runtime.block_on(chaosdeck::doctor::run(&cli.show));
-            print!("{}", report.render());
+            print!(
+                "{}",
+                report.render_for(&chaosdeck::doctor::cluster_options(&cli.show))
+            );
             if report.ok() {
                 ExitCode::SUCCESS
             } else {

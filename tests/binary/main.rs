@@ -3,6 +3,7 @@
 //! binary for the command line.
 
 mod doctor_cli;
+mod doctor_hints;
 // Shared with the parsers' tests; each uses part of it.
 #[allow(dead_code)]
 #[path = "../support/fake_pd.rs"]
