@@ -3,16 +3,21 @@
 //!
 //! Checks: the Docker engine and the Compose tool, the Compose project and
 //! its PD, TiKV and load services (state and network attachment, with the
-//! remedy for each state), the open-files limit TiKV gets, PD reachable and
+//! remedy for each state), the open-files limit TiKV gets (or, before there
+//! is a TiKV container, what a new one would get), PD reachable and
 //! healthy, the stores Up, load output seen, the terminal size and the
 //! agent. A check that cannot run because an earlier one failed says so
 //! instead of piling up errors. Hints name the Compose tool found here.
 
 mod compose_tool;
+mod new_container;
 mod open_files;
 mod services;
 
 pub use compose_tool::ComposeTools;
+pub use new_container::{
+    NewContainer, PROBE_LABEL, ProbeImage, new_container_check, probe_new_container,
+};
 pub use open_files::{
     COMPOSE_FILE_OPEN_FILES, OpenFiles, TIKV_MIN_OPEN_FILES, open_files_check, open_files_of,
 };
@@ -245,6 +250,17 @@ pub async fn run(args: &ShowArgs) -> DoctorReport {
             let (rows, containers) =
                 project_checks(control, compose, args.load_log.is_some()).await;
             checks.extend(rows);
+            let no_tikv = containers
+                .as_deref()
+                .is_some_and(|all| all.iter().all(|c| c.role != NodeRole::Tikv));
+            if no_tikv {
+                // What `up` would give TiKV, before it refuses to start.
+                let probe = ProbeImage::tikv_from_env();
+                let found =
+                    probe_new_container(control.docker(), &probe, new_container::asked_from_env())
+                        .await;
+                checks.push(new_container_check(&found, compose));
+            }
             containers
         }
         _ => {
@@ -389,7 +405,8 @@ pub async fn project_checks(
         external_load,
         compose,
     );
-    if !containers.is_empty() {
+    // Without a TiKV container, `run` probes what a new one would get.
+    if containers.iter().any(|c| c.role == NodeRole::Tikv) {
         rows.push(open_files_check(
             &tikv_open_files(control, &containers).await,
             compose,
