@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::cluster::sim::MIN_HEARTBEAT_INTERVAL;
+use crate::monitor::text::span;
+use crate::units::duration::MAX_DURATION_TEXT;
 use crate::units::parse_duration;
 
 #[derive(Debug, Parser)]
@@ -99,11 +102,11 @@ pub struct ShowArgs {
     pub regions: u32,
 
     /// Store heartbeat interval of the simulated TiKV (TiKV's default is 10s).
-    #[arg(long, global = true, default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, global = true, default_value = "10s", value_parser = parse_heartbeat_interval)]
     pub heartbeat_interval: Duration,
 
     /// PD's max-store-down-time in the simulated cluster (PD's default is 30m).
-    #[arg(long, global = true, default_value = "30m", value_parser = parse_duration)]
+    #[arg(long, global = true, default_value = "30m", value_parser = parse_positive_duration)]
     pub max_store_down_time: Duration,
 
     /// Chapters file to use instead of the built-in story.
@@ -171,7 +174,7 @@ pub struct ShowArgs {
     /// PD endpoint (repeatable; tried in turn). Real cluster only [default: the
     /// three PD client ports docker-compose.yaml publishes, 2379, 2479 and 2579
     /// on 127.0.0.1].
-    #[arg(long = "pd", global = true, value_name = "URL")]
+    #[arg(long = "pd", global = true, value_name = "URL", value_parser = parse_pd_endpoint)]
     pub pd: Vec<String>,
 
     /// Docker Compose project of the real cluster (default: this directory's name,
@@ -217,12 +220,12 @@ pub struct ShowArgs {
     pub agent_steps: u32,
 
     /// Time the model has to send its first token, per request.
-    #[arg(long, global = true, default_value = "20s", value_parser = parse_duration)]
+    #[arg(long, global = true, default_value = "20s", value_parser = parse_positive_duration)]
     pub agent_first_token: Duration,
 
     /// Time the model has for the whole diagnosis, tool calls and retries included
     /// (within the story's diagnose deadline, 60 s by default).
-    #[arg(long, global = true, default_value = "50s", value_parser = parse_duration)]
+    #[arg(long, global = true, default_value = "50s", value_parser = parse_positive_duration)]
     pub agent_timeout: Duration,
 
     /// Output tokens per request (the server's `max_tokens`).
@@ -286,6 +289,14 @@ impl ShowArgs {
         }
         if self.cluster == ClusterKind::Docker {
             crate::cluster::pd::client::body_limit_from_env()?;
+            if self.compose_project.is_none()
+                && crate::cluster::docker::labels::default_project_name().is_none()
+            {
+                return Err(
+                    "this directory's name gives no Compose project name; pass --compose-project NAME"
+                        .into(),
+                );
+            }
         }
         if self.degraded_below > self.warn_below {
             return Err(format!(
@@ -295,6 +306,50 @@ impl ShowArgs {
         }
         Ok(())
     }
+}
+
+/// Why the full screen cannot be drawn here: standard output or input is
+/// not a terminal. Checked before anything starts, so that no escape
+/// sequence is written into a pipe.
+pub fn no_terminal(stdout_is_terminal: bool, stdin_is_terminal: bool) -> Option<String> {
+    let missing = match (stdout_is_terminal, stdin_is_terminal) {
+        (true, true) => return None,
+        (false, true) => "standard output is not one",
+        (true, false) => "standard input is not one",
+        (false, false) => "neither standard output nor standard input is one",
+    };
+    Some(format!(
+        "the full screen needs a terminal ({missing}); use --plain"
+    ))
+}
+
+/// A duration of at least `min` (the parser bounds it above), or a message
+/// with the accepted range, `range` (`1ms to 8760h (365 days)`).
+fn duration_at_least(s: &str, min: Duration, range: &str) -> Result<Duration, String> {
+    let value = parse_duration(s).map_err(|e| e.to_string())?;
+    if value < min {
+        return Err(format!("{s:?} is out of range: expected {range}"));
+    }
+    Ok(value)
+}
+
+/// A duration a deadline or a PD setting can be: above zero.
+fn parse_positive_duration(s: &str) -> Result<Duration, String> {
+    let range = format!("a duration above 0, at most {MAX_DURATION_TEXT}");
+    duration_at_least(s, Duration::from_nanos(1), &range)
+}
+
+/// The simulated TiKV's heartbeat, as the simulator accepts it.
+fn parse_heartbeat_interval(s: &str) -> Result<Duration, String> {
+    let range = format!("{} to {MAX_DURATION_TEXT}", span(MIN_HEARTBEAT_INTERVAL));
+    duration_at_least(s, MIN_HEARTBEAT_INTERVAL, &range)
+}
+
+/// A PD endpoint as the PD client takes it (`host:port` or `http://host:port`).
+fn parse_pd_endpoint(s: &str) -> Result<String, String> {
+    crate::cluster::pd::normalize_endpoint(s)
+        .map(|_| s.to_string())
+        .map_err(|e| e.to_string())
 }
 
 fn parse_fraction(s: &str) -> Result<f64, String> {
@@ -402,6 +457,69 @@ mod tests {
                 .unwrap_err()
                 .contains("--degraded-below")
         );
+    }
+
+    #[test]
+    fn values_the_backends_would_refuse_are_refused_at_parse_naming_the_range() {
+        for (argv, option, range) in [
+            (
+                ["chaosdeck", "--heartbeat-interval", "0"],
+                "--heartbeat-interval",
+                "expected 1ms to 8760h (365 days)",
+            ),
+            (
+                ["chaosdeck", "--max-store-down-time", "0s"],
+                "--max-store-down-time",
+                "expected a duration above 0",
+            ),
+            (
+                ["chaosdeck", "--agent-timeout", "0"],
+                "--agent-timeout",
+                "above 0",
+            ),
+            (
+                ["chaosdeck", "--pd", "https://pd0:2379"],
+                "--pd",
+                "https is not supported",
+            ),
+        ] {
+            let err = Cli::try_parse_from(argv).unwrap_err().to_string();
+            assert!(err.contains(option) && err.contains(range), "{err}");
+        }
+        let cli = Cli::try_parse_from(["chaosdeck", "--heartbeat-interval", "1ms"]).unwrap();
+        assert_eq!(cli.show.heartbeat_interval, MIN_HEARTBEAT_INTERVAL);
+        let cli = Cli::try_parse_from(["chaosdeck", "--pd", "pd0:2379"]).unwrap();
+        assert_eq!(cli.show.pd, ["pd0:2379"]);
+    }
+
+    #[test]
+    fn no_terminal_names_the_stream_that_is_not_one() {
+        assert_eq!(no_terminal(true, true), None);
+        assert_eq!(
+            no_terminal(false, true).as_deref(),
+            Some("the full screen needs a terminal (standard output is not one); use --plain")
+        );
+        assert!(
+            no_terminal(true, false)
+                .unwrap()
+                .contains("standard input is not one")
+        );
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, a bounded duration parser answers a value in
+        /// its range or a message with the range; it never panics.
+        #[test]
+        fn bounded_durations_stay_in_range(text in "\\PC{0,12}|[0-9]{1,22}(ns|us|ms|s|m|h)?") {
+            match parse_heartbeat_interval(&text) {
+                Ok(d) => proptest::prop_assert!(d >= MIN_HEARTBEAT_INTERVAL && d <= crate::units::MAX_DURATION),
+                Err(why) => proptest::prop_assert!(!why.is_empty()),
+            }
+            match parse_positive_duration(&text) {
+                Ok(d) => proptest::prop_assert!(!d.is_zero() && d <= crate::units::MAX_DURATION),
+                Err(why) => proptest::prop_assert!(!why.is_empty()),
+            }
+        }
     }
 
     #[test]

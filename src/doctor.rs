@@ -3,16 +3,21 @@
 //!
 //! Checks: the Docker engine and the Compose tool, the Compose project and
 //! its PD, TiKV and load services (state and network attachment, with the
-//! remedy for each state), the open-files limit TiKV gets, PD reachable and
+//! remedy for each state), the open-files limit TiKV gets (or, before there
+//! is a TiKV container, what a new one would get), PD reachable and
 //! healthy, the stores Up, load output seen, the terminal size and the
 //! agent. A check that cannot run because an earlier one failed says so
 //! instead of piling up errors. Hints name the Compose tool found here.
 
 mod compose_tool;
+mod new_container;
 mod open_files;
 mod services;
 
 pub use compose_tool::ComposeTools;
+pub use new_container::{
+    NewContainer, PROBE_LABEL, ProbeImage, new_container_check, probe_new_container,
+};
 pub use open_files::{
     COMPOSE_FILE_OPEN_FILES, OpenFiles, TIKV_MIN_OPEN_FILES, open_files_check, open_files_of,
 };
@@ -28,7 +33,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cli::ShowArgs;
 use crate::cluster::docker::control::DockerControl;
-use crate::cluster::docker::labels::default_project_name;
+use crate::cluster::docker::labels::{CONFIG_FILES_LABEL, PROJECT_LABEL, default_project_name};
 use crate::cluster::docker::logs::{LogFollowConfig, spawn_log_follow};
 use crate::cluster::docker::mapping::ProjectContainer;
 use crate::cluster::pd::client::{BODY_LIMIT_ENV, Stores, body_limit_from_env};
@@ -130,9 +135,15 @@ impl DoctorReport {
         self.checks.iter().all(|c| c.status != Status::Fail)
     }
 
-    /// A plain-text table, then the hints, then the verdict. Every detail
-    /// and hint goes through the one cleaner: they quote PD, Docker, files.
+    /// [`Self::render_for`] the default cluster.
     pub fn render(&self) -> String {
+        self.render_for("")
+    }
+
+    /// A plain-text table, then the hints, then the verdict, whose commands
+    /// carry `cluster_options` (see [`cluster_options`]). Every detail and
+    /// hint goes through the one cleaner: they quote PD, Docker, files.
+    pub fn render_for(&self, cluster_options: &str) -> String {
         let name_width = self.checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
         let mut out = String::from("chaosdeck doctor\n\n");
         for check in &self.checks {
@@ -154,13 +165,40 @@ impl DoctorReport {
             }
         }
         out.push('\n');
-        out.push_str(if self.ok() {
-            "Ready: `chaosdeck --cluster docker` can run.\n"
+        let cluster_options = clean_line(cluster_options);
+        let _ = if self.ok() {
+            writeln!(
+                out,
+                "Ready: `chaosdeck --cluster docker{cluster_options}` can run."
+            )
         } else {
-            "Not ready: fix the FAIL rows above, then run `chaosdeck doctor` again.\n"
-        });
+            writeln!(
+                out,
+                "Not ready: fix the FAIL rows above, then run `chaosdeck doctor{cluster_options}` again."
+            )
+        };
         out
     }
+}
+
+/// The options that pick the cluster doctor checked (` --compose-project
+/// demo --pd http://pd0:2379`), for the commands the verdict prints; empty
+/// for the defaults.
+pub fn cluster_options(args: &ShowArgs) -> String {
+    let mut options = String::new();
+    let mut add = |name: &str, value: &str| {
+        options.push_str(&format!(" --{name} {}", compose_tool::shell_word(value)));
+    };
+    if let Some(project) = &args.compose_project {
+        add("compose-project", project);
+    }
+    for pd in &args.pd {
+        add("pd", pd);
+    }
+    if let Some(path) = &args.load_log {
+        add("load-log", &path.to_string_lossy());
+    }
+    options
 }
 
 /// Runs every check against what `args` point at.
@@ -203,13 +241,26 @@ pub async fn run(args: &ShowArgs) -> DoctorReport {
     };
 
     checks.push(compose.check());
+    let compose = compose_invocation(args, compose.command(), control.as_ref()).await;
+    let compose = compose.as_str();
 
     // The Compose project, its services and what TiKV may open.
     let containers = match &control {
         Some(control) => {
             let (rows, containers) =
-                project_checks(control, compose.command(), args.load_log.is_some()).await;
+                project_checks(control, compose, args.load_log.is_some()).await;
             checks.extend(rows);
+            let no_tikv = containers
+                .as_deref()
+                .is_some_and(|all| all.iter().all(|c| c.role != NodeRole::Tikv));
+            if no_tikv {
+                // What `up` would give TiKV, before it refuses to start.
+                let probe = ProbeImage::tikv_from_env();
+                let found =
+                    probe_new_container(control.docker(), &probe, new_container::asked_from_env())
+                        .await;
+                checks.push(new_container_check(&found, compose));
+            }
             containers
         }
         _ => {
@@ -219,7 +270,7 @@ pub async fn run(args: &ShowArgs) -> DoctorReport {
     };
 
     // PD and the stores.
-    checks.extend(pd_checks(&args.pd_endpoints(), compose.command()).await);
+    checks.extend(pd_checks(&args.pd_endpoints(), compose).await);
 
     // Load output.
     checks.push(load_check(args, control.as_ref(), containers.as_deref()).await);
@@ -235,6 +286,51 @@ pub async fn run(args: &ShowArgs) -> DoctorReport {
     checks.push(agent_check(args).await);
 
     DoctorReport { checks }
+}
+
+/// The Compose command the hints print (see [`compose_tool::invocation`]):
+/// `-p` and `-f` when --compose-project names another project than this
+/// directory's, the files read from its containers' labels.
+async fn compose_invocation(
+    args: &ShowArgs,
+    tool: &str,
+    control: Option<&DockerControl>,
+) -> String {
+    let named = args
+        .compose_project
+        .as_deref()
+        .filter(|named| default_project_name().as_deref() != Some(*named));
+    let files = match (named, control) {
+        (Some(_), Some(control)) => project_config_files(control).await,
+        _ => Vec::new(),
+    };
+    compose_tool::invocation(tool, named, &files)
+}
+
+/// The Compose files the project's containers were made from (none when
+/// there are no containers or the engine does not list them).
+async fn project_config_files(control: &DockerControl) -> Vec<String> {
+    let filters = std::collections::HashMap::from([(
+        "label".to_string(),
+        vec![format!("{PROJECT_LABEL}={}", control.project())],
+    )]);
+    let options = bollard::query_parameters::ListContainersOptions {
+        all: true,
+        filters: Some(filters),
+        ..Default::default()
+    };
+    let summaries = control
+        .docker()
+        .list_containers(Some(options))
+        .await
+        .unwrap_or_default();
+    compose_tool::config_files(summaries.iter().filter_map(|summary| {
+        summary
+            .labels
+            .as_ref()?
+            .get(CONFIG_FILES_LABEL)
+            .map(String::as_str)
+    }))
 }
 
 /// Whether the configured agent answers, and how soon its first token
@@ -262,12 +358,24 @@ async fn agent_check(args: &ShowArgs) -> Check {
                 crate::monitor::text::span(first)
             ),
         ),
-        Err(failure) => Check::warn(
-            NAME,
-            format!("{label}: {failure}"),
-            "the built-in analyzer's diagnosis will stand alone; check --agent-url, --model and the key",
-        ),
+        Err(failure) => Check::warn(NAME, format!("{label}: {failure}"), agent_hint(&failure)),
     }
+}
+
+/// What to do about a model that did not answer: a deadline that fired is
+/// named by its option.
+fn agent_hint(failure: &crate::agent::model::ModelFailure) -> String {
+    use crate::agent::model::ModelFailure;
+    let fix = match failure {
+        ModelFailure::FirstToken(_) => {
+            "a model still loading answers late: raise --agent-first-token, or check --agent-url and --model"
+        }
+        ModelFailure::Deadline(_) => {
+            "the answer took longer than --agent-timeout: raise it, or pick a faster --model"
+        }
+        _ => "check --agent-url, --model and the key",
+    };
+    format!("the built-in analyzer's diagnosis will stand alone; {fix}")
 }
 
 /// The rows of the project: its services and the open-files limit of its
@@ -297,7 +405,8 @@ pub async fn project_checks(
         external_load,
         compose,
     );
-    if !containers.is_empty() {
+    // Without a TiKV container, `run` probes what a new one would get.
+    if containers.iter().any(|c| c.role == NodeRole::Tikv) {
         rows.push(open_files_check(
             &tikv_open_files(control, &containers).await,
             compose,

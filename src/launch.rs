@@ -82,6 +82,15 @@ pub fn init_logging(args: &ShowArgs) -> Option<tracing_appender::non_blocking::W
         }
         None => {
             let dir = state_dir(args).join("logs");
+            // The appender prunes old files before it creates its first one:
+            // on a fresh state directory it would complain that logs/ is missing.
+            if let Err(e) = std::fs::create_dir_all(&dir) {
+                say_err(&format!(
+                    "chaosdeck: not logging: cannot create {}: {e}",
+                    dir.display()
+                ));
+                return None;
+            }
             let rolling = tracing_appender::rolling::Builder::new()
                 .rotation(tracing_appender::rolling::Rotation::DAILY)
                 .filename_prefix("chaosdeck")

@@ -1,42 +1,42 @@
 //! chaosdeck's binary: parse the command line, check the files, then run.
+//!
+//! Every user error ends here as one line on standard error and exit code
+//! 2, before anything starts; an eyre report is never printed.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use chaosdeck::cli::{Cli, Command};
+use chaosdeck::cli::{self, Cli, Command};
 use chaosdeck::launch::{self, exit_code};
 use clap::Parser;
 
-fn main() -> color_eyre::Result<ExitCode> {
-    color_eyre::install()?;
+fn main() -> ExitCode {
     launch::install_panic_hook();
     let cli = Cli::parse();
     match cli.command {
         Some(Command::CheckScript { file }) => match chaosdeck::story::load_script(&file) {
             Ok(script) => {
                 println!("{}: ok, {} chapters", file.display(), script.chapters.len());
-                Ok(ExitCode::SUCCESS)
+                ExitCode::SUCCESS
             }
-            Err(e) => {
-                eprintln!("chaosdeck: {e}");
-                Ok(ExitCode::from(exit_code::BAD_INPUT))
-            }
+            Err(e) => refuse(e),
         },
         Some(Command::Eval { dir }) => {
-            let runtime = tokio::runtime::Runtime::new()?;
-            let code = runtime.block_on(launch::eval(&cli.show, &dir));
-            Ok(ExitCode::from(code))
+            with_runtime(|runtime| ExitCode::from(runtime.block_on(launch::eval(&cli.show, &dir))))
         }
-        Some(Command::Standin(args)) => Ok(chaosdeck::standin::run(&args, &cli.show)),
-        Some(Command::Doctor) => {
-            let runtime = tokio::runtime::Runtime::new()?;
+        Some(Command::Standin(args)) => chaosdeck::standin::run(&args, &cli.show),
+        Some(Command::Doctor) => with_runtime(|runtime| {
             let report = runtime.block_on(chaosdeck::doctor::run(&cli.show));
-            print!("{}", report.render());
-            Ok(if report.ok() {
+            print!(
+                "{}",
+                report.render_for(&chaosdeck::doctor::cluster_options(&cli.show))
+            );
+            if report.ok() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
-            })
-        }
+            }
+        }),
         Some(Command::Report { journals, json }) => {
             let journals = if journals.is_empty() {
                 vec![launch::journal_path(&cli.show)]
@@ -45,34 +45,68 @@ fn main() -> color_eyre::Result<ExitCode> {
             };
             let report = chaosdeck::report::run(&journals, json);
             print!("{}", report.text);
-            Ok(if report.ok {
+            if report.ok {
                 ExitCode::SUCCESS
             } else {
                 eprintln!("chaosdeck: no journal entries could be read");
                 ExitCode::from(1)
-            })
-        }
-        None => {
-            // Options that cannot apply, and a bad chapters file, are
-            // rejected before the screen is taken over.
-            if let Err(e) = cli.show.check_applies() {
-                eprintln!("chaosdeck: {e}");
-                return Ok(ExitCode::from(2));
             }
-            let script = match launch::script(&cli.show) {
-                Ok(script) => script,
-                Err(e) => {
-                    eprintln!("chaosdeck: {e}");
-                    return Ok(ExitCode::from(exit_code::BAD_INPUT));
-                }
-            };
-            let _log = launch::init_logging(&cli.show);
-            let runtime = tokio::runtime::Runtime::new()?;
-            let code = runtime.block_on(launch::run(cli.show, script))?;
-            // Leave at once: a task stuck in a call to the world must not
-            // hold the process once cleanup has run.
-            runtime.shutdown_timeout(std::time::Duration::from_secs(1));
-            Ok(ExitCode::from(code))
+        }
+        None => show(cli.show),
+    }
+}
+
+/// The show. Options that cannot apply, a bad chapters file and a missing
+/// terminal are refused before anything starts.
+fn show(args: cli::ShowArgs) -> ExitCode {
+    if let Err(e) = args.check_applies() {
+        return refuse(e);
+    }
+    if let Err(e) = launch::model_config(&args, |name| std::env::var(name).ok()) {
+        return refuse(e);
+    }
+    let script = match launch::script(&args) {
+        Ok(script) => script,
+        Err(e) => return refuse(e),
+    };
+    if !args.plain {
+        let why = cli::no_terminal(
+            std::io::stdout().is_terminal(),
+            std::io::stdin().is_terminal(),
+        );
+        if let Some(why) = why {
+            return refuse(why);
+        }
+    }
+    let _log = launch::init_logging(&args);
+    with_runtime(|runtime| {
+        let code = match runtime.block_on(launch::run(args, script)) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("chaosdeck: {e:#}");
+                exit_code::INTERNAL
+            }
+        };
+        // Leave at once: a task stuck in a call to the world must not
+        // hold the process once cleanup has run.
+        runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+        ExitCode::from(code)
+    })
+}
+
+/// Bad input: one line, exit code 2.
+fn refuse(why: impl std::fmt::Display) -> ExitCode {
+    eprintln!("chaosdeck: {why}");
+    ExitCode::from(exit_code::BAD_INPUT)
+}
+
+/// Runs `body` on a tokio runtime; one that cannot be made is an internal error.
+fn with_runtime(body: impl FnOnce(tokio::runtime::Runtime) -> ExitCode) -> ExitCode {
+    match tokio::runtime::Runtime::new() {
+        Ok(runtime) => body(runtime),
+        Err(e) => {
+            eprintln!("chaosdeck: internal error: cannot start the async runtime: {e}");
+            ExitCode::from(exit_code::INTERNAL)
         }
     }
 }

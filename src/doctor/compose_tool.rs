@@ -69,6 +69,46 @@ impl ComposeTools {
     }
 }
 
+/// The Compose command the hints print: `tool`, and for a cluster named
+/// with --compose-project (`named`), `-p NAME` and the files its containers
+/// were made from, so that a hint run as printed, from any directory, acts
+/// on the cluster being checked and not on this directory's project. Pure.
+pub fn invocation(tool: &str, named: Option<&str>, files: &[String]) -> String {
+    let Some(project) = named else {
+        return tool.to_string();
+    };
+    let mut command = format!("{tool} -p {}", shell_word(project));
+    for file in files {
+        command.push_str(" -f ");
+        command.push_str(&shell_word(file));
+    }
+    command
+}
+
+/// The files of every `com.docker.compose.project.config_files` label
+/// (comma-separated paths), in order, each once. Pure.
+pub fn config_files<'a>(labels: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut files: Vec<String> = Vec::new();
+    for file in labels.into_iter().flat_map(|label| label.split(',')) {
+        let file = file.trim();
+        if !file.is_empty() && !files.iter().any(|f| f == file) {
+            files.push(file.to_string());
+        }
+    }
+    files
+}
+
+/// `word` as a shell reads it back: as it is when it holds nothing the
+/// shell would split or expand, else in single quotes.
+pub fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 /// The first line the command prints, when it runs and succeeds in time.
 async fn version(program: &str, args: &[&str]) -> Option<String> {
     let child = Command::new(program)
@@ -110,6 +150,50 @@ mod tests {
             "docker-compose"
         );
         assert_eq!(tools(None, None).command(), "docker-compose");
+    }
+
+    #[test]
+    fn hints_for_a_named_project_act_on_it_and_its_files() {
+        assert_eq!(invocation("docker-compose", None, &[]), "docker-compose");
+        assert_eq!(
+            invocation("docker compose", Some("demo"), &[]),
+            "docker compose -p demo"
+        );
+        let files = config_files([
+            "/srv/demo/docker-compose.yaml,/srv/demo/override.yaml",
+            "/srv/demo/docker-compose.yaml",
+        ]);
+        assert_eq!(
+            files,
+            ["/srv/demo/docker-compose.yaml", "/srv/demo/override.yaml"]
+        );
+        assert_eq!(
+            invocation("docker-compose", Some("demo"), &files),
+            "docker-compose -p demo -f /srv/demo/docker-compose.yaml -f /srv/demo/override.yaml"
+        );
+        assert_eq!(
+            invocation(
+                "docker-compose",
+                Some("demo"),
+                &["/my demo/it's.yaml".into()]
+            ),
+            "docker-compose -p demo -f '/my demo/it'\\''s.yaml'"
+        );
+        assert_eq!(config_files(["", " , "]), Vec::<String>::new());
+    }
+
+    proptest::proptest! {
+        /// Whatever the labels hold, each file comes out once, trimmed,
+        /// non-empty and without the separator.
+        #[test]
+        fn config_files_are_whole_and_distinct(labels in proptest::collection::vec("\\PC{0,40}|[ ,/a-z.]{0,40}", 0..4)) {
+            let files = config_files(labels.iter().map(String::as_str));
+            for (i, file) in files.iter().enumerate() {
+                proptest::prop_assert!(!file.is_empty() && !file.contains(','));
+                proptest::prop_assert_eq!(file.trim(), file.as_str());
+                proptest::prop_assert!(!files[..i].contains(file));
+            }
+        }
     }
 
     #[test]

@@ -101,13 +101,13 @@ pub fn read_proc_limits(inspect: &ContainerInspectResponse) -> Option<String> {
 
 /// The runtime's error from its cause on (`error setting rlimit type 7:
 /// operation not permitted`), without the layers of callers before it.
-fn short_error(error: &str) -> &str {
+pub(super) fn short_error(error: &str) -> &str {
     let from = error.find("error setting rlimit").unwrap_or(0);
     let rest = &error[from..];
     rest.strip_suffix(": unknown").unwrap_or(rest)
 }
 
-fn figure(limit: Limit) -> String {
+pub(super) fn figure(limit: Limit) -> String {
     if limit == u64::MAX {
         "unlimited".into()
     } else {

@@ -3,6 +3,7 @@
 //! binary for the command line.
 
 mod doctor_cli;
+mod doctor_hints;
 // Shared with the parsers' tests; each uses part of it.
 #[allow(dead_code)]
 #[path = "../support/fake_pd.rs"]
@@ -15,3 +16,4 @@ mod plain_mode;
 mod report_bounds;
 mod tmux;
 mod tmux_walkthrough;
+mod user_errors;

@@ -6,6 +6,7 @@ mod support;
 mod compose_file;
 mod docker_backend;
 mod docker_control;
+mod doctor_probe;
 mod doctor_states;
 mod end_to_end;
 mod end_to_end_loop;

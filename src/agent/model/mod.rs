@@ -531,9 +531,11 @@ impl ModelAgent {
     }
 
     /// A tiny request (no tools), for `doctor`: the time to its first token.
+    /// Under the same two deadlines as a diagnosis, so that a failure names
+    /// the one that fired: the first token's, or the whole answer's.
     pub async fn ping(&self) -> Result<Duration, ModelFailure> {
         let limits = self.config.limits;
-        let deadline = Instant::now() + limits.first_token.min(limits.total);
+        let deadline = Instant::now() + limits.total;
         let request = self.request(
             &[Message::User("Reply with the one word: ready".into())],
             &[],

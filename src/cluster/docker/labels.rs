@@ -11,6 +11,8 @@ pub const SERVICE_LABEL: &str = "com.docker.compose.service";
 pub const CONTAINER_NUMBER_LABEL: &str = "com.docker.compose.container-number";
 /// `"True"` for `docker-compose run` one-off containers, which are not nodes.
 pub const ONEOFF_LABEL: &str = "com.docker.compose.oneoff";
+/// The Compose files a container was made from, comma-separated paths.
+pub const CONFIG_FILES_LABEL: &str = "com.docker.compose.project.config_files";
 
 /// The role of a Compose service.
 ///

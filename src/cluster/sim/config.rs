@@ -10,6 +10,8 @@ pub const MIN_STORES: u8 = 3;
 pub const MAX_STORES: u8 = 7;
 /// Most regions the simulator models (the CLI's bound).
 pub const MAX_REGIONS: u32 = 100_000;
+/// The shortest store heartbeat the simulator runs with (the CLI's bound).
+pub const MIN_HEARTBEAT_INTERVAL: Duration = Duration::from_millis(1);
 
 /// Everything that shapes a simulated run. The same config (seed included)
 /// and the same calls replay the same trace.
@@ -77,7 +79,7 @@ impl SimConfig {
         if !(1..=MAX_REGIONS).contains(&self.regions) {
             return Err(SimConfigError::Regions(self.regions));
         }
-        if self.heartbeat_interval < Duration::from_millis(1) {
+        if self.heartbeat_interval < MIN_HEARTBEAT_INTERVAL {
             return Err(SimConfigError::HeartbeatInterval(self.heartbeat_interval));
         }
         if self.max_store_down_time.is_zero() {

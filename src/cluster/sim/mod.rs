@@ -17,6 +17,8 @@ mod simulator;
 pub(crate) mod topology;
 
 pub use backend::{DRIVER_PERIOD, STREAM_CAPACITY, SimBackend, SimStartError};
-pub use config::{MAX_REGIONS, MAX_STORES, MIN_STORES, SimConfig, SimConfigError};
+pub use config::{
+    MAX_REGIONS, MAX_STORES, MIN_HEARTBEAT_INTERVAL, MIN_STORES, SimConfig, SimConfigError,
+};
 pub use faults::PD_MEMBERS;
 pub use simulator::{BOOT_TIME, EVICT_LEADER_TIMEOUT, RegionView, STEP, Simulator};
