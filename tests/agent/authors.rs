@@ -34,6 +34,7 @@ fn done(mode: Mode, outcome: Outcome) -> App {
         monitor: MonitorConfig::default(),
         analyzer_name: MODEL.into(),
         exit_after_one_pass: false,
+        confirm_window: chaosdeck::app::confirm::WINDOW,
     });
     let mut diagnosis: Diagnosis = analyze(&evidence::kill()).diagnosis;
     diagnosis.second_opinion = Some(Box::new(SecondOpinion {

@@ -57,6 +57,7 @@ async fn an_overloaded_model_at_speed_20_leaves_the_builtin_diagnosis_standing()
         monitor: MonitorConfig::default(),
         analyzer_name: agent.clone(),
         exit_after_one_pass: true,
+        confirm_window: chaosdeck::app::confirm::WINDOW,
     });
     let mut show = Show {
         backend,
