@@ -5,6 +5,7 @@
 use std::process::{Command, Output, Stdio};
 
 use crate::server::{Reply, StandIn};
+use crate::state_home::fresh_state_home;
 use crate::streams::*;
 use crate::support::KEY;
 
@@ -14,6 +15,7 @@ async fn run(args: &[&str]) -> Output {
         .args(args)
         .env("OPENAI_API_KEY", KEY)
         .env("CHAOSDECK_LOG", "trace")
+        .env("XDG_STATE_HOME", fresh_state_home())
         .stdin(Stdio::null());
     tokio::task::spawn_blocking(move || command.output().expect("the binary runs"))
         .await
@@ -127,6 +129,7 @@ async fn a_missing_key_is_refused_before_the_show() {
         Command::new(env!("CARGO_BIN_EXE_chaosdeck"))
             .args(["--plain", "--auto", "--agent", "anthropic"])
             .env_remove("ANTHROPIC_API_KEY")
+            .env("XDG_STATE_HOME", fresh_state_home())
             .stdin(Stdio::null())
             .output()
             .unwrap()

@@ -4,6 +4,8 @@
 
 mod evidence;
 mod server;
+#[path = "../support/state_home.rs"]
+mod state_home;
 mod streams;
 mod support;
 

@@ -28,6 +28,7 @@ fn chaosdeck_with_limit(args: &[&str], body_limit: Option<&str>) -> Output {
         .args(args)
         .args(["--log-file", "/dev/null"])
         .env("DOCKER_HOST", NO_DOCKER)
+        .env("XDG_STATE_HOME", crate::state_home::fresh_state_home())
         .env_remove(BODY_LIMIT_ENV)
         .stdin(Stdio::null());
     if let Some(limit) = body_limit {

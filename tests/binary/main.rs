@@ -14,6 +14,8 @@ mod leaving;
 mod one_instance;
 mod plain_mode;
 mod report_bounds;
+#[path = "../support/state_home.rs"]
+mod state_home;
 mod tmux;
 mod tmux_walkthrough;
 mod user_errors;

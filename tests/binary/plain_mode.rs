@@ -6,6 +6,7 @@ fn chaosdeck(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_chaosdeck"))
         .args(args)
         .args(["--log-file", "/dev/null"])
+        .env("XDG_STATE_HOME", crate::state_home::fresh_state_home())
         .stdin(Stdio::null())
         .output()
         .expect("chaosdeck runs")

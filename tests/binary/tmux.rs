@@ -18,6 +18,11 @@ pub fn tmux(name: &str) -> Command {
 impl Session {
     pub fn start(tag: &str, command: &str, width: u16, height: u16) -> Self {
         let name = format!("chaosdeck-{tag}-{}", std::process::id());
+        // Its own state home, unless the command names a --state-dir.
+        let command = format!(
+            "export XDG_STATE_HOME='{}'; {command}",
+            crate::state_home::fresh_state_home().display()
+        );
         let status = tmux(&name)
             .args([
                 "new-session",
@@ -29,7 +34,7 @@ impl Session {
                 "-y",
                 &height.to_string(),
             ])
-            .arg(command)
+            .arg(&command)
             .status()
             .expect("tmux runs");
         assert!(status.success(), "tmux new-session failed");

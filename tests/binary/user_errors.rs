@@ -46,6 +46,7 @@ fn chaosdeck_in(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("DOCKER_HOST", "unix:///nonexistent/chaosdeck-test.sock")
+        .env("XDG_STATE_HOME", crate::state_home::fresh_state_home())
         .env_remove(BODY_LIMIT_ENV)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

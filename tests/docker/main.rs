@@ -1,6 +1,9 @@
 //! Against the real Docker engine, with stand-in images the tests build.
 //! One test binary for Docker.
 
+#[allow(dead_code)]
+#[path = "../support/state_home.rs"]
+mod state_home;
 mod support;
 
 mod compose_file;
