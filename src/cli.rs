@@ -241,6 +241,59 @@ pub struct ShowArgs {
     pub agent_calls_per_hour: u32,
 }
 
+/// The show's options each subcommand reads; every other one is hidden from
+/// that subcommand's help (they are global, so they are still accepted).
+/// Doctor reads nearly all of them and shows them all.
+const USED_BY: [(&str, &[&str]); 3] = [
+    ("check-script", &[]),
+    ("report", &["state_dir", "journal"]),
+    (
+        "eval",
+        &[
+            "agent",
+            "model",
+            "agent_url",
+            "agent_key_env",
+            "agent_steps",
+            "agent_first_token",
+            "agent_timeout",
+            "agent_max_tokens",
+            "agent_calls_per_pass",
+            "agent_calls_per_hour",
+        ],
+    ),
+];
+
+/// The command line as parsed: [`Cli`] with each subcommand's help listing
+/// only the options it reads.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    let show: Vec<clap::Arg> = command
+        .get_arguments()
+        .filter(|arg| arg.is_global_set())
+        .cloned()
+        .collect();
+    for (name, used) in USED_BY {
+        // A subcommand's own copy of a global option is not replaced by the
+        // global one, so a hidden copy hides it there alone.
+        let hidden = show
+            .iter()
+            .filter(|arg| !used.contains(&arg.get_id().as_str()))
+            .map(|arg| arg.clone().hide(true));
+        command = command.mut_subcommand(name, |sub| sub.args(hidden));
+    }
+    command
+}
+
+/// Parses the process's arguments, or prints the error or the help and exits
+/// as clap does.
+pub fn parse() -> Cli {
+    use clap::FromArgMatches;
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 /// Every PD's client URL on this machine, as `docker-compose.yaml` publishes
 /// them (pd0, pd1, pd2): with all of them, a fault on one PD leaves the others.
 pub const DEFAULT_PD: [&str; 3] = [
@@ -388,6 +441,64 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+        command().debug_assert();
+    }
+
+    fn help_of(args: &[&str]) -> String {
+        let err = command().try_get_matches_from(args).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp);
+        err.to_string()
+    }
+
+    #[test]
+    fn each_subcommand_lists_only_the_options_it_reads() {
+        let eval = help_of(&["chaosdeck", "eval", "--help"]);
+        for shown in [
+            "--agent <AGENT>",
+            "--model",
+            "--agent-url",
+            "--agent-timeout",
+        ] {
+            assert!(eval.contains(shown), "{shown}: {eval}");
+        }
+        for hidden in [
+            "--speed",
+            "--stores",
+            "--theme",
+            "--kiosk",
+            "--cluster",
+            "--pd",
+        ] {
+            assert!(!eval.contains(hidden), "{hidden}: {eval}");
+        }
+        let report = help_of(&["chaosdeck", "report", "--help"]);
+        assert!(report.contains("--state-dir") && report.contains("--journal"));
+        assert!(!report.contains("--speed") && !report.contains("--agent"));
+        let check = help_of(&["chaosdeck", "check-script", "--help"]);
+        assert!(!check.contains("--speed") && !check.contains("--state-dir"));
+        // The show and doctor still list them all.
+        let show = help_of(&["chaosdeck", "--help"]);
+        assert!(show.contains("--speed") && show.contains("--agent-timeout"));
+        let doctor = help_of(&["chaosdeck", "doctor", "--help"]);
+        assert!(doctor.contains("--pd") && doctor.contains("--agent"));
+    }
+
+    #[test]
+    fn a_hidden_option_is_still_read_where_it_is_given() {
+        use clap::FromArgMatches;
+        let parsed = |args: &[&str]| {
+            Cli::from_arg_matches(&command().try_get_matches_from(args).unwrap()).unwrap()
+        };
+        let after = parsed(&["chaosdeck", "eval", "--model", "m", "--speed", "3", "set"]);
+        assert_eq!(
+            (after.show.speed, after.show.model.as_deref()),
+            (3.0, Some("m"))
+        );
+        assert!(
+            matches!(after.command, Some(Command::Eval { dir }) if dir == std::path::Path::new("set"))
+        );
+        let before = parsed(&["chaosdeck", "--speed", "4", "eval", "--agent-steps", "2"]);
+        assert_eq!((before.show.speed, before.show.agent_steps), (4.0, 2));
     }
 
     #[test]

@@ -6,13 +6,12 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use chaosdeck::cli::{self, Cli, Command};
+use chaosdeck::cli::{self, Command};
 use chaosdeck::launch::{self, exit_code};
-use clap::Parser;
 
 fn main() -> ExitCode {
     launch::install_panic_hook();
-    let cli = Cli::parse();
+    let cli = cli::parse();
     match cli.command {
         Some(Command::CheckScript { file }) => match chaosdeck::story::load_script(&file) {
             Ok(script) => {
