@@ -147,7 +147,15 @@ pub struct PdClient {
     timeout: Duration,
     body_limit: u64,
     preferred: AtomicUsize,
+    /// Held while a body grows past [`FREE_BODY_BYTES`]: see [`Self::fetch`].
+    big_body: tokio::sync::Semaphore,
 }
+
+/// A body may grow this far without waiting for the others. Every PD answer
+/// of a demo cluster is far smaller; past it, bodies are read one at a time,
+/// so that a PD answering every path with an endless body costs about one
+/// body limit of memory, not one per request in flight.
+const FREE_BODY_BYTES: usize = 1 << 20;
 
 impl PdClient {
     /// `endpoints` like `pd0:2379` or `http://127.0.0.1:2379/`; `timeout`
@@ -178,6 +186,7 @@ impl PdClient {
             timeout,
             body_limit: DEFAULT_BODY_LIMIT,
             preferred: AtomicUsize::new(0),
+            big_body: tokio::sync::Semaphore::new(1),
         })
     }
 
@@ -362,13 +371,31 @@ impl PdClient {
         {
             return Ok(Answer::TooLarge);
         }
+        let limit = usize::try_from(self.body_limit).unwrap_or(usize::MAX);
         let mut body = Vec::new();
+        let mut big = None;
         while let Some(chunk) = response.chunk().await.map_err(|err| self.describe(&err))? {
-            if (body.len() + chunk.len()) as u64 > self.body_limit {
+            let needed = body.len() + chunk.len();
+            if needed > limit {
                 return Ok(Answer::TooLarge);
+            }
+            if needed > FREE_BODY_BYTES && big.is_none() {
+                // The request's own timeout still bounds the wait.
+                big = Some(
+                    self.big_body
+                        .acquire()
+                        .await
+                        .map_err(|_| "the client is closing".to_string())?,
+                );
+            }
+            if needed > body.capacity() {
+                // Grows as a Vec would, but never past the limit.
+                let target = needed.max(body.capacity() * 2).min(limit);
+                body.reserve_exact(target - body.len());
             }
             body.extend_from_slice(&chunk);
         }
+        drop(big);
         if status.is_success() {
             return Ok(Answer::Body(body));
         }
