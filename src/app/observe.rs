@@ -125,7 +125,7 @@ fn note_store_changes(app: &mut App, snapshot: &ClusterSnapshot) {
 /// A source's trouble goes into the journal when it starts or changes, and
 /// its end when it clears: once, not with every snapshot.
 fn note_source_troubles(app: &mut App, snapshot: &ClusterSnapshot) {
-    for source in [DataSource::Pd, DataSource::Runtime] {
+    for source in [DataSource::Pd, DataSource::PdRegions, DataSource::Runtime] {
         let was = app
             .cluster
             .snapshot
@@ -139,6 +139,7 @@ fn note_source_troubles(app: &mut App, snapshot: &ClusterSnapshot) {
             (Some(_), None) => {
                 let what = match source {
                     DataSource::Pd => "PD answers in full again",
+                    DataSource::PdRegions => "PD's region lists are read again",
                     DataSource::Runtime => "the runtime answers again",
                 };
                 note_at(app, snapshot.taken_at, Level::Good, what.to_string());

@@ -8,13 +8,15 @@ use std::time::Duration;
 
 use super::health::led_from_dead_node;
 use super::pd::{PdError, PdView};
-use super::{BackendError, ClusterSnapshot, DataSource, Process, SourceTrouble};
+use super::{BackendError, ClusterSnapshot, DataSource, Process, RegionHealth, SourceTrouble};
 use crate::text::{clean_line, excerpt};
 
 /// What PD said last, for when it falls silent.
 #[derive(Debug, Clone, Default)]
 pub struct LastKnown {
     pub pd: Option<PdView>,
+    /// The last region figures read, for when the region lists fail alone.
+    pub regions: Option<RegionHealth>,
 }
 
 /// The snapshot at `taken_at` from PD's answer and the runtime's.
@@ -30,6 +32,10 @@ pub fn combine(
             if let Some(message) = skipped_message(&view.skipped) {
                 troubles.push(trouble(DataSource::Pd, &message));
             }
+            match &view.regions {
+                Ok(regions) => last.regions = Some(*regions),
+                Err(why) => troubles.push(trouble(DataSource::PdRegions, why)),
+            }
             last.pd = Some(view);
             true
         }
@@ -44,7 +50,7 @@ pub fn combine(
     });
     let view = last.pd.as_ref();
     let stores = view.map(|v| v.stores.clone()).unwrap_or_default();
-    let mut regions = view.map(|v| v.regions).unwrap_or_default();
+    let mut regions = last.regions.unwrap_or_default();
     regions.led_from_dead_node = led_from_dead_node(&stores, &processes);
     ClusterSnapshot {
         taken_at,
@@ -93,7 +99,7 @@ mod tests {
                 capacity_bytes: None,
                 available_bytes: None,
             }],
-            regions: RegionHealth::default(),
+            regions: Ok(RegionHealth::default()),
             skipped: Vec::new(),
         }
     }
@@ -169,6 +175,46 @@ mod tests {
         assert_eq!(
             snapshot.trouble(DataSource::Pd),
             Some("PD: store #2 (id 9) skipped: bad (and 1 more left out)")
+        );
+    }
+
+    #[test]
+    fn regions_that_fail_alone_mark_their_own_row_and_keep_the_last_figures() {
+        let mut last = LastKnown::default();
+        let mut read = view();
+        read.regions = Ok(RegionHealth {
+            total: 64,
+            ..RegionHealth::default()
+        });
+        combine(Duration::ZERO, Ok(read), Ok(vec![process()]), &mut last);
+        let mut over = view();
+        over.regions = Err(
+            "PD at http://pd0:2379 answered /pd/api/v1/regions with a body over the limit of 8 MiB"
+                .into(),
+        );
+        let snapshot = combine(
+            Duration::from_secs(1),
+            Ok(over),
+            Ok(vec![process()]),
+            &mut last,
+        );
+        assert!(snapshot.pd_reachable, "the stores answered");
+        assert_eq!(snapshot.stores.len(), 1);
+        assert_eq!(snapshot.trouble(DataSource::Pd), None);
+        assert!(
+            snapshot
+                .trouble(DataSource::PdRegions)
+                .is_some_and(|why| why.contains("/pd/api/v1/regions")),
+            "{:?}",
+            snapshot.troubles
+        );
+        assert_eq!(snapshot.regions.total, 64, "the last figures read");
+        let blocking = crate::cluster::health::troubles(&snapshot);
+        assert!(
+            blocking
+                .iter()
+                .any(|t| t.why.starts_with("regions unknown: ")),
+            "never called healthy unseen: {blocking:?}"
         );
     }
 }

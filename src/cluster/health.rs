@@ -51,6 +51,10 @@ pub fn troubles(snapshot: &ClusterSnapshot) -> Vec<Trouble> {
     if snapshot.stores.is_empty() {
         found.push(trouble(None, "PD reports no TiKV store"));
     }
+    // Unread regions may be leaderless: never called healthy unseen.
+    if let Some(why) = snapshot.trouble(DataSource::PdRegions) {
+        found.push(trouble(None, format!("regions unknown: {why}")));
+    }
     for store in &snapshot.stores {
         let service = Some(store.service.as_str());
         if !store.state.is_up() {

@@ -183,8 +183,12 @@ pub struct ClusterSnapshot {
 /// Where a part of the picture comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum DataSource {
-    /// PD: members, stores, regions.
+    /// PD: members and stores (and regions, unless `PdRegions` says otherwise).
     Pd,
+    /// PD's region lists (`/regions` and its checks), the largest answers:
+    /// they may fail alone (over the body limit on a big cluster) while the
+    /// stores answered, and then mark the regions row alone.
+    PdRegions,
     /// The container runtime (Docker): processes.
     Runtime,
 }

@@ -54,7 +54,7 @@ fn one_host_view(disconnected: Option<u64>) -> PdView {
     PdView {
         members: healthy.pd_members,
         stores: mapped.stores,
-        regions: healthy.regions,
+        regions: Ok(healthy.regions),
         skipped: mapped.skipped,
     }
 }
@@ -269,4 +269,60 @@ fn store_heartbeats_in_the_far_past_or_future_do_not_wrap() {
     assert_eq!(heartbeat_age(-5, now), None);
     let age = heartbeat_age(1, now).expect("1 ns after 1970");
     assert!(age > Duration::from_secs(50 * 365 * 86_400));
+}
+
+#[test]
+fn regions_over_the_limit_mark_their_row_and_the_stores_stay() {
+    let mut app = default_app();
+    app.start();
+    let mut cursor = Cursor::default();
+    let mut last = LastKnown::default();
+    let over = "PD at http://127.0.0.1:2379 answered /pd/api/v1/regions with a body over the limit of 8 MiB (set CHAOSDECK_PD_BODY_LIMIT to raise it)";
+    for second in [1.0, 2.0, 3.0] {
+        let mut view = one_host_view(None);
+        view.regions = Err(over.into());
+        let snapshot = combine(
+            secs(second),
+            Ok(view),
+            Ok(healthy(secs(second)).processes),
+            &mut last,
+        );
+        update(&mut app, Msg::Snapshot(Ok(snapshot)));
+    }
+    let lines = journal(&app, &mut cursor);
+    assert_eq!(
+        lines.iter().filter(|l| l.as_str() == over).count(),
+        1,
+        "said once: {lines:?}"
+    );
+    let shown = screen(&app, 120, 40);
+    assert!(shown.contains("regions ? unknown"), "{shown}");
+    assert!(!shown.contains("no view from PD"), "{shown}");
+    assert!(
+        !shown.contains("no leader 0"),
+        "no figure stands in unseen:\n{shown}"
+    );
+    assert!(
+        shown.contains("/pd/api/v1/regions with a body over"),
+        "{shown}"
+    );
+    for port in ["…:20160", "…:20161", "…:20162"] {
+        assert!(shown.contains(port), "{port} in:\n{shown}");
+    }
+    let snapshot = app.cluster.snapshot.as_ref().unwrap();
+    assert!(
+        !snapshot.is_healthy(),
+        "unread regions are never called healthy"
+    );
+
+    // Read again: the row comes back and the journal says so.
+    let snapshot = combine(
+        secs(4.0),
+        Ok(one_host_view(None)),
+        Ok(healthy(secs(4.0)).processes),
+        &mut last,
+    );
+    update(&mut app, Msg::Snapshot(Ok(snapshot)));
+    assert!(journal(&app, &mut cursor).contains(&"PD's region lists are read again".to_string()));
+    assert!(screen(&app, 120, 40).contains("no leader 0"));
 }

@@ -161,12 +161,12 @@ async fn happy_path_gives_the_whole_view() {
     assert!(view.members.iter().all(|m| m.healthy == Some(true)));
     assert_eq!(
         view.regions,
-        RegionHealth {
+        Ok(RegionHealth {
             total: 2,
             without_leader: 1,
             under_replicated: 1,
             led_from_dead_node: 0
-        }
+        })
     );
 
     let store = pd_client.store(4).await.unwrap();

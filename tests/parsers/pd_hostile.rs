@@ -329,6 +329,33 @@ async fn names_from_pd_are_cleaned_where_they_enter() {
 }
 
 #[tokio::test]
+async fn regions_over_the_limit_fail_alone_and_the_stores_stand() {
+    let mut routes = healthy_routes();
+    routes.insert(
+        "/pd/api/v1/regions".into(),
+        Reply::Endless {
+            bytes: 100 << 20,
+            declared: false,
+        },
+    );
+    let pd = FakePd::start(routes).await;
+    let view = client(&pd, PATIENT)
+        .with_body_limit(1 << 20)
+        .cluster_view()
+        .await
+        .expect("members and stores answered: a view");
+    assert!(!view.stores.is_empty());
+    assert!(view.stores.iter().all(|s| s.state == StoreState::Up));
+    let why = view
+        .regions
+        .expect_err("the region list was over the limit");
+    assert!(
+        why.contains("/pd/api/v1/regions with a body over the limit of 1 MiB"),
+        "{why}"
+    );
+}
+
+#[tokio::test]
 async fn a_bad_region_count_is_said_and_the_list_counts() {
     let mut routes = healthy_routes();
     routes.insert(
@@ -340,7 +367,7 @@ async fn a_bad_region_count_is_said_and_the_list_counts() {
     );
     let pd = FakePd::start(routes).await;
     let view = client(&pd, PATIENT).cluster_view().await.unwrap();
-    assert_eq!(view.regions.total, 1);
+    assert_eq!(view.regions.map(|r| r.total), Ok(1));
     assert!(
         view.skipped
             .iter()

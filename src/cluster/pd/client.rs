@@ -122,7 +122,9 @@ pub struct PdView {
     pub members: Vec<PdMember>,
     /// TiKV stores only, sorted by id, one per id.
     pub stores: Vec<Store>,
-    pub regions: RegionHealth,
+    /// The region lists' figures, or why they could not be read: they fail
+    /// alone, without taking the members and stores with them.
+    pub regions: Result<RegionHealth, String>,
     /// What PD sent that was left out (a store that did not read, an id
     /// listed twice), each with why.
     pub skipped: Vec<String>,
@@ -289,14 +291,17 @@ impl PdClient {
             self.stores(),
             self.region_health_noting_skipped()
         );
-        let (members, stores, regions) = (members?, stores?, regions?);
+        let (members, stores) = (members?, stores?);
         let mut skipped = members.skipped;
         skipped.extend(stores.skipped);
-        skipped.extend(regions.skipped);
+        let regions = regions.map(|regions| {
+            skipped.extend(regions.skipped);
+            regions.value
+        });
         Ok(PdView {
             members: members.value,
             stores: stores.stores,
-            regions: regions.value,
+            regions: regions.map_err(|error| error.to_string()),
             skipped,
         })
     }

@@ -144,7 +144,15 @@ pub fn rows(app: &App) -> Vec<Row> {
             .ranked(1),
         );
     }
-    if let Some(regions) = region_figures(app) {
+    if snapshot.trouble(DataSource::PdRegions).is_some() {
+        // No figure that could read as "0 without a leader"; the reason is
+        // on the freshness row, where there is room for it.
+        rows.push(
+            Row::prose(Tone::Warn, "regions ? unknown: PD's region lists not read")
+                .indented(8)
+                .kept(),
+        );
+    } else if let Some(regions) = region_figures(app) {
         rows.push(regions_row(regions));
     }
     rows.push(runtime_row(snapshot));
@@ -264,6 +272,9 @@ fn freshness_row(app: &App, snapshot: &ClusterSnapshot) -> Row {
     if let Some(left_out) = snapshot.trouble(DataSource::Pd) {
         // PD answered, but not all of it could be read.
         return Row::prose(Tone::Warn, format!("⚠ {}", text::plain(left_out))).ranked(2);
+    }
+    if let Some(why) = snapshot.trouble(DataSource::PdRegions) {
+        return Row::prose(Tone::Warn, format!("⚠ {}", text::plain(why))).ranked(2);
     }
     Row::prose(Tone::Label, format!("data {:.1}s old", age.as_secs_f64())).ranked(4)
 }
