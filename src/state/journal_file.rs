@@ -334,8 +334,10 @@ pub fn read_each(files: &[PathBuf], mut each: impl FnMut(ReadEntry)) -> ReadJour
 }
 
 /// `path` opened for reading, up to its length at opening, if it is a
-/// regular file. Checked before opening, since opening a FIFO with no
-/// writer waits for one, and again after, on what was opened.
+/// regular file. Checked before opening, and again after on what was
+/// opened; it is opened non-blocking, so that a FIFO swapped in between
+/// (opening one with no writer waits for one) cannot keep it waiting
+/// either. A regular file's reads ignore the flag.
 fn open_regular(path: &Path) -> Result<io::Take<File>, String> {
     let describe = |e: io::Error| match e.kind() {
         io::ErrorKind::NotFound => "no such file".to_string(),
@@ -349,7 +351,14 @@ fn open_regular(path: &Path) -> Result<io::Take<File>, String> {
         }
     };
     regular(fs::metadata(path).map_err(describe)?)?;
-    let file = File::open(path).map_err(describe)?;
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(describe)?;
     let len = regular(file.metadata().map_err(describe)?)?;
     Ok(file.take(len))
 }
