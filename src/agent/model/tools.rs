@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::conversation::{ToolCall, ToolResult};
 use crate::agent::Evidence;
 use crate::agent::facts;
-use crate::cluster::{ClusterBackend, ClusterSnapshot, ProcessState};
+use crate::cluster::{ClusterBackend, ClusterSnapshot, DataSource, ProcessState};
 use crate::monitor::text::{clock, count, span};
 
 /// A tool as offered to the model.
@@ -455,10 +455,16 @@ fn cluster_snapshot(e: &Evidence) -> (String, String) {
             heartbeat(st.heartbeat_age)
         ));
     }
-    out.push(format!(
-        "regions: {} total, {} without a leader, {} under-replicated",
+    let regions_unknown = s.trouble(DataSource::PdRegions);
+    let figures = format!(
+        "{} total, {} without a leader, {} under-replicated",
         s.regions.total, s.regions.without_leader, s.regions.under_replicated
-    ));
+    );
+    out.push(match regions_unknown {
+        // The figures are the last ones read: never passed off as current.
+        Some(why) => format!("regions: unknown now ({why}); last read: {figures}"),
+        None => format!("regions: {figures}"),
+    });
     if s.processes.is_empty() {
         out.push("processes: the runtime reports nothing (no runtime information)".into());
     } else {
@@ -478,15 +484,21 @@ fn cluster_snapshot(e: &Evidence) -> (String, String) {
         .filter(|st| !st.state.is_up())
         .map(|st| format!("{} {}", st.service, st.state))
         .collect();
+    let leaders = match regions_unknown {
+        Some(_) => "regions unknown".to_string(),
+        None => format!(
+            "{} without a leader",
+            count(s.regions.without_leader, "region", "regions")
+        ),
+    };
     let summary = format!(
-        "{}: {}; {} without a leader",
+        "{}: {}; {leaders}",
         count(s.stores.len() as u64, "store", "stores"),
         if unwell.is_empty() {
             "all Up".into()
         } else {
             unwell.join(", ")
         },
-        count(s.regions.without_leader, "region", "regions")
     );
     (out.join("\n"), summary)
 }
@@ -794,5 +806,39 @@ mod tests {
         let names: BTreeSet<&str> = tools.iter().map(|t| t.name).collect();
         assert_eq!(names.len(), tools.len());
         assert!(tools.iter().all(|t| t.parameters["type"] == "object"));
+    }
+
+    #[test]
+    fn regions_pd_could_not_read_are_told_as_unknown_not_as_current() {
+        use crate::cluster::{RegionHealth, SourceTrouble};
+        let snapshot = ClusterSnapshot {
+            taken_at: Duration::from_secs(5),
+            pd_reachable: true,
+            pd_members: Vec::new(),
+            stores: Vec::new(),
+            regions: RegionHealth {
+                total: 64,
+                ..RegionHealth::default()
+            },
+            processes: Vec::new(),
+            troubles: vec![SourceTrouble {
+                source: DataSource::PdRegions,
+                message: "over the limit".into(),
+            }],
+        };
+        let evidence = Evidence {
+            now: Duration::from_secs(6),
+            snapshots: vec![snapshot],
+            events: Vec::new(),
+            samples: Vec::new(),
+            baseline: None,
+            incidents: Vec::new(),
+        };
+        let (text, summary) = cluster_snapshot(&evidence);
+        assert!(
+            text.contains("regions: unknown now (over the limit); last read: 64 total"),
+            "{text}"
+        );
+        assert!(summary.ends_with("; regions unknown"), "{summary}");
     }
 }
