@@ -108,7 +108,7 @@ pub struct RegionHealth {
     pub under_replicated: u64,
     /// Regions whose PD-known leader sits on a TiKV node the runtime shows
     /// dead, paused or cut off: PD's leader counts and the runtime together,
-    /// by [`crate::cluster::health::led_from_dead_node`] for every backend.
+    /// by `health::led_from_dead_node` for every backend.
     #[serde(default)]
     pub led_from_dead_node: u64,
 }
@@ -222,11 +222,6 @@ impl ClusterSnapshot {
 
     pub fn process(&self, service: &str) -> Option<&Process> {
         self.processes.iter().find(|p| p.service == service)
-    }
-
-    /// Healthy by every signal: see [`crate::cluster::health::troubles`].
-    pub fn is_healthy(&self) -> bool {
-        crate::cluster::health::troubles(self).is_empty()
     }
 }
 
