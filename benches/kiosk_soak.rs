@@ -47,7 +47,7 @@ impl Frontend for Soak {
     }
 
     fn changed(&mut self, app: &App, _change: Change) {
-        let board = &app.scoreboard;
+        let board = &app.scoreboard();
         if board.passes > self.seen {
             self.seen = board.passes;
             self.unhealthy = board.passes - board.healthy_passes;

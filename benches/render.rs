@@ -131,36 +131,36 @@ fn busy_app() -> App {
         }),
     );
     update(&mut app, Msg::Snapshot(Ok(snapshot(61.0, Some("tikv1")))));
-    let evidence = app.evidence.evidence(
-        app.now,
-        app.tracker.baseline(),
-        app.monitor.incidents().to_vec(),
+    let evidence = app.world().evidence_recorder().evidence(
+        app.now(),
+        app.world().tracker().baseline(),
+        app.world().monitor().incidents().to_vec(),
     );
     let diagnosis = chaosdeck::agent::analyze(&evidence).diagnosis;
-    app.agent.state = AgentState::Done {
+    app.set_agent_state(AgentState::Done {
         diagnosis: Box::new(diagnosis),
         took: secs(2.0),
-    };
-    app.chapter = 5;
+    });
+    app.show_chapter(5);
     assert_busy(&app);
     app
 }
 
 /// The state must be as busy as claimed, or the figures mean nothing.
 fn assert_busy(app: &App) {
-    let snapshot = app.cluster.snapshot.as_ref().expect("a snapshot");
+    let snapshot = app.cluster().snapshot.as_ref().expect("a snapshot");
     let down = snapshot
         .stores
         .iter()
         .filter(|s| s.state == StoreState::Disconnected)
         .count();
     assert_eq!((snapshot.stores.len(), down), (3, 1), "3 stores, 1 down");
-    let incidents = app.monitor.incidents().len();
+    let incidents = app.world().monitor().incidents().len();
     assert!(incidents >= 2, "several incidents, got {incidents}");
-    assert!(matches!(app.agent.state, AgentState::Done { .. }));
+    assert!(matches!(app.agent().state(), AgentState::Done { .. }));
     eprintln!(
         "bench state: 3 stores (1 Disconnected), 60 s of samples, {incidents} incidents, {} monitor lines, diagnosis done",
-        app.monitor_lines.len()
+        app.chronicle().pane().len()
     );
 }
 

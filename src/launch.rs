@@ -423,7 +423,7 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
     if let Some(left) = &left {
         update(&mut app, Msg::LeftFault(left.clone()));
         if let Some(journal) = show.journal.as_mut() {
-            journal.write_new(&app.journal);
+            journal.write_new(app.journal());
         }
     }
     if !args.plain {

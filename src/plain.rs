@@ -63,7 +63,7 @@ impl<W: Write> Plain<W> {
         let what = text::plain(&entry.text);
         self.say(&format!("[{stamp:>8}] {word} {}", text::rates(&what)));
         if let Some(index) = entry.chapter()
-            && let Some(chapter) = app.script.chapters.get(index)
+            && let Some(chapter) = app.script().chapters.get(index)
         {
             let narration = app.narration(chapter);
             for line in text::wrap(narration, WIDTH) {
@@ -121,7 +121,7 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
     }
 
     fn changed(&mut self, app: &App, _change: crate::show::Change) {
-        let (missed, entries) = app.journal.read(&mut self.cursor);
+        let (missed, entries) = app.journal().read(&mut self.cursor);
         let entries: Vec<Entry> = entries.cloned().collect();
         if missed > 0 {
             self.say(&format!(
@@ -131,7 +131,7 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
         for entry in &entries {
             self.print_entry(app, entry);
         }
-        match &app.agent.state {
+        match &app.agent().state() {
             AgentState::Done { diagnosis, .. } if !self.diagnosis_shown => {
                 self.diagnosis_shown = true;
                 // The agent pane's rows, as text: one renderer for both.

@@ -191,8 +191,8 @@ fn input_hung_up() -> Option<&'static str> {
 
 fn animating(app: &App) -> bool {
     app.countdown().is_some()
-        || app.timeline.since_fault(app.now).is_some()
-        || matches!(app.agent.state, AgentState::Working { .. })
+        || app.timeline().since_fault(app.now()).is_some()
+        || matches!(app.agent().state(), AgentState::Working { .. })
 }
 
 impl Frontend for Tui {
@@ -264,7 +264,7 @@ impl Frontend for Tui {
     }
 
     fn changed(&mut self, app: &App, change: Change) {
-        let (missed, entries) = app.journal.read(&mut self.log);
+        let (missed, entries) = app.journal().read(&mut self.log);
         if missed > 0 {
             tracing::warn!(missed, "log fell behind the journal");
         }

@@ -1,14 +1,15 @@
 //! The fault episode as it unfolds, read off the state: each detection signal
 //! as it arrives (for the Detection chapter), the evidence the diagnosis waits
 //! for, and the moment the workload is back at its baseline. Pure functions
-//! of the app, except [`note_load_back`], which journals that moment.
+//! of the world and the timeline at show time `now`, except
+//! [`note_load_back`], which journals that moment.
 
 use std::time::Duration;
 
-use super::App;
+use super::chronicle::Chronicle;
 use super::journal::{Kind, Level};
-use super::notes::note_kind_at;
-use super::timeline::secs;
+use super::timeline::{Timeline, secs};
+use super::world::World;
 use crate::cluster::pd_rules::DISCONNECTED_AFTER;
 use crate::cluster::{ProcessState, StoreState};
 use crate::monitor::Signal;
@@ -59,19 +60,23 @@ impl Reelection {
 }
 
 /// The Detection chapter's live view, while a fault is in this episode.
-pub fn detection_progress(app: &App) -> Option<DetectionProgress> {
-    let fault = app.timeline.injected.as_ref()?;
-    let snapshot = app.cluster.snapshot.as_ref();
+pub fn detection_progress(
+    world: &World,
+    timeline: &Timeline,
+    now: Duration,
+) -> Option<DetectionProgress> {
+    let fault = timeline.injected.as_ref()?;
+    let snapshot = world.snapshot();
     let store = snapshot.and_then(|s| s.store(&fault.service));
-    let pd = match (app.timeline.signal(Signal::StoreState), store) {
+    let pd = match (timeline.signal(Signal::StoreState), store) {
         (Some(after_fault), store) => PdVerdict::Given {
             state: store.map_or(StoreState::Disconnected, |s| s.state.clone()),
             after_fault,
         },
         (None, store) => PdVerdict::Waiting {
             heartbeat_age: store.and_then(|s| s.heartbeat_age).map(|age| {
-                let taken = snapshot.map_or(app.now, |s| s.taken_at);
-                age + app.now.saturating_sub(taken)
+                let taken = snapshot.map_or(now, |s| s.taken_at);
+                age + now.saturating_sub(taken)
             }),
             threshold: DISCONNECTED_AFTER,
         },
@@ -79,7 +84,7 @@ pub fn detection_progress(app: &App) -> Option<DetectionProgress> {
     let regions = snapshot.map(|s| s.regions).unwrap_or_default();
     Some(DetectionProgress {
         service: fault.service.clone(),
-        signals: app.timeline.signals.clone(),
+        signals: timeline.signals.clone(),
         pd,
         reelection: Reelection {
             leaderless: regions.led_from_dead_node,
@@ -89,13 +94,13 @@ pub fn detection_progress(app: &App) -> Option<DetectionProgress> {
 }
 
 /// PD has given its verdict on the faulty store in this episode.
-pub fn pd_verdict_given(app: &App) -> bool {
-    app.timeline.signal(Signal::StoreState).is_some()
+pub fn pd_verdict_given(timeline: &Timeline) -> bool {
+    timeline.signal(Signal::StoreState).is_some()
 }
 
 /// One line on where the wait for PD stands, for the status line.
-pub fn pd_wait_text(app: &App) -> String {
-    match detection_progress(app).map(|p| p.pd) {
+pub fn pd_wait_text(world: &World, timeline: &Timeline, now: Duration) -> String {
+    match detection_progress(world, timeline, now).map(|p| p.pd) {
         Some(PdVerdict::Waiting {
             heartbeat_age: Some(age),
             threshold,
@@ -110,13 +115,13 @@ pub fn pd_wait_text(app: &App) -> String {
 
 /// The evidence the diagnosis weighs that is not in yet, each named. Empty
 /// when there is no fault in this episode (nothing to wait for).
-pub fn missing_evidence(app: &App) -> Vec<String> {
-    let Some(fault) = app.timeline.injected.as_ref() else {
+pub fn missing_evidence(world: &World, timeline: &Timeline, now: Duration) -> Vec<String> {
+    let Some(fault) = timeline.injected.as_ref() else {
         return Vec::new();
     };
     let mut missing = Vec::new();
-    if !pd_verdict_given(app) {
-        let age = match detection_progress(app).map(|p| p.pd) {
+    if !pd_verdict_given(timeline) {
+        let age = match detection_progress(world, timeline, now).map(|p| p.pd) {
             Some(PdVerdict::Waiting {
                 heartbeat_age: Some(age),
                 threshold,
@@ -125,32 +130,32 @@ pub fn missing_evidence(app: &App) -> Vec<String> {
         };
         missing.push(format!("PD's verdict on {}{age}", fault.service));
     }
-    let runtime_saw = app.timeline.signal(Signal::ProcessEvent).is_some()
-        || app
-            .cluster
-            .snapshot
-            .as_ref()
+    let runtime_saw = timeline.signal(Signal::ProcessEvent).is_some()
+        || world
+            .snapshot()
             .and_then(|s| s.process(&fault.service))
             .is_some_and(|p| p.state != ProcessState::Running || !p.network_connected);
     if !runtime_saw {
         missing.push(format!("the runtime's view of {}", fault.service));
     }
-    let sampled = app.tracker.latest().is_some_and(|s| s.at > fault.at);
-    if app.load_running && !sampled {
+    let sampled = world.tracker().latest().is_some_and(|s| s.at > fault.at);
+    if world.load_running() && !sampled {
         missing.push("a workload sample since the fault".into());
     }
     missing
 }
 
 /// Journals the workload back at its baseline once, after the recovery began.
-pub(super) fn note_load_back(app: &mut App) {
-    let Some(started) = app.timeline.recovery_started else {
+pub(super) fn note_load_back(world: &World, log: &mut Chronicle) {
+    let timeline = log.timeline();
+    let Some(started) = timeline.recovery_started else {
         return;
     };
-    if app.timeline.injected.is_none() || app.timeline.load_back.is_some() || !app.load_running {
+    if timeline.injected.is_none() || timeline.load_back.is_some() || !world.load_running() {
         return;
     }
-    let (Some(baseline), Some(latest)) = (app.tracker.baseline(), app.tracker.latest()) else {
+    let tracker = world.tracker();
+    let (Some(baseline), Some(latest)) = (tracker.baseline(), tracker.latest()) else {
         return;
     };
     if latest.at <= started || latest.ops_per_sec < baseline * (1.0 - BASELINE_NOISE) {
@@ -159,7 +164,7 @@ pub(super) fn note_load_back(app: &mut App) {
     let floor = baseline * (1.0 - BASELINE_NOISE);
     // Already back when the recovery began (the survivors carry the load
     // since the re-election): nothing for the recovery to bring back.
-    let before = app.tracker.samples().filter(|s| s.at <= started).last();
+    let before = tracker.samples().filter(|s| s.at <= started).last();
     let already = before.is_some_and(|s| s.ops_per_sec >= floor);
     let (at, took) = if already {
         (started, Duration::ZERO)
@@ -178,5 +183,5 @@ pub(super) fn note_load_back(app: &mut App) {
             secs(took)
         )
     };
-    note_kind_at(app, at, Level::Good, Kind::LoadBack { took }, text);
+    log.note_kind(at, Level::Good, Kind::LoadBack { took }, text);
 }

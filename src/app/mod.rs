@@ -1,43 +1,59 @@
-//! The app: all state in one place, changed only by [`update`] in the one task
-//! that owns it. Nothing here waits or draws; the runtime and the views do.
+//! The app: the show's state in rooms, each the one owner of its part and
+//! changed only through [`update`], in the one task that owns the app.
+//! Nothing here waits or draws; the runtime and the views do.
+//!
+//! - [`World`]: the cluster, the workload, the monitor, the evidence and the
+//!   health gate;
+//! - [`FaultLedger`]: the one-fault rule;
+//! - [`Story`]: chapter, run, status and dwell;
+//! - [`Booth`]: kiosk control, the interlude, heals and the hold;
+//! - [`Chronicle`]: the journal and what is folded from it;
+//! - [`AgentPane`] and [`Stage`]: the agent's work and the show's controls.
+//!
+//! The rooms read each other and write only themselves; `update` routes
+//! each message to them in a fixed order and carries out what they ask.
 
+pub mod agent_pane;
 mod answers;
+pub mod booth;
+pub mod chronicle;
+mod commands;
+mod conduct;
 pub mod confirm;
 pub mod episode;
 pub mod fault;
 pub mod journal;
 pub mod keys;
-pub mod kiosk;
 pub mod msg;
-mod notes;
-mod observe;
 pub mod pass_history;
 pub mod run;
-mod runner;
 pub mod scoreboard;
+pub mod stage;
+pub mod story;
 pub mod timeline;
 mod update;
+pub mod world;
 
-use std::collections::{BTreeSet, VecDeque};
 use std::time::Duration;
 
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
-
-use crate::agent::{Diagnosis, EvidenceRecorder, Transcript};
-use crate::cluster::{ClusterSnapshot, ClusterSource, FaultKind};
-use crate::monitor::{Monitor, MonitorConfig};
+use crate::cluster::{ClusterSource, FaultKind};
+use crate::monitor::MonitorConfig;
 use crate::story::{Action, Chapter, Script};
-use crate::workload::tracker::{TrackerConfig, WorkloadTracker};
+use crate::workload::tracker::TrackerConfig;
 
-pub use fault::FaultState;
+pub use agent_pane::{AgentPane, AgentState};
+pub use booth::{Booth, Hold, HoldKind, Kiosk};
+pub use chronicle::{Chronicle, PANE_LINES};
+pub use fault::{FaultLedger, FaultState};
 pub use journal::{Cursor, Entry, Journal, Kind, Level};
-pub use kiosk::{Hold, HoldKind, Kiosk};
 pub use msg::{Command, Effect, ExitKind, LeftFault, Msg, RunId};
 pub use run::{ChapterRun, RunState, Step, Timer};
 pub use scoreboard::Scoreboard;
+pub use stage::Stage;
+pub use story::{ActionStatus, Story};
 pub use timeline::Timeline;
 pub use update::update;
+pub use world::{ClusterView, STALE_AFTER, World};
 
 /// Who drives the chapters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,199 +94,176 @@ pub struct AppConfig {
     pub confirm_window: Duration,
 }
 
-/// Where the current action stands, shown in the narration's status line.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ActionStatus {
-    Running(String),
-    Done(String),
-    Failed(String),
-    /// Called off (ESC, a reset): not a failure of the cluster or the tool.
-    Aborted(String),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum AgentState {
-    Idle,
-    Working {
-        run: RunId,
-        started: Duration,
-    },
-    Done {
-        diagnosis: Box<Diagnosis>,
-        took: Duration,
-    },
-    Failed(String),
-}
-
-pub struct AgentPane {
-    pub analyzer: String,
-    pub state: AgentState,
-    /// What the analyzer reported while it worked, stamped with show time
-    /// and the time since the fault.
-    pub transcript: Transcript,
-}
-
-/// The cluster as last seen, and whether it can be trusted.
-#[derive(Debug, Clone)]
-pub struct ClusterView {
-    pub snapshot: Option<ClusterSnapshot>,
-    /// Why the last refresh failed, when it did: the data shown is stale.
-    pub error: Option<String>,
-    /// Show time after which a snapshot is not trusted: [`STALE_AFTER`], or
-    /// more where snapshots come further apart in show time (a high
-    /// `--speed`; the show sets it from its snapshot pace).
-    pub stale_after: Duration,
-}
-
-/// Cluster data older than this (show time) is not trusted, whatever the
-/// reason it stopped arriving.
-pub const STALE_AFTER: Duration = Duration::from_secs(10);
-
-impl Default for ClusterView {
-    fn default() -> Self {
-        Self {
-            snapshot: None,
-            error: None,
-            stale_after: STALE_AFTER,
-        }
-    }
-}
-
-impl ClusterView {
-    /// The data on screen cannot be trusted at show time `now`.
-    pub fn is_stale(&self, now: Duration) -> bool {
-        self.error.is_some()
-            || self.snapshot.as_ref().is_some_and(|s| {
-                !s.pd_reachable || now.saturating_sub(s.taken_at) > self.stale_after
-            })
-    }
-}
-
-pub const PANE_LINES: usize = 200;
-
 pub struct App {
+    source: ClusterSource,
+    mode: Mode,
+    script: Script,
+    exit_after_one_pass: bool,
     /// Show time: the latest of the last tick and the world's stamped answers.
-    pub now: Duration,
+    now: Duration,
     /// Show time of the last tick: the timers count from here.
-    pub timers_at: Duration,
-    pub source: ClusterSource,
-    pub mode: Mode,
-    pub script: Script,
-    pub chapter: usize,
-    /// Chapters up to this one have run their actions in this pass; going back
-    /// to them never runs them again.
-    pub started_up_to: Option<usize>,
-    /// Chapters up to `started_up_to` whose run did not finish (aborted, or
-    /// left while running): entered again, they run again.
-    pub unfinished: BTreeSet<usize>,
-    pub run: Option<ChapterRun>,
-    pub status: Option<ActionStatus>,
-    /// While chapters advance by themselves: time left before moving on.
-    pub dwell: Option<Timer>,
-    pub paused: bool,
-    /// Show time stands still (the simulator's pause): kept in step with
-    /// `paused` by [`update`], which asks the runtime to freeze the clock.
-    pub time_frozen: bool,
-    pub show_help: bool,
-    /// A short answer to a key that could not act (shown in the footer).
-    pub hint: Option<String>,
-    pub cluster: ClusterView,
-    pub tracker: WorkloadTracker,
-    /// The workload of the whole pass, for the chart.
-    pub pass_history: pass_history::PassHistory,
-    pub load_running: bool,
-    pub monitor: Monitor,
-    pub monitor_lines: VecDeque<Entry>,
-    pub agent: AgentPane,
-    pub evidence: EvidenceRecorder,
-    /// Runtime events of the node being faulted that came before the
-    /// injection answered (the engine's event beats its reply): held, and
-    /// seen once the fault is in the ledger, so they are credited to it.
-    pub(crate) held_events: Vec<crate::cluster::ClusterEvent>,
-    /// The one fault chaosdeck may have in place, and where it stands.
-    pub fault: FaultState,
-    pub timeline: Timeline,
-    pub journal: Journal,
-    pub scoreboard: Scoreboard,
-    /// The story's pass, from 1.
-    pub pass: u32,
-    /// Set in kiosk mode.
-    pub kiosk: Option<Kiosk>,
-    /// No faults are injected while the show holds (`H`, or the kiosk after
-    /// passes that ended unhealthy).
-    pub hold: Option<Hold>,
-    /// Set once the app has asked to leave.
-    pub quitting: bool,
-    pub exit_after_one_pass: bool,
-    /// A kiosk key's first press, waiting for its second.
-    pub(crate) confirm: Option<confirm::Pending>,
-    pub(crate) confirm_window: Duration,
-    pub(crate) rng: ChaCha8Rng,
-    pub(crate) next_run: RunId,
+    timers_at: Duration,
+    stage: Stage,
+    world: World,
+    ledger: FaultLedger,
+    story: Story,
+    booth: Booth,
+    chronicle: Chronicle,
+    agent: AgentPane,
 }
 
 impl App {
     pub fn new(config: AppConfig) -> Self {
-        let kiosk = (config.mode == Mode::Kiosk).then(|| Kiosk::new(&config.script.kiosk));
         Self {
-            now: Duration::ZERO,
-            timers_at: Duration::ZERO,
+            booth: Booth::new(config.mode, &config.script.kiosk, config.confirm_window),
             source: config.source,
             mode: config.mode,
             script: config.script,
-            chapter: 0,
-            started_up_to: None,
-            unfinished: BTreeSet::new(),
-            run: None,
-            status: None,
-            dwell: None,
-            paused: false,
-            time_frozen: false,
-            show_help: false,
-            hint: None,
-            cluster: ClusterView::default(),
-            tracker: WorkloadTracker::new(config.tracker),
-            pass_history: pass_history::PassHistory::default(),
-            load_running: false,
-            monitor: Monitor::new(config.monitor),
-            monitor_lines: VecDeque::new(),
-            agent: AgentPane {
-                analyzer: config.analyzer_name,
-                state: AgentState::Idle,
-                transcript: Transcript::default(),
-            },
-            evidence: EvidenceRecorder::default(),
-            held_events: Vec::new(),
-            fault: FaultState::Idle,
-            timeline: Timeline::default(),
-            journal: Journal::default(),
-            scoreboard: Scoreboard::default(),
-            pass: 1,
-            kiosk,
-            hold: None,
-            quitting: false,
             exit_after_one_pass: config.exit_after_one_pass,
-            confirm: None,
-            confirm_window: config.confirm_window,
-            rng: ChaCha8Rng::seed_from_u64(config.seed),
-            next_run: 1,
+            now: Duration::ZERO,
+            timers_at: Duration::ZERO,
+            stage: Stage::default(),
+            world: World::new(config.tracker, config.monitor),
+            ledger: FaultLedger::default(),
+            story: Story::new(config.seed),
+            chronicle: Chronicle::default(),
+            agent: AgentPane::new(config.analyzer_name),
         }
     }
 
-    /// Enters the first chapter; the runtime carries out the effects.
-    pub fn start(&mut self) -> Vec<Effect> {
-        if let Some(kiosk) = self.kiosk.as_mut() {
-            kiosk.started = self.now;
-        }
-        update::enter_chapter(self, 0)
+    // ---- the rooms, to read ---------------------------------------------------
+
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    pub fn ledger(&self) -> &FaultLedger {
+        &self.ledger
+    }
+
+    pub fn story(&self) -> &Story {
+        &self.story
+    }
+
+    pub fn booth(&self) -> &Booth {
+        &self.booth
+    }
+
+    pub fn chronicle(&self) -> &Chronicle {
+        &self.chronicle
+    }
+
+    pub fn agent(&self) -> &AgentPane {
+        &self.agent
+    }
+
+    pub fn stage(&self) -> &Stage {
+        &self.stage
+    }
+
+    // ---- what the views read most ---------------------------------------------
+
+    pub fn now(&self) -> Duration {
+        self.now
+    }
+
+    pub fn timers_at(&self) -> Duration {
+        self.timers_at
+    }
+
+    pub fn source(&self) -> &ClusterSource {
+        &self.source
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    pub fn script(&self) -> &Script {
+        &self.script
+    }
+
+    pub fn chapter(&self) -> usize {
+        self.story.chapter()
+    }
+
+    pub fn status(&self) -> Option<&ActionStatus> {
+        self.story.status()
+    }
+
+    pub fn run(&self) -> Option<&ChapterRun> {
+        self.story.run()
+    }
+
+    pub fn fault(&self) -> &FaultState {
+        self.ledger.state()
+    }
+
+    pub fn cluster(&self) -> &ClusterView {
+        self.world.cluster()
+    }
+
+    pub fn timeline(&self) -> &Timeline {
+        self.chronicle.timeline()
+    }
+
+    pub fn journal(&self) -> &Journal {
+        self.chronicle.journal()
+    }
+
+    pub fn scoreboard(&self) -> &Scoreboard {
+        self.chronicle.scoreboard()
+    }
+
+    pub fn pass(&self) -> u32 {
+        self.chronicle.pass()
+    }
+
+    pub fn hold(&self) -> Option<&Hold> {
+        self.booth.hold()
+    }
+
+    pub fn kiosk(&self) -> Option<&Kiosk> {
+        self.booth.kiosk()
+    }
+
+    pub fn hint(&self) -> Option<&str> {
+        self.stage.hint()
+    }
+
+    pub fn paused(&self) -> bool {
+        self.stage.paused()
+    }
+
+    pub fn show_help(&self) -> bool {
+        self.stage.show_help()
+    }
+
+    pub fn quitting(&self) -> bool {
+        self.stage.quitting()
+    }
+
+    /// The Detection chapter's live view, while a fault is in this episode.
+    pub fn detection_progress(&self) -> Option<episode::DetectionProgress> {
+        episode::detection_progress(&self.world, self.chronicle.timeline(), self.now)
+    }
+
+    /// The evidence the diagnosis weighs that is not in yet.
+    pub fn missing_evidence(&self) -> Vec<String> {
+        episode::missing_evidence(&self.world, self.chronicle.timeline(), self.now)
+    }
+
+    /// The show's snapshot pace sets how old cluster data may be.
+    pub fn set_stale_after(&mut self, after: Duration) {
+        self.world.set_stale_after(after);
     }
 
     /// The chapter on screen: the story's, or between kiosk passes the
     /// attract chapter.
     pub fn current_chapter(&self) -> &Chapter {
-        match self.kiosk.as_ref().and_then(|k| k.interlude.as_ref()) {
+        match self.booth.interlude() {
             Some(interlude) => &interlude.chapter,
-            None => &self.script.chapters[self.chapter],
+            None => &self.script.chapters[self.story.chapter()],
         }
     }
 
@@ -282,12 +275,7 @@ impl App {
 
     /// [`App::tell`], journalled as `kind` (a heal at start is a recovery).
     pub fn tell_as(&mut self, level: Level, kind: Kind, text: String) {
-        let entry = notes::entry(self, self.now, level, kind, text);
-        if self.monitor_lines.len() == PANE_LINES {
-            self.monitor_lines.pop_front();
-        }
-        self.monitor_lines.push_back(entry.clone());
-        notes::record(self, entry);
+        self.chronicle.tell(self.now, level, kind, text);
     }
 
     /// The narration of `chapter` for this pass's fault.
@@ -303,7 +291,7 @@ impl App {
 
     /// What the pause stops, for the screen while paused.
     pub fn pause_note(&self) -> Option<&'static str> {
-        self.paused.then(|| {
+        self.stage.paused().then(|| {
             if self.pause_freezes_cluster() {
                 "paused: the simulated cluster is frozen with the show (p resumes)"
             } else {
@@ -319,49 +307,29 @@ impl App {
     /// Show time from the last tick until the soonest timer is due: the
     /// show needs no tick before then (every other change is a message).
     pub fn next_timer(&self) -> Option<Duration> {
-        let story = (!self.paused).then(|| {
-            let step = self.run.as_ref().and_then(ChapterRun::timer_left);
-            let dwell = self.dwell.map(|d| d.left);
-            step.into_iter().chain(dwell)
-        });
+        let story = (!self.stage.paused()).then(|| self.story.next_timer());
         story
-            .into_iter()
             .flatten()
-            .chain(kiosk::next_timer(self))
-            .chain(
-                self.confirm
-                    .map(|p| p.until.saturating_sub(self.timers_at) + Duration::from_millis(1)),
-            )
+            .into_iter()
+            .chain(self.booth.next_timer(self.timers_at))
             .min()
     }
 
     /// A countdown's time left, while one runs.
     pub fn countdown(&self) -> Option<Duration> {
-        self.run.as_ref()?.countdown()
+        self.story.countdown()
     }
 
     /// Chapters move on by themselves: `--auto`, or the kiosk's autoplay.
     pub fn autoplay(&self) -> bool {
-        // A halt stops the story where it is, in every mode.
-        if self
-            .hold
-            .as_ref()
-            .is_some_and(|h| h.kind == HoldKind::Halted)
-        {
-            return false;
-        }
-        match self.mode {
-            Mode::Presenter => false,
-            Mode::Auto => true,
-            Mode::Kiosk => self.kiosk.as_ref().is_some_and(|k| k.autoplay()),
-        }
+        self.booth.autoplay(self.mode)
     }
 
     /// The fault kind this pass injects: the kiosk's rotation, or the
     /// script's first `inject_fault`.
     pub fn pass_fault(&self) -> Option<FaultKind> {
-        if let Some(kiosk) = &self.kiosk {
-            return kiosk.fault_for(self.pass).map(|f| f.kind);
+        if let Some(kiosk) = self.booth.kiosk() {
+            return kiosk.fault_for(self.pass()).map(|f| f.kind);
         }
         self.script
             .chapters
@@ -371,5 +339,66 @@ impl App {
                 Action::InjectFault { kind, .. } => Some(*kind),
                 _ => None,
             })
+    }
+}
+
+/// Scenes set up by hand, for the tests and benches: each setter writes
+/// through the room that owns the state.
+#[cfg(any(test, feature = "testing"))]
+impl App {
+    /// Sends [`Msg::Start`] at the current show time.
+    pub fn start(&mut self) -> Vec<Effect> {
+        let now = self.now;
+        update(self, Msg::Start(now))
+    }
+
+    pub fn set_now(&mut self, now: Duration) {
+        self.now = now;
+    }
+
+    pub fn set_fault(&mut self, state: FaultState) {
+        self.ledger.set(state);
+    }
+
+    pub fn set_agent_state(&mut self, state: AgentState) {
+        self.agent.set_state(state);
+    }
+
+    pub fn set_hint(&mut self, hint: impl Into<String>) {
+        self.stage.say(hint);
+    }
+
+    /// Shows `chapter` as if its actions had run up to `started_up_to`,
+    /// with `run` as its run.
+    pub fn set_chapter(
+        &mut self,
+        chapter: usize,
+        started_up_to: Option<usize>,
+        run: Option<ChapterRun>,
+    ) {
+        self.story.set_scene(chapter, started_up_to, run);
+    }
+
+    /// Shows `chapter`, keeping the run and what has run.
+    pub fn show_chapter(&mut self, chapter: usize) {
+        let run = self.story.run().cloned();
+        let up_to = self.story.started_up_to();
+        self.story.set_scene(chapter, up_to, run);
+    }
+
+    pub fn script_mut(&mut self) -> &mut Script {
+        &mut self.script
+    }
+
+    pub fn timeline_mut(&mut self) -> &mut Timeline {
+        self.chronicle.timeline_mut()
+    }
+
+    pub fn cluster_mut(&mut self) -> &mut ClusterView {
+        self.world.cluster_mut()
+    }
+
+    pub fn set_hold(&mut self, hold: Option<Hold>) {
+        self.booth.set_hold(hold);
     }
 }

@@ -38,6 +38,8 @@ pub type RunId = u64;
 
 #[derive(Debug, Clone)]
 pub enum Msg {
+    /// The show starts at this show time: the first chapter is entered.
+    Start(Duration),
     Command(Command),
     /// Show time has advanced to this instant.
     Tick(Duration),

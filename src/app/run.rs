@@ -1,5 +1,5 @@
 //! One chapter's run of its actions, as explicit states: what runs now, what
-//! it waits for, and until when. [`super::runner`] moves it from state to
+//! it waits for, and until when. [`super::story`] moves it from state to
 //! state; nothing else does.
 
 use std::time::Duration;

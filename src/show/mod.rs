@@ -169,10 +169,9 @@ impl Show {
             self.guard.clone(),
         );
 
-        app.now = self.clock.now();
-        app.timers_at = app.now;
-        app.cluster.stale_after = inputs::stale_after(self.clock);
-        let mut exit = self.apply(app.start(), &mut runner);
+        app.set_stale_after(inputs::stale_after(self.clock));
+        let start = update(app, Msg::Start(self.clock.now()));
+        let mut exit = self.apply(start, &mut runner);
         self.present(app, frontend, Change::World);
         let mut last_tick = Instant::now();
         while exit.is_none() {
@@ -230,7 +229,7 @@ impl Show {
             update(app, msg);
         }
         if let Some(journal) = self.journal.as_mut() {
-            journal.write_new(&app.journal);
+            journal.write_new(app.journal());
         }
         frontend.finish(app);
         exit.unwrap_or(ExitKind::Success)
@@ -240,7 +239,7 @@ impl Show {
         if change != Change::Tick
             && let Some(journal) = self.journal.as_mut()
         {
-            journal.write_new(&app.journal);
+            journal.write_new(app.journal());
         }
         frontend.changed(app, change);
     }
@@ -249,7 +248,7 @@ impl Show {
     fn next_wake(&self, app: &App, frontend: &impl Frontend, last_tick: Instant) -> Instant {
         let now = Instant::now();
         let timer = app.next_timer().map(|left| {
-            let due = (app.timers_at + left).saturating_sub(self.clock.now());
+            let due = (app.timers_at() + left).saturating_sub(self.clock.now());
             now + self.clock.to_real(due)
         });
         [Some(last_tick + HEARTBEAT), timer, frontend.wake_at()]

@@ -31,12 +31,12 @@ fn app(mode: Mode, model_says: Option<&str>) -> App {
         exit_after_one_pass: false,
         confirm_window: chaosdeck::app::confirm::WINDOW,
     });
-    app.fault = chaosdeck::app::FaultState::Injecting {
+    app.set_fault(chaosdeck::app::FaultState::Injecting {
         run: 1,
         kind: FaultKind::Kill,
         service: "tikv1".into(),
         abandoned: false,
-    };
+    });
     update(
         &mut app,
         Msg::Injected {
@@ -68,10 +68,10 @@ fn app(mode: Mode, model_says: Option<&str>) -> App {
             })),
         }));
     }
-    app.agent.state = AgentState::Done {
+    app.set_agent_state(AgentState::Done {
         diagnosis: Box::new(diagnosis),
         took: Duration::from_secs(3),
-    };
+    });
     app
 }
 
@@ -120,16 +120,12 @@ fn a_presenter_applies_the_models_allowed_recommendation_through_the_storys_reco
         [(Recovery::Start, "tikv1".to_string())]
     );
     assert!(
-        matches!(app.fault, chaosdeck::app::FaultState::Recovering { .. }),
+        matches!(app.fault(), chaosdeck::app::FaultState::Recovering { .. }),
         "the story's Recover now waits for this one"
     );
     // A second press while it runs sends nothing more.
     assert!(recoveries(&press_a(&mut app)).is_empty());
-    assert!(
-        app.hint.as_deref().unwrap().contains("wait"),
-        "{:?}",
-        app.hint
-    );
+    assert!(app.hint().unwrap().contains("wait"), "{:?}", app.hint());
 }
 
 #[test]
@@ -146,11 +142,14 @@ fn in_auto_mode_no_agent_recommendation_is_applied() {
     );
     assert!(recoveries(&press_a(&mut app)).is_empty());
     assert!(
-        app.hint.as_deref().unwrap().contains("only a presenter"),
+        app.hint().unwrap().contains("only a presenter"),
         "{:?}",
-        app.hint
+        app.hint()
     );
-    assert!(matches!(app.fault, chaosdeck::app::FaultState::InPlace(_)));
+    assert!(matches!(
+        app.fault(),
+        chaosdeck::app::FaultState::InPlace(_)
+    ));
 }
 
 #[test]
@@ -166,12 +165,12 @@ fn a_recommendation_that_would_not_undo_the_fault_is_not_applied() {
         )),
     );
     assert!(recoveries(&press_a(&mut app)).is_empty());
-    let hint = app.hint.clone().unwrap();
+    let hint = app.hint().map(str::to_string).unwrap();
     assert!(
         hint.contains("unpause tikv1 would not undo the fault in place"),
         "{hint}"
     );
-    assert!(app.fault.fault().is_some());
+    assert!(app.fault().fault().is_some());
 }
 
 #[test]
@@ -191,7 +190,7 @@ fn an_action_outside_the_allowlist_is_never_applied_the_builtins_is() {
         recoveries(&effects),
         [(Recovery::Start, "tikv1".to_string())]
     );
-    let journal: Vec<String> = app.journal.entries().map(|e| e.text.clone()).collect();
+    let journal: Vec<String> = app.journal().entries().map(|e| e.text.clone()).collect();
     assert!(
         journal
             .iter()
@@ -203,7 +202,7 @@ fn an_action_outside_the_allowlist_is_never_applied_the_builtins_is() {
 #[test]
 fn nothing_to_apply_before_a_diagnosis() {
     let mut app = app(Mode::Presenter, None);
-    app.agent.state = AgentState::Idle;
+    app.set_agent_state(AgentState::Idle);
     assert!(recoveries(&press_a(&mut app)).is_empty());
-    assert_eq!(app.hint.as_deref(), Some("no diagnosis to apply yet"));
+    assert_eq!(app.hint(), Some("no diagnosis to apply yet"));
 }

@@ -41,10 +41,10 @@ fn done(mode: Mode, outcome: Outcome) -> App {
         agent: MODEL.into(),
         outcome,
     }));
-    app.agent.state = AgentState::Done {
+    app.set_agent_state(AgentState::Done {
         diagnosis: Box::new(diagnosis),
         took: Duration::from_secs(12),
-    };
+    });
     app
 }
 

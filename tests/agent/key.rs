@@ -46,10 +46,10 @@ fn everything_shown(diagnosis: &Diagnosis, progress: &[Progress]) -> String {
         exit_after_one_pass: false,
         confirm_window: chaosdeck::app::confirm::WINDOW,
     });
-    app.agent.state = AgentState::Working {
+    app.set_agent_state(AgentState::Working {
         run: 3,
         started: Default::default(),
-    };
+    });
     let mut out = String::new();
     let screen = |app: &App| {
         let mut terminal = Terminal::new(TestBackend::new(160, 50)).unwrap();
@@ -79,7 +79,7 @@ fn everything_shown(diagnosis: &Diagnosis, progress: &[Progress]) -> String {
         },
     );
     out.push_str(&screen(&app));
-    for entry in app.journal.entries() {
+    for entry in app.journal().entries() {
         out.push_str(&entry.text);
     }
     out.push_str(&format!("{progress:?}{diagnosis:?}"));

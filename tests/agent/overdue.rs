@@ -71,10 +71,10 @@ async fn an_overloaded_model_at_speed_20_leaves_the_builtin_diagnosis_standing()
     let out = String::from_utf8(plain.into_inner()).unwrap();
 
     assert_eq!(exit, ExitKind::Success, "the pass ended healthy:\n{out}");
-    assert_eq!(app.scoreboard.healthy_passes, 1, "{out}");
+    assert_eq!(app.scoreboard().healthy_passes, 1, "{out}");
     assert!(!server.requests().is_empty(), "the model was asked");
-    let AgentState::Done { diagnosis, .. } = &app.agent.state else {
-        panic!("no diagnosis: {:?}\n{out}", app.agent.state);
+    let AgentState::Done { diagnosis, .. } = &app.agent().state() else {
+        panic!("no diagnosis: {:?}\n{out}", app.agent().state());
     };
     assert_eq!(diagnosis.analyzer, "built-in analyzer");
     assert_eq!(

@@ -39,12 +39,12 @@ fn app(mode: Mode) -> App {
         exit_after_one_pass: false,
         confirm_window: chaosdeck::app::confirm::WINDOW,
     });
-    app.fault = chaosdeck::app::FaultState::Injecting {
+    app.set_fault(chaosdeck::app::FaultState::Injecting {
         run: 1,
         kind: FaultKind::Kill,
         service: "tikv1".into(),
         abandoned: false,
-    };
+    });
     update(
         &mut app,
         Msg::Injected {
@@ -79,10 +79,10 @@ fn text(app: &App, (width, height): (u16, u16)) -> String {
 
 fn streaming() -> App {
     let mut app = app(Mode::Presenter);
-    app.agent.state = AgentState::Working {
+    app.set_agent_state(AgentState::Working {
         run: 9,
         started: secs(36.0),
-    };
+    });
     let steps: Vec<(f64, Progress)> = vec![
         (36.0, "built-in analyzer (ground truth): process killed or crashed on tikv1 (90%), start tikv1".into()),
         (36.0, "asking openai llama3.1…".into()),
@@ -154,10 +154,10 @@ fn with_opinion(outcome: Outcome) -> App {
         outcome,
     }));
     let mut app = app(Mode::Presenter);
-    app.agent.state = AgentState::Done {
+    app.set_agent_state(AgentState::Done {
         diagnosis: Box::new(builtin),
         took: secs(12.0),
-    };
+    });
     app
 }
 

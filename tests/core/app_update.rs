@@ -106,9 +106,12 @@ fn the_countdown_then_the_fault() {
             result: Ok(injected("tikv1", 3.2)),
         },
     );
-    assert_eq!(app.fault.fault().map(|f| f.service.as_str()), Some("tikv1"));
-    assert!(matches!(&app.status, Some(ActionStatus::Done(t)) if t.contains("kill on tikv1")));
-    assert_eq!(app.timeline.since_fault(secs(5.2)), Some(secs(2.0)));
+    assert_eq!(
+        app.fault().fault().map(|f| f.service.as_str()),
+        Some("tikv1")
+    );
+    assert!(matches!(&app.status(), Some(ActionStatus::Done(t)) if t.contains("kill on tikv1")));
+    assert_eq!(app.timeline().since_fault(secs(5.2)), Some(secs(2.0)));
 }
 
 #[test]
@@ -119,14 +122,14 @@ fn esc_aborts_the_countdown_and_nothing_is_injected() {
     assert!(press(&mut app, Command::Abort).is_empty());
     assert_eq!(app.countdown(), None);
     assert!(
-        matches!(&app.status, Some(ActionStatus::Aborted(t)) if t.contains("aborted")),
+        matches!(&app.status(), Some(ActionStatus::Aborted(t)) if t.contains("aborted")),
         "{:?}",
-        app.status
+        app.status()
     );
     for t in 2..20 {
         assert!(inject_effect(&tick(&mut app, f64::from(t))).is_none());
     }
-    assert!(app.fault.is_idle());
+    assert!(app.fault().is_idle());
 }
 
 #[test]
@@ -134,8 +137,8 @@ fn blocks_advance_holds_the_chapter_while_its_actions_run() {
     let mut app = fault_app();
     press(&mut app, Command::Next);
     assert!(press(&mut app, Command::Next).is_empty());
-    assert_eq!(app.chapter, 1, "SPACE does not skip a running countdown");
-    assert!(app.hint.as_deref().unwrap_or("").contains("countdown"));
+    assert_eq!(app.chapter(), 1, "SPACE does not skip a running countdown");
+    assert!(app.hint().unwrap_or("").contains("countdown"));
 }
 
 #[test]
@@ -157,9 +160,9 @@ fn going_back_never_re_runs_a_fault() {
     // Detection chapter was entered by... the presenter: the fault chapter blocks
     // until done, then SPACE moves on.
     press(&mut app, Command::Next);
-    assert_eq!(app.chapter, 2);
+    assert_eq!(app.chapter(), 2);
     let effects = press(&mut app, Command::Prev);
-    assert_eq!(app.chapter, 1);
+    assert_eq!(app.chapter(), 1);
     assert!(inject_effect(&effects).is_none());
     assert_eq!(app.countdown(), None, "no countdown either");
     for t in 4..10 {
@@ -186,12 +189,14 @@ title = "Next"
         effects.is_empty(),
         "no target before the first snapshot is known"
     );
-    assert!(matches!(&app.status, Some(ActionStatus::Running(t)) if t.contains("no cluster data")));
+    assert!(
+        matches!(&app.status(), Some(ActionStatus::Running(t)) if t.contains("no cluster data"))
+    );
     let effects = update(&mut app, Msg::Snapshot(Ok(healthy(secs(0.5)))));
     let (run, kind, service) = inject_effect(&effects).expect("inject once the cluster is known");
     assert_eq!((kind, service.as_str()), (FaultKind::Pause, "tikv2"));
     press(&mut app, Command::Next);
-    assert_eq!(app.chapter, 1);
+    assert_eq!(app.chapter(), 1);
     let fault = InjectedFault {
         kind,
         service,
@@ -204,7 +209,7 @@ title = "Next"
             result: Ok(fault.clone()),
         },
     );
-    assert_eq!(app.fault.fault(), Some(&fault));
+    assert_eq!(app.fault().fault(), Some(&fault));
 }
 
 #[test]
@@ -267,9 +272,9 @@ on_enter = [{ action = "inject_fault", kind = "kill", timeout = "30s" }]
         }
         assert!(inject_effect(&effects).is_none(), "{what}: injected");
         assert!(
-            matches!(&app.status, Some(ActionStatus::Running(t)) if t.contains("not injecting yet") && t.contains("tikv0") && t.contains(what)),
+            matches!(&app.status(), Some(ActionStatus::Running(t)) if t.contains("not injecting yet") && t.contains("tikv0") && t.contains(what)),
             "{what}: {:?}",
-            app.status
+            app.status()
         );
         // Once healthy by every signal, it goes ahead.
         let effects = update(&mut app, Msg::Snapshot(Ok(healthy(secs(29.0)))));
@@ -288,9 +293,9 @@ on_enter = [{ action = "inject_fault", kind = "kill", timeout = "30s" }]
         assert!(inject_effect(&update(&mut app, Msg::Snapshot(Ok(snapshot)))).is_none());
     }
     assert!(
-        matches!(&app.status, Some(ActionStatus::Failed(t)) if t.contains("nothing injected") && t.contains("tikv2")),
+        matches!(&app.status(), Some(ActionStatus::Failed(t)) if t.contains("nothing injected") && t.contains("tikv2")),
         "{:?}",
-        app.status
+        app.status()
     );
 }
 
@@ -306,11 +311,12 @@ fn a_refused_fault_fails_the_action_with_the_reason() {
             result: Err(refusal),
         },
     );
-    assert!(app.fault.is_idle());
-    assert!(matches!(&app.status, Some(ActionStatus::Failed(t)) if t.contains("engine says no")));
+    assert!(app.fault().is_idle());
+    assert!(matches!(&app.status(), Some(ActionStatus::Failed(t)) if t.contains("engine says no")));
     press(&mut app, Command::Next);
     assert_eq!(
-        app.chapter, 2,
+        app.chapter(),
+        2,
         "a failed action does not hold the presenter"
     );
 }
@@ -319,16 +325,18 @@ fn a_refused_fault_fails_the_action_with_the_reason() {
 fn detection_completes_from_the_monitor_and_times_out_otherwise() {
     let mut app = faulted_app();
     press(&mut app, Command::Next);
-    assert!(matches!(app.status, Some(ActionStatus::Running(_))));
+    assert!(matches!(app.status(), Some(ActionStatus::Running(_))));
     update(&mut app, Msg::Snapshot(Ok(after_kill(secs(20.0), "tikv1"))));
-    let (after, _) = app.timeline.detected.expect("detected");
+    let (after, _) = app.timeline().detected.expect("detected");
     assert!(after > Duration::ZERO);
-    assert!(matches!(&app.status, Some(ActionStatus::Done(t)) if t.contains("detected")));
+    assert!(matches!(&app.status(), Some(ActionStatus::Done(t)) if t.contains("detected")));
 
     let mut app = faulted_app();
     press(&mut app, Command::Next);
     tick(&mut app, 40.0);
-    assert!(matches!(&app.status, Some(ActionStatus::Failed(t)) if t.contains("nothing detected")));
+    assert!(
+        matches!(&app.status(), Some(ActionStatus::Failed(t)) if t.contains("nothing detected"))
+    );
 }
 
 #[test]
@@ -351,10 +359,10 @@ fn recover_undoes_the_fault_with_the_matching_recovery() {
             result: Ok(()),
         },
     );
-    assert!(app.fault.is_idle());
+    assert!(app.fault().is_idle());
     update(&mut app, Msg::Tick(secs(50.0)));
     update(&mut app, Msg::Snapshot(Ok(healthy(secs(50.0)))));
-    assert!(app.timeline.recovered.is_some());
+    assert!(app.timeline().recovered.is_some());
 }
 
 #[test]
@@ -362,8 +370,8 @@ fn reset_recovers_any_fault_and_starts_over() {
     let mut app = faulted_app();
     let effects = press(&mut app, Command::Reset);
     assert!(effects.iter().any(|e| matches!(e, Effect::Recover { recovery: Recovery::Start, service, .. } if service == "tikv1")));
-    assert_eq!(app.chapter, 0);
-    assert!(app.timeline.injected.is_none());
+    assert_eq!(app.chapter(), 0);
+    assert!(app.timeline().injected.is_none());
     // The story runs again from the start: the fault chapter counts down anew.
     press(&mut app, Command::Next);
     assert_eq!(app.countdown(), Some(secs(3.0)));
@@ -379,9 +387,9 @@ fn quit_asks_to_leave_and_the_fault_stays_known_for_recovery() {
             exit: ExitKind::Success
         }
     )));
-    assert!(app.quitting);
+    assert!(app.quitting());
     assert!(
-        app.fault.fault().is_some(),
+        app.fault().fault().is_some(),
         "kept for the runtime to recover"
     );
     assert!(
@@ -394,10 +402,14 @@ fn quit_asks_to_leave_and_the_fault_stays_known_for_recovery() {
 fn help_opens_and_any_key_closes_it() {
     let mut app = fault_app();
     press(&mut app, Command::ToggleHelp);
-    assert!(app.show_help);
+    assert!(app.show_help());
     press(&mut app, Command::Next);
-    assert!(!app.show_help);
-    assert_eq!(app.chapter, 0, "the key that closes help does nothing else");
+    assert!(!app.show_help());
+    assert_eq!(
+        app.chapter(),
+        0,
+        "the key that closes help does nothing else"
+    );
 }
 
 #[test]
@@ -406,9 +418,9 @@ fn the_last_chapter_wraps_to_the_first_with_a_healthy_cluster() {
     app.start();
     update(&mut app, Msg::Snapshot(Ok(healthy(secs(0.5)))));
     let last = app.chapter_count() - 1;
-    app.chapter = last;
+    app.show_chapter(last);
     press(&mut app, Command::Next);
-    assert_eq!(app.chapter, 0);
+    assert_eq!(app.chapter(), 0);
 }
 
 #[test]
@@ -417,14 +429,14 @@ fn wait_healthy_waits_for_every_store_up() {
     app.start();
     update(&mut app, Msg::Snapshot(Ok(after_kill(secs(0.5), "tikv2"))));
     press(&mut app, Command::Next);
-    assert_eq!(app.chapter, 1);
-    assert!(matches!(app.status, Some(ActionStatus::Running(_))));
+    assert_eq!(app.chapter(), 1);
+    assert!(matches!(app.status(), Some(ActionStatus::Running(_))));
     assert!(press(&mut app, Command::Next).is_empty());
-    assert_eq!(app.chapter, 1, "blocked until healthy");
+    assert_eq!(app.chapter(), 1, "blocked until healthy");
     update(&mut app, Msg::Snapshot(Ok(healthy(secs(1.0)))));
-    assert!(matches!(app.status, Some(ActionStatus::Done(_))));
+    assert!(matches!(app.status(), Some(ActionStatus::Done(_))));
     let effects = press(&mut app, Command::Next);
-    assert_eq!(app.chapter, 2);
+    assert_eq!(app.chapter(), 2);
     assert!(
         effects
             .iter()
@@ -443,16 +455,16 @@ fn pd_errors_mark_the_data_stale() {
             "all 3 endpoints failed".into(),
         ))),
     );
-    assert!(app.cluster.is_stale(app.now));
+    assert!(app.cluster().is_stale(app.now()));
     assert!(
-        app.cluster.snapshot.is_some(),
+        app.cluster().snapshot.is_some(),
         "the last data is kept, marked stale"
     );
     update(&mut app, Msg::Snapshot(Ok(healthy(secs(2.0)))));
-    assert!(!app.cluster.is_stale(app.now));
+    assert!(!app.cluster().is_stale(app.now()));
     update(&mut app, Msg::Tick(secs(13.0)));
     assert!(
-        app.cluster.is_stale(app.now),
+        app.cluster().is_stale(app.now()),
         "data that stopped arriving goes stale"
     );
 }

@@ -30,9 +30,9 @@ impl Frontend for Recorder {
     }
 
     fn changed(&mut self, app: &App, _change: chaosdeck::show::Change) {
-        let (_, new) = app.journal.read(&mut self.cursor);
+        let (_, new) = app.journal().read(&mut self.cursor);
         self.entries.lock().unwrap().extend(new.cloned());
-        if self.quit_on_fault && app.fault.fault().is_some() && !self.quit_sent {
+        if self.quit_on_fault && app.fault().fault().is_some() && !self.quit_sent {
             self.quit_sent = true;
             let tx = self.tx.clone().unwrap();
             tokio::spawn(async move { tx.send(Msg::Command(Command::Quit)).await });
@@ -83,10 +83,13 @@ async fn the_default_story_runs_to_the_end_with_the_cluster_healthy() {
             "no {needle:?} in {texts:#?}"
         );
     }
-    assert!(app.fault.is_idle());
-    assert!(app.cluster.snapshot.as_ref().unwrap().is_healthy());
+    assert!(app.fault().is_idle());
+    assert!(app.cluster().snapshot.as_ref().unwrap().is_healthy());
     // The workload runs only between the story's start_load and stop_load.
-    let evidence = app.evidence.evidence(app.now, None, Vec::new());
+    let evidence = app
+        .world()
+        .evidence_recorder()
+        .evidence(app.now(), None, Vec::new());
     let samples = evidence.samples;
     assert!(!samples.is_empty());
     let started = entries
@@ -98,7 +101,7 @@ async fn the_default_story_runs_to_the_end_with_the_cluster_healthy() {
         samples.iter().all(|s| s.at > started),
         "a sample before start_load"
     );
-    let t = &app.timeline;
+    let t = &app.timeline();
     let (detected, _) = t.detected.expect("detected");
     let diagnosed = t.diagnosed.expect("diagnosed");
     let recovered = t.recovered.expect("recovered");
@@ -122,7 +125,7 @@ async fn the_same_seed_replays_the_same_show() {
     let first = run_story(21, default_script()).await;
     let second = run_story(21, default_script()).await;
     assert_eq!(texts(&first.1), texts(&second.1));
-    assert_eq!(first.2.timeline, second.2.timeline);
+    assert_eq!(first.2.timeline(), second.2.timeline());
 }
 
 #[tokio::test(start_paused = true)]

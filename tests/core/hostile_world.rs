@@ -65,7 +65,11 @@ fn snapshot_at(at: f64, view: PdView, last: &mut LastKnown) -> ClusterSnapshot {
 
 /// What the journal gained since `cursor` last read it.
 fn journal(app: &App, cursor: &mut Cursor) -> Vec<String> {
-    app.journal.read(cursor).1.map(|e| e.text.clone()).collect()
+    app.journal()
+        .read(cursor)
+        .1
+        .map(|e| e.text.clone())
+        .collect()
 }
 
 #[test]
@@ -104,7 +108,8 @@ fn three_stores_on_one_host_are_three_stores_in_the_show() {
         vec!["store 127.0.0.1:20162: Up -> Disconnected".to_string()]
     );
     let incidents: Vec<Option<&str>> = app
-        .monitor
+        .world()
+        .monitor()
         .open_incidents()
         .filter(|i| i.signal == Signal::StoreState)
         .map(|i| i.service.as_deref())
@@ -134,10 +139,10 @@ fn pd_is_shown_while_docker_is_gone_with_the_processes_unknown() {
         let snapshot = combine(secs(second), Ok(view), gone(), &mut last);
         update(&mut app, Msg::Snapshot(Ok(snapshot)));
     }
-    let snapshot = app.cluster.snapshot.as_ref().unwrap();
+    let snapshot = app.cluster().snapshot.as_ref().unwrap();
     assert!(snapshot.pd_reachable);
     assert!(snapshot.trouble(DataSource::Runtime).is_some());
-    assert!(!app.cluster.is_stale(app.now), "PD's view is current");
+    assert!(!app.cluster().is_stale(app.now()), "PD's view is current");
     let lines = journal(&app, &mut cursor);
     let docker_notes = lines
         .iter()
@@ -182,7 +187,8 @@ fn docker_is_shown_while_pd_is_gone_with_its_reason() {
     let second = combine(secs(2.0), Err(garbage), Ok(killed), &mut last);
     update(&mut app, Msg::Snapshot(Ok(second)));
     let incident = app
-        .monitor
+        .world()
+        .monitor()
         .open_incidents()
         .find(|i| i.signal == Signal::PdUnreachable)
         .expect("an incident for PD");
@@ -309,7 +315,7 @@ fn regions_over_the_limit_mark_their_row_and_the_stores_stay() {
     for port in ["…:20160", "…:20161", "…:20162"] {
         assert!(shown.contains(port), "{port} in:\n{shown}");
     }
-    let snapshot = app.cluster.snapshot.as_ref().unwrap();
+    let snapshot = app.cluster().snapshot.as_ref().unwrap();
     assert!(
         !snapshot.is_healthy(),
         "unread regions are never called healthy"

@@ -51,9 +51,9 @@ impl Frontend for Booth {
     }
 
     fn changed(&mut self, app: &App, _change: Change) {
-        let (_, new) = app.journal.read(&mut self.cursor);
+        let (_, new) = app.journal().read(&mut self.cursor);
         self.entries.lock().unwrap().extend(new.cloned());
-        if app.scoreboard.passes >= self.passes && !self.quit_sent {
+        if app.scoreboard().passes >= self.passes && !self.quit_sent {
             self.quit_sent = true;
             let tx = self.tx.clone().unwrap();
             // A kiosk asks for q twice, as a visitor would have to press it.
@@ -125,14 +125,14 @@ async fn fifty_kiosk_passes_rotate_every_fault_kind_and_each_ends_healthy() {
         assert_eq!(*kind, FaultKind::ALL[i % 4], "pass {}", i + 1);
     }
     // Every pass detected its fault, was diagnosed and recovered.
-    let board = &app.scoreboard;
+    let board = &app.scoreboard();
     assert_eq!(board.faults.values().sum::<u64>(), faults.len() as u64);
     assert!(board.recover.count() >= 50);
-    assert!(app.hold.is_none());
+    assert!(app.hold().is_none());
     // Nothing grows with the passes.
-    assert!(app.journal.len() <= chaosdeck::app::journal::KEPT);
-    assert!(app.monitor.incidents().len() <= chaosdeck::monitor::HISTORY_LIMIT);
-    assert!(app.monitor_lines.len() <= chaosdeck::app::PANE_LINES);
+    assert!(app.journal().len() <= chaosdeck::app::journal::KEPT);
+    assert!(app.world().monitor().incidents().len() <= chaosdeck::monitor::HISTORY_LIMIT);
+    assert!(app.chronicle().pane().len() <= chaosdeck::app::PANE_LINES);
     let snapshot = backend.snapshot().await.unwrap();
     assert!(snapshot.is_healthy(), "{snapshot:?}");
 }
@@ -273,7 +273,8 @@ fn a_person_takes_control_and_autoplay_resumes_after_the_idle_time() {
         tick(&mut app, f64::from(t));
     }
     assert_eq!(
-        app.chapter, 0,
+        app.chapter(),
+        0,
         "no autoplay while the presenter has control"
     );
     for t in 21..=31 {
@@ -283,7 +284,7 @@ fn a_person_takes_control_and_autoplay_resumes_after_the_idle_time() {
     for t in 32..=35 {
         tick(&mut app, f64::from(t));
     }
-    assert_eq!(app.chapter, 1, "and the story moves on by itself");
+    assert_eq!(app.chapter(), 1, "and the story moves on by itself");
     // K toggles it off and back on.
     update(&mut app, Msg::Command(Command::ToggleAutoplay));
     assert!(!app.autoplay());
@@ -322,10 +323,10 @@ fn end_pass_with(
     from: f64,
     snapshot: impl Fn(Duration) -> ClusterSnapshot,
 ) -> (f64, Vec<Effect>) {
-    let pass = app.pass;
+    let pass = app.pass();
     let mut t = from;
     let mut fx = Vec::new();
-    while app.scoreboard.passes < u64::from(pass) {
+    while app.scoreboard().passes < u64::from(pass) {
         t += 0.5;
         fx.extend(update(app, Msg::Tick(secs(t))));
         fx.extend(update(app, Msg::Snapshot(Ok(snapshot(secs(t))))));
@@ -339,10 +340,10 @@ fn two_unhealthy_passes_hold_the_kiosk_until_the_cluster_is_healthy() {
     let mut app = kiosk_app(QUICK_STORY);
     let broken = |at| common::after_kill(at, "tikv2");
     let (mut t, mut fx) = end_pass_with(&mut app, 0.0, broken);
-    assert!(app.hold.is_none(), "one unhealthy pass does not hold");
+    assert!(app.hold().is_none(), "one unhealthy pass does not hold");
     // Between passes the node is healed (here it stays down) until the
     // interlude's deadline, then the next pass starts.
-    while app.pass == 1 {
+    while app.pass() == 1 {
         t += 1.0;
         fx.extend(update(&mut app, Msg::Tick(secs(t))));
         fx.extend(update(&mut app, Msg::Snapshot(Ok(broken(secs(t))))));
@@ -353,7 +354,10 @@ fn two_unhealthy_passes_hold_the_kiosk_until_the_cluster_is_healthy() {
         "the exited node is healed: {fx:?}"
     );
     end_pass_with(&mut app, t, broken);
-    let hold = app.hold.clone().expect("held after two unhealthy passes");
+    let hold = app
+        .hold()
+        .cloned()
+        .expect("held after two unhealthy passes");
     assert_eq!(hold.kind, HoldKind::Unhealthy);
     assert!(hold.why.contains("2 passes in a row"), "{}", hold.why);
     assert!(hold.why.contains("tikv2"), "{}", hold.why);
@@ -366,12 +370,12 @@ fn two_unhealthy_passes_hold_the_kiosk_until_the_cluster_is_healthy() {
             result: Err(BackendError::Refused("no such container".into())),
         },
     );
-    let tried = app.hold.as_ref().unwrap().tried.join("; ");
+    let tried = app.hold().unwrap().tried.join("; ");
     assert!(tried.contains("could not heal tikv2"), "{tried}");
-    let pass = app.pass;
+    let pass = app.pass();
     update(&mut app, Msg::Snapshot(Ok(healthy(secs(t + 200.0)))));
-    assert!(app.hold.is_none(), "released once healthy");
-    assert_eq!(app.pass, pass + 1, "and the next pass begins");
+    assert!(app.hold().is_none(), "released once healthy");
+    assert_eq!(app.pass(), pass + 1, "and the next pass begins");
 }
 
 /// Answers the load switch that `fx` asks for (the story's start_load).
@@ -433,7 +437,7 @@ on_enter = [{ action = "start_load" }, { action = "inject_fault", kind = "kill",
         fx.iter()
             .any(|e| matches!(e, Effect::SetLoad { running: false, .. }))
     );
-    assert_eq!(app.hold.as_ref().map(|h| h.kind), Some(HoldKind::Halted));
+    assert_eq!(app.hold().map(|h| h.kind), Some(HoldKind::Halted));
     // Halted: a new pass starts nothing, neither the load nor a fault,
     // until H again.
     let fx = update(&mut app, Msg::Command(Command::Reset));
@@ -444,9 +448,9 @@ on_enter = [{ action = "start_load" }, { action = "inject_fault", kind = "kill",
     );
     let fx = update(&mut app, Msg::Snapshot(Ok(healthy(secs(2.0)))));
     assert!(!fx.iter().any(|e| matches!(e, Effect::Inject { .. })));
-    assert!(matches!(&app.status, Some(ActionStatus::Running(t)) if t.contains("halted")));
+    assert!(matches!(&app.status(), Some(ActionStatus::Running(t)) if t.contains("halted")));
     let fx = update(&mut app, Msg::Command(Command::Halt));
-    assert!(app.hold.is_none());
+    assert!(app.hold().is_none());
     assert!(
         fx.iter()
             .any(|e| matches!(e, Effect::SetLoad { running: true, .. })),
@@ -483,8 +487,8 @@ fn esc_abandons_every_kind_of_action_and_late_answers_do_not_reopen_it() {
                 service: "tikv1".into(),
                 at: secs(0.1),
             };
-            app.timeline.injected = Some(fault.clone());
-            app.fault = chaosdeck::app::FaultState::InPlace(fault);
+            app.timeline_mut().injected = Some(fault.clone());
+            app.set_fault(chaosdeck::app::FaultState::InPlace(fault));
         }
         let fx = app.start();
         let mut fx = answer_load_on(&mut app, &fx);
@@ -497,15 +501,15 @@ fn esc_abandons_every_kind_of_action_and_late_answers_do_not_reopen_it() {
         };
         fx.extend(update(&mut app, Msg::Snapshot(Ok(snapshot))));
         assert!(
-            !app.run.as_ref().unwrap().finished(),
+            !app.run().unwrap().finished(),
             "{action}: finished at once: {:?}",
-            app.status
+            app.status()
         );
         fx.extend(update(&mut app, Msg::Command(Command::Abort)));
         assert!(
-            matches!(&app.status, Some(ActionStatus::Aborted(_))),
+            matches!(&app.status(), Some(ActionStatus::Aborted(_))),
             "{action}: {:?}",
-            app.status
+            app.status()
         );
         // Late answers to whatever was in flight are recorded only.
         for effect in fx {
@@ -529,13 +533,13 @@ fn esc_abandons_every_kind_of_action_and_late_answers_do_not_reopen_it() {
             let fx = update(&mut app, late);
             assert!(
                 matches!(
-                    &app.status,
+                    &app.status(),
                     Some(ActionStatus::Aborted(_)) | Some(ActionStatus::Running(_))
                 ),
                 "{action}: {:?}",
-                app.status
+                app.status()
             );
-            assert!(app.run.as_ref().unwrap().finished(), "{action}: re-opened");
+            assert!(app.run().unwrap().finished(), "{action}: re-opened");
             if action.contains("inject_fault") {
                 assert!(
                     fx.iter().any(|e| matches!(e, Effect::Recover { .. })),
@@ -555,13 +559,13 @@ fn a_halted_kiosk_stays_where_it_is_until_h_again() {
         tick(&mut app, f64::from(t));
     }
     assert_eq!(
-        (app.pass, app.chapter),
+        (app.pass(), app.chapter()),
         (1, 0),
         "nothing moved while halted"
     );
     update(&mut app, Msg::Command(Command::Halt));
     assert!(app.autoplay());
-    assert_eq!(app.pass, 2, "released: the story starts over");
+    assert_eq!(app.pass(), 2, "released: the story starts over");
 }
 
 /// A key the kiosk asks to be pressed twice, pressed twice: the first

@@ -25,7 +25,7 @@ fn quits(fx: &[Effect]) -> bool {
 
 fn at(app: &mut App, secs: f64) {
     let now = Duration::from_secs_f64(secs);
-    app.now = now;
+    app.set_now(now);
     update(app, Msg::Tick(now));
 }
 
@@ -34,11 +34,8 @@ fn one_q_in_kiosk_mode_asks_for_a_second_and_the_story_goes_on() {
     let mut app = kiosk();
     let fx = press(&mut app, Command::Quit);
     assert!(!quits(&fx), "{fx:?}");
-    assert!(!app.quitting);
-    assert_eq!(
-        app.hint.as_deref(),
-        Some("press q again to end the booth show")
-    );
+    assert!(!app.quitting());
+    assert_eq!(app.hint(), Some("press q again to end the booth show"));
     assert!(app.autoplay(), "no step-in: the story goes on by itself");
     // The second press within the window ends the show.
     at(&mut app, 2.0);
@@ -55,7 +52,7 @@ fn a_first_press_expires_and_its_words_go_with_it() {
             .is_some_and(|t| t <= Duration::from_secs(4))
     );
     at(&mut app, 3.5);
-    assert_eq!(app.hint, None, "the ask is gone with its window");
+    assert_eq!(app.hint(), None, "the ask is gone with its window");
     let fx = press(&mut app, Command::Quit);
     assert!(!quits(&fx), "a late second press is a first again");
 }
@@ -71,12 +68,12 @@ fn ctrl_c_h_and_r_need_a_second_press_too() {
         (Command::Reset, "press r again to start the booth show over"),
     ] {
         let mut app = kiosk();
-        let pass = app.pass;
+        let pass = app.pass();
         let fx = press(&mut app, command);
         assert!(!quits(&fx), "{command:?}: {fx:?}");
-        assert_eq!(app.hint.as_deref(), Some(words), "{command:?}");
+        assert_eq!(app.hint(), Some(words), "{command:?}");
         assert!(
-            app.hold.is_none() && app.pass == pass,
+            app.hold().is_none() && app.pass() == pass,
             "{command:?} did nothing yet"
         );
         let fx = press(&mut app, command);
@@ -90,9 +87,9 @@ fn ctrl_c_h_and_r_need_a_second_press_too() {
                 )),
                 "{fx:?}"
             ),
-            Command::Halt => assert!(app.hold.is_some(), "halted"),
+            Command::Halt => assert!(app.hold().is_some(), "halted"),
             _ => assert!(
-                app.journal.entries().any(|e| e.text.contains("reset")),
+                app.journal().entries().any(|e| e.text.contains("reset")),
                 "reset"
             ),
         }
@@ -132,8 +129,8 @@ fn q_with_the_help_open_closes_the_help() {
     let mut app = common::default_app();
     app.start();
     press(&mut app, Command::ToggleHelp);
-    assert!(app.show_help);
+    assert!(app.show_help());
     let fx = press(&mut app, Command::Quit);
-    assert!(!quits(&fx) && !app.show_help, "{fx:?}");
+    assert!(!quits(&fx) && !app.show_help(), "{fx:?}");
     assert!(quits(&press(&mut app, Command::Quit)));
 }

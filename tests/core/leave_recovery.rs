@@ -61,7 +61,7 @@ async fn leave_with(hang: bool) -> (chaosdeck::app::Entry, bool) {
         .expect("a fault held");
     let mut app = common::default_app();
     update(&mut app, Msg::LeftFault(left.clone()));
-    let last = app.journal.entries().last().cloned().expect("journalled");
+    let last = app.journal().entries().last().cloned().expect("journalled");
     assert_eq!(
         guard.peek(),
         Some((FaultKind::Kill, "tikv1".to_string())),

@@ -56,15 +56,15 @@ fn the_engines_event_before_the_answer_is_the_faults_detection() {
         },
     );
     assert_eq!(
-        app.timeline.detected,
+        app.timeline().detected,
         Some((Duration::from_millis(40), Signal::ProcessEvent))
     );
     // The journal's readers count it in the fault's episode too.
-    let brief = app.scoreboard.brief_lines().join("\n");
+    let brief = app.scoreboard().brief_lines().join("\n");
     assert!(brief.contains("process 0.1s/0.1s"), "{brief}");
     // Held until the answer: the journal tells the fault first, then what
     // detected it, never a detection of the node before its fault.
-    let texts: Vec<&str> = app.journal.entries().map(|e| e.text.as_str()).collect();
+    let texts: Vec<&str> = app.journal().entries().map(|e| e.text.as_str()).collect();
     let injected = texts.iter().position(|t| t.starts_with("INJECTED"));
     let detected = texts.iter().position(|t| t.starts_with("DETECTED tikv1"));
     assert!(
@@ -104,7 +104,7 @@ fn stop_load_raises_no_crash_of_the_load() {
         &mut app,
         Msg::Snapshot(Ok(with_load(secs(0.5), ProcessState::Running))),
     );
-    let run = app.run.as_ref().map(|r| r.run);
+    let run = app.run().map(|r| r.run);
     update(
         &mut app,
         Msg::LoadSet {
@@ -128,12 +128,12 @@ fn stop_load_raises_no_crash_of_the_load() {
             kind: EventKind::Died { exit_code: Some(0) },
         }),
     );
-    let lines: Vec<&str> = app.journal.entries().map(|e| e.text.as_str()).collect();
+    let lines: Vec<&str> = app.journal().entries().map(|e| e.text.as_str()).collect();
     assert!(
         !lines.iter().any(|l| l.contains("load: process died")),
         "{lines:#?}"
     );
-    assert_eq!(app.monitor.open_incidents().count(), 0);
+    assert_eq!(app.world().monitor().open_incidents().count(), 0);
 }
 
 const RANDOM_STORY: &str = r#"
@@ -160,7 +160,7 @@ fn a_node_reported_down_by_its_event_holds_the_fault() {
     );
     let effects = update(&mut app, Msg::Snapshot(Ok(healthy(secs(0.9)))));
     assert_eq!(inject_run(&effects), None, "{effects:?}");
-    let status = format!("{:?}", app.status);
+    let status = format!("{:?}", app.status());
     assert!(
         status.contains("not injecting yet: tikv0: the runtime reported: process died"),
         "{status}"

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chaosdeck::app::episode::{self, PdVerdict};
+use chaosdeck::app::episode::PdVerdict;
 use chaosdeck::app::{
     ActionStatus, App, Command, Cursor, Effect, Entry, ExitKind, Kind, Mode, Msg, update,
 };
@@ -115,21 +115,24 @@ fn pd_not_yet(at: f64, age: f64) -> Msg {
 fn detection_waits_for_pds_verdict_and_shows_each_signal_as_it_arrives() {
     let mut app = killed(&story("pd_verdict"), Mode::Presenter);
     press(&mut app, Command::Next);
-    assert_eq!(app.chapter, 2);
+    assert_eq!(app.chapter(), 2);
     update(&mut app, kill_event(1.0));
     update(&mut app, pd_not_yet(2.0, 6.0));
-    let (after, signal) = app.timeline.detected.expect("the process event detects it");
+    let (after, signal) = app
+        .timeline()
+        .detected
+        .expect("the process event detects it");
     assert_eq!((after, signal), (Duration::ZERO, Signal::ProcessEvent));
-    let run = app.run.as_ref().unwrap();
+    let run = app.run().unwrap();
     assert!(!run.finished(), "the first signal is not PD's verdict");
     assert!(
-        matches!(&app.status, Some(ActionStatus::Running(t)) if t.contains("PD's verdict")),
+        matches!(&app.status(), Some(ActionStatus::Running(t)) if t.contains("PD's verdict")),
         "{:?}",
-        app.status
+        app.status()
     );
     // The heartbeat age counts up between snapshots, towards PD's threshold.
     tick(&mut app, 5.0);
-    let progress = episode::detection_progress(&app).unwrap();
+    let progress = app.detection_progress().unwrap();
     assert_eq!(
         progress.pd,
         PdVerdict::Waiting {
@@ -143,13 +146,13 @@ fn detection_waits_for_pds_verdict_and_shows_each_signal_as_it_arrives() {
         "one SPACE does not skip PD's verdict"
     );
     update(&mut app, Msg::Snapshot(Ok(after_kill(secs(18.0), "tikv1"))));
-    assert!(app.run.as_ref().unwrap().finished());
+    assert!(app.run().unwrap().finished());
     assert!(
-        matches!(&app.status, Some(ActionStatus::Done(t)) if t.contains("PD's verdict 17.0s")),
+        matches!(&app.status(), Some(ActionStatus::Done(t)) if t.contains("PD's verdict 17.0s")),
         "{:?}",
-        app.status
+        app.status()
     );
-    let progress = episode::detection_progress(&app).unwrap();
+    let progress = app.detection_progress().unwrap();
     assert!(matches!(
         progress.pd,
         PdVerdict::Given { state: StoreState::Disconnected, after_fault } if after_fault == secs(17.0)
@@ -161,7 +164,7 @@ fn detection_waits_for_pds_verdict_and_shows_each_signal_as_it_arrives() {
 
 fn space_is_refused(app: &mut App) -> bool {
     press(app, Command::Next);
-    app.chapter == 2
+    app.chapter() == 2
 }
 
 #[test]
@@ -169,11 +172,11 @@ fn detection_can_finish_on_the_first_signal() {
     let mut app = killed(&story("first_signal"), Mode::Presenter);
     press(&mut app, Command::Next);
     update(&mut app, kill_event(1.0));
-    assert!(app.run.as_ref().unwrap().finished());
+    assert!(app.run().unwrap().finished());
     assert!(
-        matches!(&app.status, Some(ActionStatus::Done(t)) if t.contains("process event")),
+        matches!(&app.status(), Some(ActionStatus::Done(t)) if t.contains("process event")),
         "{:?}",
-        app.status
+        app.status()
     );
 }
 
@@ -183,19 +186,19 @@ fn the_diagnosis_waits_for_the_evidence_it_names_and_says_what_is_missing() {
     press(&mut app, Command::Next);
     update(&mut app, kill_event(1.0));
     let fx = press(&mut app, Command::Next);
-    assert_eq!(app.chapter, 3);
+    assert_eq!(app.chapter(), 3);
     assert!(
         !fx.iter().any(|e| matches!(e, Effect::Diagnose { .. })),
         "not before PD's verdict"
     );
     assert!(
-        matches!(&app.status, Some(ActionStatus::Running(t)) if t.contains("waiting for evidence: PD's verdict on tikv1")),
+        matches!(&app.status(), Some(ActionStatus::Running(t)) if t.contains("waiting for evidence: PD's verdict on tikv1")),
         "{:?}",
-        app.status
+        app.status()
     );
     let fx = update(&mut app, Msg::Snapshot(Ok(after_kill(secs(16.0), "tikv1"))));
     assert!(fx.iter().any(|e| matches!(e, Effect::Diagnose { .. })));
-    assert!(episode::missing_evidence(&app).is_empty());
+    assert!(app.missing_evidence().is_empty());
 
     // Without PD's verdict it asks after its wait, naming what is missing.
     let mut app = killed(&story("first_signal"), Mode::Presenter);
@@ -204,7 +207,7 @@ fn the_diagnosis_waits_for_the_evidence_it_names_and_says_what_is_missing() {
     press(&mut app, Command::Next);
     let fx = tick(&mut app, 40.0);
     assert!(fx.iter().any(|e| matches!(e, Effect::Diagnose { .. })));
-    assert!(app.journal.entries().any(|e| {
+    assert!(app.journal().entries().any(|e| {
         e.text
             .starts_with("asking the agent without: PD's verdict on tikv1")
     }),);
@@ -235,7 +238,7 @@ fn the_fault_narration_is_read_before_the_countdown_and_stays_for_its_dwell() {
     ));
     app.start();
     update(&mut app, Msg::Snapshot(Ok(healthy(secs(0.1)))));
-    let run = app.run.as_ref().unwrap();
+    let run = app.run().unwrap();
     assert_eq!(run.lead_in(), Some(secs(6.0)), "the narration alone first");
     assert_eq!(app.countdown(), None);
     tick(&mut app, 5.9);
@@ -267,10 +270,10 @@ fn the_fault_narration_is_read_before_the_countdown_and_stays_for_its_dwell() {
     // Its dwell counts from the kill: the chapter stays for all of it.
     for t in [9.5, 11.0, 14.1] {
         tick(&mut app, t);
-        assert_eq!(app.chapter, 0, "left the Fault chapter at {t}");
+        assert_eq!(app.chapter(), 0, "left the Fault chapter at {t}");
     }
     tick(&mut app, 14.3);
-    assert_eq!(app.chapter, 1);
+    assert_eq!(app.chapter(), 1);
 }
 
 #[test]
@@ -338,26 +341,26 @@ on_enter = [{ action = "await_detection", until = "first_signal" }]
     press(&mut app, Command::Next);
     tick(&mut app, 1.0);
     press(&mut app, Command::Abort);
-    let Some(ActionStatus::Aborted(text)) = &app.status else {
-        panic!("{:?}", app.status);
+    let Some(ActionStatus::Aborted(text)) = &app.status() else {
+        panic!("{:?}", app.status());
     };
     assert!(text.contains("countdown"), "{text}");
     assert!(text.contains("runs it again"), "{text}");
     // ESC, then SPACE: on to the next chapter, nothing injected...
     press(&mut app, Command::Next);
-    assert_eq!(app.chapter, 2);
-    assert!(app.fault.is_idle());
+    assert_eq!(app.chapter(), 2);
+    assert!(app.fault().is_idle());
     // ...and back: the fault that never ran is not "already run".
     press(&mut app, Command::Prev);
-    assert_eq!(app.chapter, 1);
+    assert_eq!(app.chapter(), 1);
     assert!(
-        !matches!(&app.status, Some(ActionStatus::Done(_))),
+        !matches!(&app.status(), Some(ActionStatus::Done(_))),
         "{:?}",
-        app.status
+        app.status()
     );
     assert_eq!(app.countdown(), Some(secs(3.0)), "it runs again");
     let aborted = app
-        .journal
+        .journal()
         .entries()
         .filter(|e| e.kind == Kind::ActionAborted)
         .count();
@@ -368,8 +371,8 @@ on_enter = [{ action = "await_detection", until = "first_signal" }]
 fn after_a_reset_mid_fault_the_status_says_only_what_happened_in_this_pass() {
     let mut app = killed(&story("first_signal"), Mode::Presenter);
     let fx = press(&mut app, Command::Reset);
-    assert_eq!(app.chapter, 0);
-    assert_eq!(app.status, None);
+    assert_eq!(app.chapter(), 0);
+    assert_eq!(app.status(), None);
     let (recovery, service) = fx
         .iter()
         .find_map(|e| match e {
@@ -385,7 +388,7 @@ fn after_a_reset_mid_fault_the_status_says_only_what_happened_in_this_pass() {
             result: Ok(()),
         },
     );
-    assert_eq!(app.status, None, "Welcome says nothing of the last pass");
+    assert_eq!(app.status(), None, "Welcome says nothing of the last pass");
 }
 
 // ---- the whole show ---------------------------------------------------------
@@ -404,7 +407,7 @@ impl Frontend for Recorder {
     }
 
     fn changed(&mut self, app: &App, _change: Change) {
-        let (_, new) = app.journal.read(&mut self.cursor);
+        let (_, new) = app.journal().read(&mut self.cursor);
         self.entries.lock().unwrap().extend(new.cloned());
     }
 }
@@ -434,7 +437,7 @@ async fn the_timeline_and_scoreboard_figures_are_the_journals_measured_intervals
             .map(|e| e.at)
             .unwrap_or_else(|| panic!("no such entry"))
     };
-    let t = &app.timeline;
+    let t = &app.timeline();
     let fault_at = t.injected.as_ref().unwrap().at;
     // Each signal: the time from the fault to its detection's entry.
     assert!(!t.signals.is_empty());
@@ -444,7 +447,7 @@ async fn the_timeline_and_scoreboard_figures_are_the_journals_measured_intervals
             .find(|e| matches!(&e.kind, Kind::Detection { signal: s, .. } if s == signal))
             .unwrap();
         assert_eq!(*after, detection.at - fault_at, "{signal:?}");
-        let h = &app.scoreboard.detect[signal];
+        let h = &app.scoreboard().detect[signal];
         let q = h.quantile(0.5).unwrap();
         assert!(
             q - Duration::from_millis(100) <= *after && *after <= q,
@@ -460,9 +463,9 @@ async fn the_timeline_and_scoreboard_figures_are_the_journals_measured_intervals
     assert_eq!(t.stores_up, Some(up - asked));
     let back = at_of(&|k| matches!(k, Kind::LoadBack { .. }));
     assert_eq!(t.load_back, Some(back - asked));
-    let q = app.scoreboard.recover.quantile(0.5).unwrap();
+    let q = app.scoreboard().recover.quantile(0.5).unwrap();
     assert!(q - Duration::from_millis(100) <= up - asked && up - asked <= q);
-    let q = app.scoreboard.load_back.quantile(0.5).unwrap();
+    let q = app.scoreboard().load_back.quantile(0.5).unwrap();
     assert!(q - Duration::from_millis(100) <= back - asked && back - asked <= q);
     // The diagnosis: the analyzer's own time, from its question's entry.
     let diagnosed = entries
@@ -525,12 +528,12 @@ impl Frontend for Pauser {
 
     fn changed(&mut self, app: &App, _change: Change) {
         let leaderless = app
-            .cluster
+            .cluster()
             .snapshot
             .as_ref()
             .map_or(0, |s| s.regions.led_from_dead_node);
-        if self.paused_at.is_none() && app.fault.fault().is_some() && leaderless > 0 {
-            self.paused_at = Some((app.now, leaderless));
+        if self.paused_at.is_none() && app.fault().fault().is_some() && leaderless > 0 {
+            self.paused_at = Some((app.now(), leaderless));
             let (tx, resumed) = (self.tx.clone().unwrap(), Arc::clone(&self.resumed));
             tokio::spawn(async move {
                 tx.send(Msg::Command(Command::TogglePause)).await.unwrap();
@@ -539,16 +542,16 @@ impl Frontend for Pauser {
                 tx.send(Msg::Command(Command::TogglePause)).await.unwrap();
             });
         }
-        if app.paused && !*self.resumed.lock().unwrap() {
+        if app.paused() && !*self.resumed.lock().unwrap() {
             let taken = app
-                .cluster
+                .cluster()
                 .snapshot
                 .as_ref()
                 .map_or(Duration::ZERO, |s| s.taken_at);
             self.seen_while_paused
                 .lock()
                 .unwrap()
-                .push((app.now, taken, leaderless));
+                .push((app.now(), taken, leaderless));
         }
     }
 }
@@ -649,8 +652,8 @@ blocks_advance = true
         })
         .expect("the recovery is asked for");
     press(&mut app, Command::Abort);
-    let Some(ActionStatus::Aborted(text)) = &app.status else {
-        panic!("{:?}", app.status);
+    let Some(ActionStatus::Aborted(text)) = &app.status() else {
+        panic!("{:?}", app.status());
     };
     assert!(text.contains("start tikv1 goes on"), "{text}");
     update(
@@ -663,12 +666,12 @@ blocks_advance = true
     );
     update(&mut app, Msg::Snapshot(Ok(healthy(secs(30.0)))));
     assert!(
-        app.timeline.recovered.is_some(),
+        app.timeline().recovered.is_some(),
         "the timeline says recovered"
     );
     assert!(
-        matches!(&app.status, Some(ActionStatus::Aborted(t)) if t.contains("the timeline says when")),
+        matches!(&app.status(), Some(ActionStatus::Aborted(t)) if t.contains("the timeline says when")),
         "{:?}",
-        app.status
+        app.status()
     );
 }

@@ -33,7 +33,7 @@ impl Frontend for Texts {
     fn spawn_input(&mut self, _tx: mpsc::Sender<Msg>, _cancel: CancellationToken) {}
 
     fn changed(&mut self, app: &App, _change: Change) {
-        let (_, new) = app.journal.read(&mut self.cursor);
+        let (_, new) = app.journal().read(&mut self.cursor);
         self.texts.extend(new.map(|entry| entry.text.clone()));
     }
 }

@@ -141,18 +141,18 @@ fn under_load() -> App {
 
 fn after_the_kill() -> App {
     let mut app = under_load();
-    app.chapter = 4;
+    app.show_chapter(4);
     let fault = InjectedFault {
         kind: FaultKind::Kill,
         service: "tikv1".into(),
         at: secs(33.0),
     };
-    app.fault = chaosdeck::app::FaultState::Injecting {
+    app.set_fault(chaosdeck::app::FaultState::Injecting {
         run: 1,
         kind: fault.kind,
         service: fault.service.clone(),
         abandoned: false,
-    };
+    });
     update(
         &mut app,
         Msg::Injected {
@@ -207,9 +207,7 @@ fn welcome() {
 fn countdown() {
     let mut app = under_load();
     // Enter the fault chapter directly, as the presenter would after Load.
-    app.chapter = 2;
-    app.started_up_to = Some(2);
-    app.run = None;
+    app.set_chapter(2, Some(2), None);
     update(&mut app, Msg::Command(Command::Next));
     update(&mut app, Msg::Tick(secs(32.6)));
     snapshot_all("countdown", &app);
@@ -294,18 +292,18 @@ fn sparkline_bars_are_coloured_by_level() {
 
 fn diagnosed() -> App {
     let mut app = after_the_kill();
-    app.chapter = 5;
-    let evidence = app.evidence.evidence(
-        app.now,
-        app.tracker.baseline(),
-        app.monitor.incidents().to_vec(),
+    app.show_chapter(5);
+    let evidence = app.world().evidence_recorder().evidence(
+        app.now(),
+        app.world().tracker().baseline(),
+        app.world().monitor().incidents().to_vec(),
     );
     let diagnosis = chaosdeck::agent::analyze(&evidence).diagnosis;
-    app.agent.state = chaosdeck::app::AgentState::Done {
+    app.set_agent_state(chaosdeck::app::AgentState::Done {
         diagnosis: Box::new(diagnosis),
         took: secs(2.4),
-    };
-    app.timeline.diagnosed = Some(secs(19.4));
+    });
+    app.timeline_mut().diagnosed = Some(secs(19.4));
     app
 }
 
@@ -324,12 +322,12 @@ fn diagnosis() {
 #[test]
 fn complete() {
     let mut app = diagnosed();
-    app.chapter = 7;
-    let fault = app.fault.fault().cloned().expect("the kill in place");
-    app.fault = chaosdeck::app::FaultState::Recovering {
+    app.show_chapter(7);
+    let fault = app.fault().fault().cloned().expect("the kill in place");
+    app.set_fault(chaosdeck::app::FaultState::Recovering {
         fault,
-        since: app.now,
-    };
+        since: app.now(),
+    });
     update(
         &mut app,
         Msg::Recovered {
@@ -363,14 +361,19 @@ fn complete() {
 fn every_default_chapter_reads_whole_at_80x24_for_every_fault_kind() {
     for kind in FaultKind::ALL {
         let mut app = under_load();
-        for action in app.script.chapters.iter_mut().flat_map(|c| &mut c.on_enter) {
+        for action in app
+            .script_mut()
+            .chapters
+            .iter_mut()
+            .flat_map(|c| &mut c.on_enter)
+        {
             if let chaosdeck::story::Action::InjectFault { kind: k, .. } = action {
                 *k = kind;
             }
         }
         assert_eq!(app.pass_fault(), Some(kind));
         for chapter in 0..app.chapter_count() {
-            app.chapter = chapter;
+            app.show_chapter(chapter);
             let screen = text(&render(&app, 80, 24));
             assert!(
                 !screen.contains("more: make the window larger"),
@@ -384,11 +387,11 @@ fn every_default_chapter_reads_whole_at_80x24_for_every_fault_kind() {
 #[test]
 fn the_agent_streams_stamped_lines_with_a_spinner_and_elapsed_time() {
     let mut app = after_the_kill();
-    app.chapter = 5;
-    app.agent.state = chaosdeck::app::AgentState::Working {
+    app.show_chapter(5);
+    app.set_agent_state(chaosdeck::app::AgentState::Working {
         run: 9,
         started: secs(50.0),
-    };
+    });
     update(
         &mut app,
         Msg::AgentLine {
@@ -468,7 +471,7 @@ impl Filmstrip {
         let mut last = self.last.lock().unwrap();
         for (w, h) in SIZES {
             let buffer = render(app, w, h);
-            last.insert((app.chapter, w, h), text(&buffer));
+            last.insert((app.chapter(), w, h), text(&buffer));
             if (w, h) == (120, 40) {
                 *self.end.lock().unwrap() = Some(buffer);
             }
@@ -783,7 +786,7 @@ fn open_incidents_are_pinned_above_resolved_ones_on_whole_lines() {
 #[test]
 fn footer_hints_are_never_cut_without_a_mark() {
     let mut app = under_load();
-    app.hint = Some("nothing to go back to: this is the first chapter of the story".into());
+    app.set_hint("nothing to go back to: this is the first chapter of the story");
     let screen = text(&render(&app, 80, 24));
     let footer = screen.lines().last().unwrap();
     assert!(footer.contains("» nothing to go back to"), "{footer}");
@@ -812,9 +815,7 @@ fn large_screens_show_the_key_figures_in_large_digits() {
 #[test]
 fn the_countdown_stands_beside_the_narration() {
     let mut app = under_load();
-    app.chapter = 2;
-    app.started_up_to = Some(2);
-    app.run = None;
+    app.set_chapter(2, Some(2), None);
     update(&mut app, Msg::Command(Command::Next));
     update(&mut app, Msg::Tick(secs(32.6)));
     let narration = app.narration(app.current_chapter()).to_string();

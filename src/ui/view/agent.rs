@@ -19,7 +19,7 @@ const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
 
 pub fn pane(app: &App) -> PaneView {
     let mut pinned = Vec::new();
-    let (rows, anchor_bottom, content) = match &app.agent.state {
+    let (rows, anchor_bottom, content) = match &app.agent().state() {
         AgentState::Idle => (
             vec![Row::prose(
                 Tone::Label,
@@ -29,11 +29,11 @@ pub fn pane(app: &App) -> PaneView {
             0,
         ),
         AgentState::Working { run, started } => {
-            let elapsed = app.now.saturating_sub(*started);
-            let frame = (app.now.as_millis() / 150) as usize % SPINNER.len();
+            let elapsed = app.now().saturating_sub(*started);
+            let frame = (app.now().as_millis() / 150) as usize % SPINNER.len();
             let first = app
-                .agent
-                .transcript
+                .agent()
+                .transcript()
                 .first_token()
                 .map(|d| format!(" · first token {:.1}s", d.as_secs_f64()))
                 .unwrap_or_default();
@@ -46,7 +46,7 @@ pub fn pane(app: &App) -> PaneView {
                 ),
             ));
             (
-                transcript_rows(&app.agent.transcript),
+                transcript_rows(app.agent().transcript()),
                 true,
                 run.wrapping_mul(4) + 1,
             )
@@ -66,16 +66,16 @@ pub fn pane(app: &App) -> PaneView {
         ),
     };
     // Who wrote what is shown: the analyzer asked, until its diagnosis is in.
-    let author = match &app.agent.state {
+    let author = match &app.agent().state() {
         AgentState::Done { diagnosis, .. } => diagnosis.author(),
-        _ => &app.agent.analyzer,
+        _ => app.agent().analyzer(),
     };
     PaneView {
         title: format!(" Agent · {} ", text::plain(author)),
         pinned,
         rows,
         anchor_bottom,
-        content: content ^ (u64::from(app.pass) << 48),
+        content: content ^ (u64::from(app.pass()) << 48),
     }
 }
 
@@ -219,7 +219,7 @@ fn diagnosis_rows(app: &App, diagnosis: &Diagnosis) -> Vec<Row> {
         diagnosis
             .timeline
             .iter()
-            .map(|(at, what)| stamped(*at, app.timeline.after_fault(*at), "", Tone::Label, what)),
+            .map(|(at, what)| stamped(*at, app.timeline().after_fault(*at), "", Tone::Label, what)),
     );
     rows
 }
@@ -399,7 +399,7 @@ fn verdict_rows(
         ));
     }
     if let Some((action, by)) = builtin.applicable_action()
-        && app.mode == Mode::Presenter
+        && app.mode() == Mode::Presenter
         && medium == Medium::Screen
     {
         rows.push(Row::prose(

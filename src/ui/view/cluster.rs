@@ -25,7 +25,7 @@ pub struct RegionFigures {
 }
 
 pub fn region_figures(app: &App) -> Option<RegionFigures> {
-    let snapshot = app.cluster.snapshot.as_ref()?;
+    let snapshot = app.cluster().snapshot.as_ref()?;
     let r = snapshot.regions;
     Some(RegionFigures {
         total: r.total,
@@ -52,8 +52,8 @@ pub const LEADERLESS: Tone = Tone::Bad;
 pub const UNDER_REPLICATED: Tone = Tone::Warn;
 
 pub fn rows(app: &App) -> Vec<Row> {
-    let Some(snapshot) = &app.cluster.snapshot else {
-        return vec![match &app.cluster.error {
+    let Some(snapshot) = &app.cluster().snapshot else {
+        return vec![match &app.cluster().error {
             Some(error) => unreachable_row(error),
             None => Row::prose(Tone::Label, "waiting for cluster data…"),
         }];
@@ -65,7 +65,7 @@ pub fn rows(app: &App) -> Vec<Row> {
             .unwrap_or("PD unreachable: no cluster data yet");
         return vec![unreachable_row(why).kept(), runtime_row(snapshot)];
     }
-    let stale = app.cluster.is_stale(app.now);
+    let stale = app.cluster().is_stale(app.now());
     let mut rows = vec![pd_row(snapshot)];
     let names: Vec<String> = snapshot
         .stores
@@ -254,15 +254,15 @@ fn first_clause(why: &str) -> &str {
 }
 
 fn freshness_row(app: &App, snapshot: &ClusterSnapshot) -> Row {
-    if let Some(error) = &app.cluster.error {
+    if let Some(error) = &app.cluster().error {
         return unreachable_row(&format!("{error}: data above is stale")).ranked(1);
     }
     if !snapshot.pd_reachable {
         let why = snapshot.trouble(DataSource::Pd).unwrap_or("PD unreachable");
         return unreachable_row(&format!("{why}: data above is stale")).ranked(1);
     }
-    let age = app.now.saturating_sub(snapshot.taken_at);
-    if app.cluster.is_stale(app.now) {
+    let age = app.now().saturating_sub(snapshot.taken_at);
+    if app.cluster().is_stale(app.now()) {
         return unreachable_row(&format!(
             "no fresh data for {:.0}s: the figures above are stale",
             age.as_secs_f64()

@@ -1,10 +1,10 @@
 //! The Detection chapter's live rows: each signal as it arrived, PD's
 //! verdict (or the heartbeat age counting up to PD's threshold) and the
-//! re-election's progress, read off [`episode::detection_progress`].
+//! re-election's progress, read off [`crate::app::App::detection_progress`].
 
 use super::flow::{Piece, Row, Tone};
 use crate::app::App;
-use crate::app::episode::{self, PdVerdict};
+use crate::app::episode::PdVerdict;
 use crate::monitor::Signal;
 use crate::story::Action;
 use crate::ui::text;
@@ -21,7 +21,7 @@ pub fn rows(app: &App) -> Vec<Row> {
         .on_enter
         .iter()
         .any(|a| matches!(a, Action::AwaitDetection { .. }));
-    let Some(progress) = episode::detection_progress(app).filter(|_| awaits) else {
+    let Some(progress) = app.detection_progress().filter(|_| awaits) else {
         return Vec::new();
     };
     // One row of pieces: it breaks between them, so it takes as few lines

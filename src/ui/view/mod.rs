@@ -169,7 +169,7 @@ impl Screen {
             narration: narration(app),
             cluster: cluster::rows(app),
             stores: app
-                .cluster
+                .cluster()
                 .snapshot
                 .as_ref()
                 .map_or(3, |s| s.stores.len().max(3)),
@@ -179,14 +179,14 @@ impl Screen {
             agent: agent::pane(app),
             timeline: (timeline(app, true), timeline(app, false)),
             milestones: app
-                .timeline
+                .timeline()
                 .lines()
                 .iter()
                 .map(|l| text::plain(l))
                 .collect(),
             footer: KEYS.iter().filter_map(|k| k.footer).collect(),
-            hint: app.hint.as_deref().map(text::plain),
-            help: app.show_help,
+            hint: app.hint().map(text::plain),
+            help: app.show_help(),
         }
     }
 
@@ -224,7 +224,7 @@ impl Screen {
 }
 
 fn phase(app: &App) -> Phase {
-    if app.chapter + 1 == app.chapter_count() && app.timeline.injected.is_some() {
+    if app.chapter() + 1 == app.chapter_count() && app.timeline().injected.is_some() {
         return Phase::Complete;
     }
     let chapter = app.current_chapter();
@@ -246,17 +246,22 @@ fn header(app: &App) -> Vec<(Piece, u8)> {
     let mut out = vec![
         (Piece::new(Tone::Accent, "chaosdeck"), 6),
         (
-            Piece::new(Tone::Strong, text::plain(&app.source.to_string())),
+            Piece::new(Tone::Strong, text::plain(&app.source().to_string())),
             5,
         ),
-        (Piece::new(Tone::Plain, app.mode.label()), 4),
+        (Piece::new(Tone::Plain, app.mode().label()), 4),
     ];
-    if let Some(kiosk) = &app.kiosk {
-        let up = kiosk.uptime(app.now).as_secs();
+    if let Some(kiosk) = &app.kiosk() {
+        let up = kiosk.uptime(app.now()).as_secs();
         out.push((
             Piece::new(
                 Tone::Plain,
-                format!("pass {} · up {}h{:02}m", app.pass, up / 3600, up / 60 % 60),
+                format!(
+                    "pass {} · up {}h{:02}m",
+                    app.pass(),
+                    up / 3600,
+                    up / 60 % 60
+                ),
             ),
             3,
         ));
@@ -269,30 +274,33 @@ fn header(app: &App) -> Vec<(Piece, u8)> {
             Tone::Strong,
             format!(
                 "[{}/{}] {}",
-                app.chapter + 1,
+                app.chapter() + 1,
                 app.chapter_count(),
                 text::plain(&app.current_chapter().title)
             ),
         ),
         0,
     ));
-    match app.timeline.since_fault(app.now) {
+    match app.timeline().since_fault(app.now()) {
         Some(since) => out.push((
             Piece::new(
                 Tone::Bad,
-                format!("since fault {}", text::stamp(app.now, Some(since))),
+                format!("since fault {}", text::stamp(app.now(), Some(since))),
             ),
             0,
         )),
         None => out.push((
-            Piece::new(Tone::Label, format!("show {}", text::stamp(app.now, None))),
+            Piece::new(
+                Tone::Label,
+                format!("show {}", text::stamp(app.now(), None)),
+            ),
             2,
         )),
     }
-    if app.hold.is_some() {
+    if app.hold().is_some() {
         out.push((Piece::new(Tone::Bad, "■ HOLD"), 0));
     }
-    if app.paused {
+    if app.paused() {
         out.push((Piece::new(Tone::Warn, "⏸ PAUSED"), 0));
     }
     out
@@ -301,7 +309,7 @@ fn header(app: &App) -> Vec<(Piece, u8)> {
 fn narration(app: &App) -> Narration {
     let chapter = app.current_chapter();
     let mut body = Vec::new();
-    if let Some(hold) = &app.hold {
+    if let Some(hold) = &app.hold() {
         let mut banner = format!("■ HOLD: no faults are injected. {}", hold.why);
         if let Some(last) = hold.tried.last() {
             banner.push_str(&format!(". Tried: {last}"));
@@ -317,13 +325,13 @@ fn narration(app: &App) -> Narration {
         body.push(Row::prose(Tone::Plain, "").ranked(3));
         body.extend(live);
     }
-    let last = app.chapter + 1 == app.chapter_count();
-    let between = app.kiosk.as_ref().is_some_and(|k| k.interlude.is_some());
-    if last && !between && app.scoreboard.passes > 0 {
+    let last = app.chapter() + 1 == app.chapter_count();
+    let between = app.kiosk().is_some_and(|k| k.interlude().is_some());
+    if last && !between && app.scoreboard().passes > 0 {
         body.push(Row::prose(Tone::Plain, "").ranked(3));
         body.push(Row::prose(Tone::Strong, "Since start-up:").ranked(3));
         body.extend(
-            app.scoreboard
+            app.scoreboard()
                 .brief_lines()
                 .into_iter()
                 .map(|line| Row::prose(Tone::Plain, text::plain(&line)).ranked(3)),
@@ -338,7 +346,7 @@ fn narration(app: &App) -> Narration {
 }
 
 fn status(app: &App) -> Row {
-    let (symbol, word, tone, what) = match &app.status {
+    let (symbol, word, tone, what) = match &app.status() {
         None => return Row::prose(Tone::Label, "SPACE to continue").kept(),
         Some(ActionStatus::Running(t)) => ("…", "RUNNING", Tone::Accent, t),
         Some(ActionStatus::Done(t)) => ("✓", "DONE", Tone::Good, t),
@@ -356,8 +364,8 @@ fn status(app: &App) -> Row {
 
 fn figures(app: &App) -> KeyFigures {
     KeyFigures {
-        ops_per_sec: app.tracker.latest().map(|s| s.ops_per_sec),
-        since_fault: app.timeline.since_fault(app.now),
+        ops_per_sec: app.world().tracker().latest().map(|s| s.ops_per_sec),
+        since_fault: app.timeline().since_fault(app.now()),
         leaderless: cluster::region_figures(app).map(|r| r.leaderless),
         countdown: app.countdown().map(|left| left.as_secs_f64().ceil() as u64),
     }
@@ -365,7 +373,7 @@ fn figures(app: &App) -> KeyFigures {
 
 /// The status word: `NORMAL` only at or above the warning level.
 fn workload_status(app: &App) -> (&'static str, &'static str, Tone) {
-    let tracker = &app.tracker;
+    let tracker = &app.world().tracker();
     let below_warning = tracker
         .latest()
         .is_some_and(|s| tracker.level_of(s.ops_per_sec) != BarLevel::Normal);
@@ -380,7 +388,7 @@ fn workload_status(app: &App) -> (&'static str, &'static str, Tone) {
 }
 
 fn workload(app: &App) -> Workload {
-    let tracker = &app.tracker;
+    let tracker = &app.world().tracker();
     let source = tracker.latest().map(|s| match s.source {
         SampleSource::Simulator => " · simulated YCSB",
         SampleSource::GoYcsb => " · go-ycsb",
@@ -423,7 +431,7 @@ fn workload(app: &App) -> Workload {
     let chart = chart(app);
     let mut legend = vec![Piece::new(Tone::Label, "─ baseline  ╌ warning  ┈ degraded")];
     for marker in &chart.markers {
-        let after = app.timeline.after_fault(marker.at);
+        let after = app.timeline().after_fault(marker.at);
         legend.push(Piece::new(
             marker.tone,
             format!(
@@ -447,16 +455,17 @@ fn workload(app: &App) -> Workload {
 /// re-election from the monitor's incidents of this episode.
 fn chart(app: &App) -> chart::Chart {
     use crate::monitor::Signal;
-    let buckets = app.pass_history.buckets(app.pass).to_vec();
-    let from = buckets.first().map_or(app.now, |b| b.start);
-    let to = buckets.last().map_or(app.now, |b| b.end).max(app.now);
-    let baseline = app.tracker.baseline();
-    let config = app.tracker.config();
+    let buckets = app.world().pass_history().buckets(app.pass()).to_vec();
+    let from = buckets.first().map_or(app.now(), |b| b.start);
+    let to = buckets.last().map_or(app.now(), |b| b.end).max(app.now());
+    let baseline = app.world().tracker().baseline();
+    let config = app.world().tracker().config();
     let mut markers = Vec::new();
     let mut window = None;
-    if let Some(fault) = &app.timeline.injected {
+    if let Some(fault) = &app.timeline().injected {
         let episode = || {
-            app.monitor
+            app.world()
+                .monitor()
                 .incidents()
                 .iter()
                 .filter(move |i| i.opened_at >= fault.at)
@@ -492,7 +501,7 @@ fn chart(app: &App) -> chart::Chart {
                 tone: Tone::Good,
             });
         }
-        let recovered = app.timeline.recovered.map(|after| fault.at + after);
+        let recovered = app.timeline().recovered.map(|after| fault.at + after);
         if let Some(at) = recovered {
             markers.push(chart::Marker {
                 at,
@@ -519,7 +528,7 @@ fn chart(app: &App) -> chart::Chart {
 /// The strip: fault injected, then detected, diagnosed and recovered, each
 /// at its time after the fault; what has not happened yet says so.
 fn timeline(app: &App, with_signal: bool) -> Row {
-    let t = &app.timeline;
+    let t = &app.timeline();
     let Some(fault) = &t.injected else {
         return Row::prose(Tone::Label, "timeline: no fault injected yet");
     };

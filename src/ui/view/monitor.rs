@@ -62,13 +62,13 @@ pub fn entry_row(entry: &Entry) -> Row {
 }
 
 pub fn pane(app: &App) -> PaneView {
-    let open: Vec<&Incident> = app.monitor.open_incidents().collect();
+    let open: Vec<&Incident> = app.world().monitor().open_incidents().collect();
     let mut rows: Vec<Row> = open
         .iter()
         .map(|i| {
             stamped(
                 i.opened_at,
-                app.timeline.after_fault(i.opened_at),
+                app.timeline().after_fault(i.opened_at),
                 i.severity.label(),
                 incident_tone(i),
                 &i.summary,
@@ -78,25 +78,27 @@ pub fn pane(app: &App) -> PaneView {
     // Then what resolved (one line each) and the notes, newest first; the
     // opening lines of incidents are told by the incidents themselves.
     let incident_line = |e: &Entry| {
-        app.monitor
+        app.world()
+            .monitor()
             .incidents()
             .iter()
             .any(|i| e.text == i.summary || e.text == format!("resolved: {}", i.summary))
     };
     let mut history: Vec<(Duration, Row)> = app
-        .monitor_lines
+        .chronicle()
+        .pane()
         .iter()
         .filter(|e| !incident_line(e))
         .map(|e| (e.at, entry_row(e)))
         .collect();
-    history.extend(app.monitor.incidents().iter().filter_map(|i| {
+    history.extend(app.world().monitor().incidents().iter().filter_map(|i| {
         let at = i.resolved_at?;
         let open_for = at.saturating_sub(i.opened_at);
         Some((
             at,
             stamped(
                 at,
-                app.timeline.after_fault(at),
+                app.timeline().after_fault(at),
                 "OK  ",
                 Tone::Good,
                 &format!(
@@ -123,6 +125,6 @@ pub fn pane(app: &App) -> PaneView {
         pinned: Vec::new(),
         rows,
         anchor_bottom: false,
-        content: u64::from(app.pass),
+        content: u64::from(app.pass()),
     }
 }
