@@ -211,7 +211,7 @@ pub fn new_container_check(found: &NewContainer, compose: &str) -> Check {
             format!(
                 "TiKV v8.5.1 exits at start below {min} open files: unset {TIKV_NOFILE_ENV} (the \
                  file asks {COMPOSE_FILE_OPEN_FILES}), or lower TiKV's rocksdb.max-open-files and \
-                 raftdb.max-open-files to fit (see the README's open-files note)"
+                 raftdb.max-open-files to fit (see docs/real-cluster.md, "The open-files limit")"
             ),
         ),
         NewContainer::Refused {
@@ -237,8 +237,8 @@ pub fn new_container_check(found: &NewContainer, compose: &str) -> Check {
                 format!(
                     "raise the engine's limit (`sudo systemctl edit docker`, LimitNOFILE=1048576, \
                      restart Docker), or ask for what it grants ({ask_for}) and lower TiKV's \
-                     rocksdb.max-open-files and raftdb.max-open-files to fit (see the README's \
-                     open-files note)"
+                     rocksdb.max-open-files and raftdb.max-open-files to fit (see \
+                     docs/real-cluster.md, \"The open-files limit\")"
                 ),
             )
         }
