@@ -211,7 +211,7 @@ pub fn new_container_check(found: &NewContainer, compose: &str) -> Check {
             format!(
                 "TiKV v8.5.1 exits at start below {min} open files: unset {TIKV_NOFILE_ENV} (the \
                  file asks {COMPOSE_FILE_OPEN_FILES}), or lower TiKV's rocksdb.max-open-files and \
-                 raftdb.max-open-files to fit (see docs/real-cluster.md, "The open-files limit")"
+                 raftdb.max-open-files to fit (see docs/real-cluster.md on the open-files limit)"
             ),
         ),
         NewContainer::Refused {
@@ -238,7 +238,7 @@ pub fn new_container_check(found: &NewContainer, compose: &str) -> Check {
                     "raise the engine's limit (`sudo systemctl edit docker`, LimitNOFILE=1048576, \
                      restart Docker), or ask for what it grants ({ask_for}) and lower TiKV's \
                      rocksdb.max-open-files and raftdb.max-open-files to fit (see \
-                     docs/real-cluster.md, \"The open-files limit\")"
+                     docs/real-cluster.md on the open-files limit)"
                 ),
             )
         }

@@ -168,7 +168,7 @@ pub fn open_files_check(found: &[(String, OpenFiles)], compose: &str) -> Check {
                 "this host caps open files below what the container asks: raise the \
                  engine's limit (`sudo systemctl edit docker`, LimitNOFILE=1048576, restart \
                  Docker) or ask for what the host allows with TIKV_NOFILE (TiKV then needs \
-                 lower max-open-files: see docs/real-cluster.md, "The open-files limit"), then {recreate}"
+                 lower max-open-files: see docs/real-cluster.md on the open-files limit), then {recreate}"
             ),
         );
     }
