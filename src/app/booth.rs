@@ -151,6 +151,9 @@ pub struct Booth {
     confirm: Option<confirm::Pending>,
     /// Show time a kiosk key's second press may take.
     confirm_window: Duration,
+    /// The fault this pass injects in place of the script's, resolved once
+    /// as the pass begins: the kiosk's rotation.
+    pass_fault: Option<KioskFault>,
 }
 
 impl Booth {
@@ -160,6 +163,7 @@ impl Booth {
             hold: None,
             confirm: None,
             confirm_window,
+            pass_fault: None,
         }
     }
 
@@ -194,25 +198,31 @@ impl Booth {
         }
     }
 
-    /// The fault pass `pass` injects where the script says `kind` on
+    /// The kiosk's fault for this pass, if it sets one.
+    pub fn pass_fault(&self) -> Option<&KioskFault> {
+        self.pass_fault.as_ref()
+    }
+
+    /// The fault this pass injects where the script says `kind` on
     /// `target`: in kiosk mode the rotation decides.
-    pub fn fault_of_pass(
-        &self,
-        pass: u32,
-        kind: FaultKind,
-        target: &Target,
-    ) -> (FaultKind, Target) {
-        match self.kiosk.as_ref().and_then(|k| k.fault_for(pass)) {
+    pub fn fault_of_pass(&self, kind: FaultKind, target: &Target) -> (FaultKind, Target) {
+        match &self.pass_fault {
             Some(fault) => (fault.kind, fault.target.clone()),
             None => (kind, target.clone()),
         }
     }
 
-    /// The kiosk starts its uptime at `now`.
+    /// The show starts at `now` with pass 1.
     pub(super) fn start(&mut self, now: Duration) {
         if let Some(kiosk) = self.kiosk.as_mut() {
             kiosk.started = now;
         }
+        self.plan_pass(1);
+    }
+
+    /// Resolves pass `pass`'s fault once, from the kiosk's rotation.
+    fn plan_pass(&mut self, pass: u32) {
+        self.pass_fault = self.kiosk.as_ref().and_then(|k| k.fault_for(pass)).cloned();
     }
 
     // ---- keys -----------------------------------------------------------------
@@ -432,11 +442,13 @@ impl Booth {
         true
     }
 
-    /// A new pass begins: nothing between passes any more.
-    pub(super) fn pass_begins(&mut self) {
+    /// Pass `pass` begins: nothing between passes any more, and its fault
+    /// is planned.
+    pub(super) fn pass_begins(&mut self, pass: u32) {
         if let Some(kiosk) = self.kiosk.as_mut() {
             kiosk.interlude = None;
         }
+        self.plan_pass(pass);
     }
 
     /// Stops injecting faults and says so, with what was tried.

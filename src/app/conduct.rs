@@ -201,9 +201,9 @@ pub(super) fn new_pass(app: &mut App, fx: &mut Vec<Effect>) {
 /// Forgets what the last pass saw (baseline, incidents, evidence, panes)
 /// and counts the next one.
 pub(super) fn begin_next_pass(app: &mut App) {
-    app.booth.pass_begins();
-    app.world.clear_pass();
     app.chronicle.next_pass();
+    app.booth.pass_begins(app.chronicle.pass());
+    app.world.clear_pass();
     app.agent.clear();
     app.story.clear_pass();
     app.stage.unpause();
@@ -313,8 +313,7 @@ pub(super) fn next_pass(app: &mut App, fx: &mut Vec<Effect>) {
         let pass = app.chronicle.pass();
         let fault = app
             .booth
-            .kiosk()
-            .and_then(|k| k.fault_for(pass))
+            .pass_fault()
             .map_or_else(String::new, |f| format!(": {} {}", f.kind, f.target));
         note(app, Level::Info, format!("pass {pass} begins{fault}"));
     }

@@ -328,8 +328,8 @@ impl App {
     /// The fault kind this pass injects: the kiosk's rotation, or the
     /// script's first `inject_fault`.
     pub fn pass_fault(&self) -> Option<FaultKind> {
-        if let Some(kiosk) = self.booth.kiosk() {
-            return kiosk.fault_for(self.pass()).map(|f| f.kind);
+        if self.booth.kiosk().is_some() {
+            return self.booth.pass_fault().map(|f| f.kind);
         }
         self.script
             .chapters

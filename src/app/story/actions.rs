@@ -104,7 +104,7 @@ impl Story {
         let Some(run_id) = self.run.as_ref().map(|r| r.run) else {
             return;
         };
-        let description = describe(scene, log.pass(), action);
+        let description = describe(scene, action);
         self.status = Some(ActionStatus::Running(description.clone()));
         log.note_kind(scene.now, Level::Info, Kind::ActionStarted, description);
         let deadline = Timer::new(action.timeout().unwrap_or_default());
@@ -209,9 +209,7 @@ impl Story {
                 }
                 None => Check::Wait(None),
             },
-            Action::InjectFault { kind, target, .. } => {
-                self.try_inject(*kind, target, scene, log.pass(), asks)
-            }
+            Action::InjectFault { kind, target, .. } => self.try_inject(*kind, target, scene, asks),
             Action::AwaitDetection { until, .. } => match (&timeline.injected, timeline.detected) {
                 (None, _) => Check::Done("no fault in place: nothing to detect".into()),
                 (Some(_), None) => Check::Wait(None),
@@ -266,10 +264,9 @@ impl Story {
         kind: FaultKind,
         target: &Target,
         scene: &Scene,
-        pass: u32,
         asks: &mut Vec<StoryAsk>,
     ) -> Check {
-        let (kind, target) = scene.booth.fault_of_pass(pass, kind, target);
+        let (kind, target) = scene.booth.fault_of_pass(kind, target);
         if let Some(hold) = scene.booth.hold() {
             return Check::Wait(Some(format!("holding, no faults: {}", hold.why)));
         }
@@ -425,9 +422,9 @@ impl Story {
             return false;
         };
         let run_id = run.run;
-        let what = run.current().map_or_else(String::new, |(action, _)| {
-            describe(scene, log.pass(), action)
-        });
+        let what = run
+            .current()
+            .map_or_else(String::new, |(action, _)| describe(scene, action));
         match run.current() {
             Some((Action::InjectFault { .. }, Step::Awaiting { .. })) => {
                 asks.push(StoryAsk::AbandonInjection);
@@ -502,10 +499,10 @@ impl Story {
     }
 }
 
-fn describe(scene: &Scene, pass: u32, action: &Action) -> String {
+fn describe(scene: &Scene, action: &Action) -> String {
     match action {
         Action::InjectFault { kind, target, .. } => {
-            let (kind, target) = scene.booth.fault_of_pass(pass, *kind, target);
+            let (kind, target) = scene.booth.fault_of_pass(*kind, target);
             format!("{kind} {target}")
         }
         other => other.describe(),
