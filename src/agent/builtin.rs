@@ -11,7 +11,7 @@ use super::facts;
 use super::progress::Progress;
 use super::reasoning::{self, Suspect};
 use super::{Analyzer, AnalyzerError};
-use crate::monitor::text::{clock, count, plain, span};
+use crate::text::{clean_line as plain, clock, count, span};
 
 pub struct BuiltinAnalyzer {
     /// Pause before each progress line so the audience can read along.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::second_opinion::SecondOpinion;
 use crate::cluster::Recovery;
-use crate::monitor::text::{clock, plain};
+use crate::text::{clean_line as plain, clock};
 
 /// The kind of failure, as told from the evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -8,7 +8,7 @@ use super::evidence::Evidence;
 use super::facts::{self, Episode, ImpactFacts, StoreFacts, Symptom};
 use crate::cluster::StoreState;
 use crate::cluster::pd_rules::{DEFAULT_HEARTBEAT_INTERVAL, DISCONNECTED_AFTER};
-use crate::monitor::text::{clock, count, plain, span};
+use crate::text::{clean_line as plain, clock, count, span};
 
 /// How many timeline entries a diagnosis keeps (the earliest are the story).
 const TIMELINE_LIMIT: usize = 18;

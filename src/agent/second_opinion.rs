@@ -14,7 +14,7 @@ use super::diagnosis::{Diagnosis, RecommendedAction};
 use super::model::{ModelAgent, ModelFailure};
 use super::progress::Progress;
 use super::{Analyzer, AnalyzerError, Evidence};
-use crate::monitor::text::{plain, span};
+use crate::text::{clean_line as plain, span};
 
 /// What the model said, or why it said nothing.
 #[derive(Debug, Clone, PartialEq)]

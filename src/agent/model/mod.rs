@@ -46,7 +46,7 @@ use self::transport::{CallError, Deadlines, Request, Retry};
 use super::Evidence;
 use super::progress::Progress;
 use super::second_opinion::Verdict;
-use crate::monitor::text::span;
+use crate::text::span;
 
 /// How long a tool may take (node logs come from the runtime).
 const TOOL_TIMEOUT: Duration = Duration::from_secs(5);

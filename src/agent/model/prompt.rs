@@ -3,7 +3,7 @@
 
 use super::tools::services_in;
 use crate::agent::Evidence;
-use crate::monitor::text::{clock, count};
+use crate::text::{clock, count};
 
 pub const SYSTEM: &str = r#"You are the incident analyst of a live chaos-engineering demo of a TiKV cluster (PD members, TiKV stores, a YCSB-style workload). Something may have gone wrong with one node; find out what, from the evidence alone.
 

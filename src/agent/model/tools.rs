@@ -18,7 +18,7 @@ use super::conversation::{ToolCall, ToolResult};
 use crate::agent::Evidence;
 use crate::agent::facts;
 use crate::cluster::{ClusterBackend, ClusterSnapshot, DataSource, ProcessState};
-use crate::monitor::text::{clock, count, span};
+use crate::text::{clock, count, span};
 
 /// A tool as offered to the model.
 #[derive(Debug, Clone, PartialEq)]
