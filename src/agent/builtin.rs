@@ -5,12 +5,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
+use super::analyzer::{Analyzer, AnalyzerError};
 use super::diagnosis::Diagnosis;
 use super::evidence::Evidence;
 use super::facts;
 use super::progress::Progress;
 use super::reasoning::{self, Suspect};
-use super::{Analyzer, AnalyzerError};
 use crate::text::{clean_line as plain, clock, count, span};
 
 pub struct BuiltinAnalyzer {

@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use super::allowlist::{self, ActionCheck};
-use super::second_opinion::{Outcome, Verdict};
-use super::{Analyzer, Diagnosis, Evidence, FaultClass, RecommendedAction};
+use super::analyzer::Analyzer;
+use super::diagnosis::{Diagnosis, FaultClass, Outcome, RecommendedAction, Verdict};
+use super::evidence::Evidence;
 
 /// What the right answer's root cause is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
