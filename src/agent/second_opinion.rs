@@ -11,7 +11,6 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::analyzer::{Analyzer, AnalyzerError};
-use super::builtin;
 use super::diagnosis::Diagnosis;
 pub use super::diagnosis::{ModelAnswer, ModelDiagnosis, Outcome, SecondOpinion, Verdict};
 use super::evidence::Evidence;
@@ -36,21 +35,40 @@ pub fn disagreements(builtin: &Diagnosis, model: &ModelDiagnosis) -> Vec<Disagre
     found
 }
 
-/// The built-in analyzer as ground truth with a model's second opinion.
-pub struct WithSecondOpinion {
+/// Any analyzer as the ground truth, with a model's second opinion beside
+/// it: the ground truth always runs first and always stands; the model's
+/// answer, or why it gave none, rides inside its diagnosis.
+pub struct WithSecondOpinion<A> {
+    ground: A,
     model: ModelAgent,
     name: String,
 }
 
-impl WithSecondOpinion {
-    pub fn new(model: ModelAgent) -> Self {
+impl<A: Analyzer> WithSecondOpinion<A> {
+    /// Named after the model (the pane's title until the diagnosis is in).
+    /// The ground truth's own lines are not shown, only its verdict: give
+    /// it no pace (`BuiltinAnalyzer::instant()`), or the model waits on it.
+    pub fn new(ground: A, model: ModelAgent) -> Self {
         let name = model.label();
-        Self { model, name }
+        Self {
+            ground,
+            model,
+            name,
+        }
+    }
+
+    /// The ground truth's diagnosis, its progress drained unseen: the pane
+    /// belongs to the model, and one line says what the ground truth found.
+    async fn ground_truth(&self, evidence: Evidence) -> Result<Diagnosis, AnalyzerError> {
+        let (tx, mut rx) = mpsc::channel(64);
+        let drain = async move { while rx.recv().await.is_some() {} };
+        let (diagnosis, ()) = tokio::join!(self.ground.diagnose(evidence, tx), drain);
+        diagnosis
     }
 }
 
 #[async_trait]
-impl Analyzer for WithSecondOpinion {
+impl<A: Analyzer> Analyzer for WithSecondOpinion<A> {
     fn name(&self) -> &str {
         &self.name
     }
@@ -60,14 +78,11 @@ impl Analyzer for WithSecondOpinion {
         evidence: Evidence,
         progress: mpsc::Sender<Progress>,
     ) -> Result<Diagnosis, AnalyzerError> {
-        if evidence.is_empty() {
-            return Err(AnalyzerError::NoEvidence);
-        }
-        let report = builtin::analyze(&evidence);
-        let mut diagnosis = report.diagnosis;
+        let mut diagnosis = self.ground_truth(evidence.clone()).await?;
         let _ = progress
             .send(Progress::Step(format!(
-                "built-in analyzer (ground truth): {}",
+                "{} (ground truth): {}",
+                plain(self.ground.name()),
                 headline(&diagnosis)
             )))
             .await;
