@@ -27,13 +27,6 @@ pub enum FaultClass {
 }
 
 impl FaultClass {
-    pub const NODE_FAULTS: [FaultClass; 4] = [
-        Self::ProcessCrash,
-        Self::GracefulStop,
-        Self::Frozen,
-        Self::NetworkPartition,
-    ];
-
     pub fn label(self) -> &'static str {
         match self {
             Self::ProcessCrash => "process killed or crashed",

@@ -10,8 +10,8 @@
 //!   `diagnosis` (what an analyzer concludes, carrying an opinion),
 //!   `progress` (what it reports while it works), `clean` (text made safe);
 //! - the seam: `analyzer` ([`Analyzer`], [`AnalyzerError`]);
-//! - rules: [`allowlist`], `facts` (drawn from evidence), `reasoning`
-//!   (the built-in analyzer's hypotheses and verdict);
+//! - rules: [`allowlist`], `facts` (drawn from evidence), `hypotheses`
+//!   (one row per fault class), `reasoning` (clues scored into a verdict);
 //! - analyzers: `builtin`, [`model`] (the model agent);
 //! - compositions: [`second_opinion`] ([`WithSecondOpinion`]), [`eval`].
 //!
@@ -25,6 +25,7 @@ mod diagnosis;
 pub mod eval;
 mod evidence;
 mod facts;
+mod hypotheses;
 pub mod model;
 pub mod opinion;
 mod progress;
