@@ -9,8 +9,8 @@ use super::timeline::Timeline;
 use super::{AgentState, App, FaultState, kiosk, observe, runner, update};
 use std::time::Duration;
 
-use crate::agent::Diagnosis;
 use crate::agent::second_opinion::SecondOpinion;
+use crate::agent::{AnalyzerError, Diagnosis};
 use crate::cluster::{BackendError, InjectedFault, Recovery};
 use crate::monitor::text::span;
 
@@ -215,7 +215,7 @@ pub(super) fn on_agent_line(app: &mut App, run: RunId, progress: crate::agent::P
 pub(super) fn on_diagnosed(
     app: &mut App,
     run: RunId,
-    result: Result<Diagnosis, String>,
+    result: Result<Diagnosis, AnalyzerError>,
     fx: &mut Vec<Effect>,
 ) {
     let AgentState::Working {
@@ -250,7 +250,7 @@ pub(super) fn on_diagnosed(
             }
         }
         Err(why) => {
-            app.agent.state = AgentState::Failed(why.clone());
+            app.agent.state = AgentState::Failed(why.to_string());
             if current {
                 runner::fail(app, format!("diagnosis failed: {why}"), fx);
             }
