@@ -54,6 +54,14 @@ impl fmt::Display for FaultClass {
     }
 }
 
+/// A diagnosis's confidence as every renderer writes it: `0.90`. It is the
+/// analyzer's score, a weighing of the evidence from 0 to 1 (explained as
+/// `0.90 = 0.75 (exit code 137) + …`), never a percentage, which would
+/// read as a probability.
+pub fn score(confidence: f32) -> String {
+    format!("{:.2}", confidence.clamp(0.0, 1.0))
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RootCause {
     pub class: FaultClass,
@@ -117,9 +125,9 @@ impl Diagnosis {
             .map(|s| format!(" on {}", plain(s)))
             .unwrap_or_default();
         lines.push(format!(
-            "Root cause: {}{target} (confidence {:.0}%)",
+            "Root cause: {}{target} (score {})",
             cause.class,
-            (cause.confidence.clamp(0.0, 1.0) * 100.0).round()
+            score(cause.confidence)
         ));
         lines.push(format!("  {}", plain(&cause.summary)));
         if !self.timeline.is_empty() {

@@ -15,7 +15,9 @@ use tokio::sync::mpsc;
 
 use super::allowlist::{self, ActionCheck};
 use super::analyzer::Analyzer;
-use super::diagnosis::{Diagnosis, FaultClass, Outcome, RecommendedAction, Verdict};
+use super::diagnosis::{
+    Diagnosis, FaultClass, Outcome, RecommendedAction, Verdict, score as shown_score,
+};
 use super::evidence::Evidence;
 
 /// What the right answer's root cause is.
@@ -147,7 +149,7 @@ impl Answer {
             (None, Some(refused)) => format!("REFUSED {refused}"),
             (None, None) => "none".into(),
         };
-        format!("{cause}, {action} ({:.0}%)", self.confidence * 100.0)
+        format!("{cause}, {action} (score {})", shown_score(self.confidence))
     }
 }
 

@@ -34,7 +34,7 @@ pub mod second_opinion;
 
 pub use analyzer::{Analyzer, AnalyzerError};
 pub use builtin::{BuiltinAnalyzer, Report, analyze};
-pub use diagnosis::{Alternative, Diagnosis, FaultClass, RecommendedAction, RootCause};
+pub use diagnosis::{Alternative, Diagnosis, FaultClass, RecommendedAction, RootCause, score};
 pub use evidence::{Evidence, EvidenceLimits, EvidenceRecorder};
 pub use progress::{Progress, Transcript, TranscriptItem};
 pub use second_opinion::WithSecondOpinion;

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use super::diagnosis::{Alternative, Diagnosis, FaultClass, RecommendedAction, RootCause};
+use super::diagnosis::{Alternative, Diagnosis, FaultClass, RecommendedAction, RootCause, score};
 use super::evidence::Evidence;
 use super::facts::{self, Episode, ImpactFacts, StoreFacts, Symptom};
 use super::hypotheses::{
@@ -119,8 +119,8 @@ impl Score {
             ));
         }
         format!(
-            "{:.2} = {}; a weighing of the evidence, not a probability",
-            self.value,
+            "{} = {}; a weighing of the evidence, not a probability",
+            score(self.value),
             parts.join(" ")
         )
     }

@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::analyzer::{Analyzer, AnalyzerError};
-use super::diagnosis::Diagnosis;
+use super::diagnosis::{Diagnosis, score};
 pub use super::diagnosis::{ModelAnswer, ModelDiagnosis, Outcome, SecondOpinion, Verdict};
 use super::evidence::Evidence;
 use super::model::ModelAgent;
@@ -125,7 +125,7 @@ impl<A: Analyzer> Analyzer for WithSecondOpinion<A> {
     }
 }
 
-/// "process killed or crashed on tikv1 (92%), start tikv1".
+/// "process killed or crashed on tikv1 (score 0.90), start tikv1".
 pub fn headline(d: &Diagnosis) -> String {
     let on = d
         .root_cause
@@ -139,8 +139,8 @@ pub fn headline(d: &Diagnosis) -> String {
         .map(|a| format!("{} {}", a.recovery, plain(&a.service)))
         .unwrap_or_else(|| "no action".into());
     format!(
-        "{}{on} ({:.0}%), {action}",
+        "{}{on} (score {}), {action}",
         d.root_cause.class,
-        (d.root_cause.confidence.clamp(0.0, 1.0) * 100.0).round()
+        score(d.root_cause.confidence)
     )
 }

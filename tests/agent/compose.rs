@@ -91,7 +91,7 @@ async fn any_analyzer_is_the_ground_truth_its_verdict_in_one_line() {
     };
     assert_eq!(
         first,
-        "stub analyzer (ground truth): process killed or crashed on tikv1 (90%), start tikv1"
+        "stub analyzer (ground truth): process killed or crashed on tikv1 (score 0.90), start tikv1"
     );
     assert!(
         matches!(&progress[1], Progress::Standing(standing) if **standing == ground),
