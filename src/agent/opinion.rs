@@ -3,7 +3,7 @@
 //!
 //! The model answers in the ground truth's own structure and a diagnosis
 //! carries its second opinion, so these types are generic over the
-//! diagnosis `D` they carry; [`super::diagnosis`] names them for its own
+//! diagnosis `D` they carry; `agent::diagnosis` names them for its own
 //! `Diagnosis` (`SecondOpinion`, `Outcome`, …), which is what everyone
 //! uses. That keeps this module below it: no cycle.
 

@@ -3,7 +3,7 @@
 //! it, with where the two disagree, or with why the model gave none.
 //!
 //! The composition sits here, on top; the second opinion's data is in
-//! [`super::opinion`], named for [`Diagnosis`] in [`super::diagnosis`], and
+//! [`super::opinion`], named for [`Diagnosis`] in `agent::diagnosis`, and
 //! re-exported here under the names everyone uses.
 
 use async_trait::async_trait;
