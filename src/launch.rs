@@ -276,7 +276,10 @@ pub fn analyzer(
         Some(config) => {
             let logs = Arc::new(BackendLogs::new(Arc::clone(backend)));
             let model = ModelAgent::new(config, Some(logs))?;
-            Ok(Arc::new(WithSecondOpinion::new(model)))
+            Ok(Arc::new(WithSecondOpinion::new(
+                BuiltinAnalyzer::instant(),
+                model,
+            )))
         }
     }
 }
@@ -301,7 +304,7 @@ pub async fn eval(args: &ShowArgs, dir: &std::path::Path) -> u8 {
         Ok(None) => Arc::new(BuiltinAnalyzer::instant()),
         // Recorded evidence has no node logs to read.
         Ok(Some(config)) => match ModelAgent::new(config, None) {
-            Ok(model) => Arc::new(WithSecondOpinion::new(model)),
+            Ok(model) => Arc::new(WithSecondOpinion::new(BuiltinAnalyzer::instant(), model)),
             Err(why) => {
                 say_err(&format!("chaosdeck: {why}"));
                 return 2;

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod cluster;
 pub mod doctor;
 pub mod heal;
+pub mod incident;
 pub mod launch;
 pub mod monitor;
 pub mod plain;

@@ -2,16 +2,10 @@
 //! named service of this cluster. Anything else is refused, shown as
 //! refused, and never executed.
 
+use super::clean::clean_line;
 use super::diagnosis::RecommendedAction;
+pub use super::opinion::RefusedAction;
 use crate::cluster::Recovery;
-
-/// A recommendation outside the allowlist, kept only to be shown.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefusedAction {
-    /// What was asked for, cleaned for the screen.
-    pub asked: String,
-    pub why: String,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActionCheck {
@@ -39,7 +33,7 @@ pub fn check(verb: &str, service: Option<&str>, services: &[String]) -> ActionCh
                 text.push_str(s);
             }
         }
-        super::model::tools::clean_line(&text)
+        clean_line(&text)
     };
     if matches!(
         first.as_str(),
@@ -74,10 +68,7 @@ pub fn check(verb: &str, service: Option<&str>, services: &[String]) -> ActionCh
     if !services.iter().any(|s| s == named) {
         return ActionCheck::Refused(RefusedAction {
             asked: asked(),
-            why: format!(
-                "{} is not a service of this cluster",
-                super::model::tools::clean_line(named)
-            ),
+            why: format!("{} is not a service of this cluster", clean_line(named)),
         });
     }
     ActionCheck::Allowed(RecommendedAction {

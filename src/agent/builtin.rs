@@ -5,13 +5,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
+use super::analyzer::{Analyzer, AnalyzerError};
 use super::diagnosis::Diagnosis;
 use super::evidence::Evidence;
 use super::facts;
 use super::progress::Progress;
 use super::reasoning::{self, Suspect};
-use super::{Analyzer, AnalyzerError};
-use crate::monitor::text::{clock, count, plain, span};
+use crate::text::{clean_line as plain, clock, count, span};
 
 pub struct BuiltinAnalyzer {
     /// Pause before each progress line so the audience can read along.

@@ -1,13 +1,15 @@
-//! What an analyzer concludes, in a structured form the UI renders line by line.
+//! What an analyzer concludes, in a structured form the UI renders line by
+//! line, with the second opinion it may carry (the data of [`opinion`],
+//! named here for this `Diagnosis`).
 
 use std::fmt;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::second_opinion::SecondOpinion;
+use super::opinion;
 use crate::cluster::Recovery;
-use crate::monitor::text::{clock, plain};
+use crate::text::{clean_line as plain, clock, span};
 
 /// The kind of failure, as told from the evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -25,13 +27,6 @@ pub enum FaultClass {
 }
 
 impl FaultClass {
-    pub const NODE_FAULTS: [FaultClass; 4] = [
-        Self::ProcessCrash,
-        Self::GracefulStop,
-        Self::Frozen,
-        Self::NetworkPartition,
-    ];
-
     pub fn label(self) -> &'static str {
         match self {
             Self::ProcessCrash => "process killed or crashed",
@@ -59,6 +54,14 @@ impl fmt::Display for FaultClass {
     }
 }
 
+/// A diagnosis's confidence as every renderer writes it: `0.90`. It is the
+/// analyzer's score, a weighing of the evidence from 0 to 1 (explained as
+/// `0.90 = 0.75 (exit code 137) + …`), never a percentage, which would
+/// read as a probability.
+pub fn score(confidence: f32) -> String {
+    format!("{:.2}", confidence.clamp(0.0, 1.0))
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RootCause {
     pub class: FaultClass,
@@ -84,6 +87,13 @@ pub struct RecommendedAction {
     pub recovery: Recovery,
     pub service: String,
 }
+
+/// A model's diagnosis beside this one, or why it gave none.
+pub type SecondOpinion = opinion::SecondOpinion<Diagnosis>;
+pub type Outcome = opinion::Outcome<Diagnosis>;
+pub type ModelAnswer = opinion::ModelAnswer<Diagnosis>;
+pub type Verdict = opinion::Verdict<Diagnosis>;
+pub type ModelDiagnosis = opinion::ModelDiagnosis<Diagnosis>;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Diagnosis {
@@ -115,9 +125,9 @@ impl Diagnosis {
             .map(|s| format!(" on {}", plain(s)))
             .unwrap_or_default();
         lines.push(format!(
-            "Root cause: {}{target} (confidence {:.0}%)",
+            "Root cause: {}{target} (score {})",
             cause.class,
-            (cause.confidence.clamp(0.0, 1.0) * 100.0).round()
+            score(cause.confidence)
         ));
         lines.push(format!("  {}", plain(&cause.summary)));
         if !self.timeline.is_empty() {
@@ -156,6 +166,89 @@ impl Diagnosis {
         }
         if let Some(opinion) = &self.second_opinion {
             lines.extend(opinion.lines());
+        }
+        lines
+    }
+
+    /// Who wrote the diagnosis shown: the model when it answered (its
+    /// answer is shown beside the built-in one), else the analyzer that
+    /// wrote this one, the built-in analyzer when the model gave nothing.
+    pub fn author(&self) -> &str {
+        match &self.second_opinion {
+            Some(opinion) if matches!(opinion.outcome, Outcome::Answered(_)) => &opinion.agent,
+            _ => &self.analyzer,
+        }
+    }
+
+    /// The recommendation the presenter may apply with `a`, and whose it is:
+    /// the model's when it gave an allowed one, else the built-in's.
+    pub fn applicable_action(&self) -> Option<(&RecommendedAction, &str)> {
+        if let Some(opinion) = &self.second_opinion {
+            if let Some(action) = opinion
+                .structured()
+                .and_then(|m| m.diagnosis.action.as_ref())
+            {
+                return Some((action, &opinion.agent));
+            }
+        }
+        self.action.as_ref().map(|a| (a, self.analyzer.as_str()))
+    }
+}
+
+impl SecondOpinion {
+    /// Plain lines for the log, after the built-in ones.
+    pub fn lines(&self) -> Vec<String> {
+        let agent = plain(&self.agent);
+        let mut lines = Vec::new();
+        match &self.outcome {
+            Outcome::Failed(failure) => lines.push(format!(
+                "Second opinion ({agent}): none, {failure}; the built-in diagnosis stands"
+            )),
+            Outcome::Answered(answer) => {
+                let first = answer
+                    .first_token
+                    .map(|d| format!(", first token after {}", span(d)))
+                    .unwrap_or_default();
+                lines.push(format!(
+                    "Second opinion ({agent}, {} tool calls{first}, {} in all):",
+                    answer.tool_calls,
+                    span(answer.took)
+                ));
+                match &answer.verdict {
+                    Verdict::Text(text) => {
+                        lines.push(
+                            "  not in the diagnosis structure; as the model wrote it:".into(),
+                        );
+                        lines.extend(text.lines().map(|l| format!("  | {}", plain(l))));
+                    }
+                    Verdict::Structured(model) => {
+                        lines.extend(
+                            model
+                                .diagnosis
+                                .lines()
+                                .into_iter()
+                                .map(|l| format!("  {l}")),
+                        );
+                        if let Some(refused) = &model.refused_action {
+                            lines.push(format!(
+                                "  REFUSED, never executed: {} — {}",
+                                plain(&refused.asked),
+                                refused.why
+                            ));
+                        }
+                        if answer.disagreements.is_empty() {
+                            lines.push("  agrees with the built-in analyzer".into());
+                        } else {
+                            let words: Vec<&str> =
+                                answer.disagreements.iter().map(|d| d.word()).collect();
+                            lines.push(format!(
+                                "  DISAGREES with the built-in analyzer on: {}",
+                                words.join(", ")
+                            ));
+                        }
+                    }
+                }
+            }
         }
         lines
     }

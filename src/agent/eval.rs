@@ -14,8 +14,11 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use super::allowlist::{self, ActionCheck};
-use super::second_opinion::{Outcome, Verdict};
-use super::{Analyzer, Diagnosis, Evidence, FaultClass, RecommendedAction};
+use super::analyzer::Analyzer;
+use super::diagnosis::{
+    Diagnosis, FaultClass, Outcome, RecommendedAction, Verdict, score as shown_score,
+};
+use super::evidence::Evidence;
 
 /// What the right answer's root cause is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,7 +149,7 @@ impl Answer {
             (None, Some(refused)) => format!("REFUSED {refused}"),
             (None, None) => "none".into(),
         };
-        format!("{cause}, {action} ({:.0}%)", self.confidence * 100.0)
+        format!("{cause}, {action} (score {})", shown_score(self.confidence))
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::{ClusterEvent, ClusterSnapshot};
-use crate::monitor::Incident;
+use crate::incident::Incident;
 use crate::workload::WorkloadSample;
 
 /// Everything an analyzer may look at. It carries no word about which fault

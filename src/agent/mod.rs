@@ -4,47 +4,37 @@
 //! deterministic) is the ground truth; a language model can give a second
 //! opinion beside it ([`second_opinion`]), never instead of it. An analyzer
 //! sees only [`Evidence`] (observations), never what was injected.
+//!
+//! The modules, from the bottom up (each names only those below it):
+//! - data: [`evidence`](Evidence), `opinion` (a second opinion's data),
+//!   `diagnosis` (what an analyzer concludes, carrying an opinion),
+//!   `progress` (what it reports while it works), `clean` (text made safe);
+//! - the seam: `analyzer` ([`Analyzer`], [`AnalyzerError`]);
+//! - rules: [`allowlist`], `facts` (drawn from evidence), `hypotheses`
+//!   (one row per fault class), `reasoning` (clues scored into a verdict);
+//! - analyzers: `builtin`, [`model`] (the model agent);
+//! - compositions: [`second_opinion`] ([`WithSecondOpinion`]), [`eval`].
+//!
+//! This file only declares them and names what others use.
 
 pub mod allowlist;
+mod analyzer;
 mod builtin;
+mod clean;
 mod diagnosis;
 pub mod eval;
 mod evidence;
 mod facts;
+mod hypotheses;
 pub mod model;
+pub mod opinion;
 mod progress;
 mod reasoning;
 pub mod second_opinion;
 
-use async_trait::async_trait;
-use tokio::sync::mpsc;
-
+pub use analyzer::{Analyzer, AnalyzerError};
 pub use builtin::{BuiltinAnalyzer, Report, analyze};
-pub use diagnosis::{Alternative, Diagnosis, FaultClass, RecommendedAction, RootCause};
+pub use diagnosis::{Alternative, Diagnosis, FaultClass, RecommendedAction, RootCause, score};
 pub use evidence::{Evidence, EvidenceLimits, EvidenceRecorder};
 pub use progress::{Progress, Transcript, TranscriptItem};
 pub use second_opinion::WithSecondOpinion;
-
-/// Why an analyzer gave no diagnosis. A model's failures are not among
-/// them: its typed [`model::ModelFailure`] rides beside the built-in
-/// diagnosis, which always comes back.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AnalyzerError {
-    #[error("nothing to analyse yet: no snapshots, events or samples recorded")]
-    NoEvidence,
-}
-
-#[async_trait]
-pub trait Analyzer: Send + Sync {
-    /// Shown as the author of the diagnosis.
-    fn name(&self) -> &str;
-
-    /// Reports its steps (and a model's streamed text and tool calls) to
-    /// `progress` while it works, then returns the structured diagnosis.
-    /// Cancel by dropping the future.
-    async fn diagnose(
-        &self,
-        evidence: Evidence,
-        progress: mpsc::Sender<Progress>,
-    ) -> Result<Diagnosis, AnalyzerError>;
-}

@@ -1,14 +1,19 @@
 //! The built-in analyzer's reasoning: from facts to a diagnosis. Pure and
 //! deterministic; it never knows what was injected, only what was observed.
+//! The hypotheses it weighs, and what it says of each, are the rows of
+//! [`super::hypotheses`]; here the clues are gathered and scored.
 
 use std::time::Duration;
 
-use super::diagnosis::{Alternative, Diagnosis, FaultClass, RecommendedAction, RootCause};
+use super::diagnosis::{Alternative, Diagnosis, FaultClass, RecommendedAction, RootCause, score};
 use super::evidence::Evidence;
 use super::facts::{self, Episode, ImpactFacts, StoreFacts, Symptom};
+use super::hypotheses::{
+    self, CORROBORATED, Clues, HYPOTHESES, Onset, PER_CLUE_AGAINST, PER_CLUE_FOR, weigh,
+};
 use crate::cluster::StoreState;
 use crate::cluster::pd_rules::{DEFAULT_HEARTBEAT_INTERVAL, DISCONNECTED_AFTER};
-use crate::monitor::text::{clock, count, plain, span};
+use crate::text::{clean_line as plain, clock, count, span};
 
 /// How many timeline entries a diagnosis keeps (the earliest are the story).
 const TIMELINE_LIMIT: usize = 18;
@@ -73,141 +78,6 @@ impl Suspect {
     }
 }
 
-/// Observations about the suspect, as the hypotheses use them.
-#[derive(Debug, Clone, Default)]
-struct Clues {
-    /// `Some(code)` when the process exited.
-    exit: Option<Option<i64>>,
-    paused: bool,
-    disconnected: bool,
-    leaderless_peak: u64,
-    drained_at: Option<Duration>,
-    heartbeats_stopped: bool,
-    /// The runtime's latest word on the process: running and connected.
-    runtime_says_well: bool,
-    /// The runtime told anything about the process at all.
-    runtime_visible: bool,
-}
-
-impl Clues {
-    fn exited(&self) -> bool {
-        self.exit.is_some()
-    }
-}
-
-/// Evidence for and against one class of fault.
-fn weigh(class: FaultClass, clues: &Clues) -> (Vec<String>, Vec<String>) {
-    let mut pro = Vec::new();
-    let mut con = Vec::new();
-    let leaderless = (clues.leaderless_peak > 0).then(|| {
-        format!(
-            "{} lost their leader after it went",
-            count(clues.leaderless_peak, "region", "regions")
-        )
-    });
-    let heartbeats = "PD stopped receiving its heartbeats".to_string();
-    let silent_but_alive = if clues.runtime_visible {
-        "PD stopped receiving its heartbeats, yet no exit was seen".to_string()
-    } else {
-        heartbeats.clone()
-    };
-    match class {
-        FaultClass::ProcessCrash => {
-            match clues.exit {
-                Some(Some(137)) => pro.push("exit code 137: killed by SIGKILL".into()),
-                Some(Some(code @ (0 | 143))) => {
-                    con.push(format!("exit code {code} means it was asked to stop"))
-                }
-                Some(Some(code)) => pro.push(format!("exit code {code}: it ended on its own")),
-                Some(None) => pro.push("the process exited".into()),
-                None => {
-                    if clues.paused || clues.disconnected || clues.runtime_says_well {
-                        con.push("no exit was seen: the process is still there".into());
-                    }
-                }
-            }
-            pro.extend(leaderless.map(|l| format!("{l} (no hand-over)")));
-            if clues.heartbeats_stopped {
-                pro.push(heartbeats);
-            }
-            if let Some(at) = clues.drained_at {
-                con.push(format!(
-                    "its leaders were moved off before it exited (leader count 0 at {})",
-                    clock(at)
-                ));
-            }
-        }
-        FaultClass::GracefulStop => {
-            match clues.exit {
-                Some(Some(code @ (0 | 143))) => {
-                    pro.push(format!("exit code {code}: a requested stop (SIGTERM)"))
-                }
-                Some(Some(137)) => {
-                    pro.push("the process exited".into());
-                    con.push("exit code 137 is SIGKILL, not a requested stop".into());
-                }
-                Some(Some(code)) => {
-                    pro.push("the process exited".into());
-                    con.push(format!(
-                        "exit code {code} is neither a clean exit nor SIGTERM"
-                    ));
-                }
-                Some(None) => pro.push("the process exited".into()),
-                None => {
-                    if clues.paused || clues.disconnected || clues.runtime_says_well {
-                        con.push("no exit was seen: the process is still there".into());
-                    }
-                }
-            }
-            if let Some(at) = clues.drained_at {
-                pro.push(format!(
-                    "its leader count fell to 0 at {}, before it exited (hand-over)",
-                    clock(at)
-                ));
-            }
-            if let Some(l) = leaderless {
-                con.push(format!("{l}: nothing was handed over"));
-            }
-        }
-        FaultClass::Frozen => {
-            if clues.paused {
-                pro.push("the runtime shows the process paused".into());
-            }
-            if clues.heartbeats_stopped && !clues.exited() {
-                pro.push(silent_but_alive);
-            }
-            if clues.exited() {
-                con.push("the process exited; a frozen one does not".into());
-            }
-            if clues.disconnected {
-                con.push("the runtime shows it running, cut off from the network".into());
-            }
-            if clues.runtime_says_well {
-                con.push("the runtime reports it running".into());
-            }
-        }
-        FaultClass::NetworkPartition => {
-            if clues.disconnected {
-                pro.push("the runtime shows it running but off the cluster network".into());
-            }
-            if clues.heartbeats_stopped && !clues.exited() {
-                pro.push(silent_but_alive);
-            }
-            if clues.exited() {
-                con.push("the process exited; a partitioned one keeps running".into());
-            }
-            if clues.paused {
-                con.push("the process is paused, not cut off".into());
-            }
-            if clues.runtime_says_well {
-                con.push("the runtime reports it attached to the network".into());
-            }
-        }
-        FaultClass::Unknown => {}
-    }
-    (pro, con)
-}
-
 /// How the score came about: a hand-set base for the symptom, then a
 /// fixed amount per clue for and against. A weighing of the evidence on a
 /// 0 to 1 scale, not a probability.
@@ -232,23 +102,25 @@ impl Score {
         if more > 0 {
             parts.push(format!(
                 "+ {:.2} ({} clues for)",
-                0.05 * more as f32,
+                PER_CLUE_FOR * more as f32,
                 self.clues_for
             ));
         }
         if self.clues_against > 0 {
             parts.push(format!(
                 "- {:.2} ({} against)",
-                0.15 * self.clues_against as f32,
+                PER_CLUE_AGAINST * self.clues_against as f32,
                 self.clues_against
             ));
         }
         if self.corroborated {
-            parts.push("+ 0.05 (runtime event and snapshots agree)".into());
+            parts.push(format!(
+                "+ {CORROBORATED:.2} (runtime event and snapshots agree)"
+            ));
         }
         format!(
-            "{:.2} = {}; a weighing of the evidence, not a probability",
-            self.value,
+            "{} = {}; a weighing of the evidence, not a probability",
+            score(self.value),
             parts.join(" ")
         )
     }
@@ -271,33 +143,15 @@ fn classify(suspect: &Suspect, clues: &Clues) -> Score {
             corroborated: false,
         };
     };
-    let (class, basis) = match episode.symptom {
-        Symptom::Died {
-            exit_code: Some(137),
-        } => (FaultClass::ProcessCrash, ("exit code 137: SIGKILL", 0.75)),
-        Symptom::Died {
-            exit_code: Some(0 | 143),
-        } => (FaultClass::GracefulStop, ("a clean exit code", 0.75)),
-        Symptom::Died { exit_code: Some(_) } => {
-            (FaultClass::ProcessCrash, ("another exit code", 0.6))
-        }
-        Symptom::Died { exit_code: None } => {
-            if clues.drained_at.is_some() && clues.leaderless_peak == 0 {
-                (
-                    FaultClass::GracefulStop,
-                    ("gone, no exit code, leaders handed over", 0.5),
-                )
-            } else {
-                (FaultClass::ProcessCrash, ("gone, no exit code", 0.45))
-            }
-        }
-        Symptom::Paused => (FaultClass::Frozen, ("process paused", 0.8)),
-        Symptom::Disconnected => (FaultClass::NetworkPartition, ("network cut", 0.8)),
-    };
+    let (class, basis) = hypotheses::explaining(episode.symptom, clues).unwrap_or((
+        FaultClass::Unknown,
+        ("no hypothesis explains the symptom", 0.3),
+    ));
     let (pro, con) = weigh(class, clues);
     let corroborated = episode.from_event && episode.from_snapshot;
-    let value = basis.1 + 0.05 * pro.len().saturating_sub(1) as f32 - 0.15 * con.len() as f32
-        + if corroborated { 0.05 } else { 0.0 };
+    let value = basis.1 + PER_CLUE_FOR * pro.len().saturating_sub(1) as f32
+        - PER_CLUE_AGAINST * con.len() as f32
+        + if corroborated { CORROBORATED } else { 0.0 };
     Score {
         class,
         value: value.clamp(0.05, 0.97),
@@ -351,8 +205,9 @@ pub fn diagnose(evidence: &Evidence, analyzer: &str) -> Diagnosis {
         ..
     } = classify(&suspect, &clues);
 
-    let alternatives = FaultClass::NODE_FAULTS
-        .into_iter()
+    let alternatives = HYPOTHESES
+        .iter()
+        .map(|h| h.class)
         .filter(|&other| other != class)
         .filter_map(|other| {
             let (evidence_for, evidence_against) = weigh(other, &clues);
@@ -439,59 +294,17 @@ fn summary(
     impact: &ImpactFacts,
     evidence: &Evidence,
 ) -> String {
-    let leaderless = count(impact.leaderless_peak, "region", "regions");
     match suspect {
         Suspect::Node(episode) => {
-            let name = &episode.service;
-            let at = clock(episode.onset);
-            let mut text = match (class, clues.exit) {
-                (FaultClass::ProcessCrash, Some(Some(137))) => {
-                    let mut t = format!(
-                        "{name} was killed (SIGKILL, exit code 137) at {at}: it went without handing over its leaders"
-                    );
-                    if impact.leaderless_peak > 0 && impact.leaderless_cleared.is_some() {
-                        t.push_str(&format!(
-                            ", and {leaderless} had no leader until re-election"
-                        ));
-                    } else if impact.leaderless_peak > 0 {
-                        t.push_str(&format!(
-                            ", and {leaderless} still have no leader: re-election under way"
-                        ));
-                    }
-                    t
-                }
-                (FaultClass::ProcessCrash, Some(Some(code))) => {
-                    format!("{name} exited on its own with exit code {code} at {at} (a crash)")
-                }
-                (FaultClass::ProcessCrash, _) => format!(
-                    "{name} exited at {at} without a known exit code; it looks like a crash or a kill"
-                ),
-                (FaultClass::GracefulStop, exit) => {
-                    let code = exit
-                        .flatten()
-                        .map(|c| format!(" (exit code {c})"))
-                        .unwrap_or_default();
-                    let mut t = format!("{name} was stopped{code} at {at}");
-                    if let Some(drained) = clues.drained_at {
-                        t.push_str(&format!(
-                            " after handing over its leaders (leader count 0 at {})",
-                            clock(drained)
-                        ));
-                    }
-                    if impact.leaderless_peak > 0 {
-                        t.push_str(&format!(
-                            "; {leaderless} lost their leader: leaders were not handed over"
-                        ));
-                    }
-                    t
-                }
-                (FaultClass::Frozen, _) => format!(
-                    "{name} is frozen: its process was paused at {at}; it did not exit, it just stopped answering"
-                ),
-                (FaultClass::NetworkPartition, _) => format!(
-                    "{name} is cut off from the network since {at}: its process runs, but PD and its peers cannot reach it"
-                ),
-                (FaultClass::Unknown, _) => format!("{name} is unwell since {at}"),
+            let onset = Onset {
+                name: &episode.service,
+                at: clock(episode.onset),
+                clues,
+                impact,
+            };
+            let mut text = match hypotheses::hypothesis(class) {
+                Some(h) => (h.summary)(&onset),
+                None => format!("{} is unwell since {}", onset.name, onset.at),
             };
             if let Some(end) = episode.ended_at {
                 text.push_str(&format!(" It has since recovered ({}).", clock(end)));
@@ -692,34 +505,10 @@ fn risks(
     impact: &ImpactFacts,
     action: Option<&RecommendedAction>,
 ) -> Vec<String> {
-    let mut risks = Vec::new();
-    match class {
-        FaultClass::ProcessCrash => {
-            risks.push("the restarted store comes back with stale data and catches up from its peers (Raft log or snapshot): extra load on them meanwhile".into());
-            if clues.exit == Some(Some(137)) {
-                risks.push("exit code 137 is also what the kernel's OOM killer leaves: if nobody killed it on purpose, check its memory before restarting".into());
-            }
-            if clues.drained_at.is_some() {
-                risks.push("leaders left before the kill: perhaps a stop that ran past its timeout and was then killed".into());
-            }
-        }
-        FaultClass::GracefulStop => {
-            risks.push("after the start PD moves leaders back gradually: load rebalances over minutes, not at once".into());
-            if clues.leaderless_peak > 0 {
-                risks.push("leaders were not handed over before the exit: TiKV or PD may predate the evict-stopping-store change".into());
-            }
-        }
-        FaultClass::Frozen => {
-            risks.push("on unpause it has missed heartbeats and Raft messages: expect a short latency spike while it catches up; its stale leaderships are rejected by term".into());
-        }
-        FaultClass::NetworkPartition => {
-            risks.push("on reconnect it rejoins with a stale term and steps down from old leaderships: expect brief catch-up traffic".into());
-            risks.push("if the cut is in the network rather than the container, reconnecting it here will not help".into());
-        }
-        FaultClass::Unknown => {
-            risks.push("no recovery suggested: acting blindly can hide the cause; check the node's logs, its network and its runtime state first".into());
-        }
-    }
+    let mut risks = match hypotheses::hypothesis(class) {
+        Some(h) => (h.risks)(clues),
+        None => vec!["no recovery suggested: acting blindly can hide the cause; check the node's logs, its network and its runtime state first".into()],
+    };
     if impact.under_replicated_peak > 0 {
         risks.push("while replicas are missing, one more node failure would leave some regions without a quorum".into());
     }

@@ -1,86 +1,23 @@
 //! A model's diagnosis beside the built-in analyzer's. The built-in one is
 //! the ground truth and always runs; the model's answer is carried inside
 //! it, with where the two disagree, or with why the model gave none.
-
-use std::time::Duration;
+//!
+//! The composition sits here, on top; the second opinion's data is in
+//! [`super::opinion`], named for [`Diagnosis`] in `agent::diagnosis`, and
+//! re-exported here under the names everyone uses.
 
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::allowlist::RefusedAction;
-use super::builtin;
-use super::diagnosis::{Diagnosis, RecommendedAction};
-use super::model::{ModelAgent, ModelFailure};
+use super::analyzer::{Analyzer, AnalyzerError};
+use super::diagnosis::{Diagnosis, score};
+pub use super::diagnosis::{ModelAnswer, ModelDiagnosis, Outcome, SecondOpinion, Verdict};
+use super::evidence::Evidence;
+use super::model::ModelAgent;
+pub use super::opinion::Disagreement;
 use super::progress::Progress;
-use super::{Analyzer, AnalyzerError, Evidence};
-use crate::monitor::text::{plain, span};
-
-/// What the model said, or why it said nothing.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SecondOpinion {
-    /// "anthropic claude-sonnet-4-5".
-    pub agent: String,
-    pub outcome: Outcome,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    Answered(Box<ModelAnswer>),
-    /// The built-in diagnosis stands alone.
-    Failed(ModelFailure),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ModelAnswer {
-    pub verdict: Verdict,
-    /// From the first request to the first piece of its answer.
-    pub first_token: Option<Duration>,
-    pub took: Duration,
-    pub tool_calls: usize,
-    pub output_tokens: u64,
-    /// Against the built-in diagnosis; empty when they agree (or when the
-    /// answer was text and could not be compared).
-    pub disagreements: Vec<Disagreement>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Verdict {
-    /// The answer followed the structure.
-    Structured(Box<ModelDiagnosis>),
-    /// It did not: shown as text, compared with nothing.
-    Text(String),
-}
-
-/// The model's answer in the built-in analyzer's structure.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ModelDiagnosis {
-    /// Its `action` is set only when the allowlist let it through.
-    pub diagnosis: Diagnosis,
-    /// It said there is no incident.
-    pub no_incident: bool,
-    /// It gave a confidence (0 is assumed when it did not).
-    pub confidence_given: bool,
-    /// What it recommended outside the allowlist: shown, never executed.
-    pub refused_action: Option<RefusedAction>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Disagreement {
-    RootCause,
-    Service,
-    Action,
-}
-
-impl Disagreement {
-    pub fn word(self) -> &'static str {
-        match self {
-            Self::RootCause => "root cause",
-            Self::Service => "node",
-            Self::Action => "action",
-        }
-    }
-}
+use crate::text::clean_line as plain;
 
 /// Where the model's diagnosis departs from the built-in one.
 pub fn disagreements(builtin: &Diagnosis, model: &ModelDiagnosis) -> Vec<Disagreement> {
@@ -98,125 +35,40 @@ pub fn disagreements(builtin: &Diagnosis, model: &ModelDiagnosis) -> Vec<Disagre
     found
 }
 
-impl SecondOpinion {
-    /// `agent` had not answered when the story's `within` to diagnose ran out.
-    pub fn overdue(agent: &str, within: Duration) -> Self {
-        Self {
-            agent: agent.to_string(),
-            outcome: Outcome::Failed(ModelFailure::Overdue(within)),
-        }
-    }
-
-    /// The model's structured diagnosis, when it gave one.
-    pub fn structured(&self) -> Option<&ModelDiagnosis> {
-        match &self.outcome {
-            Outcome::Answered(answer) => match &answer.verdict {
-                Verdict::Structured(d) => Some(d),
-                Verdict::Text(_) => None,
-            },
-            Outcome::Failed(_) => None,
-        }
-    }
-
-    /// Plain lines for the log, after the built-in ones.
-    pub fn lines(&self) -> Vec<String> {
-        let agent = plain(&self.agent);
-        let mut lines = Vec::new();
-        match &self.outcome {
-            Outcome::Failed(failure) => lines.push(format!(
-                "Second opinion ({agent}): none, {failure}; the built-in diagnosis stands"
-            )),
-            Outcome::Answered(answer) => {
-                let first = answer
-                    .first_token
-                    .map(|d| format!(", first token after {}", span(d)))
-                    .unwrap_or_default();
-                lines.push(format!(
-                    "Second opinion ({agent}, {} tool calls{first}, {} in all):",
-                    answer.tool_calls,
-                    span(answer.took)
-                ));
-                match &answer.verdict {
-                    Verdict::Text(text) => {
-                        lines.push(
-                            "  not in the diagnosis structure; as the model wrote it:".into(),
-                        );
-                        lines.extend(text.lines().map(|l| format!("  | {}", plain(l))));
-                    }
-                    Verdict::Structured(model) => {
-                        lines.extend(
-                            model
-                                .diagnosis
-                                .lines()
-                                .into_iter()
-                                .map(|l| format!("  {l}")),
-                        );
-                        if let Some(refused) = &model.refused_action {
-                            lines.push(format!(
-                                "  REFUSED, never executed: {} — {}",
-                                plain(&refused.asked),
-                                refused.why
-                            ));
-                        }
-                        if answer.disagreements.is_empty() {
-                            lines.push("  agrees with the built-in analyzer".into());
-                        } else {
-                            let words: Vec<&str> =
-                                answer.disagreements.iter().map(|d| d.word()).collect();
-                            lines.push(format!(
-                                "  DISAGREES with the built-in analyzer on: {}",
-                                words.join(", ")
-                            ));
-                        }
-                    }
-                }
-            }
-        }
-        lines
-    }
-}
-
-impl Diagnosis {
-    /// Who wrote the diagnosis shown: the model when it answered (its
-    /// answer is shown beside the built-in one), else the analyzer that
-    /// wrote this one, the built-in analyzer when the model gave nothing.
-    pub fn author(&self) -> &str {
-        match &self.second_opinion {
-            Some(opinion) if matches!(opinion.outcome, Outcome::Answered(_)) => &opinion.agent,
-            _ => &self.analyzer,
-        }
-    }
-
-    /// The recommendation the presenter may apply with `a`, and whose it is:
-    /// the model's when it gave an allowed one, else the built-in's.
-    pub fn applicable_action(&self) -> Option<(&RecommendedAction, &str)> {
-        if let Some(opinion) = &self.second_opinion {
-            if let Some(action) = opinion
-                .structured()
-                .and_then(|m| m.diagnosis.action.as_ref())
-            {
-                return Some((action, &opinion.agent));
-            }
-        }
-        self.action.as_ref().map(|a| (a, self.analyzer.as_str()))
-    }
-}
-
-/// The built-in analyzer as ground truth with a model's second opinion.
-pub struct WithSecondOpinion {
+/// Any analyzer as the ground truth, with a model's second opinion beside
+/// it: the ground truth always runs first and always stands; the model's
+/// answer, or why it gave none, rides inside its diagnosis.
+pub struct WithSecondOpinion<A> {
+    ground: A,
     model: ModelAgent,
     name: String,
 }
 
-impl WithSecondOpinion {
-    pub fn new(model: ModelAgent) -> Self {
+impl<A: Analyzer> WithSecondOpinion<A> {
+    /// Named after the model (the pane's title until the diagnosis is in).
+    /// The ground truth's own lines are not shown, only its verdict: give
+    /// it no pace (`BuiltinAnalyzer::instant()`), or the model waits on it.
+    pub fn new(ground: A, model: ModelAgent) -> Self {
         let name = model.label();
-        Self { model, name }
+        Self {
+            ground,
+            model,
+            name,
+        }
+    }
+
+    /// The ground truth's diagnosis, its progress drained unseen: the pane
+    /// belongs to the model, and one line says what the ground truth found.
+    async fn ground_truth(&self, evidence: Evidence) -> Result<Diagnosis, AnalyzerError> {
+        let (tx, mut rx) = mpsc::channel(64);
+        let drain = async move { while rx.recv().await.is_some() {} };
+        let (diagnosis, ()) = tokio::join!(self.ground.diagnose(evidence, tx), drain);
+        diagnosis
     }
 }
 
 #[async_trait]
-impl Analyzer for WithSecondOpinion {
+impl<A: Analyzer> Analyzer for WithSecondOpinion<A> {
     fn name(&self) -> &str {
         &self.name
     }
@@ -226,14 +78,11 @@ impl Analyzer for WithSecondOpinion {
         evidence: Evidence,
         progress: mpsc::Sender<Progress>,
     ) -> Result<Diagnosis, AnalyzerError> {
-        if evidence.is_empty() {
-            return Err(AnalyzerError::NoEvidence);
-        }
-        let report = builtin::analyze(&evidence);
-        let mut diagnosis = report.diagnosis;
+        let mut diagnosis = self.ground_truth(evidence.clone()).await?;
         let _ = progress
             .send(Progress::Step(format!(
-                "built-in analyzer (ground truth): {}",
+                "{} (ground truth): {}",
+                plain(self.ground.name()),
                 headline(&diagnosis)
             )))
             .await;
@@ -276,7 +125,7 @@ impl Analyzer for WithSecondOpinion {
     }
 }
 
-/// "process killed or crashed on tikv1 (92%), start tikv1".
+/// "process killed or crashed on tikv1 (score 0.90), start tikv1".
 pub fn headline(d: &Diagnosis) -> String {
     let on = d
         .root_cause
@@ -290,8 +139,8 @@ pub fn headline(d: &Diagnosis) -> String {
         .map(|a| format!("{} {}", a.recovery, plain(&a.service)))
         .unwrap_or_else(|| "no action".into());
     format!(
-        "{}{on} ({:.0}%), {action}",
+        "{}{on} (score {}), {action}",
         d.root_cause.class,
-        (d.root_cause.confidence.clamp(0.0, 1.0) * 100.0).round()
+        score(d.root_cause.confidence)
     )
 }

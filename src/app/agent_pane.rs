@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::msg::RunId;
-use crate::agent::{Diagnosis, Progress, Transcript};
+use crate::agent::{AnalyzerError, Diagnosis, Progress, Transcript};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum AgentState {
@@ -90,7 +90,7 @@ impl AgentPane {
         &mut self,
         run: RunId,
         now: Duration,
-        result: Result<Diagnosis, String>,
+        result: Result<Diagnosis, AnalyzerError>,
     ) -> Option<Result<Duration, String>> {
         let AgentState::Working {
             run: working,
@@ -111,7 +111,8 @@ impl AgentPane {
                 };
                 Ok(took)
             }
-            Err(why) => {
+            Err(error) => {
+                let why = error.to_string();
                 self.state = AgentState::Failed(why.clone());
                 Err(why)
             }

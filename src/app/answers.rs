@@ -10,7 +10,7 @@ use super::journal::{Kind, Level};
 use super::msg::{Effect, RunId};
 use super::story::ActionStatus;
 use super::world::credit_to_fault;
-use crate::agent::Diagnosis;
+use crate::agent::{AnalyzerError, Diagnosis};
 use crate::cluster::{BackendError, InjectedFault, Recovery};
 
 /// An injection's answer. Always applied, even when stale: a fault that
@@ -153,7 +153,7 @@ pub(super) fn on_load_set(
 pub(super) fn on_diagnosed(
     app: &mut App,
     run: RunId,
-    result: Result<Diagnosis, String>,
+    result: Result<Diagnosis, AnalyzerError>,
     fx: &mut Vec<Effect>,
 ) {
     diagnosed(app, run, result, fx);

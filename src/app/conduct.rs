@@ -11,8 +11,8 @@ use super::journal::{Kind, Level};
 use super::msg::{Effect, ExitKind, RunId};
 use super::story::{ActionStatus, Scene, Story, StoryAsk};
 use super::{AgentState, App, Mode};
-use crate::agent::Diagnosis;
 use crate::agent::second_opinion::SecondOpinion;
+use crate::agent::{AnalyzerError, Diagnosis};
 use crate::monitor::text::span;
 
 /// The story asks at most this many times in one message; more would be a
@@ -323,7 +323,7 @@ pub(super) fn next_pass(app: &mut App, fx: &mut Vec<Effect>) {
 pub(super) fn diagnosed(
     app: &mut App,
     run: RunId,
-    result: Result<Diagnosis, String>,
+    result: Result<Diagnosis, AnalyzerError>,
     fx: &mut Vec<Effect>,
 ) {
     let current = app.story.awaiting(run);

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::agent::{Diagnosis, Evidence, Progress};
+use crate::agent::{AnalyzerError, Diagnosis, Evidence, Progress};
 use crate::cluster::{
     BackendError, ClusterEvent, ClusterSnapshot, FaultKind, InjectedFault, Recovery,
 };
@@ -69,7 +69,7 @@ pub enum Msg {
     },
     Diagnosed {
         run: RunId,
-        result: Result<Diagnosis, String>,
+        result: Result<Diagnosis, AnalyzerError>,
     },
     /// The screen needs drawing again (a resize); the state is unchanged.
     Redraw,

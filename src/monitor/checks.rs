@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use super::incident::{Severity, Signal};
 use super::text::{count, plain, span};
 use crate::cluster::{ClusterSnapshot, EventKind, NodeRole, Process, ProcessState, StoreState};
+use crate::incident::{Severity, Signal};
 use crate::text::excerpt;
 
 /// A condition that holds right now, ready to become an incident.

@@ -11,14 +11,13 @@
 //! fault"); what is detected comes from the observations alone.
 
 mod checks;
-mod incident;
 pub mod text;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
+pub use crate::incident::{Detection, Incident, Severity, Signal};
 use checks::{Condition, EventEffect, Gate, GateChange};
-pub use incident::{Detection, Incident, Severity, Signal};
 
 use crate::cluster::{ClusterEvent, ClusterSnapshot, DataSource, NodeRole};
 use crate::workload::WorkloadSample;

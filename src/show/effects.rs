@@ -78,7 +78,7 @@ impl EffectRunner {
                         }
                     });
                     let diagnosis = tokio::select! {
-                        result = analyzer.diagnose(*evidence, line_tx) => result.map_err(|e| e.to_string()),
+                        result = analyzer.diagnose(*evidence, line_tx) => result,
                         () = cancel.cancelled() => return,
                     };
                     // Every progress line is shown before the result.

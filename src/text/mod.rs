@@ -4,5 +4,7 @@
 //! full screen, plain output or `doctor`.
 
 pub mod clean;
+pub mod words;
 
 pub use clean::{clean_line, clean_text, excerpt, is_unsafe};
+pub use words::{clock, count, span};

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chaosdeck::agent::model::{ModelFailure, answer};
 use chaosdeck::agent::second_opinion::{self, ModelAnswer, Outcome, SecondOpinion, Verdict};
-use chaosdeck::agent::{Diagnosis, analyze};
+use chaosdeck::agent::{Diagnosis, analyze, score};
 use chaosdeck::app::{AgentState, App, AppConfig, Mode};
 use chaosdeck::cluster::ClusterSource;
 use chaosdeck::monitor::MonitorConfig;
@@ -158,4 +158,32 @@ fn plain_mode_offers_no_key_it_does_not_read() {
         .filter(|r| !r.starts_with("a: apply"))
         .collect();
     assert_eq!(printed.iter().collect::<Vec<_>>(), without_key);
+}
+
+#[test]
+fn one_function_writes_the_score_wherever_a_diagnosis_is_told() {
+    let report = analyze(&evidence::kill());
+    let diagnosis = &report.diagnosis;
+    let shown = format!("score {}", score(diagnosis.root_cause.confidence));
+    assert_eq!(shown, "score 0.90");
+    let app = done(Mode::Auto, failed());
+    let (_, printed) = plain(&app);
+    let told = [
+        ("the pane and plain mode", printed.join("\n")),
+        ("the log", diagnosis.lines()[0].clone()),
+        ("the ground-truth line", second_opinion::headline(diagnosis)),
+        (
+            "the analysis's steps",
+            report
+                .steps
+                .iter()
+                .find(|s| s.starts_with("hypothesis:"))
+                .cloned()
+                .unwrap(),
+        ),
+    ];
+    for (where_, text) in told {
+        assert!(text.contains(&shown), "{where_}: {text}");
+        assert!(!text.contains("90%"), "{where_}: {text}");
+    }
 }

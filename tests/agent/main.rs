@@ -13,6 +13,7 @@ mod apply;
 mod authors;
 mod binary;
 mod clients;
+mod compose;
 mod eval_set;
 mod key;
 mod overdue;

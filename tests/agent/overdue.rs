@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chaosdeck::agent::WithSecondOpinion;
 use chaosdeck::agent::model::{ModelAgent, ModelFailure, ModelLimits, Provider};
+use chaosdeck::agent::{BuiltinAnalyzer, WithSecondOpinion};
 use chaosdeck::app::{AgentState, App, AppConfig, ExitKind, Mode};
 use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::ClusterSource;
@@ -40,7 +40,7 @@ async fn an_overloaded_model_at_speed_20_leaves_the_builtin_diagnosis_standing()
         ..ModelLimits::default()
     };
     let model = ModelAgent::new(config(Provider::Anthropic, &server, limits), None).unwrap();
-    let analyzer = Arc::new(WithSecondOpinion::new(model));
+    let analyzer = Arc::new(WithSecondOpinion::new(BuiltinAnalyzer::instant(), model));
     let agent = chaosdeck::agent::Analyzer::name(&*analyzer).to_string();
 
     let clock = ShowClock::start(20.0);

@@ -84,7 +84,7 @@ fn streaming() -> App {
         started: secs(36.0),
     });
     let steps: Vec<(f64, Progress)> = vec![
-        (36.0, "built-in analyzer (ground truth): process killed or crashed on tikv1 (90%), start tikv1".into()),
+        (36.0, "built-in analyzer (ground truth): process killed or crashed on tikv1 (score 0.90), start tikv1".into()),
         (36.0, "asking openai llama3.1…".into()),
         (36.8, Progress::FirstToken(secs(0.8))),
         (36.8, Progress::Text("Let me look at the cluster first.".into())),

@@ -9,7 +9,9 @@ use chaosdeck::agent::model::{
     ApiKey, ModelAgent, ModelConfig, ModelFailure, ModelLimits, Provider,
 };
 use chaosdeck::agent::second_opinion::{ModelAnswer, ModelDiagnosis, Outcome, Verdict};
-use chaosdeck::agent::{Analyzer, Diagnosis, Evidence, Progress, WithSecondOpinion};
+use chaosdeck::agent::{
+    Analyzer, BuiltinAnalyzer, Diagnosis, Evidence, Progress, WithSecondOpinion,
+};
 use tokio::sync::mpsc;
 
 use crate::server::StandIn;
@@ -42,7 +44,10 @@ pub async fn diagnose(
     logs: Option<Arc<dyn NodeLogs>>,
     evidence: Evidence,
 ) -> (Diagnosis, Vec<Progress>) {
-    let analyzer = WithSecondOpinion::new(ModelAgent::new(config, logs).expect("agent"));
+    let analyzer = WithSecondOpinion::new(
+        BuiltinAnalyzer::instant(),
+        ModelAgent::new(config, logs).expect("agent"),
+    );
     let (tx, mut rx) = mpsc::channel(8);
     let collect = tokio::spawn(async move {
         let mut all = Vec::new();

@@ -526,7 +526,7 @@ fn esc_abandons_every_kind_of_action_and_late_answers_do_not_reopen_it() {
                 },
                 Effect::Diagnose { run, .. } => Msg::Diagnosed {
                     run,
-                    result: Err("late".into()),
+                    result: Err(AnalyzerError::NoEvidence),
                 },
                 _ => continue,
             };

@@ -5,9 +5,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use chaosdeck::agent::AnalyzerError;
 use chaosdeck::app::episode::PdVerdict;
 use chaosdeck::app::{
-    ActionStatus, App, Command, Cursor, Effect, Entry, ExitKind, Kind, Mode, Msg, update,
+    ActionStatus, AgentState, App, Command, Cursor, Effect, Entry, ExitKind, Kind, Mode, Msg,
+    update,
 };
 use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::{
@@ -211,6 +213,40 @@ fn the_diagnosis_waits_for_the_evidence_it_names_and_says_what_is_missing() {
         e.text
             .starts_with("asking the agent without: PD's verdict on tikv1")
     }),);
+}
+
+#[test]
+fn a_failed_diagnosis_says_why_in_the_analyzers_own_words() {
+    let mut app = killed(&story("first_signal"), Mode::Presenter);
+    press(&mut app, Command::Next);
+    update(&mut app, kill_event(1.0));
+    press(&mut app, Command::Next);
+    let fx = update(&mut app, Msg::Snapshot(Ok(after_kill(secs(16.0), "tikv1"))));
+    let run = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Diagnose { run, .. } => Some(*run),
+            _ => None,
+        })
+        .expect("asked for a diagnosis");
+    update(
+        &mut app,
+        Msg::Diagnosed {
+            run,
+            result: Err(AnalyzerError::NoEvidence),
+        },
+    );
+    let why = AnalyzerError::NoEvidence.to_string();
+    assert!(
+        matches!(&app.agent().state(), AgentState::Failed(text) if *text == why),
+        "{:?}",
+        app.agent().state()
+    );
+    assert!(
+        matches!(&app.status(), Some(ActionStatus::Failed(t)) if *t == format!("diagnosis failed: {why}")),
+        "{:?}",
+        app.status()
+    );
 }
 
 const READ_FIRST: &str = r#"

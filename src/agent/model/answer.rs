@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::tools::clean_line;
 use crate::agent::allowlist::{self, ActionCheck};
+use crate::agent::clean::clean_line;
 use crate::agent::diagnosis::{Alternative, Diagnosis, FaultClass, RootCause};
-use crate::agent::second_opinion::{ModelDiagnosis, Verdict};
+use crate::agent::diagnosis::{ModelDiagnosis, Verdict};
 
 /// Longest string kept from the answer, and most items of a list.
 const MAX_TEXT: usize = 300;

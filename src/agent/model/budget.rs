@@ -8,13 +8,7 @@ use tokio::time::Instant;
 
 const HOUR: Duration = Duration::from_secs(3600);
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum BudgetSpent {
-    #[error("{0} requests in this diagnosis, the most allowed")]
-    Pass(u32),
-    #[error("{0} requests in the last hour, the most allowed; next one allowed in {1}s")]
-    Hour(u32, u64),
-}
+pub use crate::agent::opinion::BudgetSpent;
 
 /// Requests sent in the last hour, shared by every diagnosis.
 #[derive(Debug, Clone)]

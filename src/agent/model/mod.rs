@@ -27,56 +27,19 @@ use tokio::time::Instant;
 
 pub use config::{ApiKey, KeyFilter, ModelConfig, ModelLimits, Provider};
 
-#[cfg(test)]
-mod tests {
-    use super::prompt_looks_cut;
-
-    #[test]
-    fn a_prompt_counted_far_below_its_size_looks_cut() {
-        assert!(prompt_looks_cut(40_000, 2048), "Ollama's default context");
-        assert!(!prompt_looks_cut(40_000, 9_000), "a plausible count");
-        assert!(!prompt_looks_cut(2_000, 10), "too small to tell");
-    }
-}
-
-use self::budget::{BudgetSpent, HourlyBudget, PassBudget};
+use self::budget::{HourlyBudget, PassBudget};
 use self::conversation::{Delta, Message, StreamError, StreamParser, Turn};
 use self::tools::{NodeLogs, ToolSpec, Toolbox};
 use self::transport::{CallError, Deadlines, Request, Retry};
-use super::Evidence;
+use super::clean::clean_line;
+use super::diagnosis::Verdict;
+use super::evidence::Evidence;
+pub use super::opinion::ModelFailure;
 use super::progress::Progress;
-use super::second_opinion::Verdict;
-use crate::monitor::text::span;
+use crate::text::span;
 
 /// How long a tool may take (node logs come from the runtime).
 const TOOL_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Why the model gave no diagnosis. The built-in one then stands.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ModelFailure {
-    #[error("no first token within {}", span(*.0))]
-    FirstToken(Duration),
-    #[error("no answer within {}", span(*.0))]
-    Deadline(Duration),
-    #[error("HTTP {status} from the server: {message}")]
-    Http { status: u16, message: String },
-    #[error("the server cannot be reached: {0}")]
-    Unreachable(String),
-    #[error("the server reported an error mid-stream ({0})")]
-    ServerError(String),
-    #[error("malformed answer stream: {0}")]
-    Malformed(String),
-    #[error("the answer stream was cut: {0}")]
-    Cut(String),
-    #[error("budget spent: {0}")]
-    Budget(BudgetSpent),
-    #[error("it kept calling tools past the limit of {0} steps")]
-    StepLimit(usize),
-    /// The story's time to diagnose (show time) ran out first: the story
-    /// went on with the built-in diagnosis and dropped the model's.
-    #[error("no answer within the story's {} to diagnose", span(*.0))]
-    Overdue(Duration),
-}
 
 impl ModelFailure {
     fn from_call(error: CallError, limits: &ModelLimits) -> Self {
@@ -454,9 +417,9 @@ impl ModelAgent {
             }
             let mut results = Vec::new();
             for call in &turn.tool_calls {
-                let arguments = tools::clean_line(&call.raw_arguments);
+                let arguments = clean_line(&call.raw_arguments);
                 sink.send(Progress::ToolCall {
-                    name: tools::clean_line(&call.name),
+                    name: clean_line(&call.name),
                     arguments,
                 })
                 .await;
@@ -473,8 +436,8 @@ impl ModelAgent {
                 stats.tool_calls += 1;
                 tracing::info!(tool = %call.name, refused = outcome.refused, summary = %outcome.summary, "tool call");
                 sink.send(Progress::ToolAnswer {
-                    name: tools::clean_line(&call.name),
-                    summary: tools::clean_line(&outcome.summary),
+                    name: clean_line(&call.name),
+                    summary: clean_line(&outcome.summary),
                     refused: outcome.refused,
                 })
                 .await;
@@ -557,5 +520,17 @@ impl ModelAgent {
         stats
             .first_token
             .ok_or_else(|| ModelFailure::Cut("an answer with no token at all".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prompt_looks_cut;
+
+    #[test]
+    fn a_prompt_counted_far_below_its_size_looks_cut() {
+        assert!(prompt_looks_cut(40_000, 2048), "Ollama's default context");
+        assert!(!prompt_looks_cut(40_000, 9_000), "a plausible count");
+        assert!(!prompt_looks_cut(2_000, 10), "too small to tell");
     }
 }

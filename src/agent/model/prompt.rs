@@ -2,8 +2,8 @@
 //! (the built-in analyzer's diagnosis, as JSON).
 
 use super::tools::services_in;
-use crate::agent::Evidence;
-use crate::monitor::text::{clock, count};
+use crate::agent::evidence::Evidence;
+use crate::text::{clock, count};
 
 pub const SYSTEM: &str = r#"You are the incident analyst of a live chaos-engineering demo of a TiKV cluster (PD members, TiKV stores, a YCSB-style workload). Something may have gone wrong with one node; find out what, from the evidence alone.
 
@@ -61,7 +61,7 @@ pub fn opening(evidence: &Evidence) -> String {
     } else {
         text.push_str("Open incidents:\n");
         // Incident summaries are the monitor's own words, already plain.
-        text.push_str(&super::tools::clean_data(&open.join("\n"), 2000));
+        text.push_str(&crate::agent::clean::clean_data(&open.join("\n"), 2000));
         text.push('\n');
     }
     text.push_str("Investigate with the tools, then answer with the JSON object.");
@@ -74,6 +74,6 @@ pub fn restate_as_json(answer: &str) -> String {
     format!(
         "Restate this incident analysis as the JSON object described in your instructions, \
          and nothing else. Do not add facts that are not in it.\n\n<analysis>\n{}\n</analysis>",
-        super::tools::clean_data(answer, 8000)
+        crate::agent::clean::clean_data(answer, 8000)
     )
 }

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use super::config::ApiKey;
 use super::conversation::{Delta, StreamError, StreamParser, Turn};
 use super::sse::SseDecoder;
-use super::tools::clean_line;
+use crate::agent::clean::clean_line;
 
 /// Most bytes of an error body read (and then shown, cut shorter).
 const ERROR_BODY_BYTES: usize = 8 * 1024;

@@ -10,7 +10,7 @@ use super::PaneView;
 use super::flow::{Piece, Row, Tone};
 use super::monitor::stamped;
 use crate::agent::second_opinion::{Outcome, SecondOpinion, Verdict};
-use crate::agent::{Diagnosis, FaultClass, Progress, RecommendedAction, Transcript};
+use crate::agent::{Diagnosis, FaultClass, Progress, RecommendedAction, Transcript, score};
 use crate::app::{AgentState, App, Mode};
 use crate::ui::text;
 use unicode_width::UnicodeWidthStr;
@@ -151,13 +151,6 @@ fn transcript_rows(transcript: &Transcript) -> Vec<Row> {
         }
     }
     rows
-}
-
-/// The analyzer's score, a weighing of the evidence from 0 to 1: written as
-/// the analyzer explains it (`0.90 = 0.75 (exit code 137) + …`), never as a
-/// percentage, which would read as a probability.
-fn score(confidence: f32) -> String {
-    format!("{:.2}", confidence.clamp(0.0, 1.0))
 }
 
 /// The diagnosis in the order an audience needs it: the cause, the action,

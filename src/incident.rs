@@ -1,4 +1,6 @@
-//! What the monitor reports: incidents, their signal and severity.
+//! What the monitor reports: incidents, their signal and severity. Plain
+//! data, apart from the monitor that opens them, so that what reads them
+//! (the agent's evidence, the app, the view) does not depend on the monitor.
 
 use std::fmt;
 use std::time::Duration;
@@ -85,7 +87,7 @@ pub struct Incident {
     pub id: u64,
     pub signal: Signal,
     /// The node concerned, verbatim from the backend (render with
-    /// [`crate::monitor::text::plain`]).
+    /// [`crate::text::clean_line`]).
     pub service: Option<String>,
     pub severity: Severity,
     /// One line for the screen; outside names already made plain.

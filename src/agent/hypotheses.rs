@@ -1,0 +1,415 @@
+//! The built-in analyzer's hypotheses: one row per fault class, keyed by its
+//! [`FaultClass`], with everything the analyzer knows about that class: the
+//! symptom it explains best and the base score that sets (its weight), the
+//! tests of the evidence for and against it, in the order they are told,
+//! what is said when it is the verdict, and the risks of its recovery.
+//!
+//! Adding a class is adding a row (and its variant to [`FaultClass`]). The
+//! rows are plain data over the [`Clues`], so that a fault catalogue can
+//! feed them: the scoring ([`super::reasoning`]) reads only the table.
+
+use std::time::Duration;
+
+use super::diagnosis::FaultClass;
+use super::facts::{ImpactFacts, Symptom};
+use crate::text::{clock, count};
+
+/// Each clue for a hypothesis past the first adds this much to its score.
+pub const PER_CLUE_FOR: f32 = 0.05;
+/// Each clue against a hypothesis takes this much off its score.
+pub const PER_CLUE_AGAINST: f32 = 0.15;
+/// Added when the runtime's event and its state in snapshots agree.
+pub const CORROBORATED: f32 = 0.05;
+
+/// Observations about the suspect, as the hypotheses use them.
+#[derive(Debug, Clone, Default)]
+pub struct Clues {
+    /// `Some(code)` when the process exited.
+    pub exit: Option<Option<i64>>,
+    pub paused: bool,
+    pub disconnected: bool,
+    pub leaderless_peak: u64,
+    pub drained_at: Option<Duration>,
+    pub heartbeats_stopped: bool,
+    /// The runtime's latest word on the process: running and connected.
+    pub runtime_says_well: bool,
+    /// The runtime told anything about the process at all.
+    pub runtime_visible: bool,
+}
+
+impl Clues {
+    pub fn exited(&self) -> bool {
+        self.exit.is_some()
+    }
+}
+
+/// One test of the evidence: the side it speaks for, and what it says when
+/// the clues bear it out.
+#[derive(Clone, Copy)]
+pub enum Test {
+    For(fn(&Clues) -> Option<String>),
+    Against(fn(&Clues) -> Option<String>),
+}
+
+/// What a hypothesis knows when it is the verdict on a node.
+pub struct Onset<'a> {
+    pub name: &'a str,
+    /// When the node went, as a show time.
+    pub at: String,
+    pub clues: &'a Clues,
+    pub impact: &'a ImpactFacts,
+}
+
+/// One fault class, as the built-in analyzer weighs it.
+pub struct Hypothesis {
+    pub class: FaultClass,
+    /// What sets the base score when this class explains the symptom the
+    /// runtime saw, and the base; `None` when it does not (one row claims
+    /// each symptom).
+    pub basis: fn(Symptom, &Clues) -> Option<(&'static str, f32)>,
+    /// For and against, each side told in this order.
+    pub tests: &'static [Test],
+    /// What happened, when this class is the verdict.
+    pub summary: fn(&Onset<'_>) -> String,
+    /// The risks of acting on it (before those every verdict shares).
+    pub risks: fn(&Clues) -> Vec<String>,
+}
+
+/// The node faults, in the order the alternatives are weighed.
+pub static HYPOTHESES: [Hypothesis; 4] = [CRASH, STOP, FROZEN, PARTITION];
+
+/// The row of `class`; none for [`FaultClass::Unknown`], which is what is
+/// left when no row explains the evidence.
+pub fn hypothesis(class: FaultClass) -> Option<&'static Hypothesis> {
+    HYPOTHESES.iter().find(|h| h.class == class)
+}
+
+/// The class the symptom points to and what set its base.
+pub fn explaining(symptom: Symptom, clues: &Clues) -> Option<(FaultClass, (&'static str, f32))> {
+    HYPOTHESES
+        .iter()
+        .find_map(|h| (h.basis)(symptom, clues).map(|basis| (h.class, basis)))
+}
+
+/// The evidence for and against `class`, in the order it is told.
+pub fn weigh(class: FaultClass, clues: &Clues) -> (Vec<String>, Vec<String>) {
+    let (mut pro, mut con) = (Vec::new(), Vec::new());
+    for test in hypothesis(class).map_or(&[][..], |h| h.tests) {
+        match test {
+            Test::For(says) => pro.extend(says(clues)),
+            Test::Against(says) => con.extend(says(clues)),
+        }
+    }
+    (pro, con)
+}
+
+// The clues more than one hypothesis reads.
+
+fn leaderless(clues: &Clues) -> Option<String> {
+    (clues.leaderless_peak > 0).then(|| {
+        format!(
+            "{} lost their leader after it went",
+            count(clues.leaderless_peak, "region", "regions")
+        )
+    })
+}
+
+fn heartbeats_stopped(clues: &Clues) -> Option<String> {
+    clues
+        .heartbeats_stopped
+        .then(|| "PD stopped receiving its heartbeats".to_string())
+}
+
+/// Silent to PD, yet it did not exit.
+fn silent_but_alive(clues: &Clues) -> Option<String> {
+    if !clues.heartbeats_stopped || clues.exited() {
+        return None;
+    }
+    Some(if clues.runtime_visible {
+        "PD stopped receiving its heartbeats, yet no exit was seen".to_string()
+    } else {
+        "PD stopped receiving its heartbeats".to_string()
+    })
+}
+
+/// Against an exit: the runtime still shows the process.
+fn still_there(clues: &Clues) -> Option<String> {
+    (!clues.exited() && (clues.paused || clues.disconnected || clues.runtime_says_well))
+        .then(|| "no exit was seen: the process is still there".to_string())
+}
+
+/// Leaders handed over (leader count 0) and none lost: a stop's sign.
+fn handed_over(clues: &Clues) -> bool {
+    clues.drained_at.is_some() && clues.leaderless_peak == 0
+}
+
+const CRASH: Hypothesis = Hypothesis {
+    class: FaultClass::ProcessCrash,
+    basis: |symptom, clues| match symptom {
+        Symptom::Died {
+            exit_code: Some(137),
+        } => Some(("exit code 137: SIGKILL", 0.75)),
+        Symptom::Died {
+            exit_code: Some(0 | 143),
+        } => None,
+        Symptom::Died { exit_code: Some(_) } => Some(("another exit code", 0.6)),
+        Symptom::Died { exit_code: None } if !handed_over(clues) => {
+            Some(("gone, no exit code", 0.45))
+        }
+        _ => None,
+    },
+    tests: &[
+        Test::For(|c| match c.exit {
+            Some(Some(137)) => Some("exit code 137: killed by SIGKILL".into()),
+            Some(Some(0 | 143)) | None => None,
+            Some(Some(code)) => Some(format!("exit code {code}: it ended on its own")),
+            Some(None) => Some("the process exited".into()),
+        }),
+        Test::Against(|c| match c.exit {
+            Some(Some(code @ (0 | 143))) => {
+                Some(format!("exit code {code} means it was asked to stop"))
+            }
+            Some(_) => None,
+            None => still_there(c),
+        }),
+        Test::For(|c| leaderless(c).map(|l| format!("{l} (no hand-over)"))),
+        Test::For(heartbeats_stopped),
+        Test::Against(|c| {
+            c.drained_at.map(|at| {
+                format!(
+                    "its leaders were moved off before it exited (leader count 0 at {})",
+                    clock(at)
+                )
+            })
+        }),
+    ],
+    summary: |o| {
+        let (name, at) = (o.name, &o.at);
+        match o.clues.exit {
+            Some(Some(137)) => {
+                let mut t = format!(
+                    "{name} was killed (SIGKILL, exit code 137) at {at}: it went without handing over its leaders"
+                );
+                let leaderless = count(o.impact.leaderless_peak, "region", "regions");
+                if o.impact.leaderless_peak > 0 && o.impact.leaderless_cleared.is_some() {
+                    t.push_str(&format!(
+                        ", and {leaderless} had no leader until re-election"
+                    ));
+                } else if o.impact.leaderless_peak > 0 {
+                    t.push_str(&format!(
+                        ", and {leaderless} still have no leader: re-election under way"
+                    ));
+                }
+                t
+            }
+            Some(Some(code)) => {
+                format!("{name} exited on its own with exit code {code} at {at} (a crash)")
+            }
+            _ => format!(
+                "{name} exited at {at} without a known exit code; it looks like a crash or a kill"
+            ),
+        }
+    },
+    risks: |c| {
+        let mut risks = vec!["the restarted store comes back with stale data and catches up from its peers (Raft log or snapshot): extra load on them meanwhile".to_string()];
+        if c.exit == Some(Some(137)) {
+            risks.push("exit code 137 is also what the kernel's OOM killer leaves: if nobody killed it on purpose, check its memory before restarting".into());
+        }
+        if c.drained_at.is_some() {
+            risks.push("leaders left before the kill: perhaps a stop that ran past its timeout and was then killed".into());
+        }
+        risks
+    },
+};
+
+const STOP: Hypothesis = Hypothesis {
+    class: FaultClass::GracefulStop,
+    basis: |symptom, clues| match symptom {
+        Symptom::Died {
+            exit_code: Some(0 | 143),
+        } => Some(("a clean exit code", 0.75)),
+        Symptom::Died { exit_code: None } if handed_over(clues) => {
+            Some(("gone, no exit code, leaders handed over", 0.5))
+        }
+        _ => None,
+    },
+    tests: &[
+        Test::For(|c| match c.exit {
+            Some(Some(code @ (0 | 143))) => {
+                Some(format!("exit code {code}: a requested stop (SIGTERM)"))
+            }
+            Some(_) => Some("the process exited".into()),
+            None => None,
+        }),
+        Test::Against(|c| match c.exit {
+            Some(Some(137)) => Some("exit code 137 is SIGKILL, not a requested stop".into()),
+            Some(Some(0 | 143)) | Some(None) => None,
+            Some(Some(code)) => Some(format!(
+                "exit code {code} is neither a clean exit nor SIGTERM"
+            )),
+            None => still_there(c),
+        }),
+        Test::For(|c| {
+            c.drained_at.map(|at| {
+                format!(
+                    "its leader count fell to 0 at {}, before it exited (hand-over)",
+                    clock(at)
+                )
+            })
+        }),
+        Test::Against(|c| leaderless(c).map(|l| format!("{l}: nothing was handed over"))),
+    ],
+    summary: |o| {
+        let code = o
+            .clues
+            .exit
+            .flatten()
+            .map(|c| format!(" (exit code {c})"))
+            .unwrap_or_default();
+        let mut t = format!("{} was stopped{code} at {}", o.name, o.at);
+        if let Some(drained) = o.clues.drained_at {
+            t.push_str(&format!(
+                " after handing over its leaders (leader count 0 at {})",
+                clock(drained)
+            ));
+        }
+        if o.impact.leaderless_peak > 0 {
+            t.push_str(&format!(
+                "; {} lost their leader: leaders were not handed over",
+                count(o.impact.leaderless_peak, "region", "regions")
+            ));
+        }
+        t
+    },
+    risks: |c| {
+        let mut risks = vec!["after the start PD moves leaders back gradually: load rebalances over minutes, not at once".to_string()];
+        if c.leaderless_peak > 0 {
+            risks.push("leaders were not handed over before the exit: TiKV or PD may predate the evict-stopping-store change".into());
+        }
+        risks
+    },
+};
+
+const FROZEN: Hypothesis = Hypothesis {
+    class: FaultClass::Frozen,
+    basis: |symptom, _| (symptom == Symptom::Paused).then_some(("process paused", 0.8)),
+    tests: &[
+        Test::For(|c| {
+            c.paused
+                .then(|| "the runtime shows the process paused".into())
+        }),
+        Test::For(silent_but_alive),
+        Test::Against(|c| {
+            c.exited()
+                .then(|| "the process exited; a frozen one does not".into())
+        }),
+        Test::Against(|c| {
+            c.disconnected
+                .then(|| "the runtime shows it running, cut off from the network".into())
+        }),
+        Test::Against(|c| {
+            c.runtime_says_well
+                .then(|| "the runtime reports it running".into())
+        }),
+    ],
+    summary: |o| {
+        format!(
+            "{} is frozen: its process was paused at {}; it did not exit, it just stopped answering",
+            o.name, o.at
+        )
+    },
+    risks: |_| {
+        vec!["on unpause it has missed heartbeats and Raft messages: expect a short latency spike while it catches up; its stale leaderships are rejected by term".into()]
+    },
+};
+
+const PARTITION: Hypothesis = Hypothesis {
+    class: FaultClass::NetworkPartition,
+    basis: |symptom, _| (symptom == Symptom::Disconnected).then_some(("network cut", 0.8)),
+    tests: &[
+        Test::For(|c| {
+            c.disconnected
+                .then(|| "the runtime shows it running but off the cluster network".into())
+        }),
+        Test::For(silent_but_alive),
+        Test::Against(|c| {
+            c.exited()
+                .then(|| "the process exited; a partitioned one keeps running".into())
+        }),
+        Test::Against(|c| {
+            c.paused
+                .then(|| "the process is paused, not cut off".into())
+        }),
+        Test::Against(|c| {
+            c.runtime_says_well
+                .then(|| "the runtime reports it attached to the network".into())
+        }),
+    ],
+    summary: |o| {
+        format!(
+            "{} is cut off from the network since {}: its process runs, but PD and its peers cannot reach it",
+            o.name, o.at
+        )
+    },
+    risks: |_| {
+        vec![
+            "on reconnect it rejoins with a stale term and steps down from old leaderships: expect brief catch-up traffic".into(),
+            "if the cut is in the network rather than the container, reconnecting it here will not help".into(),
+        ]
+    },
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_row_per_node_fault_and_none_for_unknown() {
+        let classes: Vec<FaultClass> = HYPOTHESES.iter().map(|h| h.class).collect();
+        assert_eq!(
+            classes,
+            [
+                FaultClass::ProcessCrash,
+                FaultClass::GracefulStop,
+                FaultClass::Frozen,
+                FaultClass::NetworkPartition
+            ]
+        );
+        assert!(hypothesis(FaultClass::Unknown).is_none());
+        assert_eq!(
+            weigh(FaultClass::Unknown, &Clues::default()),
+            (vec![], vec![])
+        );
+    }
+
+    #[test]
+    fn exactly_one_row_explains_each_symptom() {
+        let symptoms = [
+            Symptom::Died {
+                exit_code: Some(137),
+            },
+            Symptom::Died { exit_code: Some(0) },
+            Symptom::Died {
+                exit_code: Some(143),
+            },
+            Symptom::Died { exit_code: Some(1) },
+            Symptom::Died { exit_code: None },
+            Symptom::Paused,
+            Symptom::Disconnected,
+        ];
+        for symptom in symptoms {
+            for (drained, peak) in [(false, 0), (true, 0), (false, 2), (true, 2)] {
+                let clues = Clues {
+                    drained_at: drained.then_some(Duration::from_secs(3)),
+                    leaderless_peak: peak,
+                    ..Clues::default()
+                };
+                let claims = HYPOTHESES
+                    .iter()
+                    .filter(|h| (h.basis)(symptom, &clues).is_some())
+                    .count();
+                assert_eq!(claims, 1, "{symptom:?} {clues:?}");
+            }
+        }
+    }
+}
