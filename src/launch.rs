@@ -16,12 +16,14 @@ use crate::agent::{Analyzer, BuiltinAnalyzer, WithSecondOpinion};
 use crate::app::{App, AppConfig, ExitKind, Level, Mode, Msg, update};
 use crate::cli::{AgentKind, ClusterKind, ShowArgs};
 use crate::clock::ShowClock;
+use crate::cluster::docker::{DockerBackend, DockerConfig};
 use crate::cluster::sim::{SimBackend, SimConfig};
-use crate::cluster::{ClusterBackend, ClusterSource};
+use crate::cluster::{BackendError, ClusterBackend, ClusterSource};
 use crate::heal::heal_at_start;
 use crate::monitor::MonitorConfig;
 use crate::plain::Plain;
 use crate::show::{FaultGuard, Show, recover_left_fault};
+use crate::standin::StandinConfig;
 use crate::state::journal_file::{self, JournalFile, Rotation};
 use crate::state::ledger::LedgerFile;
 use crate::state::lock::{self, LockError};
@@ -145,6 +147,52 @@ fn resolve_seed(args: &ShowArgs) -> u64 {
     })
 }
 
+/// The simulator's part of the command line, with `seed` (resolved: read it
+/// back to replay the run).
+pub fn sim_config(args: &ShowArgs, seed: u64) -> SimConfig {
+    SimConfig {
+        seed,
+        stores: args.stores,
+        regions: args.regions,
+        heartbeat_interval: args.heartbeat_interval,
+        max_store_down_time: args.max_store_down_time,
+        // The show starts the load itself (`start_load`).
+        load_at_start: false,
+        ..SimConfig::default()
+    }
+}
+
+/// The real cluster's part of the command line: `--compose-project`
+/// (default: this directory's name as Compose normalises it), `--pd`,
+/// `--load-log`, and PD's body limit from the environment.
+pub fn docker_config(args: &ShowArgs) -> Result<DockerConfig, String> {
+    let project = match &args.compose_project {
+        Some(project) => project.clone(),
+        None => crate::cluster::docker::default_project_name().ok_or_else(|| {
+            "cannot name the Compose project after this directory; pass --compose-project"
+                .to_string()
+        })?,
+    };
+    Ok(DockerConfig {
+        load_log: args.load_log.clone(),
+        pd_body_limit: crate::cluster::pd::client::body_limit_from_env()?,
+        ..DockerConfig::new(project, args.pd_endpoints())
+    })
+}
+
+/// A stand-in node's part of the command line: the same flags as the
+/// simulator's, so every node given them agrees on one cluster.
+pub fn standin_config(args: &ShowArgs) -> StandinConfig {
+    StandinConfig {
+        seed: args.seed,
+        stores: args.stores,
+        regions: args.regions,
+        heartbeat_interval: args.heartbeat_interval,
+        max_store_down_time: args.max_store_down_time,
+        pd: args.pd_endpoints(),
+    }
+}
+
 pub async fn backend(
     args: &ShowArgs,
     seed: u64,
@@ -152,18 +200,16 @@ pub async fn backend(
 ) -> Result<Arc<dyn ClusterBackend>> {
     match args.cluster {
         ClusterKind::Sim => {
-            let config = SimConfig {
-                seed,
-                ..SimConfig::from_show_args(args)
-            };
-            let backend =
-                SimBackend::new(config, clock).wrap_err("cannot start the simulated cluster")?;
+            let backend = SimBackend::new(sim_config(args, seed), clock)
+                .wrap_err("cannot start the simulated cluster")?;
             Ok(Arc::new(backend))
         }
         ClusterKind::Docker => {
             // Docker and PD need not be up yet: the backend reaches them on
             // first use and keeps retrying, showing the trouble on screen.
-            let backend = crate::cluster::docker::DockerBackend::from_show_args(args, clock)
+            let backend = docker_config(args)
+                .map_err(BackendError::Refused)
+                .and_then(|config| DockerBackend::new(config, clock))
                 .wrap_err("cannot set up the Docker backend")?;
             Ok(Arc::new(backend))
         }
@@ -578,4 +624,69 @@ fn say_out(line: &str) {
 fn say_err(line: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use clap::Parser;
+
+    use super::*;
+
+    fn show_args(argv: &[&str]) -> ShowArgs {
+        let mut all = vec!["chaosdeck"];
+        all.extend_from_slice(argv);
+        crate::cli::Cli::try_parse_from(all)
+            .expect("valid command line")
+            .show
+    }
+
+    #[test]
+    fn command_line_values_reach_the_sim_config() {
+        let args = show_args(&[
+            "--seed",
+            "7",
+            "--stores",
+            "5",
+            "--regions",
+            "200",
+            "--heartbeat-interval",
+            "5s",
+            "--max-store-down-time",
+            "2m",
+        ]);
+        let config = sim_config(&args, 7);
+        assert_eq!(config.seed, 7);
+        assert_eq!(config.stores, 5);
+        assert_eq!(config.regions, 200);
+        assert_eq!(config.heartbeat_interval, Duration::from_secs(5));
+        assert_eq!(config.max_store_down_time, Duration::from_secs(120));
+        assert!(!config.load_at_start, "the show starts the load itself");
+        assert_eq!(config.validate(), Ok(()));
+    }
+
+    #[test]
+    fn command_line_values_reach_the_docker_and_standin_configs() {
+        let args = show_args(&[
+            "--cluster",
+            "docker",
+            "--compose-project",
+            "demo",
+            "--pd",
+            "pd0:2379",
+            "--load-log",
+            "/tmp/load.log",
+            "--stores",
+            "4",
+        ]);
+        let docker = docker_config(&args).expect("a config");
+        assert_eq!(docker.project, "demo");
+        assert_eq!(docker.pd_endpoints, ["pd0:2379"]);
+        assert_eq!(docker.load_log, Some(PathBuf::from("/tmp/load.log")));
+        let standin = standin_config(&args);
+        assert_eq!(standin.stores, 4);
+        assert_eq!(standin.seed, None);
+        assert_eq!(standin.pd, ["pd0:2379"]);
+    }
 }

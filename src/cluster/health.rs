@@ -112,29 +112,34 @@ pub fn troubles(snapshot: &ClusterSnapshot) -> Vec<Trouble> {
     found
 }
 
+/// A node the runtime reported faulted and not yet well again (the
+/// monitor's open process incident), with what it said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reported<'a> {
+    pub service: &'a str,
+    /// One line, `tikv0: process died (exit code 0)`.
+    pub summary: &'a str,
+}
+
 /// What the runtime's events say beyond the snapshot: nodes they report
-/// faulted (open process incidents) that it does not show, and, while any
-/// event is newer than it, that the picture is older than the news.
+/// faulted (`reported`) that it does not show, and, while any event is
+/// newer than it, that the picture is older than the news.
 pub fn reported_by_events<'a>(
     snapshot: &ClusterSnapshot,
     known: &[Trouble],
     last_event_at: Option<Duration>,
-    incidents: impl Iterator<Item = &'a crate::monitor::Incident>,
+    reported: impl Iterator<Item = Reported<'a>>,
 ) -> Vec<Trouble> {
     let mut found: Vec<Trouble> = Vec::new();
-    for incident in incidents {
-        let Some(service) = incident.service.as_deref() else {
-            continue;
-        };
+    for Reported { service, summary } in reported {
         let already = known
             .iter()
             .chain(&found)
             .any(|t| t.service.as_deref() == Some(service));
         if !already {
-            let what = incident
-                .summary
+            let what = summary
                 .strip_prefix(&format!("{service}: "))
-                .unwrap_or(&incident.summary);
+                .unwrap_or(summary);
             found.push(trouble(
                 Some(service),
                 format!("the runtime reported: {what}"),
@@ -369,21 +374,14 @@ mod tests {
 
     #[test]
     fn an_event_newer_than_the_snapshot_holds_the_gate() {
-        use crate::monitor::{Incident, Severity, Signal};
-        let died = Incident {
-            id: 1,
-            signal: Signal::ProcessEvent,
-            service: Some("tikv0".into()),
-            severity: Severity::Critical,
-            summary: "tikv0: process died (exit code 0)".into(),
-            opened_at: Duration::from_secs(5),
-            resolved_at: None,
-            since_fault: None,
+        let died = Reported {
+            service: "tikv0",
+            summary: "tikv0: process died (exit code 0)",
         };
         let s = snapshot();
         let said = |s: &ClusterSnapshot, last: u64| -> Vec<String> {
             let last = Some(Duration::from_secs(last));
-            reported_by_events(s, &troubles(s), last, [&died].into_iter())
+            reported_by_events(s, &troubles(s), last, [died].into_iter())
                 .iter()
                 .map(ToString::to_string)
                 .collect()

@@ -20,13 +20,10 @@ use tokio_util::sync::CancellationToken;
 use super::connect::PING_TIMEOUT;
 use super::control::{DEFAULT_STOP_TIMEOUT, DockerControl};
 use super::events::{EventWatchConfig, spawn_event_watch};
-use super::labels::default_project_name;
 use super::workload::{LoadSeen, forward_load_samples, metrics_fallback};
-use crate::cli::ShowArgs;
 use crate::clock::ShowClock;
 use crate::cluster::combine::{LastKnown, combine};
 use crate::cluster::pd::PdClient;
-use crate::cluster::pd::client::body_limit_from_env;
 use crate::cluster::{
     BackendError, ClusterBackend, ClusterEvent, ClusterSnapshot, ClusterSource, FaultKind,
     InjectedFault, Recovery, Subscriptions,
@@ -69,25 +66,6 @@ impl DockerConfig {
             allow_non_tikv: false,
             events: EventWatchConfig::default(),
         }
-    }
-
-    /// From the show's flags: `--compose-project` (default: this directory's
-    /// name as Compose normalises it), `--pd`, `--load-log`.
-    pub fn from_show_args(args: &ShowArgs) -> Result<Self, BackendError> {
-        let project = match &args.compose_project {
-            Some(project) => project.clone(),
-            None => default_project_name().ok_or_else(|| {
-                BackendError::Refused(
-                    "cannot name the Compose project after this directory; pass --compose-project"
-                        .into(),
-                )
-            })?,
-        };
-        Ok(Self {
-            load_log: args.load_log.clone(),
-            pd_body_limit: body_limit_from_env().map_err(BackendError::Refused)?,
-            ..Self::new(project, args.pd_endpoints())
-        })
     }
 }
 
@@ -143,11 +121,6 @@ impl DockerBackend {
                 runtime,
             }),
         })
-    }
-
-    /// From the show's flags (see [`DockerConfig::from_show_args`]).
-    pub fn from_show_args(args: &ShowArgs, clock: ShowClock) -> Result<Self, BackendError> {
-        Self::new(DockerConfig::from_show_args(args)?, clock)
     }
 
     pub fn project(&self) -> &str {
