@@ -116,7 +116,7 @@ mod tests {
     #[test]
     fn pd_is_shown_while_the_runtime_is_gone() {
         let mut last = LastKnown::default();
-        let gone = BackendError::DockerUnreachable("unix:///x: no socket\u{1b}[2J".into());
+        let gone = BackendError::runtime_unreachable("Docker", "unix:///x: no socket\u{1b}[2J");
         let snapshot = combine(Duration::ZERO, Ok(view()), Err(gone), &mut last);
         assert!(snapshot.pd_reachable);
         assert_eq!(snapshot.stores[0].state, StoreState::Down);

@@ -35,12 +35,23 @@ pub enum BackendError {
     },
     #[error("PD unreachable: {0}")]
     PdUnreachable(String),
-    #[error("Docker unreachable: {0}")]
-    DockerUnreachable(String),
+    /// The container runtime (`Docker`) did not answer: its name says which.
+    #[error("{runtime} unreachable: {why}")]
+    RuntimeUnreachable { runtime: String, why: String },
     #[error("no answer within {0}s")]
     NoAnswer(u64),
     #[error("{0}")]
     Refused(String),
+}
+
+impl BackendError {
+    /// `runtime` (e.g. `Docker`) did not answer, for `why`.
+    pub fn runtime_unreachable(runtime: &str, why: impl Into<String>) -> Self {
+        Self::RuntimeUnreachable {
+            runtime: runtime.to_string(),
+            why: why.into(),
+        }
+    }
 }
 
 /// Everything the show needs from a cluster. The built-in simulator and the

@@ -124,8 +124,9 @@ fn pd_is_shown_while_docker_is_gone_with_the_processes_unknown() {
     let mut cursor = Cursor::default();
     let mut last = LastKnown::default();
     let gone = || {
-        Err(BackendError::DockerUnreachable(
-            "unix:///var/run/docker.sock: Socket not found; is the Docker engine running?".into(),
+        Err(BackendError::runtime_unreachable(
+            "Docker",
+            "unix:///var/run/docker.sock: Socket not found; is the Docker engine running?",
         ))
     };
     for second in [1.0, 2.0] {

@@ -168,7 +168,7 @@ impl Shared {
             result => {
                 let error = match result {
                     Ok(Err(error)) => error,
-                    _ => BackendError::DockerUnreachable("no answer from the engine".into()),
+                    _ => super::connect::unreachable("no answer from the engine"),
                 };
                 connection.failures = connection.failures.saturating_add(1);
                 let wait = CONNECT_BACKOFF_MIN

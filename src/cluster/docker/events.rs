@@ -198,7 +198,7 @@ impl Watcher {
                         }
                     }
                     Some(Err(error)) => {
-                        return Err(BackendError::DockerUnreachable(crate::text::excerpt(
+                        return Err(super::connect::unreachable(crate::text::excerpt(
                             &error.to_string(),
                             200,
                         )));

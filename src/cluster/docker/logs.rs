@@ -310,7 +310,7 @@ impl DockerControl {
         let (mut stdout, mut stderr) = (LineSplitter::new(), LineSplitter::new());
         let mut out = Vec::new();
         while let Some(item) = stream.next().await {
-            let output = item.map_err(|e| BackendError::DockerUnreachable(e.to_string()))?;
+            let output = item.map_err(|e| super::connect::unreachable(e.to_string()))?;
             out.extend(match output {
                 LogOutput::StdErr { message } => stderr.push(&message),
                 LogOutput::StdOut { message } | LogOutput::Console { message } => {
