@@ -2,6 +2,7 @@
 
 pub mod combine;
 pub mod docker;
+pub mod feeds;
 pub mod health;
 pub mod metrics;
 pub mod model;

@@ -20,9 +20,10 @@ use tokio_util::sync::CancellationToken;
 use super::connect::PING_TIMEOUT;
 use super::control::{DEFAULT_STOP_TIMEOUT, DockerControl};
 use super::events::{EventWatchConfig, spawn_event_watch};
-use super::workload::{LoadSeen, forward_load_samples, metrics_fallback};
+use super::workload::{PublishedPorts, forward_service_output};
 use crate::clock::ShowClock;
 use crate::cluster::combine::{LastKnown, combine};
+use crate::cluster::feeds::{LoadSeen, follow_load_log, metrics_fallback};
 use crate::cluster::pd::PdClient;
 use crate::cluster::{
     BackendError, ClusterBackend, ClusterEvent, ClusterSnapshot, ClusterSource, FaultKind,
@@ -345,9 +346,8 @@ impl ClusterBackend for DockerBackend {
             let load_log = shared.config.load_log.clone();
             // A load log file needs no engine: follow it at once.
             let file = load_log.clone().map(|path| {
-                tokio::spawn(forward_load_samples(
-                    None,
-                    Some(path),
+                tokio::spawn(follow_load_log(
+                    path,
                     shared.clock,
                     samples_tx.clone(),
                     seen.clone(),
@@ -365,9 +365,8 @@ impl ClusterBackend for DockerBackend {
                 cancel.child_token(),
             );
             let container_log = load_log.is_none().then(|| {
-                tokio::spawn(forward_load_samples(
-                    Some(control.clone()),
-                    None,
+                tokio::spawn(forward_service_output(
+                    control.clone(),
                     shared.clock,
                     samples_tx.clone(),
                     seen.clone(),
@@ -376,7 +375,7 @@ impl ClusterBackend for DockerBackend {
             });
             let metrics = tokio::spawn(metrics_fallback(
                 Arc::clone(&shared.pd),
-                Some(control),
+                Arc::new(PublishedPorts { control }),
                 shared.clock,
                 samples_tx,
                 seen,
