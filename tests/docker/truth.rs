@@ -16,7 +16,7 @@ use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::docker::{
     DockerBackend, DockerConfig, EventWatchConfig, LogFollowConfig, spawn_log_follow,
 };
-use chaosdeck::cluster::{ClusterBackend, EventKind, FaultKind, Recovery};
+use chaosdeck::cluster::{ClusterBackend, EventKind, FaultKind, FaultTarget, Recovery};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -52,7 +52,10 @@ async fn the_faults_time_is_when_the_call_started() {
         (FaultKind::Pause, Recovery::Unpause),
         (FaultKind::Partition, Recovery::Reconnect),
     ] {
-        let fault = backend.inject(kind, "tikv1").await.expect("inject");
+        let fault = backend
+            .inject(kind, FaultTarget::Tikv("tikv1"))
+            .await
+            .expect("inject");
         let event = loop {
             let event = tokio::time::timeout(WAIT, streams.events.recv())
                 .await

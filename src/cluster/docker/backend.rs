@@ -26,8 +26,8 @@ use crate::cluster::combine::{LastKnown, combine};
 use crate::cluster::feeds::{LoadSeen, follow_load_log, metrics_fallback};
 use crate::cluster::pd::PdClient;
 use crate::cluster::{
-    BackendError, ClusterBackend, ClusterEvent, ClusterSnapshot, ClusterSource, FaultKind,
-    InjectedFault, Recovery, Subscriptions,
+    BackendError, Capabilities, ClusterBackend, ClusterEvent, ClusterSnapshot, ClusterSource,
+    FaultKind, FaultTarget, InjectedFault, Recovery, Subscriptions,
 };
 use crate::workload::WorkloadSample;
 
@@ -49,14 +49,12 @@ pub struct DockerConfig {
     pub stop_timeout: Duration,
     /// The largest PD body read ([`crate::cluster::pd::client::DEFAULT_BODY_LIMIT`]).
     pub pd_body_limit: u64,
-    /// Let faults hit PD or load services (otherwise TiKV only).
-    pub allow_non_tikv: bool,
     pub events: EventWatchConfig,
 }
 
 impl DockerConfig {
-    /// The project at `pd_endpoints` with the defaults: faults on TiKV only,
-    /// Compose's stop grace period, PD's body limit, the load container's log.
+    /// The project at `pd_endpoints` with the defaults: Compose's stop
+    /// grace period, PD's body limit, the load container's log.
     pub fn new(project: impl Into<String>, pd_endpoints: Vec<String>) -> Self {
         Self {
             project: project.into(),
@@ -64,7 +62,6 @@ impl DockerConfig {
             load_log: None,
             stop_timeout: DEFAULT_STOP_TIMEOUT,
             pd_body_limit: crate::cluster::pd::client::DEFAULT_BODY_LIMIT,
-            allow_non_tikv: false,
             events: EventWatchConfig::default(),
         }
     }
@@ -126,17 +123,6 @@ impl DockerBackend {
 
     pub fn project(&self) -> &str {
         &self.shared.config.project
-    }
-
-    /// Injects a fault on a service named explicitly: PD and load services
-    /// are allowed too. [`ClusterBackend::inject`] faults TiKV services only
-    /// unless the config allows more.
-    pub async fn inject_explicit(
-        &self,
-        kind: FaultKind,
-        service: &str,
-    ) -> Result<InjectedFault, BackendError> {
-        self.shared.inject(kind, service, true).await
     }
 }
 
@@ -301,17 +287,23 @@ impl ClusterBackend for DockerBackend {
         self.shared.snapshot().await
     }
 
-    async fn inject(&self, kind: FaultKind, service: &str) -> Result<InjectedFault, BackendError> {
-        let allow = self.shared.config.allow_non_tikv;
-        self.shared.inject(kind, service, allow).await
+    /// Every kind of fault; on TiKV nodes, and on PD or load services too
+    /// when the script names them (a node the show chooses is TiKV only).
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::everything()
     }
 
-    async fn inject_named(
+    async fn inject(
         &self,
         kind: FaultKind,
-        service: &str,
+        target: FaultTarget<'_>,
     ) -> Result<InjectedFault, BackendError> {
-        self.inject_explicit(kind, service).await
+        let capabilities = self.capabilities();
+        capabilities.check_kind(kind, &self.source())?;
+        let allow_non_tikv = capabilities.allows_non_tikv(target);
+        self.shared
+            .inject(kind, target.service(), allow_non_tikv)
+            .await
     }
 
     async fn recover(&self, recovery: Recovery, service: &str) -> Result<(), BackendError> {

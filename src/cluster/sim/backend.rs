@@ -11,13 +11,16 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 use super::config::{SimConfig, SimConfigError};
+use super::faults::PD_MEMBERS;
 use super::load::INTERVAL as SAMPLE_INTERVAL;
 use super::simulator::Simulator;
 use crate::clock::ShowClock;
 use crate::cluster::model::{
     ClusterEvent, ClusterSnapshot, ClusterSource, FaultKind, InjectedFault, Recovery,
 };
-use crate::cluster::{BackendError, ClusterBackend, Subscriptions};
+use crate::cluster::{
+    BackendError, Capabilities, ClusterBackend, FaultTarget, NonTikv, Subscriptions,
+};
 use crate::workload::WorkloadSample;
 
 /// The driver wakes when the next workload sample is due (see [`Shared::next_drive`]),
@@ -182,9 +185,27 @@ impl ClusterBackend for SimBackend {
         Ok(self.shared.catch_up().snapshot())
     }
 
-    async fn inject(&self, kind: FaultKind, service: &str) -> Result<InjectedFault, BackendError> {
+    /// The kinds its config names (all four by default), on TiKV nodes only:
+    /// the simulator never faults its PD members.
+    fn capabilities(&self) -> Capabilities {
+        let mut kinds = self.shared.sim().config().faults.clone();
+        kinds.sort_unstable();
+        kinds.dedup();
+        Capabilities {
+            kinds,
+            non_tikv: NonTikv::Refused {
+                known: PD_MEMBERS.iter().map(|name| name.to_string()).collect(),
+            },
+        }
+    }
+
+    async fn inject(
+        &self,
+        kind: FaultKind,
+        target: FaultTarget<'_>,
+    ) -> Result<InjectedFault, BackendError> {
         let mut sim = self.shared.catch_up();
-        let fault = sim.inject(kind, service)?;
+        let fault = sim.inject(kind, target.service())?;
         let events = sim.drain_events();
         drop(sim);
         self.shared.publish(events, Vec::new());

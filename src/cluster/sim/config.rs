@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::cluster::model::FaultKind;
 use crate::cluster::pd_rules::{DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_MAX_STORE_DOWN_TIME};
 
 /// Fewest and most TiKV stores the simulator models.
@@ -36,6 +37,9 @@ pub struct SimConfig {
     /// The workload runs from time zero. The show starts it itself
     /// (`start_load`), so the command line turns this off.
     pub load_at_start: bool,
+    /// The fault kinds the simulated cluster applies (all four by default);
+    /// fewer rehearse a backend that cannot apply them all.
+    pub faults: Vec<FaultKind>,
 }
 
 impl Default for SimConfig {
@@ -51,6 +55,7 @@ impl Default for SimConfig {
             target_ops_per_sec: 5000.0,
             read_fraction: 0.5,
             load_at_start: true,
+            faults: FaultKind::ALL.to_vec(),
         }
     }
 }
