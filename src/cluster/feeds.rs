@@ -83,15 +83,15 @@ pub async fn follow_load_log(
     cancel: CancellationToken,
 ) {
     let (parsed_tx, parsed) = mpsc::channel(64);
-    let producer = tokio::spawn(watch_load_log(
-        path,
-        StartAt::End,
-        clock,
-        parsed_tx,
-        cancel.child_token(),
-    ));
-    forward_samples(parsed, samples, seen, cancel).await;
-    producer.abort();
+    let stop = cancel.child_token();
+    let forward = async {
+        forward_samples(parsed, samples, seen, cancel).await;
+        stop.cancel();
+    };
+    tokio::join!(
+        watch_load_log(path, StartAt::End, clock, parsed_tx, stop.clone()),
+        forward
+    );
 }
 
 /// Parses a load generator's output lines (go-ycsb or Java YCSB,

@@ -10,6 +10,7 @@ pub mod pd;
 pub mod pd_rules;
 pub mod pd_view;
 pub mod sim;
+pub mod tasks;
 
 use async_trait::async_trait;
 use tokio::sync::mpsc;
@@ -201,6 +202,44 @@ impl Capabilities {
 pub struct Subscriptions {
     pub events: mpsc::Receiver<ClusterEvent>,
     pub samples: mpsc::Receiver<WorkloadSample>,
+    /// What the backend says about its own feeds, as it happens.
+    pub notices: mpsc::Receiver<Notice>,
+}
+
+/// Room in a backend's notice stream; beyond it notices are dropped (and
+/// logged where they are made).
+pub const NOTICE_CAPACITY: usize = 64;
+
+/// One line about a backend's own feeds, for the monitor pane: a task that
+/// stopped or panicked, the runtime's event stream dropped or back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Something is wrong (rather than right again).
+    pub trouble: bool,
+    /// One line, cleaned.
+    pub text: String,
+}
+
+impl Notice {
+    pub fn trouble(text: impl AsRef<str>) -> Self {
+        Self {
+            trouble: true,
+            text: crate::text::clean_line(text.as_ref()).into_owned(),
+        }
+    }
+
+    pub fn fine(text: impl AsRef<str>) -> Self {
+        Self {
+            trouble: false,
+            text: crate::text::clean_line(text.as_ref()).into_owned(),
+        }
+    }
+}
+
+impl From<tasks::TaskEnded> for Notice {
+    fn from(ended: tasks::TaskEnded) -> Self {
+        Self::trouble(format!("{ended} (not restarted)"))
+    }
 }
 
 #[cfg(test)]

@@ -180,3 +180,45 @@ async fn a_signals_only_simulator_says_so_and_refuses_a_partition() {
         .await
         .expect("a pause it can apply");
 }
+
+/// The show's own forwarding: when the simulator goes, its streams close,
+/// and the app says so in the monitor pane, once each, journalled.
+#[tokio::test(start_paused = true)]
+async fn closed_streams_reach_the_monitor_pane() {
+    use chaosdeck::app::{Level, update};
+    use chaosdeck::show::inputs::{EVENTS_CLOSED, SAMPLES_CLOSED, spawn_streams};
+    let sim = backend(1.0);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let cancel = tokio_util::sync::CancellationToken::new();
+    spawn_streams(sim.subscribe(), tx, cancel.clone());
+    drop(sim);
+    let mut app = crate::common::default_app();
+    app.start();
+    let mut said = 0;
+    while said < 2 {
+        let msg = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .expect("the closing is said")
+            .expect("the forwarder runs");
+        said += usize::from(matches!(msg, chaosdeck::app::Msg::Notice(_)));
+        update(&mut app, msg);
+    }
+    let pane: Vec<(Level, &str)> = app
+        .monitor_lines
+        .iter()
+        .map(|e| (e.level, e.text.as_str()))
+        .collect();
+    for closed in [EVENTS_CLOSED, SAMPLES_CLOSED] {
+        assert_eq!(
+            pane.iter().filter(|(_, text)| *text == closed).count(),
+            1,
+            "{pane:?}"
+        );
+        assert!(app.journal.entries().any(|e| e.text == closed));
+    }
+    assert!(
+        pane.iter().all(|(level, _)| *level == Level::Warning),
+        "{pane:?}"
+    );
+    cancel.cancel();
+}

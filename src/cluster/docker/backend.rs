@@ -19,15 +19,16 @@ use tokio_util::sync::CancellationToken;
 
 use super::connect::PING_TIMEOUT;
 use super::control::{DEFAULT_STOP_TIMEOUT, DockerControl};
-use super::events::{EventWatchConfig, spawn_event_watch};
+use super::events::{EventWatchConfig, event_watch, watch_notices};
 use super::workload::{PublishedPorts, forward_service_output};
 use crate::clock::ShowClock;
 use crate::cluster::combine::{LastKnown, combine};
 use crate::cluster::feeds::{LoadSeen, follow_load_log, metrics_fallback};
 use crate::cluster::pd::PdClient;
+use crate::cluster::tasks::Supervisor;
 use crate::cluster::{
     BackendError, Capabilities, ClusterBackend, ClusterEvent, ClusterSnapshot, ClusterSource,
-    FaultKind, FaultTarget, InjectedFault, Recovery, Subscriptions,
+    FaultKind, FaultTarget, InjectedFault, NOTICE_CAPACITY, Notice, Recovery, Subscriptions,
 };
 use crate::workload::WorkloadSample;
 
@@ -322,65 +323,86 @@ impl ClusterBackend for DockerBackend {
         self.shared.set_load(running).await
     }
 
-    /// Fresh streams; the tasks feeding earlier ones stop.
+    /// Fresh streams; the tasks feeding earlier ones stop. The feeds run
+    /// under one supervisor: one that stops or panics is a notice.
     fn subscribe(&self) -> Subscriptions {
         let (events_tx, events) = mpsc::channel::<ClusterEvent>(STREAM_CAPACITY);
         let (samples_tx, samples) = mpsc::channel::<WorkloadSample>(STREAM_CAPACITY);
+        let (notices_tx, notices) = mpsc::channel::<Notice>(NOTICE_CAPACITY);
         let cancel = CancellationToken::new();
         if let Ok(mut streams) = self.shared.streams.lock()
             && let Some(previous) = streams.replace(cancel.clone())
         {
             previous.cancel();
         }
+        let reports = notices_tx.clone();
+        let tasks = Supervisor::start(&self.shared.runtime, cancel.clone(), move |ended| {
+            if reports.try_send(Notice::from(ended)).is_err() {
+                tracing::warn!("a backend notice was dropped");
+            }
+        });
         let shared = Arc::clone(&self.shared);
-        self.shared.runtime.spawn(async move {
-            let seen = LoadSeen::default();
-            let load_log = shared.config.load_log.clone();
-            // A load log file needs no engine: follow it at once.
-            let file = load_log.clone().map(|path| {
-                tokio::spawn(follow_load_log(
+        let seen = LoadSeen::default();
+        let load_log = shared.config.load_log.clone();
+        // A load log file needs no engine: follow it at once.
+        if let Some(path) = load_log.clone() {
+            tasks.spawn(
+                "load log",
+                follow_load_log(
                     path,
                     shared.clock,
                     samples_tx.clone(),
                     seen.clone(),
                     cancel.child_token(),
-                ))
-            });
+                ),
+            );
+        }
+        let spawner = tasks.clone();
+        tasks.spawn_finite("Docker engine connection", async move {
             let Some(control) = shared.control_eventually(&cancel).await else {
                 return;
             };
-            let watch = spawn_event_watch(
+            let watch = event_watch(
                 control.clone(),
                 shared.clock,
                 events_tx,
                 shared.config.events,
                 cancel.child_token(),
             );
-            let container_log = load_log.is_none().then(|| {
-                tokio::spawn(forward_service_output(
-                    control.clone(),
-                    shared.clock,
-                    samples_tx.clone(),
-                    seen.clone(),
-                    cancel.child_token(),
-                ))
-            });
-            let metrics = tokio::spawn(metrics_fallback(
-                Arc::clone(&shared.pd),
-                Arc::new(PublishedPorts { control }),
-                shared.clock,
-                samples_tx,
-                seen,
-                cancel.child_token(),
-            ));
-            cancel.cancelled().await;
-            let _ = watch.task.await;
-            let _ = metrics.await;
-            for task in [file, container_log].into_iter().flatten() {
-                let _ = task.await;
+            spawner.spawn("Docker event watch", watch.run);
+            spawner.spawn_finite(
+                "Docker event stream status",
+                watch_notices(watch.status, notices_tx, cancel.child_token()),
+            );
+            if load_log.is_none() {
+                spawner.spawn(
+                    "load output",
+                    forward_service_output(
+                        control.clone(),
+                        shared.clock,
+                        samples_tx.clone(),
+                        seen.clone(),
+                        cancel.child_token(),
+                    ),
+                );
             }
+            spawner.spawn(
+                "status-port metrics",
+                metrics_fallback(
+                    Arc::clone(&shared.pd),
+                    Arc::new(PublishedPorts { control }),
+                    shared.clock,
+                    samples_tx,
+                    seen,
+                    cancel.child_token(),
+                ),
+            );
         });
-        Subscriptions { events, samples }
+        Subscriptions {
+            events,
+            samples,
+            notices,
+        }
     }
 }
 

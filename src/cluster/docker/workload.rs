@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::connect::docker_host;
 use super::control::DockerControl;
-use super::logs::{LogFollowConfig, spawn_log_follow};
+use super::logs::{LogFollowConfig, follow_log};
 use crate::clock::ShowClock;
 use crate::cluster::feeds::parse_load_lines;
 use crate::cluster::feeds::{LoadSeen, StatusReach, TIKV_STATUS_PORT, forward_samples};
@@ -19,7 +19,7 @@ use crate::cluster::pd::address_host;
 use crate::workload::WorkloadSample;
 
 /// Sends the samples of the project's load service's output to `samples`,
-/// marking `seen`.
+/// marking `seen`, until `cancel` fires or `samples` is dropped.
 pub async fn forward_service_output(
     control: DockerControl,
     clock: ShowClock,
@@ -28,14 +28,15 @@ pub async fn forward_service_output(
     cancel: CancellationToken,
 ) {
     let (parsed_tx, parsed) = mpsc::channel(64);
-    let producer = tokio::spawn(parse_service_output(
-        control,
-        clock,
-        parsed_tx,
-        cancel.child_token(),
-    ));
-    forward_samples(parsed, samples, seen, cancel).await;
-    producer.abort();
+    let stop = cancel.child_token();
+    let forward = async {
+        forward_samples(parsed, samples, seen, cancel).await;
+        stop.cancel();
+    };
+    tokio::join!(
+        parse_service_output(control, clock, parsed_tx, stop.clone()),
+        forward
+    );
 }
 
 /// Follows the first load service's output and parses it (go-ycsb or Java
@@ -59,15 +60,12 @@ async fn parse_service_output(
     };
     tracing::info!(%service, "following the load generator's output");
     let (lines_tx, lines) = mpsc::channel(256);
-    let follower = spawn_log_follow(
-        control,
-        service,
-        lines_tx,
-        LogFollowConfig::default(),
-        cancel.child_token(),
-    );
-    parse_load_lines(lines, clock, samples, cancel).await;
-    follower.abort();
+    // The parse ends when the samples' receiver goes or on `cancel`; the
+    // follow goes with it.
+    tokio::select! {
+        () = follow_log(control, service, lines_tx, LogFollowConfig::default(), cancel.child_token()) => {}
+        () = parse_load_lines(lines, clock, samples, cancel) => {}
+    }
 }
 
 /// Status ports reached through the host ports Compose published for them
