@@ -222,3 +222,20 @@ async fn closed_streams_reach_the_monitor_pane() {
     );
     cancel.cancel();
 }
+
+#[tokio::test(start_paused = true)]
+async fn every_tikv_process_carries_the_id_of_the_store_it_serves() {
+    let sim = backend(1.0);
+    let snapshot = sim.snapshot().await.expect("snapshot");
+    assert!(!snapshot.stores.is_empty());
+    for store in &snapshot.stores {
+        let process = snapshot.process_of_store(store.id).expect("its process");
+        assert_eq!(process.service, store.service);
+    }
+    for process in &snapshot.processes {
+        assert_eq!(
+            process.store.is_some(),
+            process.role == chaosdeck::cluster::NodeRole::Tikv
+        );
+    }
+}

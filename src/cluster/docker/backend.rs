@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 use super::connect::PING_TIMEOUT;
 use super::control::{DEFAULT_STOP_TIMEOUT, DockerControl};
 use super::events::{EventWatchConfig, event_watch, watch_notices};
+use super::mapping::join_stores;
 use super::workload::{PublishedPorts, forward_service_output};
 use crate::clock::ShowClock;
 use crate::cluster::combine::{LastKnown, combine};
@@ -247,7 +248,7 @@ impl Shared {
             .last
             .lock()
             .map_err(|_| BackendError::Refused("internal state poisoned".into()))?;
-        Ok(combine(taken_at, pd, processes, &mut last))
+        Ok(combine(taken_at, pd, processes, &mut last, join_stores))
     }
 
     async fn set_load(&self, running: bool) -> Result<(), BackendError> {

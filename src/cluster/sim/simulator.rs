@@ -334,12 +334,14 @@ impl Simulator {
             role: NodeRole::Pd,
             state: ProcessState::Running,
             network_connected: true,
+            store: None,
         });
         let tikv_processes = self.nodes.iter().map(|node| Process {
             service: node.service.clone(),
             role: NodeRole::Tikv,
             state: node.process_state(),
             network_connected: node.network_connected,
+            store: Some(node.id),
         });
         let processes: Vec<Process> = pd_processes.chain(tikv_processes).collect();
         let mut regions = self.pd.region_health();
