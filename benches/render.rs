@@ -62,7 +62,8 @@ fn snapshot(at: f64, down: Option<&str>) -> ClusterSnapshot {
         },
         processes: ["tikv0", "tikv1", "tikv2"]
             .iter()
-            .map(|s| Process {
+            .zip([1, 4, 5])
+            .map(|(s, id)| Process {
                 service: s.to_string(),
                 role: NodeRole::Tikv,
                 state: if down == Some(*s) {
@@ -73,6 +74,7 @@ fn snapshot(at: f64, down: Option<&str>) -> ClusterSnapshot {
                     ProcessState::Running
                 },
                 network_connected: true,
+                store: Some(id),
             })
             .collect(),
         troubles: Vec::new(),

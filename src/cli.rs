@@ -109,6 +109,19 @@ pub struct ShowArgs {
     #[arg(long, global = true, default_value = "30m", value_parser = parse_positive_duration)]
     pub max_store_down_time: Duration,
 
+    /// The faults the simulated cluster can apply, comma-separated (default:
+    /// all four). Fewer rehearse a cluster that cannot apply them all: a
+    /// story asking for another is refused before the show starts.
+    #[arg(
+        long,
+        global = true,
+        hide = true,
+        value_name = "KINDS",
+        value_delimiter = ',',
+        value_parser = parse_fault_kind
+    )]
+    pub sim_faults: Vec<crate::cluster::FaultKind>,
+
     /// Chapters file to use instead of the built-in story.
     #[arg(long, global = true, value_name = "FILE")]
     pub script: Option<PathBuf>,
@@ -341,6 +354,12 @@ impl ShowArgs {
             }
         }
         if self.cluster == ClusterKind::Docker {
+            if !self.sim_faults.is_empty() {
+                return Err(
+                    "--sim-faults only applies to the simulated cluster; drop it with --cluster docker"
+                        .into(),
+                );
+            }
             crate::cluster::pd::client::body_limit_from_env()?;
             if self.compose_project.is_none()
                 && crate::cluster::docker::labels::default_project_name().is_none()
@@ -396,6 +415,15 @@ fn parse_positive_duration(s: &str) -> Result<Duration, String> {
 fn parse_heartbeat_interval(s: &str) -> Result<Duration, String> {
     let range = format!("{} to {MAX_DURATION_TEXT}", span(MIN_HEARTBEAT_INTERVAL));
     duration_at_least(s, MIN_HEARTBEAT_INTERVAL, &range)
+}
+
+/// A fault kind by its name: `kill`, `stop`, `pause` or `partition`.
+fn parse_fault_kind(s: &str) -> Result<crate::cluster::FaultKind, String> {
+    use crate::cluster::FaultKind;
+    FaultKind::ALL
+        .into_iter()
+        .find(|kind| kind.name() == s.trim())
+        .ok_or_else(|| format!("expected kill, stop, pause or partition; got {s:?}"))
 }
 
 /// A PD endpoint as the PD client takes it (`host:port` or `http://host:port`).

@@ -34,7 +34,7 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::ShowArgs;
 use crate::cluster::docker::control::DockerControl;
 use crate::cluster::docker::labels::{CONFIG_FILES_LABEL, PROJECT_LABEL, default_project_name};
-use crate::cluster::docker::logs::{LogFollowConfig, spawn_log_follow};
+use crate::cluster::docker::logs::{LogFollowConfig, follow_log};
 use crate::cluster::docker::mapping::ProjectContainer;
 use crate::cluster::pd::client::{BODY_LIMIT_ENV, Stores, body_limit_from_env};
 use crate::cluster::pd::{PdClient, PdError};
@@ -594,8 +594,7 @@ async fn load_check(
         );
     };
     let (tx, mut rx) = mpsc::channel(256);
-    let cancel = CancellationToken::new();
-    let follower = spawn_log_follow(
+    let follow = follow_log(
         control.clone(),
         load.service.clone(),
         tx,
@@ -603,15 +602,20 @@ async fn load_check(
             initial_tail: Some(LOAD_TAIL_LINES),
             ..Default::default()
         },
-        cancel.clone(),
+        CancellationToken::new(),
     );
     let mut lines = Vec::new();
     let deadline = tokio::time::Instant::now() + LOAD_LISTEN;
-    while let Ok(Some(line)) = tokio::time::timeout_at(deadline, rx.recv()).await {
-        lines.push(line);
+    let listen = async {
+        while let Ok(Some(line)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+            lines.push(line);
+        }
+    };
+    // Listened long enough: the follow is dropped with it.
+    tokio::select! {
+        () = follow => {}
+        () = listen => {}
     }
-    cancel.cancel();
-    let _ = follower.await;
     load_verdict(&format!("service {}", load.service), lines.into_iter())
 }
 

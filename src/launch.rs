@@ -16,12 +16,14 @@ use crate::agent::{Analyzer, BuiltinAnalyzer, WithSecondOpinion};
 use crate::app::{App, AppConfig, ExitKind, Level, Mode, Msg, update};
 use crate::cli::{AgentKind, ClusterKind, ShowArgs};
 use crate::clock::ShowClock;
+use crate::cluster::docker::{DockerBackend, DockerConfig};
 use crate::cluster::sim::{SimBackend, SimConfig};
-use crate::cluster::{ClusterBackend, ClusterSource};
+use crate::cluster::{BackendError, Capabilities, ClusterBackend, ClusterSource, FaultKind};
 use crate::heal::heal_at_start;
 use crate::monitor::MonitorConfig;
 use crate::plain::Plain;
 use crate::show::{FaultGuard, Show, recover_left_fault};
+use crate::standin::StandinConfig;
 use crate::state::journal_file::{self, JournalFile, Rotation};
 use crate::state::ledger::LedgerFile;
 use crate::state::lock::{self, LockError};
@@ -145,6 +147,57 @@ fn resolve_seed(args: &ShowArgs) -> u64 {
     })
 }
 
+/// The simulator's part of the command line, with `seed` (resolved: read it
+/// back to replay the run).
+pub fn sim_config(args: &ShowArgs, seed: u64) -> SimConfig {
+    SimConfig {
+        seed,
+        stores: args.stores,
+        regions: args.regions,
+        heartbeat_interval: args.heartbeat_interval,
+        max_store_down_time: args.max_store_down_time,
+        // The show starts the load itself (`start_load`).
+        load_at_start: false,
+        faults: if args.sim_faults.is_empty() {
+            FaultKind::ALL.to_vec()
+        } else {
+            args.sim_faults.clone()
+        },
+        ..SimConfig::default()
+    }
+}
+
+/// The real cluster's part of the command line: `--compose-project`
+/// (default: this directory's name as Compose normalises it), `--pd`,
+/// `--load-log`, and PD's body limit from the environment.
+pub fn docker_config(args: &ShowArgs) -> Result<DockerConfig, String> {
+    let project = match &args.compose_project {
+        Some(project) => project.clone(),
+        None => crate::cluster::docker::default_project_name().ok_or_else(|| {
+            "cannot name the Compose project after this directory; pass --compose-project"
+                .to_string()
+        })?,
+    };
+    Ok(DockerConfig {
+        load_log: args.load_log.clone(),
+        pd_body_limit: crate::cluster::pd::client::body_limit_from_env()?,
+        ..DockerConfig::new(project, args.pd_endpoints())
+    })
+}
+
+/// A stand-in node's part of the command line: the same flags as the
+/// simulator's, so every node given them agrees on one cluster.
+pub fn standin_config(args: &ShowArgs) -> StandinConfig {
+    StandinConfig {
+        seed: args.seed,
+        stores: args.stores,
+        regions: args.regions,
+        heartbeat_interval: args.heartbeat_interval,
+        max_store_down_time: args.max_store_down_time,
+        pd: args.pd_endpoints(),
+    }
+}
+
 pub async fn backend(
     args: &ShowArgs,
     seed: u64,
@@ -152,18 +205,16 @@ pub async fn backend(
 ) -> Result<Arc<dyn ClusterBackend>> {
     match args.cluster {
         ClusterKind::Sim => {
-            let config = SimConfig {
-                seed,
-                ..SimConfig::from_show_args(args)
-            };
-            let backend =
-                SimBackend::new(config, clock).wrap_err("cannot start the simulated cluster")?;
+            let backend = SimBackend::new(sim_config(args, seed), clock)
+                .wrap_err("cannot start the simulated cluster")?;
             Ok(Arc::new(backend))
         }
         ClusterKind::Docker => {
             // Docker and PD need not be up yet: the backend reaches them on
             // first use and keeps retrying, showing the trouble on screen.
-            let backend = crate::cluster::docker::DockerBackend::from_show_args(args, clock)
+            let backend = docker_config(args)
+                .map_err(BackendError::Refused)
+                .and_then(|config| DockerBackend::new(config, clock))
                 .wrap_err("cannot set up the Docker backend")?;
             Ok(Arc::new(backend))
         }
@@ -326,6 +377,17 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
     tracing::info!(seed, speed = args.speed, cluster = ?args.cluster, mode = ?mode(&args), "starting");
     let clock = ShowClock::start(args.speed);
     let backend = backend(&args, seed, clock).await?;
+    // A story asking for what this cluster cannot do is refused now, not
+    // at its fault chapter (every fourth pass, in a kiosk).
+    if let Err(why) = check_capabilities(
+        &script,
+        args.kiosk,
+        &backend.capabilities(),
+        &backend.source(),
+    ) {
+        say_err(&format!("chaosdeck: {why}"));
+        return Ok(exit_code::BAD_INPUT);
+    }
     let analyzer = match analyzer(&args, &backend) {
         Ok(analyzer) => analyzer,
         Err(why) => {
@@ -458,6 +520,66 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
     })
 }
 
+/// Refuses a story this cluster cannot tell, before anything starts: a
+/// chapter whose fault is of a kind the backend cannot apply, or goes to a
+/// node it is known never to fault. In the kiosk the `[kiosk]` rotation's
+/// faults replace the chapter's own, pass by pass, so each of them is
+/// checked in its place. The refusal names the chapter (number and title),
+/// the fault and the cluster (its `source()` label).
+pub fn check_capabilities(
+    script: &Script,
+    kiosk: bool,
+    capabilities: &Capabilities,
+    cluster: &ClusterSource,
+) -> Result<(), String> {
+    use crate::story::{Action, Target};
+    for (index, chapter) in script.chapters.iter().enumerate() {
+        for action in &chapter.on_enter {
+            let Action::InjectFault { kind, target, .. } = action else {
+                continue;
+            };
+            let asked: Vec<(FaultKind, &Target, Option<usize>)> = if kiosk {
+                script
+                    .kiosk
+                    .faults
+                    .iter()
+                    .enumerate()
+                    .map(|(i, fault)| (fault.kind, &fault.target, Some(i + 1)))
+                    .collect()
+            } else {
+                vec![(*kind, target, None)]
+            };
+            for (kind, target, in_rotation) in asked {
+                let why = match target {
+                    _ if !capabilities.supports(kind) && capabilities.kinds.is_empty() => {
+                        format!("cannot {kind} a node (it applies no fault at all)")
+                    }
+                    _ if !capabilities.supports(kind) => format!(
+                        "cannot {kind} a node (it can {})",
+                        capabilities.kinds_text()
+                    ),
+                    Target::Service(name) if capabilities.refuses_by_name(name) => format!(
+                        "faults TiKV nodes only ({} is not one)",
+                        crate::text::clean_line(name)
+                    ),
+                    _ => continue,
+                };
+                let rotation = match in_rotation {
+                    Some(n) => format!(" with fault {n} of the [kiosk] rotation"),
+                    None => String::new(),
+                };
+                return Err(format!(
+                    "chapter {} (\"{}\"){rotation} asks to {kind} {}, but the {cluster} cluster {why}",
+                    index + 1,
+                    crate::text::clean_line(&chapter.title),
+                    crate::text::clean_line(&target.to_string()),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Whether the story can inject a fault (so needs its fault ledger).
 fn script_injects(script: &Script) -> bool {
     script
@@ -581,4 +703,229 @@ fn say_out(line: &str) {
 fn say_err(line: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use clap::Parser;
+
+    use super::*;
+
+    fn show_args(argv: &[&str]) -> ShowArgs {
+        let mut all = vec!["chaosdeck"];
+        all.extend_from_slice(argv);
+        crate::cli::Cli::try_parse_from(all)
+            .expect("valid command line")
+            .show
+    }
+
+    #[test]
+    fn command_line_values_reach_the_sim_config() {
+        let args = show_args(&[
+            "--seed",
+            "7",
+            "--stores",
+            "5",
+            "--regions",
+            "200",
+            "--heartbeat-interval",
+            "5s",
+            "--max-store-down-time",
+            "2m",
+        ]);
+        let config = sim_config(&args, 7);
+        assert_eq!(config.seed, 7);
+        assert_eq!(config.stores, 5);
+        assert_eq!(config.regions, 200);
+        assert_eq!(config.heartbeat_interval, Duration::from_secs(5));
+        assert_eq!(config.max_store_down_time, Duration::from_secs(120));
+        assert!(!config.load_at_start, "the show starts the load itself");
+        assert_eq!(config.validate(), Ok(()));
+    }
+
+    #[test]
+    fn command_line_values_reach_the_docker_and_standin_configs() {
+        let args = show_args(&[
+            "--cluster",
+            "docker",
+            "--compose-project",
+            "demo",
+            "--pd",
+            "pd0:2379",
+            "--load-log",
+            "/tmp/load.log",
+            "--stores",
+            "4",
+        ]);
+        let docker = docker_config(&args).expect("a config");
+        assert_eq!(docker.project, "demo");
+        assert_eq!(docker.pd_endpoints, ["pd0:2379"]);
+        assert_eq!(docker.load_log, Some(PathBuf::from("/tmp/load.log")));
+        let standin = standin_config(&args);
+        assert_eq!(standin.stores, 4);
+        assert_eq!(standin.seed, None);
+        assert_eq!(standin.pd, ["pd0:2379"]);
+    }
+
+    const TWO_CHAPTERS: &str = r#"
+[[chapter]]
+title = "Calm"
+
+[[chapter]]
+title = "Break \u001b[31mit"
+on_enter = [{ action = "inject_fault", kind = "partition" }]
+"#;
+
+    fn signals_only() -> Capabilities {
+        Capabilities {
+            kinds: vec![FaultKind::Kill, FaultKind::Stop, FaultKind::Pause],
+            non_tikv: crate::cluster::NonTikv::Refused {
+                known: vec!["pd0".into(), "pd1".into()],
+            },
+        }
+    }
+
+    fn script(text: &str) -> Script {
+        crate::story::parse_script(text, "test.toml").expect("a valid script")
+    }
+
+    #[test]
+    fn a_kind_the_cluster_cannot_apply_is_refused_naming_the_chapter_and_the_cluster() {
+        let story = script(TWO_CHAPTERS);
+        let why =
+            check_capabilities(&story, false, &signals_only(), &ClusterSource::Sim).unwrap_err();
+        assert_eq!(
+            why,
+            "chapter 2 (\"Break \u{241b}[31mit\") asks to partition a random TiKV node, \
+             but the SIM cluster cannot partition a node (it can kill, stop and pause)"
+        );
+        let docker = ClusterSource::Docker {
+            project: "demo".into(),
+        };
+        assert!(
+            check_capabilities(&story, false, &signals_only(), &docker)
+                .unwrap_err()
+                .contains("but the DOCKER demo cluster cannot partition")
+        );
+        let everything = Capabilities::everything();
+        assert_eq!(
+            check_capabilities(&story, false, &everything, &ClusterSource::Sim),
+            Ok(())
+        );
+        let nothing = Capabilities {
+            kinds: Vec::new(),
+            ..Capabilities::everything()
+        };
+        assert!(
+            check_capabilities(&story, false, &nothing, &ClusterSource::Sim)
+                .unwrap_err()
+                .ends_with("cannot partition a node (it applies no fault at all)")
+        );
+    }
+
+    #[test]
+    fn the_default_story_runs_on_a_signals_only_cluster_but_its_kiosk_does_not() {
+        let story = crate::story::default_script();
+        let caps = signals_only();
+        assert_eq!(
+            check_capabilities(&story, false, &caps, &ClusterSource::Sim),
+            Ok(()),
+            "the default story kills"
+        );
+        // Without a [kiosk] table every kind takes its turn: the fourth is a partition.
+        let why = check_capabilities(&story, true, &caps, &ClusterSource::Sim).unwrap_err();
+        assert_eq!(
+            why,
+            "chapter 4 (\"Fault\") with fault 4 of the [kiosk] rotation asks to partition \
+             a random TiKV node, but the SIM cluster cannot partition a node (it can kill, stop and pause)"
+        );
+        assert_eq!(
+            check_capabilities(
+                &story,
+                true,
+                &Capabilities::everything(),
+                &ClusterSource::Sim
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn in_the_kiosk_the_rotation_replaces_the_chapters_own_fault() {
+        let text = format!(
+            "{TWO_CHAPTERS}\n[kiosk]\nfaults = [{{ kind = \"kill\" }}, {{ kind = \"pause\", target = \"tikv1\" }}]\n"
+        );
+        let story = script(&text);
+        let caps = signals_only();
+        assert!(check_capabilities(&story, false, &caps, &ClusterSource::Sim).is_err());
+        assert_eq!(
+            check_capabilities(&story, true, &caps, &ClusterSource::Sim),
+            Ok(()),
+            "the chapter's partition is never asked for in the kiosk"
+        );
+        // A rotation without a chapter that injects asks for nothing.
+        let calm =
+            script("[[chapter]]\ntitle = 'a'\n[kiosk]\nfaults = [{ kind = \"partition\" }]\n");
+        assert_eq!(
+            check_capabilities(&calm, true, &caps, &ClusterSource::Sim),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_node_the_cluster_never_faults_is_refused_by_name() {
+        let story = script(
+            "[[chapter]]\ntitle = 'PD'\non_enter = [{ action = 'inject_fault', kind = 'kill', target = 'pd1' }]\n",
+        );
+        let why =
+            check_capabilities(&story, false, &signals_only(), &ClusterSource::Sim).unwrap_err();
+        assert_eq!(
+            why,
+            "chapter 1 (\"PD\") asks to kill pd1, but the SIM cluster faults TiKV nodes only (pd1 is not one)"
+        );
+        // Named services are allowed where the backend says so (Docker),
+        // and names it does not know are left to the cluster to answer.
+        let docker = ClusterSource::Docker {
+            project: "demo".into(),
+        };
+        assert_eq!(
+            check_capabilities(&story, false, &Capabilities::everything(), &docker),
+            Ok(())
+        );
+        let tikv9 = script(
+            "[[chapter]]\ntitle = 'x'\non_enter = [{ action = 'inject_fault', kind = 'kill', target = 'tikv9' }]\n",
+        );
+        assert_eq!(
+            check_capabilities(&tikv9, false, &signals_only(), &ClusterSource::Sim),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn the_sim_faults_option_reaches_the_config_and_the_capabilities() {
+        assert_eq!(sim_config(&show_args(&[]), 1).faults, FaultKind::ALL);
+        let args = show_args(&["--sim-faults", "pause,kill"]);
+        let config = sim_config(&args, 1);
+        assert_eq!(config.faults, [FaultKind::Pause, FaultKind::Kill]);
+        assert!(
+            show_args(&["--sim-faults", "partition"])
+                .check_applies()
+                .is_ok()
+        );
+        let docker = show_args(&["--cluster", "docker", "--sim-faults", "kill"]);
+        assert!(
+            docker
+                .check_applies()
+                .unwrap_err()
+                .starts_with("--sim-faults only applies to the simulated cluster")
+        );
+        let bad = crate::cli::Cli::try_parse_from(["chaosdeck", "--sim-faults", "kill,melt"]);
+        assert!(
+            bad.unwrap_err()
+                .to_string()
+                .contains("expected kill, stop, pause or partition")
+        );
+    }
 }

@@ -24,7 +24,9 @@ fn main() -> ExitCode {
         Some(Command::Eval { dir }) => {
             with_runtime(|runtime| ExitCode::from(runtime.block_on(launch::eval(&cli.show, &dir))))
         }
-        Some(Command::Standin(args)) => chaosdeck::standin::run(&args, &cli.show),
+        Some(Command::Standin(args)) => {
+            chaosdeck::standin::run(&args, &launch::standin_config(&cli.show))
+        }
         Some(Command::Doctor) => with_runtime(|runtime| {
             let report = runtime.block_on(chaosdeck::doctor::run(&cli.show));
             print!(

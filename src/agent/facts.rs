@@ -355,6 +355,7 @@ mod tests {
                 role: NodeRole::Tikv,
                 state,
                 network_connected: true,
+                store: None,
             }],
             troubles: Vec::new(),
         }

@@ -91,6 +91,9 @@ pub enum Msg {
         task: &'static str,
         what: String,
     },
+    /// The backend's word on its own feeds (a stream closed, a task of its
+    /// stopped): said in the monitor pane and journalled.
+    Notice(crate::cluster::Notice),
 }
 
 /// What became of the fault left in place when the show ended.

@@ -90,6 +90,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             note_kind(app, Level::Critical, Kind::Error, format!("{task}: {what}"));
             app.stage.say(format!("{task} restarted after: {what}"));
         }
+        Msg::Notice(notice) => {
+            let level = if notice.trouble {
+                Level::Warning
+            } else {
+                Level::Good
+            };
+            app.tell(level, notice.text);
+        }
     }
     if !app.stage.quitting() {
         app.world.note_detection(&mut app.chronicle);

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use super::health::led_from_dead_node;
 use super::pd::{PdError, PdView};
-use super::{BackendError, ClusterSnapshot, DataSource, Process, RegionHealth, SourceTrouble};
+use super::{
+    BackendError, ClusterSnapshot, DataSource, Process, RegionHealth, SourceTrouble, Store,
+};
 use crate::text::{clean_line, excerpt};
 
 /// What PD said last, for when it falls silent.
@@ -19,12 +21,16 @@ pub struct LastKnown {
     pub regions: Option<RegionHealth>,
 }
 
-/// The snapshot at `taken_at` from PD's answer and the runtime's.
+/// The snapshot at `taken_at` from PD's answer and the runtime's. `join`
+/// is the runtime's rule for which store each of its processes serves
+/// (its `store`), applied to the stores shown, fresh or last known: every
+/// later join of stores and processes goes by that id.
 pub fn combine(
     taken_at: Duration,
     pd: Result<PdView, PdError>,
     runtime: Result<Vec<Process>, BackendError>,
     last: &mut LastKnown,
+    join: impl FnOnce(&mut [Process], &[Store]),
 ) -> ClusterSnapshot {
     let mut troubles = Vec::new();
     let pd_reachable = match pd {
@@ -44,12 +50,13 @@ pub fn combine(
             false
         }
     };
-    let processes = runtime.unwrap_or_else(|error| {
+    let mut processes = runtime.unwrap_or_else(|error| {
         troubles.push(trouble(DataSource::Runtime, &error.to_string()));
         Vec::new()
     });
     let view = last.pd.as_ref();
     let stores = view.map(|v| v.stores.clone()).unwrap_or_default();
+    join(&mut processes, &stores);
     let mut regions = last.regions.unwrap_or_default();
     regions.led_from_dead_node = led_from_dead_node(&stores, &processes);
     ClusterSnapshot {
@@ -110,14 +117,20 @@ mod tests {
             role: NodeRole::Tikv,
             state: ProcessState::Running,
             network_connected: true,
+            store: None,
         }
+    }
+
+    /// The Docker backend's rule: the store whose address names the host.
+    fn by_address(processes: &mut [Process], stores: &[Store]) {
+        crate::cluster::docker::mapping::join_stores(processes, stores)
     }
 
     #[test]
     fn pd_is_shown_while_the_runtime_is_gone() {
         let mut last = LastKnown::default();
-        let gone = BackendError::DockerUnreachable("unix:///x: no socket\u{1b}[2J".into());
-        let snapshot = combine(Duration::ZERO, Ok(view()), Err(gone), &mut last);
+        let gone = BackendError::runtime_unreachable("Docker", "unix:///x: no socket\u{1b}[2J");
+        let snapshot = combine(Duration::ZERO, Ok(view()), Err(gone), &mut last, by_address);
         assert!(snapshot.pd_reachable);
         assert_eq!(snapshot.stores[0].state, StoreState::Down);
         assert!(snapshot.processes.is_empty());
@@ -141,15 +154,23 @@ mod tests {
             Err(silent()),
             Ok(vec![process()]),
             &mut last,
+            by_address,
         );
         assert!(!first.pd_reachable && first.stores.is_empty());
         assert_eq!(first.processes.len(), 1);
-        let _ = combine(Duration::ZERO, Ok(view()), Ok(vec![process()]), &mut last);
+        let _ = combine(
+            Duration::ZERO,
+            Ok(view()),
+            Ok(vec![process()]),
+            &mut last,
+            by_address,
+        );
         let later = combine(
             Duration::ZERO,
             Err(silent()),
             Ok(vec![process()]),
             &mut last,
+            by_address,
         );
         assert!(!later.pd_reachable);
         assert_eq!(later.stores.len(), 1, "the last view, marked stale");
@@ -163,6 +184,52 @@ mod tests {
     }
 
     #[test]
+    fn processes_carry_the_store_they_serve_from_pd_fresh_or_last_known() {
+        let mut last = LastKnown::default();
+        let mut dead = process();
+        dead.state = ProcessState::Paused;
+        let mut view = view();
+        view.stores[0].leader_count = 5;
+        let fresh = combine(
+            Duration::ZERO,
+            Ok(view),
+            Ok(vec![dead.clone()]),
+            &mut last,
+            by_address,
+        );
+        assert_eq!(fresh.processes[0].store, Some(1));
+        assert_eq!(fresh.regions.led_from_dead_node, 5, "joined by the id");
+        let silent = PdError::Unreachable { tried: Vec::new() };
+        let stale = combine(
+            Duration::ZERO,
+            Err(silent),
+            Ok(vec![dead]),
+            &mut last,
+            by_address,
+        );
+        assert_eq!(
+            stale.processes[0].store,
+            Some(1),
+            "by the last known stores"
+        );
+        let none = combine(
+            Duration::ZERO,
+            Ok(view_without_stores()),
+            Ok(vec![process()]),
+            &mut LastKnown::default(),
+            by_address,
+        );
+        assert_eq!(none.processes[0].store, None);
+    }
+
+    fn view_without_stores() -> PdView {
+        PdView {
+            stores: Vec::new(),
+            ..view()
+        }
+    }
+
+    #[test]
     fn entries_pd_left_out_are_said_once_with_a_count() {
         let mut last = LastKnown::default();
         let mut partial = view();
@@ -170,7 +237,13 @@ mod tests {
             "store #2 (id 9) skipped: bad".into(),
             "store id 1 twice".into(),
         ];
-        let snapshot = combine(Duration::ZERO, Ok(partial), Ok(Vec::new()), &mut last);
+        let snapshot = combine(
+            Duration::ZERO,
+            Ok(partial),
+            Ok(Vec::new()),
+            &mut last,
+            by_address,
+        );
         assert!(snapshot.pd_reachable);
         assert_eq!(
             snapshot.trouble(DataSource::Pd),
@@ -186,7 +259,13 @@ mod tests {
             total: 64,
             ..RegionHealth::default()
         });
-        combine(Duration::ZERO, Ok(read), Ok(vec![process()]), &mut last);
+        combine(
+            Duration::ZERO,
+            Ok(read),
+            Ok(vec![process()]),
+            &mut last,
+            by_address,
+        );
         let mut over = view();
         over.regions = Err(
             "PD at http://pd0:2379 answered /pd/api/v1/regions with a body over the limit of 8 MiB"
@@ -197,6 +276,7 @@ mod tests {
             Ok(over),
             Ok(vec![process()]),
             &mut last,
+            by_address,
         );
         assert!(snapshot.pd_reachable, "the stores answered");
         assert_eq!(snapshot.stores.len(), 1);

@@ -69,7 +69,7 @@ pub fn troubles(snapshot: &ClusterSnapshot) -> Vec<Trouble> {
         if !store.state.is_up() {
             found.push(trouble(service, format!("PD says {}", store.state)));
         }
-        match snapshot.process(&store.service) {
+        match snapshot.process_of_store(store.id) {
             None if runtime_down.is_some() => {}
             None => found.push(trouble(service, "the runtime does not list its process")),
             Some(process) => {
@@ -112,29 +112,34 @@ pub fn troubles(snapshot: &ClusterSnapshot) -> Vec<Trouble> {
     found
 }
 
+/// A node the runtime reported faulted and not yet well again (the
+/// monitor's open process incident), with what it said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reported<'a> {
+    pub service: &'a str,
+    /// One line, `tikv0: process died (exit code 0)`.
+    pub summary: &'a str,
+}
+
 /// What the runtime's events say beyond the snapshot: nodes they report
-/// faulted (open process incidents) that it does not show, and, while any
-/// event is newer than it, that the picture is older than the news.
+/// faulted (`reported`) that it does not show, and, while any event is
+/// newer than it, that the picture is older than the news.
 pub fn reported_by_events<'a>(
     snapshot: &ClusterSnapshot,
     known: &[Trouble],
     last_event_at: Option<Duration>,
-    incidents: impl Iterator<Item = &'a crate::monitor::Incident>,
+    reported: impl Iterator<Item = Reported<'a>>,
 ) -> Vec<Trouble> {
     let mut found: Vec<Trouble> = Vec::new();
-    for incident in incidents {
-        let Some(service) = incident.service.as_deref() else {
-            continue;
-        };
+    for Reported { service, summary } in reported {
         let already = known
             .iter()
             .chain(&found)
             .any(|t| t.service.as_deref() == Some(service));
         if !already {
-            let what = incident
-                .summary
+            let what = summary
                 .strip_prefix(&format!("{service}: "))
-                .unwrap_or(&incident.summary);
+                .unwrap_or(summary);
             found.push(trouble(
                 Some(service),
                 format!("the runtime reported: {what}"),
@@ -158,8 +163,9 @@ pub fn fault_candidates(snapshot: &ClusterSnapshot) -> Vec<&str> {
         .stores
         .iter()
         .filter(|store| store.state.is_up())
-        .filter(|store| snapshot.process(&store.service).is_some_and(is_serving))
-        .map(|store| store.service.as_str())
+        .filter_map(|store| snapshot.process_of_store(store.id))
+        .filter(|process| is_serving(process))
+        .map(|process| process.service.as_str())
         .collect();
     found.sort_unstable();
     found
@@ -176,7 +182,7 @@ pub fn led_from_dead_node(stores: &[Store], processes: &[Process]) -> u64 {
         .filter(|store| {
             processes
                 .iter()
-                .find(|p| p.service == store.service)
+                .find(|p| p.store == Some(store.id))
                 .is_some_and(|p| !is_serving(p))
         })
         .map(|store| store.leader_count)
@@ -275,11 +281,13 @@ mod tests {
             },
             processes: services
                 .iter()
-                .map(|s| Process {
+                .enumerate()
+                .map(|(i, s)| Process {
                     service: s.to_string(),
                     role: NodeRole::Tikv,
                     state: ProcessState::Running,
                     network_connected: true,
+                    store: Some(i as u64 + 1),
                 })
                 .collect(),
             troubles: Vec::new(),
@@ -369,21 +377,14 @@ mod tests {
 
     #[test]
     fn an_event_newer_than_the_snapshot_holds_the_gate() {
-        use crate::monitor::{Incident, Severity, Signal};
-        let died = Incident {
-            id: 1,
-            signal: Signal::ProcessEvent,
-            service: Some("tikv0".into()),
-            severity: Severity::Critical,
-            summary: "tikv0: process died (exit code 0)".into(),
-            opened_at: Duration::from_secs(5),
-            resolved_at: None,
-            since_fault: None,
+        let died = Reported {
+            service: "tikv0",
+            summary: "tikv0: process died (exit code 0)",
         };
         let s = snapshot();
         let said = |s: &ClusterSnapshot, last: u64| -> Vec<String> {
             let last = Some(Duration::from_secs(last));
-            reported_by_events(s, &troubles(s), last, [&died].into_iter())
+            reported_by_events(s, &troubles(s), last, [died].into_iter())
                 .iter()
                 .map(ToString::to_string)
                 .collect()
@@ -400,6 +401,36 @@ mod tests {
         exited.taken_at = Duration::from_secs(6);
         exited.processes[0].state = ProcessState::Exited { exit_code: Some(0) };
         assert!(said(&exited, 5).is_empty());
+    }
+
+    #[test]
+    fn stores_and_processes_are_joined_by_the_store_id_not_by_name() {
+        // PD names the stores by address, the runtime its processes by
+        // service: only the store id ties them.
+        let mut s = snapshot();
+        for store in &mut s.stores {
+            store.service = format!("10.0.0.{}:20160", store.id);
+        }
+        assert!(troubles(&s).is_empty(), "{:?}", troubles(&s));
+        assert_eq!(fault_candidates(&s), ["tikv0", "tikv1", "tikv2"]);
+        s.processes[1].state = ProcessState::Paused;
+        let found: Vec<String> = troubles(&s).iter().map(ToString::to_string).collect();
+        assert_eq!(found, ["10.0.0.2:20160: its process is paused"]);
+        assert_eq!(fault_candidates(&s), ["tikv0", "tikv2"]);
+        assert_eq!(led_from_dead_node(&s.stores, &s.processes), 1);
+        assert_eq!(s.store("tikv1").map(|store| store.id), Some(2));
+        // A process serving no store known is not the store's process.
+        s.processes[1].store = None;
+        assert_eq!(led_from_dead_node(&s.stores, &s.processes), 0);
+        let found: Vec<String> = troubles(&s).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            found,
+            ["10.0.0.2:20160: the runtime does not list its process"]
+        );
+        assert_eq!(s.store("tikv1"), None);
+        // Without the runtime's list, a node's store is the one of its name.
+        s.processes.clear();
+        assert_eq!(s.store("10.0.0.3:20160").map(|store| store.id), Some(3));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod combine;
 pub mod docker;
+pub mod feeds;
 pub mod health;
 pub mod metrics;
 pub mod model;
@@ -9,6 +10,7 @@ pub mod pd;
 pub mod pd_rules;
 pub mod pd_view;
 pub mod sim;
+pub mod tasks;
 
 use async_trait::async_trait;
 use tokio::sync::mpsc;
@@ -25,6 +27,9 @@ pub enum BackendError {
     UnknownTarget(String),
     #[error("{service} is not a TiKV node; name it explicitly in the script to fault it")]
     NotTikv { service: String },
+    /// The backend cannot apply this kind of fault (see [`Capabilities`]).
+    #[error("the {cluster} cluster cannot {kind} a node")]
+    Unsupported { kind: FaultKind, cluster: String },
     #[error("a fault is already in place ({kind} on {service}); recover it first")]
     FaultInPlace { kind: FaultKind, service: String },
     #[error("{service} needs no {recovery}: {why}")]
@@ -35,12 +40,23 @@ pub enum BackendError {
     },
     #[error("PD unreachable: {0}")]
     PdUnreachable(String),
-    #[error("Docker unreachable: {0}")]
-    DockerUnreachable(String),
+    /// The container runtime (`Docker`) did not answer: its name says which.
+    #[error("{runtime} unreachable: {why}")]
+    RuntimeUnreachable { runtime: String, why: String },
     #[error("no answer within {0}s")]
     NoAnswer(u64),
     #[error("{0}")]
     Refused(String),
+}
+
+impl BackendError {
+    /// `runtime` (e.g. `Docker`) did not answer, for `why`.
+    pub fn runtime_unreachable(runtime: &str, why: impl Into<String>) -> Self {
+        Self::RuntimeUnreachable {
+            runtime: runtime.to_string(),
+            why: why.into(),
+        }
+    }
 }
 
 /// Everything the show needs from a cluster. The built-in simulator and the
@@ -57,19 +73,17 @@ pub trait ClusterBackend: Send + Sync + 'static {
     /// known picture with `pd_reachable = false` rather than an error.
     async fn snapshot(&self) -> Result<ClusterSnapshot, BackendError>;
 
-    /// Applies `kind` to `service`. Only one fault may be in place at a time.
-    async fn inject(&self, kind: FaultKind, service: &str) -> Result<InjectedFault, BackendError>;
+    /// The faults this backend can apply and the nodes they may go to; the
+    /// launcher checks the story against it before the show starts.
+    fn capabilities(&self) -> Capabilities;
 
-    /// Like `inject`, for a node the script named explicitly: backends that
-    /// keep faults to TiKV nodes by default (Docker) also allow PD or load
-    /// services here.
-    async fn inject_named(
+    /// Applies `kind` to the target's service. Only one fault may be in
+    /// place at a time; a kind or a node the capabilities leave out is refused.
+    async fn inject(
         &self,
         kind: FaultKind,
-        service: &str,
-    ) -> Result<InjectedFault, BackendError> {
-        self.inject(kind, service).await
-    }
+        target: FaultTarget<'_>,
+    ) -> Result<InjectedFault, BackendError>;
 
     /// Applies `recovery` to `service`; an error if the node needs none.
     async fn recover(&self, recovery: Recovery, service: &str) -> Result<(), BackendError>;
@@ -90,8 +104,182 @@ pub trait ClusterBackend: Send + Sync + 'static {
     }
 }
 
+/// The node a fault goes to, and how the show came to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultTarget<'a> {
+    /// A node the show chose itself (the story's `random`): a TiKV node,
+    /// whatever the backend allows when a node is named.
+    Tikv(&'a str),
+    /// A node the script named: PD or load services too, where the
+    /// backend's [`NonTikv`] says so.
+    Named(&'a str),
+}
+
+impl<'a> FaultTarget<'a> {
+    pub fn service(self) -> &'a str {
+        match self {
+            Self::Tikv(service) | Self::Named(service) => service,
+        }
+    }
+}
+
+/// What a backend can do to its nodes: the fault kinds it applies and the
+/// nodes besides TiKV ones it lets a fault go to. Data, so that the story
+/// can be checked against it before the show starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capabilities {
+    /// The kinds it can apply, in [`FaultKind`]'s order.
+    pub kinds: Vec<FaultKind>,
+    pub non_tikv: NonTikv,
+}
+
+/// Whether a fault may go to a node that is not a TiKV node (PD, the load).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NonTikv {
+    /// Never: faults go to TiKV nodes only. `known` names the backend's
+    /// other nodes as far as it knows them before the cluster is read (the
+    /// simulator's PD members), so a script naming one is refused early.
+    Refused { known: Vec<String> },
+    /// When the script names the node; a node the show chooses itself is
+    /// always a TiKV node.
+    WhenNamed,
+}
+
+impl Capabilities {
+    /// Every kind of fault, on TiKV nodes and on nodes the script names.
+    pub fn everything() -> Self {
+        Self {
+            kinds: FaultKind::ALL.to_vec(),
+            non_tikv: NonTikv::WhenNamed,
+        }
+    }
+
+    pub fn supports(&self, kind: FaultKind) -> bool {
+        self.kinds.contains(&kind)
+    }
+
+    /// Whether the target may be a node that is not a TiKV node.
+    pub fn allows_non_tikv(&self, target: FaultTarget<'_>) -> bool {
+        matches!(
+            (&self.non_tikv, target),
+            (NonTikv::WhenNamed, FaultTarget::Named(_))
+        )
+    }
+
+    /// True when `service` is known, before the cluster is read, to be a
+    /// node a fault may not go to.
+    pub fn refuses_by_name(&self, service: &str) -> bool {
+        match &self.non_tikv {
+            NonTikv::Refused { known } => known.iter().any(|k| k == service),
+            NonTikv::WhenNamed => false,
+        }
+    }
+
+    /// Refuses a kind this backend cannot apply, naming `cluster`.
+    pub fn check_kind(&self, kind: FaultKind, cluster: &ClusterSource) -> Result<(), BackendError> {
+        if self.supports(kind) {
+            Ok(())
+        } else {
+            Err(BackendError::Unsupported {
+                kind,
+                cluster: cluster.to_string(),
+            })
+        }
+    }
+
+    /// `kill, stop and pause`: what it can do, for messages.
+    pub fn kinds_text(&self) -> String {
+        let names: Vec<&str> = self.kinds.iter().map(|kind| kind.name()).collect();
+        match names.split_last() {
+            None => "nothing".to_string(),
+            Some((last, [])) => (*last).to_string(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        }
+    }
+}
+
 /// The receiving ends of a backend's streams.
 pub struct Subscriptions {
     pub events: mpsc::Receiver<ClusterEvent>,
     pub samples: mpsc::Receiver<WorkloadSample>,
+    /// What the backend says about its own feeds, as it happens.
+    pub notices: mpsc::Receiver<Notice>,
+}
+
+/// Room in a backend's notice stream; beyond it notices are dropped (and
+/// logged where they are made).
+pub const NOTICE_CAPACITY: usize = 64;
+
+/// One line about a backend's own feeds, for the monitor pane: a task that
+/// stopped or panicked, the runtime's event stream dropped or back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Something is wrong (rather than right again).
+    pub trouble: bool,
+    /// One line, cleaned.
+    pub text: String,
+}
+
+impl Notice {
+    pub fn trouble(text: impl AsRef<str>) -> Self {
+        Self {
+            trouble: true,
+            text: crate::text::clean_line(text.as_ref()).into_owned(),
+        }
+    }
+
+    pub fn fine(text: impl AsRef<str>) -> Self {
+        Self {
+            trouble: false,
+            text: crate::text::clean_line(text.as_ref()).into_owned(),
+        }
+    }
+}
+
+impl From<tasks::TaskEnded> for Notice {
+    fn from(ended: tasks::TaskEnded) -> Self {
+        Self::trouble(format!("{ended} (not restarted)"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capabilities_say_what_a_backend_can_do_and_to_which_nodes() {
+        let all = Capabilities::everything();
+        assert!(FaultKind::ALL.iter().all(|&kind| all.supports(kind)));
+        assert_eq!(all.kinds_text(), "kill, stop, pause and partition");
+        assert!(all.allows_non_tikv(FaultTarget::Named("pd0")));
+        assert!(!all.allows_non_tikv(FaultTarget::Tikv("pd0")));
+        assert!(!all.refuses_by_name("pd0"));
+
+        let signals = Capabilities {
+            kinds: vec![FaultKind::Kill, FaultKind::Pause],
+            non_tikv: NonTikv::Refused {
+                known: vec!["pd0".into()],
+            },
+        };
+        assert_eq!(signals.kinds_text(), "kill and pause");
+        assert!(!signals.allows_non_tikv(FaultTarget::Named("pd0")));
+        assert!(signals.refuses_by_name("pd0") && !signals.refuses_by_name("tikv0"));
+        assert_eq!(
+            signals.check_kind(FaultKind::Kill, &ClusterSource::Sim),
+            Ok(())
+        );
+        let refused = signals
+            .check_kind(FaultKind::Partition, &ClusterSource::Sim)
+            .unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "the SIM cluster cannot partition a node"
+        );
+        let one = Capabilities {
+            kinds: vec![FaultKind::Stop],
+            ..Capabilities::everything()
+        };
+        assert_eq!(one.kinds_text(), "stop");
+        assert_eq!(FaultTarget::Named("load").service(), "load");
+    }
 }

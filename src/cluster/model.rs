@@ -150,6 +150,12 @@ pub struct Process {
     pub state: ProcessState,
     /// Attached to the cluster network (false once partitioned away).
     pub network_connected: bool,
+    /// PD's id of the store this process serves, when it serves one and
+    /// the backend knows which: the simulator by construction, a real
+    /// cluster by PD's store address naming the process's host. Stores
+    /// and processes are joined by it, never by their names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -216,12 +222,23 @@ impl ClusterSnapshot {
             .map(|t| t.message.as_str())
     }
 
+    /// The store the node `service` serves: the one its process names;
+    /// where the runtime does not list the node (it did not answer), the
+    /// store of that name.
     pub fn store(&self, service: &str) -> Option<&Store> {
-        self.stores.iter().find(|s| s.service == service)
+        match self.process(service) {
+            Some(process) => process.store.and_then(|id| self.store_by_id(id)),
+            None => self.stores.iter().find(|s| s.service == service),
+        }
     }
 
     pub fn process(&self, service: &str) -> Option<&Process> {
         self.processes.iter().find(|p| p.service == service)
+    }
+
+    /// The process serving the store `id`, if the runtime lists it.
+    pub fn process_of_store(&self, id: u64) -> Option<&Process> {
+        self.processes.iter().find(|p| p.store == Some(id))
     }
 }
 

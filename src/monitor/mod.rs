@@ -19,6 +19,7 @@ use std::time::Duration;
 pub use crate::incident::{Detection, Incident, Severity, Signal};
 use checks::{Condition, EventEffect, Gate, GateChange};
 
+use crate::cluster::health::Reported;
 use crate::cluster::{ClusterEvent, ClusterSnapshot, DataSource, NodeRole};
 use crate::workload::WorkloadSample;
 
@@ -288,13 +289,16 @@ impl Monitor {
     /// Cluster nodes (not load generators) the runtime reported faulted and
     /// not yet well again, with what it said: an event can be newer than
     /// the last snapshot, and the health gate must not wait for the next.
-    pub fn nodes_reported_faulted(&self) -> impl Iterator<Item = &Incident> {
-        self.open_incidents().filter(|i| {
-            i.signal == Signal::ProcessEvent
-                && i.service
-                    .as_ref()
-                    .is_some_and(|s| self.roles.get(s) != Some(&NodeRole::Load))
-        })
+    pub fn nodes_reported_faulted(&self) -> impl Iterator<Item = Reported<'_>> {
+        self.open_incidents()
+            .filter(|i| i.signal == Signal::ProcessEvent)
+            .filter_map(|i| {
+                let service = i.service.as_deref()?;
+                (self.roles.get(service) != Some(&NodeRole::Load)).then_some(Reported {
+                    service,
+                    summary: &i.summary,
+                })
+            })
     }
 
     /// When the runtime last reported an event about a cluster node (not a

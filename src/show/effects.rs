@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::FaultGuard;
 use crate::agent::Analyzer;
 use crate::app::{Effect, Msg};
-use crate::cluster::{BackendError, ClusterBackend};
+use crate::cluster::{BackendError, ClusterBackend, FaultTarget};
 use crate::supervise;
 
 pub struct EffectRunner {
@@ -142,12 +142,12 @@ async fn work(
                     let _ = tx.send(Msg::Injected { run, result }).await;
                     continue;
                 }
-                let call = if named {
-                    backend.inject_named(kind, &service)
+                let target = if named {
+                    FaultTarget::Named(&service)
                 } else {
-                    backend.inject(kind, &service)
+                    FaultTarget::Tikv(&service)
                 };
-                let result = within(call).await;
+                let result = within(backend.inject(kind, target)).await;
                 match &result {
                     Ok(fault) => guard.confirm(fault),
                     // Without an answer the fault may have landed: keep it.

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::{Msg, STALE_AFTER};
 use crate::clock::ShowClock;
-use crate::cluster::{BackendError, ClusterBackend, Subscriptions};
+use crate::cluster::{BackendError, ClusterBackend, Notice, Subscriptions};
 use crate::supervise;
 
 /// Show time between snapshots, bounded below in real time.
@@ -71,26 +71,50 @@ pub fn spawn_snapshots(
     });
 }
 
+/// What the show says when one of the backend's streams closes: what it
+/// will no longer see.
+pub const EVENTS_CLOSED: &str =
+    "the cluster's event stream closed: the runtime's node events no longer reach the show";
+pub const SAMPLES_CLOSED: &str =
+    "the cluster's sample stream closed: the workload is no longer measured";
+
 pub fn spawn_streams(streams: Subscriptions, tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
-    // Shared so that a task restarted after a panic takes the streams up.
-    let streams = Arc::new(Mutex::new(streams));
+    // Shared, with which are still open, so that a task restarted after a
+    // panic takes the streams up where it left them.
+    let streams = Arc::new(Mutex::new((streams, [true; 3])));
     supervise::spawn("streams", move || {
         let (streams, tx, cancel) = (Arc::clone(&streams), tx.clone(), cancel.clone());
         async move {
             let mut streams = streams.lock().await;
-            let Subscriptions { events, samples } = &mut *streams;
-            let mut events_open = true;
-            let mut samples_open = true;
-            while events_open || samples_open {
+            let (
+                Subscriptions {
+                    events,
+                    samples,
+                    notices,
+                },
+                [events_open, samples_open, notices_open],
+            ) = &mut *streams;
+            while *events_open || *samples_open || *notices_open {
+                // A closed stream is said once, in the monitor pane.
                 let msg = tokio::select! {
                     () = cancel.cancelled() => return,
-                    event = events.recv(), if events_open => match event {
+                    event = events.recv(), if *events_open => match event {
                         Some(event) => Msg::Event(event),
-                        None => { events_open = false; continue; }
+                        None => {
+                            *events_open = false;
+                            Msg::Notice(Notice::trouble(EVENTS_CLOSED))
+                        }
                     },
-                    sample = samples.recv(), if samples_open => match sample {
+                    sample = samples.recv(), if *samples_open => match sample {
                         Some(sample) => Msg::Sample(sample),
-                        None => { samples_open = false; continue; }
+                        None => {
+                            *samples_open = false;
+                            Msg::Notice(Notice::trouble(SAMPLES_CLOSED))
+                        }
+                    },
+                    notice = notices.recv(), if *notices_open => match notice {
+                        Some(notice) => Msg::Notice(notice),
+                        None => { *notices_open = false; continue; }
                     },
                 };
                 supervise::test_panic_point("streams");
@@ -98,14 +122,6 @@ pub fn spawn_streams(streams: Subscriptions, tx: mpsc::Sender<Msg>, cancel: Canc
                     return;
                 }
             }
-            // Both streams closed: the backend's feeds are gone; say so.
-            let what = "the backend's event and sample streams closed".to_string();
-            let _ = tx
-                .send(Msg::TaskTrouble {
-                    task: "streams",
-                    what,
-                })
-                .await;
         }
     });
 }
@@ -200,5 +216,46 @@ mod tests {
             assert!(stale_after(clock) >= STALE_AFTER, "{speed}x");
         }
         assert_eq!(stale_after(ShowClock::start(1.0)), STALE_AFTER);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_closed_stream_is_said_once_and_notices_are_passed_on() {
+        let (events_tx, events) = mpsc::channel(4);
+        let (samples_tx, samples) = mpsc::channel(4);
+        let (notices_tx, notices) = mpsc::channel(4);
+        let (tx, mut rx) = mpsc::channel(16);
+        let cancel = CancellationToken::new();
+        spawn_streams(
+            Subscriptions {
+                events,
+                samples,
+                notices,
+            },
+            tx,
+            cancel.clone(),
+        );
+        let said = |msg: Option<Msg>| match msg {
+            Some(Msg::Notice(notice)) => (notice.trouble, notice.text),
+            other => panic!("not a notice: {other:?}"),
+        };
+        drop(events_tx);
+        assert_eq!(said(rx.recv().await), (true, EVENTS_CLOSED.to_string()));
+        notices_tx
+            .send(Notice::fine("the Docker event stream is open again"))
+            .await
+            .unwrap();
+        assert_eq!(
+            said(rx.recv().await),
+            (false, "the Docker event stream is open again".to_string())
+        );
+        drop(samples_tx);
+        assert_eq!(said(rx.recv().await), (true, SAMPLES_CLOSED.to_string()));
+        // The notices closing is no news; with every stream gone the task ends.
+        drop(notices_tx);
+        assert!(
+            rx.recv().await.is_none(),
+            "nothing more, and the sender is gone"
+        );
+        cancel.cancel();
     }
 }

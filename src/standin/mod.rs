@@ -4,10 +4,11 @@
 //! real containers without PD's or TiKV's images (nothing can be pulled).
 //!
 //! `chaosdeck standin pd|tikv|load` (hidden from the help). The cluster's
-//! shape comes from the same flags as the simulator's (`--stores`,
-//! `--regions`, `--seed`, `--heartbeat-interval`, `--max-store-down-time`,
-//! `--pd`), and its regions from the simulator's bootstrap, so every node
-//! of a project given the same flags agrees on the same cluster. Raft is
+//! shape is a [`StandinConfig`], which the launcher fills from the same
+//! flags as the simulator's (`--stores`, `--regions`, `--seed`,
+//! `--heartbeat-interval`, `--max-store-down-time`, `--pd`), and its regions
+//! come from the simulator's bootstrap, so every node of a project given the
+//! same flags agrees on the same cluster. Raft is
 //! the simulator's ([`crate::cluster::sim::raft`]) and PD's book the
 //! simulator's PD view ([`crate::cluster::pd_view`]): nothing is written twice.
 //!
@@ -30,7 +31,6 @@ use clap::{Args, Subcommand};
 use rand::SeedableRng;
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::ShowArgs;
 use crate::cluster::pd::normalize_endpoint;
 use crate::cluster::sim::topology::{Topology, bootstrap};
 use pace::Pace;
@@ -55,6 +55,20 @@ pub enum Role {
     Load(load::LoadArgs),
 }
 
+/// The shape of a stand-in cluster, as plain values: what every node must
+/// be given alike.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StandinConfig {
+    /// The seed of the regions' bootstrap ([`DEFAULT_SEED`] when none).
+    pub seed: Option<u64>,
+    pub stores: u8,
+    pub regions: u32,
+    pub heartbeat_interval: Duration,
+    pub max_store_down_time: Duration,
+    /// PD's client URLs, as given.
+    pub pd: Vec<String>,
+}
+
 /// What every node of a stand-in cluster agrees on.
 #[derive(Debug, Clone)]
 pub struct Cluster {
@@ -65,14 +79,14 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    pub fn from_show_args(show: &ShowArgs) -> Self {
-        let seed = show.seed.unwrap_or(DEFAULT_SEED);
+    pub fn new(config: &StandinConfig) -> Self {
+        let seed = config.seed.unwrap_or(DEFAULT_SEED);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         Self {
-            pace: Pace::new(show.heartbeat_interval),
-            topology: bootstrap(show.stores, show.regions, &mut rng),
-            max_store_down_time: show.max_store_down_time,
-            pd: show.pd_endpoints(),
+            pace: Pace::new(config.heartbeat_interval),
+            topology: bootstrap(config.stores, config.regions, &mut rng),
+            max_store_down_time: config.max_store_down_time,
+            pd: config.pd.clone(),
         }
     }
 }
@@ -85,8 +99,8 @@ fn pd_urls(pd: &[String]) -> Result<Vec<String>, String> {
 }
 
 /// Runs the role until it fails or a signal ends it.
-pub fn run(args: &StandinArgs, show: &ShowArgs) -> ExitCode {
-    let cluster = Cluster::from_show_args(show);
+pub fn run(args: &StandinArgs, config: &StandinConfig) -> ExitCode {
+    let cluster = Cluster::new(config);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

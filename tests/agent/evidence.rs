@@ -65,7 +65,8 @@ fn snapshot(t: u64) -> ClusterSnapshot {
         },
         processes: SERVICES
             .iter()
-            .map(|s| Process {
+            .zip([1u64, 4, 5])
+            .map(|(s, id)| Process {
                 service: s.to_string(),
                 role: NodeRole::Tikv,
                 state: if killed && *s == "tikv1" {
@@ -76,6 +77,7 @@ fn snapshot(t: u64) -> ClusterSnapshot {
                     ProcessState::Running
                 },
                 network_connected: true,
+                store: Some(id),
             })
             .collect(),
         troubles: Vec::new(),

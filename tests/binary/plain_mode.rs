@@ -133,3 +133,35 @@ fn help_documents_the_simulator_flags() {
         assert!(help.contains(flag), "{flag} missing:\n{help}");
     }
 }
+
+/// A backend task that panics is said where the show's notes are, and the
+/// show goes on: the simulator's clock stops, its snapshots still answer.
+#[test]
+fn a_panic_in_a_backend_task_is_said_and_the_show_goes_on() {
+    let out = Command::new(env!("CARGO_BIN_EXE_chaosdeck"))
+        .args(["--plain", "--auto", "--speed", "50", "--seed", "9"])
+        .args(["--log-file", "/dev/null"])
+        .env("XDG_STATE_HOME", crate::state_home::fresh_state_home())
+        .env("CHAOSDECK_TEST_PANIC", "simulator clock")
+        .stdin(Stdio::null())
+        .output()
+        .expect("chaosdeck runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("the simulator clock task panicked"))
+        .collect();
+    assert_eq!(said.len(), 1, "said once:\n{stdout}");
+    assert!(
+        said[0].contains(
+            "test panic in the simulator clock task (CHAOSDECK_TEST_PANIC) (not restarted)"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains(": Complete\n"), "the story ends:\n{stdout}");
+}

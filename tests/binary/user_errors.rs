@@ -175,3 +175,104 @@ fn a_fresh_state_directory_starts_without_complaint() {
         .collect();
     assert_eq!(logs.len(), 1, "one log file: {logs:?}");
 }
+
+#[test]
+fn a_story_the_cluster_cannot_tell_is_refused_naming_the_chapter_and_the_cluster() {
+    let dir = TempDir::new("capabilities");
+    let partition = dir.0.join("partition.toml");
+    std::fs::write(
+        &partition,
+        "[[chapter]]\ntitle = 'Calm'\n\n[[chapter]]\ntitle = 'Cut off'\n\
+         on_enter = [{ action = 'inject_fault', kind = 'partition' }]\n",
+    )
+    .unwrap();
+    let partition = partition.to_str().unwrap();
+    let signals_only = ["--sim-faults", "kill,stop,pause"];
+    let state = dir.0.join("state");
+    let state = state.to_str().unwrap();
+
+    let mut argv = vec![
+        "--plain",
+        "--auto",
+        "--script",
+        partition,
+        "--state-dir",
+        state,
+    ];
+    argv.extend_from_slice(&signals_only);
+    let stderr = refused(&chaosdeck_in(&dir.0, &argv));
+    assert_eq!(
+        stderr,
+        "chaosdeck: chapter 2 (\"Cut off\") asks to partition a random TiKV node, \
+         but the SIM cluster cannot partition a node (it can kill, stop and pause)\n"
+    );
+
+    // The kiosk's default rotation gives every kind its turn: the fourth
+    // pass would partition, so the booth never starts.
+    let mut argv = vec!["--plain", "--kiosk", "--state-dir", state];
+    argv.extend_from_slice(&signals_only);
+    let stderr = refused(&chaosdeck_in(&dir.0, &argv));
+    assert_eq!(
+        stderr,
+        "chaosdeck: chapter 4 (\"Fault\") with fault 4 of the [kiosk] rotation asks to \
+         partition a random TiKV node, but the SIM cluster cannot partition a node \
+         (it can kill, stop and pause)\n"
+    );
+
+    // The simulator never faults its PD members, named or not.
+    let pd = dir.0.join("pd.toml");
+    std::fs::write(
+        &pd,
+        "[[chapter]]\ntitle = 'PD'\n\
+         on_enter = [{ action = 'inject_fault', kind = 'kill', target = 'pd0' }]\n",
+    )
+    .unwrap();
+    let stderr = refused(&chaosdeck_in(
+        &dir.0,
+        &[
+            "--plain",
+            "--auto",
+            "--script",
+            pd.to_str().unwrap(),
+            "--state-dir",
+            state,
+        ],
+    ));
+    assert_eq!(
+        stderr,
+        "chaosdeck: chapter 1 (\"PD\") asks to kill pd0, but the SIM cluster faults TiKV nodes only (pd0 is not one)\n"
+    );
+    assert!(
+        !state_written(&dir.0.join("state")),
+        "refused before the state directory is locked or written"
+    );
+
+    // What the story does not ask for is no reason to refuse.
+    let script = dir.script();
+    let out = chaosdeck_in(
+        &dir.0,
+        &[
+            "--plain",
+            "--auto",
+            "--speed",
+            "50",
+            "--script",
+            &script,
+            "--state-dir",
+            state,
+            "--sim-faults",
+            "kill",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Whether anything but the log folder was made in the state directory.
+fn state_written(state: &Path) -> bool {
+    std::fs::read_dir(state)
+        .is_ok_and(|entries| entries.flatten().any(|entry| entry.file_name() != "logs"))
+}

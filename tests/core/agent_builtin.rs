@@ -157,7 +157,8 @@ impl Scenario {
         let processes = if self.with_runtime {
             SERVICES
                 .iter()
-                .map(|service| {
+                .zip([1, 4, 5])
+                .map(|(service, id)| {
                     let faulty = *service == self.name;
                     Process {
                         service: service.to_string(),
@@ -168,6 +169,7 @@ impl Scenario {
                             ProcessState::Running
                         },
                         network_connected: !faulty || second.node.network_connected,
+                        store: Some(id),
                     }
                 })
                 .collect()

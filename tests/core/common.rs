@@ -58,11 +58,13 @@ pub fn healthy(at: Duration) -> ClusterSnapshot {
         },
         processes: SERVICES
             .iter()
-            .map(|s| Process {
+            .zip(IDS)
+            .map(|(s, id)| Process {
                 service: s.to_string(),
                 role: NodeRole::Tikv,
                 state: ProcessState::Running,
                 network_connected: true,
+                store: Some(id),
             })
             .collect(),
         troubles: Vec::new(),

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chaosdeck::app::{App, Cursor, Msg, update};
 use chaosdeck::cluster::combine::{LastKnown, combine};
+use chaosdeck::cluster::docker::mapping::join_stores;
 use chaosdeck::cluster::pd::PdError;
 use chaosdeck::cluster::pd::api::StoresResponse;
 use chaosdeck::cluster::pd::client::PdView;
@@ -60,7 +61,7 @@ fn one_host_view(disconnected: Option<u64>) -> PdView {
 }
 
 fn snapshot_at(at: f64, view: PdView, last: &mut LastKnown) -> ClusterSnapshot {
-    combine(secs(at), Ok(view), Ok(Vec::new()), last)
+    combine(secs(at), Ok(view), Ok(Vec::new()), last, join_stores)
 }
 
 /// What the journal gained since `cursor` last read it.
@@ -129,14 +130,15 @@ fn pd_is_shown_while_docker_is_gone_with_the_processes_unknown() {
     let mut cursor = Cursor::default();
     let mut last = LastKnown::default();
     let gone = || {
-        Err(BackendError::DockerUnreachable(
-            "unix:///var/run/docker.sock: Socket not found; is the Docker engine running?".into(),
+        Err(BackendError::runtime_unreachable(
+            "Docker",
+            "unix:///var/run/docker.sock: Socket not found; is the Docker engine running?",
         ))
     };
     for second in [1.0, 2.0] {
         let mut view = one_host_view(Some(7));
         view.stores[2].state = StoreState::Down;
-        let snapshot = combine(secs(second), Ok(view), gone(), &mut last);
+        let snapshot = combine(secs(second), Ok(view), gone(), &mut last, join_stores);
         update(&mut app, Msg::Snapshot(Ok(snapshot)));
     }
     let snapshot = app.cluster().snapshot.as_ref().unwrap();
@@ -171,6 +173,7 @@ fn docker_is_shown_while_pd_is_gone_with_its_reason() {
         Ok(one_host_view(None)),
         Ok(healthy(secs(1.0)).processes),
         &mut last,
+        join_stores,
     );
     update(&mut app, Msg::Snapshot(Ok(first)));
     let garbage = PdError::InvalidJson {
@@ -184,7 +187,7 @@ fn docker_is_shown_while_pd_is_gone_with_its_reason() {
     killed[1].state = chaosdeck::cluster::ProcessState::Exited {
         exit_code: Some(137),
     };
-    let second = combine(secs(2.0), Err(garbage), Ok(killed), &mut last);
+    let second = combine(secs(2.0), Err(garbage), Ok(killed), &mut last, join_stores);
     update(&mut app, Msg::Snapshot(Ok(second)));
     let incident = app
         .world()
@@ -292,6 +295,7 @@ fn regions_over_the_limit_mark_their_row_and_the_stores_stay() {
             Ok(view),
             Ok(healthy(secs(second)).processes),
             &mut last,
+            join_stores,
         );
         update(&mut app, Msg::Snapshot(Ok(snapshot)));
     }
@@ -327,6 +331,7 @@ fn regions_over_the_limit_mark_their_row_and_the_stores_stay() {
         Ok(one_host_view(None)),
         Ok(healthy(secs(4.0)).processes),
         &mut last,
+        join_stores,
     );
     update(&mut app, Msg::Snapshot(Ok(snapshot)));
     assert!(journal(&app, &mut cursor).contains(&"PD's region lists are read again".to_string()));

@@ -14,8 +14,8 @@ use chaosdeck::app::{
 };
 use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::{
-    BackendError, ClusterBackend, ClusterSnapshot, ClusterSource, FaultKind, InjectedFault,
-    Recovery, Subscriptions,
+    BackendError, Capabilities, ClusterBackend, ClusterSnapshot, ClusterSource, FaultKind,
+    FaultTarget, InjectedFault, Recovery, Subscriptions,
 };
 use chaosdeck::show::{Change, FaultGuard, Frontend, Show};
 use chaosdeck::story::{default_script, parse_script};
@@ -151,11 +151,18 @@ impl ClusterBackend for HangsOnce {
     async fn snapshot(&self) -> Result<ClusterSnapshot, BackendError> {
         self.inner.snapshot().await
     }
-    async fn inject(&self, kind: FaultKind, service: &str) -> Result<InjectedFault, BackendError> {
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    async fn inject(
+        &self,
+        kind: FaultKind,
+        target: FaultTarget<'_>,
+    ) -> Result<InjectedFault, BackendError> {
         if !self.hung.swap(true, Ordering::SeqCst) {
             std::future::pending::<()>().await;
         }
-        self.inner.inject(kind, service).await
+        self.inner.inject(kind, target).await
     }
     async fn recover(&self, recovery: Recovery, service: &str) -> Result<(), BackendError> {
         self.inner.recover(recovery, service).await

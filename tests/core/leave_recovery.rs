@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use chaosdeck::app::{Kind, Msg, update};
 use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::{
-    BackendError, ClusterBackend, ClusterSnapshot, ClusterSource, FaultKind, InjectedFault,
-    Recovery, Subscriptions,
+    BackendError, Capabilities, ClusterBackend, ClusterSnapshot, ClusterSource, FaultKind,
+    FaultTarget, InjectedFault, Recovery, Subscriptions,
 };
 use chaosdeck::show::{FaultGuard, recover_left_fault};
 
@@ -28,8 +28,15 @@ impl ClusterBackend for RecoverAnswers {
     async fn snapshot(&self) -> Result<ClusterSnapshot, BackendError> {
         self.inner.snapshot().await
     }
-    async fn inject(&self, kind: FaultKind, service: &str) -> Result<InjectedFault, BackendError> {
-        self.inner.inject(kind, service).await
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    async fn inject(
+        &self,
+        kind: FaultKind,
+        target: FaultTarget<'_>,
+    ) -> Result<InjectedFault, BackendError> {
+        self.inner.inject(kind, target).await
     }
     async fn recover(&self, _recovery: Recovery, service: &str) -> Result<(), BackendError> {
         if self.hang {

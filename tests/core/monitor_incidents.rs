@@ -45,11 +45,13 @@ fn healthy(at: f64) -> ClusterSnapshot {
         },
         processes: SERVICES
             .iter()
-            .map(|service| Process {
+            .zip([1, 4, 5])
+            .map(|(service, id)| Process {
                 service: service.to_string(),
                 role: NodeRole::Tikv,
                 state: ProcessState::Running,
                 network_connected: true,
+                store: Some(id),
             })
             .collect(),
         troubles: Vec::new(),
@@ -496,6 +498,7 @@ fn load_generator_state_is_not_a_node_failure() {
         role: NodeRole::Load,
         state: ProcessState::Exited { exit_code: Some(0) },
         network_connected: true,
+        store: None,
     });
     assert!(monitor.on_snapshot(&snap).is_empty());
 }
@@ -581,6 +584,7 @@ fn the_load_the_story_stopped_is_no_crash() {
         role: NodeRole::Load,
         state: ProcessState::Running,
         network_connected: true,
+        store: None,
     });
     monitor.load_switched(true);
     monitor.on_snapshot(&snap);
@@ -632,6 +636,7 @@ fn a_reset_keeps_what_the_load_should_do() {
         role: NodeRole::Load,
         state: ProcessState::Running,
         network_connected: true,
+        store: None,
     });
     monitor.on_snapshot(&snap);
     monitor.load_switched(false);

@@ -90,6 +90,7 @@ fn with_load(at: Duration, state: ProcessState) -> chaosdeck::cluster::ClusterSn
         role: NodeRole::Load,
         state,
         network_connected: true,
+        store: None,
     });
     snap
 }

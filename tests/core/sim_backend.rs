@@ -5,8 +5,8 @@ use std::time::Duration;
 use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::sim::{SimBackend, SimConfig, SimStartError};
 use chaosdeck::cluster::{
-    BackendError, ClusterBackend, ClusterSource, EventKind, FaultKind, ProcessState, Recovery,
-    StoreState,
+    BackendError, ClusterBackend, ClusterSource, EventKind, FaultKind, FaultTarget, ProcessState,
+    Recovery, StoreState,
 };
 use chaosdeck::workload::SampleSource;
 
@@ -20,7 +20,10 @@ async fn a_kill_shows_as_an_event_then_disconnected() {
     assert_eq!(sim.source(), ClusterSource::Sim);
     let mut streams = sim.subscribe();
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let fault = sim.inject(FaultKind::Kill, "tikv1").await.expect("kill");
+    let fault = sim
+        .inject(FaultKind::Kill, FaultTarget::Tikv("tikv1"))
+        .await
+        .expect("kill");
     assert!(fault.at >= Duration::from_millis(4900) && fault.at <= Duration::from_secs(5));
     let event = streams.events.recv().await.expect("event stream open");
     assert_eq!(event.service, "tikv1");
@@ -66,9 +69,12 @@ async fn the_driver_follows_show_time_at_speed() {
 async fn errors_pass_through_and_recovery_works() {
     let sim = backend(1.0);
     let mut streams = sim.subscribe();
-    sim.inject(FaultKind::Pause, "tikv0").await.expect("pause");
+    sim.inject(FaultKind::Pause, FaultTarget::Tikv("tikv0"))
+        .await
+        .expect("pause");
     assert!(matches!(
-        sim.inject(FaultKind::Kill, "tikv2").await,
+        sim.inject(FaultKind::Kill, FaultTarget::Tikv("tikv2"))
+            .await,
         Err(BackendError::FaultInPlace { .. })
     ));
     assert!(matches!(
@@ -130,4 +136,106 @@ fn outside_a_runtime_it_says_so() {
             Err(SimStartError::Config(_))
         ));
     });
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_signals_only_simulator_says_so_and_refuses_a_partition() {
+    let config = SimConfig {
+        faults: vec![
+            FaultKind::Pause,
+            FaultKind::Kill,
+            FaultKind::Stop,
+            FaultKind::Kill,
+        ],
+        ..SimConfig::default()
+    };
+    let sim = SimBackend::new(config, ShowClock::start(1.0)).expect("sim starts");
+    let capabilities = sim.capabilities();
+    assert_eq!(
+        capabilities.kinds,
+        [FaultKind::Kill, FaultKind::Stop, FaultKind::Pause],
+        "in FaultKind's order, once each"
+    );
+    assert!(capabilities.refuses_by_name("pd0"));
+    assert!(!capabilities.allows_non_tikv(FaultTarget::Named("pd0")));
+    let before = sim.snapshot().await.expect("snapshot");
+    assert_eq!(
+        sim.inject(FaultKind::Partition, FaultTarget::Named("tikv1"))
+            .await,
+        Err(BackendError::Unsupported {
+            kind: FaultKind::Partition,
+            cluster: "SIM".into()
+        })
+    );
+    assert_eq!(
+        sim.snapshot().await.expect("snapshot").processes,
+        before.processes
+    );
+    // A PD member named by the script is still no TiKV node.
+    assert!(matches!(
+        sim.inject(FaultKind::Kill, FaultTarget::Named("pd0")).await,
+        Err(BackendError::Refused(ref why)) if why.contains("pd0")
+    ));
+    sim.inject(FaultKind::Pause, FaultTarget::Tikv("tikv1"))
+        .await
+        .expect("a pause it can apply");
+}
+
+/// The show's own forwarding: when the simulator goes, its streams close,
+/// and the app says so in the monitor pane, once each, journalled.
+#[tokio::test(start_paused = true)]
+async fn closed_streams_reach_the_monitor_pane() {
+    use chaosdeck::app::{Level, update};
+    use chaosdeck::show::inputs::{EVENTS_CLOSED, SAMPLES_CLOSED, spawn_streams};
+    let sim = backend(1.0);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let cancel = tokio_util::sync::CancellationToken::new();
+    spawn_streams(sim.subscribe(), tx, cancel.clone());
+    drop(sim);
+    let mut app = crate::common::default_app();
+    app.start();
+    let mut said = 0;
+    while said < 2 {
+        let msg = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .expect("the closing is said")
+            .expect("the forwarder runs");
+        said += usize::from(matches!(msg, chaosdeck::app::Msg::Notice(_)));
+        update(&mut app, msg);
+    }
+    let pane: Vec<(Level, &str)> = app
+        .monitor_lines
+        .iter()
+        .map(|e| (e.level, e.text.as_str()))
+        .collect();
+    for closed in [EVENTS_CLOSED, SAMPLES_CLOSED] {
+        assert_eq!(
+            pane.iter().filter(|(_, text)| *text == closed).count(),
+            1,
+            "{pane:?}"
+        );
+        assert!(app.journal.entries().any(|e| e.text == closed));
+    }
+    assert!(
+        pane.iter().all(|(level, _)| *level == Level::Warning),
+        "{pane:?}"
+    );
+    cancel.cancel();
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_tikv_process_carries_the_id_of_the_store_it_serves() {
+    let sim = backend(1.0);
+    let snapshot = sim.snapshot().await.expect("snapshot");
+    assert!(!snapshot.stores.is_empty());
+    for store in &snapshot.stores {
+        let process = snapshot.process_of_store(store.id).expect("its process");
+        assert_eq!(process.service, store.service);
+    }
+    for process in &snapshot.processes {
+        assert_eq!(
+            process.store.is_some(),
+            process.role == chaosdeck::cluster::NodeRole::Tikv
+        );
+    }
 }

@@ -12,7 +12,8 @@ use crate::support::{TestProject, docker_or_skip, unique_project};
 use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::docker::{DockerBackend, DockerConfig, EventWatchConfig};
 use chaosdeck::cluster::{
-    BackendError, ClusterBackend, ClusterSource, EventKind, FaultKind, ProcessState, Recovery,
+    BackendError, ClusterBackend, ClusterSource, EventKind, FaultKind, FaultTarget, ProcessState,
+    Recovery,
 };
 use chaosdeck::workload::SampleSource;
 
@@ -68,13 +69,15 @@ async fn the_backend_drives_a_compose_project() {
 
     // One fault at a time.
     let fault = backend
-        .inject(FaultKind::Kill, "tikv0")
+        .inject(FaultKind::Kill, FaultTarget::Tikv("tikv0"))
         .await
         .expect("kill tikv0");
     assert_eq!(fault.kind, FaultKind::Kill);
     assert_eq!(fault.service, "tikv0");
     assert_eq!(
-        backend.inject(FaultKind::Pause, "tikv1").await,
+        backend
+            .inject(FaultKind::Pause, FaultTarget::Tikv("tikv1"))
+            .await,
         Err(BackendError::FaultInPlace {
             kind: FaultKind::Kill,
             service: "tikv0".into()
@@ -100,15 +103,17 @@ async fn the_backend_drives_a_compose_project() {
         .await
         .expect("start tikv0");
 
-    // PD is refused through the trait; named explicitly it is allowed.
+    // PD is refused as a node the show chose; named by the script it is allowed.
     assert_eq!(
-        backend.inject(FaultKind::Pause, "pd0").await,
+        backend
+            .inject(FaultKind::Pause, FaultTarget::Tikv("pd0"))
+            .await,
         Err(BackendError::NotTikv {
             service: "pd0".into()
         })
     );
     backend
-        .inject_explicit(FaultKind::Pause, "pd0")
+        .inject(FaultKind::Pause, FaultTarget::Named("pd0"))
         .await
         .expect("pause pd0 when named");
     backend

@@ -14,8 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::support::{TestProject, docker_or_skip, eventually, unique_project};
 use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::docker::{
-    EventWatchConfig, LogFollowConfig, WatchStatus, service_of_address, spawn_event_watch,
-    spawn_log_follow,
+    EventWatchConfig, LogFollowConfig, WatchStatus, event_watch, follow_log, service_of_address,
 };
 use chaosdeck::cluster::{
     BackendError, ClusterEvent, EventKind, FaultKind, NodeRole, ProcessState, Recovery,
@@ -106,13 +105,14 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
         reconcile_every: Duration::from_secs(60),
         ..Default::default()
     };
-    let mut watch = spawn_event_watch(
+    let mut watch = event_watch(
         control.clone(),
         ShowClock::start(1.0),
         tx,
         config,
         cancel.clone(),
     );
+    let watch_task = tokio::spawn(watch.run);
     // `wait_for` hands back a guard on the status: drop it at once, or the
     // watch could not publish its next status.
     let live = tokio::time::timeout(
@@ -286,7 +286,7 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
         .expect("unpause pd0");
 
     cancel.cancel();
-    let _ = watch.task.await;
+    let _ = watch_task.await;
     drop(fixture);
 }
 
@@ -306,7 +306,13 @@ async fn the_load_output_is_followed_across_a_restart() {
         initial_tail: None,
         ..Default::default()
     };
-    let task = spawn_log_follow(control.clone(), "load".into(), tx, config, cancel.clone());
+    let task = tokio::spawn(follow_log(
+        control.clone(),
+        "load".into(),
+        tx,
+        config,
+        cancel.clone(),
+    ));
 
     // The fixture's first line (Takes 10.0, Count 7948) as it reads after
     // one second of the test node's run.

@@ -14,7 +14,7 @@ use chaosdeck::agent::eval::{CaseFile, Expectation, ExpectedCause};
 use chaosdeck::agent::{Evidence, EvidenceRecorder};
 use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::docker::{DockerBackend, DockerConfig};
-use chaosdeck::cluster::{ClusterBackend, FaultKind, Subscriptions};
+use chaosdeck::cluster::{ClusterBackend, FaultKind, FaultTarget, Subscriptions};
 use chaosdeck::monitor::Monitor;
 
 use crate::support::{TestProject, docker_or_skip, unique_project};
@@ -113,7 +113,10 @@ async fn record_docker_cases() {
         )
         .await;
         let baseline = mean_ops(&recorder.evidence(clock.now(), None, vec![]));
-        let fault = backend.inject(kind, "tikv1").await.expect("inject");
+        let fault = backend
+            .inject(kind, FaultTarget::Tikv("tikv1"))
+            .await
+            .expect("inject");
         monitor.fault_injected(fault.at);
         watch(
             &backend,

@@ -12,7 +12,9 @@ use std::time::Duration;
 use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::docker::{DockerBackend, DockerConfig};
 use chaosdeck::cluster::sim::{SimBackend, SimConfig};
-use chaosdeck::cluster::{ClusterBackend, ClusterSnapshot, FaultKind, Recovery, RegionHealth};
+use chaosdeck::cluster::{
+    ClusterBackend, ClusterSnapshot, FaultKind, FaultTarget, Recovery, RegionHealth,
+};
 
 use crate::standin_project::StandinProject;
 use crate::support::docker_or_skip;
@@ -80,8 +82,8 @@ async fn the_simulator_and_the_stand_ins_show_the_same_cluster_panel() {
     moments.push(("healthy", a, b));
 
     let (x, y) = tokio::join!(
-        sim.inject(FaultKind::Kill, "tikv1"),
-        docker.inject(FaultKind::Kill, "tikv1")
+        sim.inject(FaultKind::Kill, FaultTarget::Tikv("tikv1")),
+        docker.inject(FaultKind::Kill, FaultTarget::Tikv("tikv1"))
     );
     x.expect("kill in the simulator");
     y.expect("kill in the stand-ins");

@@ -14,9 +14,9 @@ use tokio_util::sync::CancellationToken;
 use crate::support::{TestProject, docker_or_skip, eventually, unique_project};
 use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::docker::{
-    DockerBackend, DockerConfig, EventWatchConfig, LogFollowConfig, spawn_log_follow,
+    DockerBackend, DockerConfig, EventWatchConfig, LogFollowConfig, follow_log,
 };
-use chaosdeck::cluster::{ClusterBackend, EventKind, FaultKind, Recovery};
+use chaosdeck::cluster::{ClusterBackend, EventKind, FaultKind, FaultTarget, Recovery};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -52,7 +52,10 @@ async fn the_faults_time_is_when_the_call_started() {
         (FaultKind::Pause, Recovery::Unpause),
         (FaultKind::Partition, Recovery::Reconnect),
     ] {
-        let fault = backend.inject(kind, "tikv1").await.expect("inject");
+        let fault = backend
+            .inject(kind, FaultTarget::Tikv("tikv1"))
+            .await
+            .expect("inject");
         let event = loop {
             let event = tokio::time::timeout(WAIT, streams.events.recv())
                 .await
@@ -93,13 +96,13 @@ async fn the_first_reports_after_a_start_are_kept() {
 
     let (tx, mut lines) = mpsc::channel(256);
     let cancel = CancellationToken::new();
-    let task = spawn_log_follow(
+    let task = tokio::spawn(follow_log(
         control.clone(),
         "load".into(),
         tx,
         LogFollowConfig::default(),
         cancel.clone(),
-    );
+    ));
     // Let the follower look at the stopped container and back off.
     tokio::time::sleep(Duration::from_secs(3)).await;
     control.start_service("load").await.expect("start the load");

@@ -19,17 +19,17 @@ use tokio_util::sync::CancellationToken;
 
 use super::connect::PING_TIMEOUT;
 use super::control::{DEFAULT_STOP_TIMEOUT, DockerControl};
-use super::events::{EventWatchConfig, spawn_event_watch};
-use super::labels::default_project_name;
-use super::workload::{LoadSeen, forward_load_samples, metrics_fallback};
-use crate::cli::ShowArgs;
+use super::events::{EventWatchConfig, event_watch, watch_notices};
+use super::mapping::join_stores;
+use super::workload::{PublishedPorts, forward_service_output};
 use crate::clock::ShowClock;
 use crate::cluster::combine::{LastKnown, combine};
+use crate::cluster::feeds::{LoadSeen, follow_load_log, metrics_fallback};
 use crate::cluster::pd::PdClient;
-use crate::cluster::pd::client::body_limit_from_env;
+use crate::cluster::tasks::Supervisor;
 use crate::cluster::{
-    BackendError, ClusterBackend, ClusterEvent, ClusterSnapshot, ClusterSource, FaultKind,
-    InjectedFault, Recovery, Subscriptions,
+    BackendError, Capabilities, ClusterBackend, ClusterEvent, ClusterSnapshot, ClusterSource,
+    FaultKind, FaultTarget, InjectedFault, NOTICE_CAPACITY, Notice, Recovery, Subscriptions,
 };
 use crate::workload::WorkloadSample;
 
@@ -51,14 +51,12 @@ pub struct DockerConfig {
     pub stop_timeout: Duration,
     /// The largest PD body read ([`crate::cluster::pd::client::DEFAULT_BODY_LIMIT`]).
     pub pd_body_limit: u64,
-    /// Let faults hit PD or load services (otherwise TiKV only).
-    pub allow_non_tikv: bool,
     pub events: EventWatchConfig,
 }
 
 impl DockerConfig {
-    /// The project at `pd_endpoints` with the defaults: faults on TiKV only,
-    /// Compose's stop grace period, PD's body limit, the load container's log.
+    /// The project at `pd_endpoints` with the defaults: Compose's stop
+    /// grace period, PD's body limit, the load container's log.
     pub fn new(project: impl Into<String>, pd_endpoints: Vec<String>) -> Self {
         Self {
             project: project.into(),
@@ -66,28 +64,8 @@ impl DockerConfig {
             load_log: None,
             stop_timeout: DEFAULT_STOP_TIMEOUT,
             pd_body_limit: crate::cluster::pd::client::DEFAULT_BODY_LIMIT,
-            allow_non_tikv: false,
             events: EventWatchConfig::default(),
         }
-    }
-
-    /// From the show's flags: `--compose-project` (default: this directory's
-    /// name as Compose normalises it), `--pd`, `--load-log`.
-    pub fn from_show_args(args: &ShowArgs) -> Result<Self, BackendError> {
-        let project = match &args.compose_project {
-            Some(project) => project.clone(),
-            None => default_project_name().ok_or_else(|| {
-                BackendError::Refused(
-                    "cannot name the Compose project after this directory; pass --compose-project"
-                        .into(),
-                )
-            })?,
-        };
-        Ok(Self {
-            load_log: args.load_log.clone(),
-            pd_body_limit: body_limit_from_env().map_err(BackendError::Refused)?,
-            ..Self::new(project, args.pd_endpoints())
-        })
     }
 }
 
@@ -145,24 +123,8 @@ impl DockerBackend {
         })
     }
 
-    /// From the show's flags (see [`DockerConfig::from_show_args`]).
-    pub fn from_show_args(args: &ShowArgs, clock: ShowClock) -> Result<Self, BackendError> {
-        Self::new(DockerConfig::from_show_args(args)?, clock)
-    }
-
     pub fn project(&self) -> &str {
         &self.shared.config.project
-    }
-
-    /// Injects a fault on a service named explicitly: PD and load services
-    /// are allowed too. [`ClusterBackend::inject`] faults TiKV services only
-    /// unless the config allows more.
-    pub async fn inject_explicit(
-        &self,
-        kind: FaultKind,
-        service: &str,
-    ) -> Result<InjectedFault, BackendError> {
-        self.shared.inject(kind, service, true).await
     }
 }
 
@@ -195,7 +157,7 @@ impl Shared {
             result => {
                 let error = match result {
                     Ok(Err(error)) => error,
-                    _ => BackendError::DockerUnreachable("no answer from the engine".into()),
+                    _ => super::connect::unreachable("no answer from the engine"),
                 };
                 connection.failures = connection.failures.saturating_add(1);
                 let wait = CONNECT_BACKOFF_MIN
@@ -286,7 +248,7 @@ impl Shared {
             .last
             .lock()
             .map_err(|_| BackendError::Refused("internal state poisoned".into()))?;
-        Ok(combine(taken_at, pd, processes, &mut last))
+        Ok(combine(taken_at, pd, processes, &mut last, join_stores))
     }
 
     async fn set_load(&self, running: bool) -> Result<(), BackendError> {
@@ -327,17 +289,23 @@ impl ClusterBackend for DockerBackend {
         self.shared.snapshot().await
     }
 
-    async fn inject(&self, kind: FaultKind, service: &str) -> Result<InjectedFault, BackendError> {
-        let allow = self.shared.config.allow_non_tikv;
-        self.shared.inject(kind, service, allow).await
+    /// Every kind of fault; on TiKV nodes, and on PD or load services too
+    /// when the script names them (a node the show chooses is TiKV only).
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::everything()
     }
 
-    async fn inject_named(
+    async fn inject(
         &self,
         kind: FaultKind,
-        service: &str,
+        target: FaultTarget<'_>,
     ) -> Result<InjectedFault, BackendError> {
-        self.inject_explicit(kind, service).await
+        let capabilities = self.capabilities();
+        capabilities.check_kind(kind, &self.source())?;
+        let allow_non_tikv = capabilities.allows_non_tikv(target);
+        self.shared
+            .inject(kind, target.service(), allow_non_tikv)
+            .await
     }
 
     async fn recover(&self, recovery: Recovery, service: &str) -> Result<(), BackendError> {
@@ -356,67 +324,86 @@ impl ClusterBackend for DockerBackend {
         self.shared.set_load(running).await
     }
 
-    /// Fresh streams; the tasks feeding earlier ones stop.
+    /// Fresh streams; the tasks feeding earlier ones stop. The feeds run
+    /// under one supervisor: one that stops or panics is a notice.
     fn subscribe(&self) -> Subscriptions {
         let (events_tx, events) = mpsc::channel::<ClusterEvent>(STREAM_CAPACITY);
         let (samples_tx, samples) = mpsc::channel::<WorkloadSample>(STREAM_CAPACITY);
+        let (notices_tx, notices) = mpsc::channel::<Notice>(NOTICE_CAPACITY);
         let cancel = CancellationToken::new();
         if let Ok(mut streams) = self.shared.streams.lock()
             && let Some(previous) = streams.replace(cancel.clone())
         {
             previous.cancel();
         }
+        let reports = notices_tx.clone();
+        let tasks = Supervisor::start(&self.shared.runtime, cancel.clone(), move |ended| {
+            if reports.try_send(Notice::from(ended)).is_err() {
+                tracing::warn!("a backend notice was dropped");
+            }
+        });
         let shared = Arc::clone(&self.shared);
-        self.shared.runtime.spawn(async move {
-            let seen = LoadSeen::default();
-            let load_log = shared.config.load_log.clone();
-            // A load log file needs no engine: follow it at once.
-            let file = load_log.clone().map(|path| {
-                tokio::spawn(forward_load_samples(
-                    None,
-                    Some(path),
+        let seen = LoadSeen::default();
+        let load_log = shared.config.load_log.clone();
+        // A load log file needs no engine: follow it at once.
+        if let Some(path) = load_log.clone() {
+            tasks.spawn(
+                "load log",
+                follow_load_log(
+                    path,
                     shared.clock,
                     samples_tx.clone(),
                     seen.clone(),
                     cancel.child_token(),
-                ))
-            });
+                ),
+            );
+        }
+        let spawner = tasks.clone();
+        tasks.spawn_finite("Docker engine connection", async move {
             let Some(control) = shared.control_eventually(&cancel).await else {
                 return;
             };
-            let watch = spawn_event_watch(
+            let watch = event_watch(
                 control.clone(),
                 shared.clock,
                 events_tx,
                 shared.config.events,
                 cancel.child_token(),
             );
-            let container_log = load_log.is_none().then(|| {
-                tokio::spawn(forward_load_samples(
-                    Some(control.clone()),
-                    None,
-                    shared.clock,
-                    samples_tx.clone(),
-                    seen.clone(),
-                    cancel.child_token(),
-                ))
-            });
-            let metrics = tokio::spawn(metrics_fallback(
-                Arc::clone(&shared.pd),
-                Some(control),
-                shared.clock,
-                samples_tx,
-                seen,
-                cancel.child_token(),
-            ));
-            cancel.cancelled().await;
-            let _ = watch.task.await;
-            let _ = metrics.await;
-            for task in [file, container_log].into_iter().flatten() {
-                let _ = task.await;
+            spawner.spawn("Docker event watch", watch.run);
+            spawner.spawn_finite(
+                "Docker event stream status",
+                watch_notices(watch.status, notices_tx, cancel.child_token()),
+            );
+            if load_log.is_none() {
+                spawner.spawn(
+                    "load output",
+                    forward_service_output(
+                        control.clone(),
+                        shared.clock,
+                        samples_tx.clone(),
+                        seen.clone(),
+                        cancel.child_token(),
+                    ),
+                );
             }
+            spawner.spawn(
+                "status-port metrics",
+                metrics_fallback(
+                    Arc::clone(&shared.pd),
+                    Arc::new(PublishedPorts { control }),
+                    shared.clock,
+                    samples_tx,
+                    seen,
+                    cancel.child_token(),
+                ),
+            );
         });
-        Subscriptions { events, samples }
+        Subscriptions {
+            events,
+            samples,
+            notices,
+        }
     }
 }
 

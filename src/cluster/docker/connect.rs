@@ -24,6 +24,14 @@ pub struct EngineInfo {
     pub api_version: String,
 }
 
+/// The runtime's name in messages: `Docker unreachable: ...`.
+pub const RUNTIME: &str = "Docker";
+
+/// The Docker engine did not answer, for `why`.
+pub fn unreachable(why: impl Into<String>) -> BackendError {
+    BackendError::runtime_unreachable(RUNTIME, why)
+}
+
 /// The engine address the connection uses (`DOCKER_HOST`, else the local socket).
 pub fn docker_host() -> String {
     std::env::var("DOCKER_HOST")
@@ -35,7 +43,7 @@ pub fn docker_host() -> String {
 /// Connects, negotiates the API version and pings, all within `timeout`.
 pub async fn connect(timeout: Duration) -> Result<(Docker, EngineInfo), BackendError> {
     let host = docker_host();
-    let unreachable = |why: String| BackendError::DockerUnreachable(explain(&host, &why));
+    let unreachable = |why: String| unreachable(explain(&host, &why));
     let docker = Docker::connect_with_defaults().map_err(|e| unreachable(e.to_string()))?;
     let docker = tokio::time::timeout(timeout, docker.negotiate_version())
         .await
@@ -60,11 +68,8 @@ pub async fn ping(docker: &Docker, timeout: Duration) -> Result<(), BackendError
     let host = docker_host();
     match tokio::time::timeout(timeout, docker.ping()).await {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(BackendError::DockerUnreachable(explain(
-            &host,
-            &e.to_string(),
-        ))),
-        Err(_) => Err(BackendError::DockerUnreachable(explain(
+        Ok(Err(e)) => Err(unreachable(explain(&host, &e.to_string()))),
+        Err(_) => Err(unreachable(explain(
             &host,
             &format!("no answer within {timeout:?}"),
         ))),

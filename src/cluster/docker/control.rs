@@ -530,7 +530,7 @@ pub fn map_engine_error(
             "Docker refused to {action} {service}: {} (HTTP {status_code})",
             crate::text::excerpt(&message, 200)
         )),
-        DockerError::RequestTimeoutError => BackendError::DockerUnreachable(connect::explain(
+        DockerError::RequestTimeoutError => connect::unreachable(connect::explain(
             host,
             &format!("no answer while trying to {action} {service}"),
         )),
@@ -538,7 +538,7 @@ pub fn map_engine_error(
         | DockerError::HyperResponseError { .. }
         | DockerError::HyperLegacyError { .. }
         | DockerError::SocketNotFoundError(_) => {
-            BackendError::DockerUnreachable(connect::explain(host, &error.to_string()))
+            connect::unreachable(connect::explain(host, &error.to_string()))
         }
         other => BackendError::Refused(format!(
             "could not {action} {service}: {}",
@@ -740,6 +740,10 @@ mod tests {
             "tikv1",
             DockerError::RequestTimeoutError,
         );
-        assert!(matches!(timeout, BackendError::DockerUnreachable(_)));
+        assert!(matches!(
+            &timeout,
+            BackendError::RuntimeUnreachable { runtime, .. } if runtime == "Docker"
+        ));
+        assert!(timeout.to_string().starts_with("Docker unreachable: "));
     }
 }

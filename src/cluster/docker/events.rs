@@ -6,9 +6,9 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use futures::StreamExt;
+use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
 use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use bollard::models::{EventMessage, EventMessageTypeEnum};
@@ -19,7 +19,7 @@ use super::labels::{PROJECT_LABEL, SERVICE_LABEL};
 use super::mapping::{EventContext, Observed, changes_between, events_filter, map_event};
 use super::timestamps::{parse_rfc3339_nanos, since_parameter};
 use crate::clock::ShowClock;
-use crate::cluster::{BackendError, ClusterEvent, EventKind};
+use crate::cluster::{BackendError, ClusterEvent, EventKind, Notice};
 
 /// Timings of the event watch.
 #[derive(Debug, Clone, Copy)]
@@ -41,7 +41,8 @@ impl Default for EventWatchConfig {
     }
 }
 
-/// How the watch is doing, for the screen and the doctor.
+/// How the watch is doing: the backend tells the screen when the stream
+/// drops and when it is open again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WatchStatus {
     Starting,
@@ -55,15 +56,16 @@ pub enum WatchStatus {
     Stopped,
 }
 
-/// A running event watch: its task and its status.
+/// An event watch, ready to run: the future to spawn and its status.
 pub struct EventWatch {
-    pub task: JoinHandle<()>,
+    pub run: BoxFuture<'static, ()>,
     pub status: watch::Receiver<WatchStatus>,
 }
 
-/// Starts watching `control`'s project, sending events to `events` stamped
-/// with show time, until `cancel` fires or the receiver is dropped.
-pub fn spawn_event_watch(
+/// A watch of `control`'s project that sends events to `events` stamped
+/// with show time, until `cancel` fires or the receiver is dropped. The
+/// caller runs `run` (under its supervisor).
+pub fn event_watch(
     control: DockerControl,
     clock: ShowClock,
     events: mpsc::Sender<ClusterEvent>,
@@ -82,14 +84,62 @@ pub fn spawn_event_watch(
         resume: Resume::default(),
         went_live: false,
     };
-    let task = tokio::spawn(async move {
+    let run = async move {
         tokio::select! {
             () = cancel.cancelled() => {}
             () = watcher.run() => {}
         }
         watcher.status.send_replace(WatchStatus::Stopped);
-    });
-    EventWatch { task, status }
+    };
+    EventWatch {
+        run: run.boxed(),
+        status,
+    }
+}
+
+/// The notices a watch's status gives: that the stream dropped (once, until
+/// it is open again) and that it is open again.
+pub async fn watch_notices(
+    mut status: watch::Receiver<WatchStatus>,
+    notices: mpsc::Sender<Notice>,
+    cancel: CancellationToken,
+) {
+    let mut dropped = false;
+    let mut was_live = false;
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            changed = status.changed() => if changed.is_err() { return },
+        }
+        let now = status.borrow_and_update().clone();
+        let notice = match now {
+            WatchStatus::Retrying { error, .. } if !dropped => {
+                dropped = true;
+                let what = if was_live { "dropped" } else { "does not open" };
+                Notice::trouble(format!(
+                    "the Docker event stream {what} ({}); re-opening it, the container listing catches up then",
+                    crate::text::excerpt(&error, 160)
+                ))
+            }
+            WatchStatus::Live if dropped => {
+                dropped = false;
+                let again = if std::mem::replace(&mut was_live, true) {
+                    " again"
+                } else {
+                    ""
+                };
+                Notice::fine(format!("the Docker event stream is open{again}"))
+            }
+            WatchStatus::Live => {
+                was_live = true;
+                continue;
+            }
+            _ => continue,
+        };
+        if notices.send(notice).await.is_err() {
+            return;
+        }
+    }
 }
 
 /// Where to resume the stream, in the engine's clock, and the events already
@@ -198,7 +248,7 @@ impl Watcher {
                         }
                     }
                     Some(Err(error)) => {
-                        return Err(BackendError::DockerUnreachable(crate::text::excerpt(
+                        return Err(super::connect::unreachable(crate::text::excerpt(
                             &error.to_string(),
                             200,
                         )));
@@ -336,6 +386,45 @@ mod tests {
         assert!(!resume.is_new(&message("a", "start", 10)));
         assert!(!resume.is_new(&message("b", "die", 9)));
         assert!(resume.is_new(&message("b", "die", 11)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dropped_stream_is_said_once_and_its_return_once() {
+        let (status_tx, status) = watch::channel(WatchStatus::Starting);
+        let (notices_tx, mut notices) = mpsc::channel(8);
+        let task = tokio::spawn(watch_notices(status, notices_tx, CancellationToken::new()));
+        let step = |next: WatchStatus| {
+            status_tx.send_replace(next);
+            tokio::time::sleep(Duration::from_millis(10))
+        };
+        step(WatchStatus::Live).await;
+        for attempt in 1..=3 {
+            step(WatchStatus::Retrying {
+                attempt,
+                error: "Docker unreachable: no socket".into(),
+            })
+            .await;
+        }
+        step(WatchStatus::Live).await;
+        step(WatchStatus::Stopped).await;
+        drop(status_tx);
+        task.await.unwrap();
+        let mut said = Vec::new();
+        while let Ok(notice) = notices.try_recv() {
+            said.push((notice.trouble, notice.text));
+        }
+        assert_eq!(
+            said,
+            [
+                (
+                    true,
+                    "the Docker event stream dropped (Docker unreachable: no socket); \
+                     re-opening it, the container listing catches up then"
+                        .to_string()
+                ),
+                (false, "the Docker event stream is open again".to_string()),
+            ]
+        );
     }
 
     #[test]

@@ -8,7 +8,6 @@ use bollard::container::LogOutput;
 use bollard::query_parameters::LogsOptions;
 use futures::StreamExt;
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::control::DockerControl;
@@ -86,27 +85,25 @@ impl Default for LogFollowConfig {
 /// Follows `service`'s output into `lines` until `cancel` fires or the
 /// receiver is dropped. Never gives up on its own: a missing container, a
 /// stopped one or an engine gone are retried with backoff.
-pub fn spawn_log_follow(
+pub async fn follow_log(
     control: DockerControl,
     service: String,
     lines: mpsc::Sender<String>,
     config: LogFollowConfig,
     cancel: CancellationToken,
-) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut follower = Follower {
-            control,
-            service,
-            lines,
-            config,
-            last_nanos: None,
-            opened_before: false,
-        };
-        tokio::select! {
-            () = cancel.cancelled() => {}
-            () = follower.run() => {}
-        }
-    })
+) {
+    let mut follower = Follower {
+        control,
+        service,
+        lines,
+        config,
+        last_nanos: None,
+        opened_before: false,
+    };
+    tokio::select! {
+        () = cancel.cancelled() => {}
+        () = follower.run() => {}
+    }
 }
 
 struct Follower {
@@ -310,7 +307,7 @@ impl DockerControl {
         let (mut stdout, mut stderr) = (LineSplitter::new(), LineSplitter::new());
         let mut out = Vec::new();
         while let Some(item) = stream.next().await {
-            let output = item.map_err(|e| BackendError::DockerUnreachable(e.to_string()))?;
+            let output = item.map_err(|e| super::connect::unreachable(e.to_string()))?;
             out.extend(match output {
                 LogOutput::StdErr { message } => stderr.push(&message),
                 LogOutput::StdOut { message } | LogOutput::Console { message } => {

@@ -13,8 +13,9 @@ use bollard::models::{
 
 use super::labels::{
     CONTAINER_NUMBER_LABEL, ONEOFF_LABEL, PROJECT_LABEL, SERVICE_LABEL, classify_role,
+    service_of_address,
 };
-use crate::cluster::{EventKind, NodeRole, Process, ProcessState};
+use crate::cluster::{EventKind, NodeRole, Process, ProcessState, Store};
 use crate::text::clean_line;
 
 /// Networks every container may sit on that never belong to a project.
@@ -43,12 +44,14 @@ pub struct ProjectContainer {
 impl ProjectContainer {
     /// The process as the show sees it. `project_networks` are the networks
     /// the project owns; when unknown (empty) any user-defined network counts.
+    /// The store it serves is PD's to say: see [`store_served`].
     pub fn process(&self, project_networks: &[String]) -> Process {
         Process {
             service: self.service.clone(),
             role: self.role,
             state: self.state.clone(),
             network_connected: is_network_connected(&self.networks, project_networks),
+            store: None,
         }
     }
 
@@ -62,6 +65,28 @@ impl ProjectContainer {
             .iter()
             .find(|(p, _)| *p == private)
             .map(|(_, public)| *public)
+    }
+}
+
+/// The store a Compose service's container serves: the one store whose
+/// address PD gives with the service's name as its host (`tikv1:20160`),
+/// the name Compose's network resolves to the container. `None` when no
+/// store or several do (stores sharing a host, as `127.0.0.1:20161`, are
+/// not told apart by a service name).
+pub fn store_served(service: &str, stores: &[Store]) -> Option<u64> {
+    let mut serving = stores
+        .iter()
+        .filter(|store| service_of_address(&store.address) == service);
+    match (serving.next(), serving.next()) {
+        (Some(store), None) => Some(store.id),
+        _ => None,
+    }
+}
+
+/// Each process with the store it serves (see [`store_served`]).
+pub fn join_stores(processes: &mut [Process], stores: &[Store]) {
+    for process in processes {
+        process.store = store_served(&process.service, stores);
     }
 }
 
@@ -653,6 +678,52 @@ mod tests {
     }
 
     #[test]
+    fn a_container_serves_the_store_whose_address_names_its_service() {
+        let store = |id: u64, address: &str| Store {
+            id,
+            service: String::new(),
+            address: address.into(),
+            state: crate::cluster::StoreState::Up,
+            leader_count: 0,
+            region_count: 0,
+            heartbeat_age: None,
+            capacity_bytes: None,
+            available_bytes: None,
+        };
+        let stores = [
+            store(1, "tikv0:20160"),
+            store(4, "http://tikv1:20160"),
+            store(7, "127.0.0.1:20161"),
+            store(8, "127.0.0.1:20162"),
+        ];
+        assert_eq!(store_served("tikv0", &stores), Some(1));
+        assert_eq!(store_served("tikv1", &stores), Some(4));
+        assert_eq!(store_served("pd0", &stores), None);
+        assert_eq!(store_served("127.0.0.1", &stores), None, "a shared host");
+        let mut processes = vec![
+            Process {
+                service: "tikv1".into(),
+                role: NodeRole::Tikv,
+                state: ProcessState::Running,
+                network_connected: true,
+                store: None,
+            },
+            Process {
+                service: "load".into(),
+                role: NodeRole::Load,
+                state: ProcessState::Running,
+                network_connected: true,
+                store: Some(9),
+            },
+        ];
+        join_stores(&mut processes, &stores);
+        assert_eq!(
+            processes.iter().map(|p| p.store).collect::<Vec<_>>(),
+            [Some(4), None]
+        );
+    }
+
+    #[test]
     fn an_engine_listing_shows_every_state() {
         let summaries: Vec<ContainerSummary> =
             serde_json::from_str(&fixture("containers_json_engine20.10_states.json"))
@@ -665,6 +736,7 @@ mod tests {
             role,
             state,
             network_connected,
+            store: None,
         };
         assert_eq!(
             processes,

@@ -12,8 +12,10 @@
 //! - [`events`]: the event stream, re-opened with backoff and reconciled with
 //!   the container listing;
 //! - [`logs`]: following a service's output line by line;
-//! - [`workload`]: load samples from the load container's output or a
-//!   `--load-log` file, and TiKV status-port metrics when there is none;
+//! - [`workload`]: the load container's output as lines and the status
+//!   ports' published host ports, for the shared feeds
+//!   ([`crate::cluster::feeds`]: load samples, or TiKV status-port metrics
+//!   when there are none);
 //! - [`backend`]: [`DockerBackend`], all of it behind the `ClusterBackend` trait.
 //!
 //! Containers are found by their Compose labels, never by name: names differ
@@ -32,7 +34,7 @@ pub mod workload;
 pub use backend::{DockerBackend, DockerConfig};
 pub use connect::EngineInfo;
 pub use control::DockerControl;
-pub use events::{EventWatch, EventWatchConfig, WatchStatus, spawn_event_watch};
+pub use events::{EventWatch, EventWatchConfig, WatchStatus, event_watch, watch_notices};
 pub use labels::{classify_role, default_project_name, normalize_project_name, service_of_address};
-pub use logs::{LogFollowConfig, spawn_log_follow};
+pub use logs::{LogFollowConfig, follow_log};
 pub use mapping::ProjectContainer;

@@ -11,13 +11,18 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 use super::config::{SimConfig, SimConfigError};
+use super::faults::PD_MEMBERS;
 use super::load::INTERVAL as SAMPLE_INTERVAL;
 use super::simulator::Simulator;
 use crate::clock::ShowClock;
 use crate::cluster::model::{
     ClusterEvent, ClusterSnapshot, ClusterSource, FaultKind, InjectedFault, Recovery,
 };
-use crate::cluster::{BackendError, ClusterBackend, Subscriptions};
+use crate::cluster::tasks::Supervisor;
+use crate::cluster::{
+    BackendError, Capabilities, ClusterBackend, FaultTarget, NOTICE_CAPACITY, NonTikv, Notice,
+    Subscriptions,
+};
 use crate::workload::WorkloadSample;
 
 /// The driver wakes when the next workload sample is due (see [`Shared::next_drive`]),
@@ -40,6 +45,7 @@ pub enum SimStartError {
 struct Senders {
     events: mpsc::Sender<ClusterEvent>,
     samples: mpsc::Sender<WorkloadSample>,
+    notices: mpsc::Sender<Notice>,
 }
 
 struct Shared {
@@ -106,6 +112,14 @@ impl Shared {
         }
     }
 
+    /// Tells the current subscriber, if any, about the backend's own task.
+    fn notify(&self, notice: Notice) {
+        let senders = self.senders.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(senders) = senders.as_ref() {
+            self.count_drop(senders.notices.try_send(notice));
+        }
+    }
+
     fn count_drop<T>(&self, sent: Result<(), TrySendError<T>>) {
         if let Err(TrySendError::Full(_)) = sent {
             self.dropped.fetch_add(1, Ordering::Relaxed);
@@ -137,7 +151,14 @@ impl SimBackend {
             load_switched: Notify::new(),
         });
         let cancel = CancellationToken::new();
-        runtime.spawn(drive(Arc::clone(&shared), cancel.clone()));
+        let told = Arc::clone(&shared);
+        let tasks = Supervisor::start(&runtime, cancel.clone(), move |ended| {
+            told.notify(Notice::from(ended));
+        });
+        tasks.spawn(
+            "simulator clock",
+            drive(Arc::clone(&shared), cancel.clone()),
+        );
         Ok(Self {
             shared,
             _driver: cancel.drop_guard(),
@@ -153,7 +174,7 @@ impl SimBackend {
         self.shared.sim().config().seed
     }
 
-    /// Events and samples dropped because a subscriber fell behind.
+    /// Events, samples and notices dropped because a subscriber fell behind.
     pub fn dropped(&self) -> u64 {
         self.shared.dropped.load(Ordering::Relaxed)
     }
@@ -168,6 +189,7 @@ async fn drive(shared: Arc<Shared>, cancel: CancellationToken) {
             () = tokio::time::sleep(wait) => {}
             () = shared.load_switched.notified() => {}
         }
+        crate::supervise::test_panic_point("simulator clock");
         load_running = shared.catch_up().load_running();
     }
 }
@@ -182,9 +204,27 @@ impl ClusterBackend for SimBackend {
         Ok(self.shared.catch_up().snapshot())
     }
 
-    async fn inject(&self, kind: FaultKind, service: &str) -> Result<InjectedFault, BackendError> {
+    /// The kinds its config names (all four by default), on TiKV nodes only:
+    /// the simulator never faults its PD members.
+    fn capabilities(&self) -> Capabilities {
+        let mut kinds = self.shared.sim().config().faults.clone();
+        kinds.sort_unstable();
+        kinds.dedup();
+        Capabilities {
+            kinds,
+            non_tikv: NonTikv::Refused {
+                known: PD_MEMBERS.iter().map(|name| name.to_string()).collect(),
+            },
+        }
+    }
+
+    async fn inject(
+        &self,
+        kind: FaultKind,
+        target: FaultTarget<'_>,
+    ) -> Result<InjectedFault, BackendError> {
         let mut sim = self.shared.catch_up();
-        let fault = sim.inject(kind, service)?;
+        let fault = sim.inject(kind, target.service())?;
         let events = sim.drain_events();
         drop(sim);
         self.shared.publish(events, Vec::new());
@@ -216,6 +256,7 @@ impl ClusterBackend for SimBackend {
     fn subscribe(&self) -> Subscriptions {
         let (events_tx, events) = mpsc::channel(STREAM_CAPACITY);
         let (samples_tx, samples) = mpsc::channel(STREAM_CAPACITY);
+        let (notices_tx, notices) = mpsc::channel(NOTICE_CAPACITY);
         let mut senders = self
             .shared
             .senders
@@ -224,7 +265,12 @@ impl ClusterBackend for SimBackend {
         *senders = Some(Senders {
             events: events_tx,
             samples: samples_tx,
+            notices: notices_tx,
         });
-        Subscriptions { events, samples }
+        Subscriptions {
+            events,
+            samples,
+            notices,
+        }
     }
 }

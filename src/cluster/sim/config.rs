@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::cli::ShowArgs;
+use crate::cluster::model::FaultKind;
 use crate::cluster::pd_rules::{DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_MAX_STORE_DOWN_TIME};
 
 /// Fewest and most TiKV stores the simulator models.
@@ -37,6 +37,9 @@ pub struct SimConfig {
     /// The workload runs from time zero. The show starts it itself
     /// (`start_load`), so the command line turns this off.
     pub load_at_start: bool,
+    /// The fault kinds the simulated cluster applies (all four by default);
+    /// fewer rehearse a backend that cannot apply them all.
+    pub faults: Vec<FaultKind>,
 }
 
 impl Default for SimConfig {
@@ -52,25 +55,12 @@ impl Default for SimConfig {
             target_ops_per_sec: 5000.0,
             read_fraction: 0.5,
             load_at_start: true,
+            faults: FaultKind::ALL.to_vec(),
         }
     }
 }
 
 impl SimConfig {
-    /// The simulator's part of the command line; a missing seed becomes a
-    /// random one (read it back from `seed` to replay the run).
-    pub fn from_show_args(args: &ShowArgs) -> Self {
-        Self {
-            seed: args.seed.unwrap_or_else(rand::random),
-            stores: args.stores,
-            regions: args.regions,
-            heartbeat_interval: args.heartbeat_interval,
-            max_store_down_time: args.max_store_down_time,
-            load_at_start: false,
-            ..Self::default()
-        }
-    }
-
     /// Rejects values the model cannot run with.
     pub fn validate(&self) -> Result<(), SimConfigError> {
         if !(MIN_STORES..=MAX_STORES).contains(&self.stores) {
@@ -125,7 +115,6 @@ pub enum SimConfigError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
 
     #[test]
     fn defaults_are_tikv_and_pd_defaults() {
@@ -165,30 +154,5 @@ mod tests {
             ..SimConfig::default()
         };
         assert!(nan.validate().is_err());
-    }
-
-    #[test]
-    fn command_line_values_reach_the_config() {
-        let cli = crate::cli::Cli::try_parse_from([
-            "chaosdeck",
-            "--seed",
-            "7",
-            "--stores",
-            "5",
-            "--regions",
-            "200",
-            "--heartbeat-interval",
-            "5s",
-            "--max-store-down-time",
-            "2m",
-        ])
-        .expect("valid command line");
-        let config = SimConfig::from_show_args(&cli.show);
-        assert_eq!(config.seed, 7);
-        assert_eq!(config.stores, 5);
-        assert_eq!(config.regions, 200);
-        assert_eq!(config.heartbeat_interval, Duration::from_secs(5));
-        assert_eq!(config.max_store_down_time, Duration::from_secs(120));
-        assert_eq!(config.validate(), Ok(()));
     }
 }

@@ -16,8 +16,8 @@ use super::topology::{self, REPLICAS};
 use crate::cluster::BackendError;
 use crate::cluster::health::led_from_dead_node;
 use crate::cluster::model::{
-    ClusterEvent, ClusterSnapshot, EventKind, FaultKind, InjectedFault, NodeRole, PdMember,
-    Process, ProcessState, Recovery, Store, StoreState,
+    ClusterEvent, ClusterSnapshot, ClusterSource, EventKind, FaultKind, InjectedFault, NodeRole,
+    PdMember, Process, ProcessState, Recovery, Store, StoreState,
 };
 use crate::cluster::pd_view::{
     MAX_PEER_DOWN_DURATION, PdBook, REGION_HEARTBEAT_INTERVAL, RegionHeartbeat, RegionReporter,
@@ -190,6 +190,12 @@ impl Simulator {
         kind: FaultKind,
         service: &str,
     ) -> Result<InjectedFault, BackendError> {
+        if !self.config.faults.contains(&kind) {
+            return Err(BackendError::Unsupported {
+                kind,
+                cluster: ClusterSource::Sim.to_string(),
+            });
+        }
         let target = faults::resolve(service, &self.services)?;
         let index = faults::check_inject(kind, service, target, self.fault.as_ref())?;
         let now = self.now;
@@ -328,12 +334,14 @@ impl Simulator {
             role: NodeRole::Pd,
             state: ProcessState::Running,
             network_connected: true,
+            store: None,
         });
         let tikv_processes = self.nodes.iter().map(|node| Process {
             service: node.service.clone(),
             role: NodeRole::Tikv,
             state: node.process_state(),
             network_connected: node.network_connected,
+            store: Some(node.id),
         });
         let processes: Vec<Process> = pd_processes.chain(tikv_processes).collect();
         let mut regions = self.pd.region_health();
