@@ -204,7 +204,8 @@ async fn closed_streams_reach_the_monitor_pane() {
         update(&mut app, msg);
     }
     let pane: Vec<(Level, &str)> = app
-        .monitor_lines
+        .chronicle()
+        .pane()
         .iter()
         .map(|e| (e.level, e.text.as_str()))
         .collect();
@@ -214,7 +215,7 @@ async fn closed_streams_reach_the_monitor_pane() {
             1,
             "{pane:?}"
         );
-        assert!(app.journal.entries().any(|e| e.text == closed));
+        assert!(app.journal().entries().any(|e| e.text == closed));
     }
     assert!(
         pane.iter().all(|(level, _)| *level == Level::Warning),
