@@ -13,6 +13,7 @@ pub mod cli;
 pub mod clock;
 pub mod cluster;
 pub mod doctor;
+pub mod faults;
 pub mod heal;
 pub mod incident;
 pub mod launch;

@@ -2,7 +2,6 @@
 //! line, with the second opinion it may carry (the data of [`opinion`],
 //! named here for this `Diagnosis`).
 
-use std::fmt;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -11,48 +10,7 @@ use super::opinion;
 use crate::cluster::Recovery;
 use crate::text::{clean_line as plain, clock, span};
 
-/// The kind of failure, as told from the evidence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum FaultClass {
-    /// The process was killed (SIGKILL) or crashed: gone without handing over.
-    ProcessCrash,
-    /// The process was asked to stop (SIGTERM) and exited cleanly.
-    GracefulStop,
-    /// The process exists but does nothing (paused, hung): a grey failure.
-    Frozen,
-    /// The process runs but is cut off from PD and its peers.
-    NetworkPartition,
-    /// The evidence does not say.
-    Unknown,
-}
-
-impl FaultClass {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::ProcessCrash => "process killed or crashed",
-            Self::GracefulStop => "graceful stop",
-            Self::Frozen => "process frozen (paused)",
-            Self::NetworkPartition => "network partition",
-            Self::Unknown => "unclear",
-        }
-    }
-
-    /// The one recovery that undoes this class of fault, if any.
-    pub fn recovery(self) -> Option<Recovery> {
-        match self {
-            Self::ProcessCrash | Self::GracefulStop => Some(Recovery::Start),
-            Self::Frozen => Some(Recovery::Unpause),
-            Self::NetworkPartition => Some(Recovery::Reconnect),
-            Self::Unknown => None,
-        }
-    }
-}
-
-impl fmt::Display for FaultClass {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
+pub use crate::faults::FaultClass;
 
 /// A diagnosis's confidence as every renderer writes it: `0.90`. It is the
 /// analyzer's score, a weighing of the evidence from 0 to 1 (explained as

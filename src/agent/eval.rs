@@ -20,37 +20,15 @@ use super::diagnosis::{
 };
 use super::evidence::Evidence;
 
-/// What the right answer's root cause is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ExpectedCause {
-    ProcessCrash,
-    GracefulStop,
-    Frozen,
-    NetworkPartition,
-    /// The evidence cannot tell: the answer must say it does not know.
-    Unclear,
-    /// Nothing is wrong: no culprit, no action.
-    NoIncident,
-}
-
-impl ExpectedCause {
-    fn label(self) -> &'static str {
-        match self {
-            Self::ProcessCrash => "crash",
-            Self::GracefulStop => "stop",
-            Self::Frozen => "frozen",
-            Self::NetworkPartition => "partition",
-            Self::Unclear => "unclear",
-            Self::NoIncident => "no incident",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expectation {
-    pub root_cause: ExpectedCause,
+    /// The class of the right answer: [`FaultClass::Unknown`] where the
+    /// evidence cannot tell (the answer must say it does not know), `None`
+    /// where nothing is wrong (no culprit, no action). Written with the
+    /// catalogue's names: `process_crash`, …, `unclear`, `no_incident`.
+    #[serde(with = "root_cause")]
+    pub root_cause: Option<FaultClass>,
     /// The node at fault (none for "no incident").
     #[serde(default)]
     pub service: Option<String>,
@@ -154,13 +132,7 @@ impl Answer {
 }
 
 fn short(class: FaultClass) -> &'static str {
-    match class {
-        FaultClass::ProcessCrash => "crash",
-        FaultClass::GracefulStop => "stop",
-        FaultClass::Frozen => "frozen",
-        FaultClass::NetworkPartition => "partition",
-        FaultClass::Unknown => "unclear",
-    }
+    class.words().short
 }
 
 /// The points of one case; `None` where a point does not apply.
@@ -207,19 +179,13 @@ impl Score {
 /// checked against the case's own cluster by the allowlist's rules.
 pub fn score(expect: &Expectation, answer: &Answer, services: &[String]) -> Score {
     let root_cause = match expect.root_cause {
-        ExpectedCause::ProcessCrash => answer.class == FaultClass::ProcessCrash,
-        ExpectedCause::GracefulStop => answer.class == FaultClass::GracefulStop,
-        ExpectedCause::Frozen => answer.class == FaultClass::Frozen,
-        ExpectedCause::NetworkPartition => answer.class == FaultClass::NetworkPartition,
-        ExpectedCause::Unclear => answer.class == FaultClass::Unknown,
-        ExpectedCause::NoIncident => {
-            answer.class == FaultClass::Unknown && answer.service.is_none()
-        }
+        Some(class) => answer.class == class,
+        None => answer.class == FaultClass::Unknown && answer.service.is_none(),
     };
     let service = match (&expect.service, expect.root_cause) {
         (Some(expected), _) => Some(answer.service.as_deref() == Some(expected.as_str())),
-        (None, ExpectedCause::NoIncident) => Some(answer.service.is_none()),
-        (None, _) => None,
+        (None, None) => Some(answer.service.is_none()),
+        (None, Some(_)) => None,
     };
     let expected_action = match allowlist::check(&expect.action, None, services) {
         ActionCheck::Allowed(action) => Some(action),
@@ -323,7 +289,7 @@ pub fn render(agent: &str, results: &[CaseResult]) -> String {
         right += usize::from(s.right());
         let expected = format!(
             "{}{}, {}",
-            r.expect.root_cause.label(),
+            root_cause::label(r.expect.root_cause),
             r.expect
                 .service
                 .as_deref()
@@ -372,7 +338,7 @@ mod tests {
     }
 
     fn expect(
-        cause: ExpectedCause,
+        cause: Option<FaultClass>,
         service: Option<&str>,
         action: &str,
         declines: bool,
@@ -406,7 +372,7 @@ mod tests {
     #[test]
     fn every_point_can_be_lost() {
         let kill = expect(
-            ExpectedCause::ProcessCrash,
+            Some(FaultClass::ProcessCrash),
             Some("tikv1"),
             "start tikv1",
             false,
@@ -446,7 +412,7 @@ mod tests {
 
     #[test]
     fn thin_evidence_needs_a_modest_refusal_to_guess() {
-        let thin = expect(ExpectedCause::Unclear, Some("tikv1"), "none", true);
+        let thin = expect(Some(FaultClass::Unknown), Some("tikv1"), "none", true);
         let declined = answer(FaultClass::Unknown, Some("tikv1"), None, 0.3);
         assert!(score(&thin, &declined, &services()).right());
         let guessed = answer(
@@ -465,7 +431,7 @@ mod tests {
 
     #[test]
     fn the_healthy_control_wants_no_culprit() {
-        let healthy = expect(ExpectedCause::NoIncident, None, "none", false);
+        let healthy = expect(None, None, "none", false);
         assert!(
             score(
                 &healthy,
@@ -476,5 +442,54 @@ mod tests {
         );
         let blamed = answer(FaultClass::Unknown, Some("tikv0"), None, 0.2);
         assert!(!score(&healthy, &blamed, &services()).right());
+    }
+}
+
+/// An expectation's root cause in the catalogue's words, read strictly: a
+/// case file with a name the catalogue does not know is refused.
+mod root_cause {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    use crate::faults::{CLASSES, FaultClass, NO_INCIDENT};
+
+    /// The name [`FaultClass::Unknown`] has in case files.
+    const UNCLEAR: &str = "unclear";
+
+    pub fn label(cause: Option<FaultClass>) -> &'static str {
+        cause.map_or("no incident", |class| class.words().short)
+    }
+
+    pub fn serialize<S: Serializer>(cause: &Option<FaultClass>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(match cause {
+            None => NO_INCIDENT,
+            Some(FaultClass::Unknown) => UNCLEAR,
+            Some(class) => class.words().wire,
+        })
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<FaultClass>, D::Error> {
+        let name = String::deserialize(d)?;
+        if name == NO_INCIDENT {
+            return Ok(None);
+        }
+        if name == UNCLEAR {
+            return Ok(Some(FaultClass::Unknown));
+        }
+        CLASSES
+            .iter()
+            .find(|c| c.wire == name && c.class != FaultClass::Unknown)
+            .map(|c| Some(c.class))
+            .ok_or_else(|| {
+                let known: Vec<&str> = CLASSES
+                    .iter()
+                    .filter(|c| c.class != FaultClass::Unknown)
+                    .map(|c| c.wire)
+                    .chain([UNCLEAR, NO_INCIDENT])
+                    .collect();
+                D::Error::custom(format!(
+                    "unknown root cause `{name}`: expected one of {}",
+                    known.join(", ")
+                ))
+            })
     }
 }

@@ -12,6 +12,7 @@ use super::timeline::{Timeline, secs};
 use super::world::World;
 use crate::cluster::pd_rules::DISCONNECTED_AFTER;
 use crate::cluster::{ProcessState, StoreState};
+use crate::faults::Expected;
 use crate::monitor::Signal;
 
 /// Throughput within this fraction below the baseline counts as back at it:
@@ -44,6 +45,9 @@ pub enum PdVerdict {
         heartbeat_age: Option<Duration>,
         threshold: Duration,
     },
+    /// The fault keeps the store heartbeating (the catalogue says PD gives
+    /// no verdict on it): nothing to wait for.
+    NotExpected,
 }
 
 /// Regions still led from the dead node: the re-election's progress.
@@ -69,6 +73,7 @@ pub fn detection_progress(
     let snapshot = world.snapshot();
     let store = snapshot.and_then(|s| s.store(&fault.service));
     let pd = match (timeline.signal(Signal::StoreState), store) {
+        (None, _) if !fault.kind.expects(Expected::PdVerdict) => PdVerdict::NotExpected,
         (Some(after_fault), store) => PdVerdict::Given {
             state: store.map_or(StoreState::Disconnected, |s| s.state.clone()),
             after_fault,
@@ -93,9 +98,14 @@ pub fn detection_progress(
     })
 }
 
-/// PD has given its verdict on the faulty store in this episode.
+/// PD has given its verdict on the faulty store in this episode, or the
+/// fault is one PD gives none on.
 pub fn pd_verdict_given(timeline: &Timeline) -> bool {
     timeline.signal(Signal::StoreState).is_some()
+        || timeline
+            .injected
+            .as_ref()
+            .is_some_and(|f| !f.kind.expects(Expected::PdVerdict))
 }
 
 /// One line on where the wait for PD stands, for the status line.
@@ -130,7 +140,8 @@ pub fn missing_evidence(world: &World, timeline: &Timeline, now: Duration) -> Ve
         };
         missing.push(format!("PD's verdict on {}{age}", fault.service));
     }
-    let runtime_saw = timeline.signal(Signal::ProcessEvent).is_some()
+    let runtime_saw = !fault.kind.expects(Expected::RuntimeEvent)
+        || timeline.signal(Signal::ProcessEvent).is_some()
         || world
             .snapshot()
             .and_then(|s| s.process(&fault.service))

@@ -284,72 +284,7 @@ impl fmt::Display for EventKind {
     }
 }
 
-/// The faults chaosdeck can inject, the same set on every backend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FaultKind {
-    /// SIGKILL: the process is gone (exit code 137).
-    Kill,
-    /// Graceful stop (SIGTERM): leaders are handed over first.
-    Stop,
-    /// Frozen: the process exists but does nothing (a grey failure).
-    Pause,
-    /// Alive but cut off from PD and its peers.
-    Partition,
-}
-
-impl FaultKind {
-    pub const ALL: [FaultKind; 4] = [Self::Kill, Self::Stop, Self::Pause, Self::Partition];
-
-    /// The recovery that undoes this fault.
-    pub fn recovery(self) -> Recovery {
-        match self {
-            Self::Kill | Self::Stop => Recovery::Start,
-            Self::Pause => Recovery::Unpause,
-            Self::Partition => Recovery::Reconnect,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Kill => "kill",
-            Self::Stop => "stop",
-            Self::Pause => "pause",
-            Self::Partition => "partition",
-        }
-    }
-}
-
-impl fmt::Display for FaultKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// How a node is brought back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Recovery {
-    Start,
-    Unpause,
-    Reconnect,
-}
-
-impl Recovery {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Start => "start",
-            Self::Unpause => "unpause",
-            Self::Reconnect => "reconnect",
-        }
-    }
-}
-
-impl fmt::Display for Recovery {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+pub use crate::faults::{FaultKind, Recovery};
 
 /// A fault that is in place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

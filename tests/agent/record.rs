@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use chaosdeck::agent::eval::{CaseFile, Expectation, ExpectedCause};
+use chaosdeck::agent::FaultClass;
+use chaosdeck::agent::eval::{CaseFile, Expectation};
 use chaosdeck::agent::{Analyzer, AnalyzerError, BuiltinAnalyzer, Diagnosis, Evidence, Progress};
 use chaosdeck::app::{App, AppConfig, Mode};
 use chaosdeck::clock::ShowClock;
@@ -139,22 +140,22 @@ async fn record_simulator_cases() {
     let faults = [
         (
             FaultKind::Kill,
-            ExpectedCause::ProcessCrash,
+            Some(FaultClass::ProcessCrash),
             "a kill (SIGKILL)",
         ),
         (
             FaultKind::Stop,
-            ExpectedCause::GracefulStop,
+            Some(FaultClass::GracefulStop),
             "a graceful stop (SIGTERM)",
         ),
         (
             FaultKind::Pause,
-            ExpectedCause::Frozen,
+            Some(FaultClass::Frozen),
             "a pause (frozen process)",
         ),
         (
             FaultKind::Partition,
-            ExpectedCause::NetworkPartition,
+            Some(FaultClass::NetworkPartition),
             "a network partition",
         ),
     ];
@@ -176,7 +177,7 @@ async fn record_simulator_cases() {
                 description: "thin evidence: PD says tikv1 is Disconnected and nothing else is known (no runtime events or process states, no workload)".into(),
                 recorded: "sim-kill's evidence with everything but PD's picture and PD's store-state incidents removed, by tests/agent/record.rs".into(),
                 expect: Expectation {
-                    root_cause: ExpectedCause::Unclear,
+                    root_cause: Some(FaultClass::Unknown),
                     service: Some("tikv1".into()),
                     action: "none".into(),
                     declines: true,
@@ -194,7 +195,7 @@ async fn record_simulator_cases() {
             "the simulator (seed 7), through the show's own story runner, by tests/agent/record.rs"
                 .into(),
         expect: Expectation {
-            root_cause: ExpectedCause::NoIncident,
+            root_cause: None,
             service: None,
             action: "none".into(),
             declines: false,

@@ -10,7 +10,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use chaosdeck::agent::eval::{CaseFile, Expectation, ExpectedCause};
+use chaosdeck::agent::FaultClass;
+use chaosdeck::agent::eval::{CaseFile, Expectation};
 use chaosdeck::agent::{Evidence, EvidenceRecorder};
 use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::docker::{DockerBackend, DockerConfig};
@@ -82,22 +83,22 @@ async fn record_docker_cases() {
     for (kind, cause, words) in [
         (
             FaultKind::Kill,
-            ExpectedCause::ProcessCrash,
+            Some(FaultClass::ProcessCrash),
             "a kill (SIGKILL)",
         ),
         (
             FaultKind::Stop,
-            ExpectedCause::GracefulStop,
+            Some(FaultClass::GracefulStop),
             "a graceful stop (docker stop)",
         ),
         (
             FaultKind::Pause,
-            ExpectedCause::Frozen,
+            Some(FaultClass::Frozen),
             "a pause (docker pause)",
         ),
         (
             FaultKind::Partition,
-            ExpectedCause::NetworkPartition,
+            Some(FaultClass::NetworkPartition),
             "a network partition (disconnected from the project's network)",
         ),
     ] {

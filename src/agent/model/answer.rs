@@ -56,20 +56,7 @@ pub fn json_object(text: &str) -> Option<Value> {
 
 /// The class as the model named it, leniently; `None` for "no incident".
 pub fn class_of(name: &str) -> Option<FaultClass> {
-    let name = name.trim().to_ascii_lowercase().replace([' ', '-'], "_");
-    Some(match name.as_str() {
-        "process_crash" | "crash" | "crashed" | "kill" | "killed" | "process_killed"
-        | "sigkill" | "processcrash" => FaultClass::ProcessCrash,
-        "graceful_stop" | "stop" | "stopped" | "sigterm" | "gracefulstop" => {
-            FaultClass::GracefulStop
-        }
-        "frozen" | "freeze" | "pause" | "paused" | "hung" | "process_frozen" => FaultClass::Frozen,
-        "network_partition" | "partition" | "partitioned" | "networkpartition" => {
-            FaultClass::NetworkPartition
-        }
-        "no_incident" | "none" | "healthy" | "no_fault" | "nothing" => return None,
-        _ => FaultClass::Unknown,
-    })
+    FaultClass::named(name)
 }
 
 fn structured(v: &Value, services: &[String], analyzer: &str) -> Option<ModelDiagnosis> {

@@ -205,7 +205,13 @@ impl ModelAgent {
             Provider::Anthropic => {
                 let mut request = Request::new(
                     anthropic::endpoint(&c.url),
-                    anthropic::request_body(&c.model, max_tokens, prompt::SYSTEM, messages, tools),
+                    anthropic::request_body(
+                        &c.model,
+                        max_tokens,
+                        &prompt::system(),
+                        messages,
+                        tools,
+                    ),
                 );
                 request
                     .headers
@@ -222,7 +228,7 @@ impl ModelAgent {
                     openai::request_body(
                         &c.model,
                         max_tokens,
-                        prompt::SYSTEM,
+                        &prompt::system(),
                         messages,
                         tools,
                         json_mode,

@@ -5,7 +5,7 @@ use super::tools::services_in;
 use crate::agent::evidence::Evidence;
 use crate::text::{clock, count};
 
-pub const SYSTEM: &str = r#"You are the incident analyst of a live chaos-engineering demo of a TiKV cluster (PD members, TiKV stores, a YCSB-style workload). Something may have gone wrong with one node; find out what, from the evidence alone.
+const SYSTEM: &str = r#"You are the incident analyst of a live chaos-engineering demo of a TiKV cluster (PD members, TiKV stores, a YCSB-style workload). Something may have gone wrong with one node; find out what, from the evidence alone.
 
 How to work:
 - Investigate with the read-only tools. They cannot change anything. Call each tool at most once with the same arguments; a repeated call is refused.
@@ -17,13 +17,18 @@ How to work:
 When you are done, answer with one JSON object and nothing else:
 {
   "timeline": [{"at": "mm:ss.s", "event": "what happened"}],
-  "root_cause": {"class": "process_crash | graceful_stop | frozen | network_partition | unknown | no_incident", "service": "the node at fault, or null", "summary": "one or two sentences", "confidence": 0.0},
+  "root_cause": {"class": "{classes}", "service": "the node at fault, or null", "summary": "one or two sentences", "confidence": 0.0},
   "alternatives": [{"hypothesis": "...", "evidence_for": ["..."], "evidence_against": ["..."]}],
   "impact": ["..."],
   "recommended_action": {"action": "start | unpause | reconnect | none", "service": "the node, or null"},
   "risks": ["..."]
 }
 Confidence is between 0 and 1. Keep every string short: it is shown on a small screen."#;
+
+/// The system prompt, with the catalogue's class names.
+pub fn system() -> String {
+    SYSTEM.replace("{classes}", &crate::faults::FaultClass::wire_names())
+}
 
 /// The opening message: what there is to look at, not the answer.
 pub fn opening(evidence: &Evidence) -> String {

@@ -18,6 +18,7 @@ use crate::app::timeline::secs;
 use crate::app::world::World;
 use crate::cluster::FaultKind;
 use crate::cluster::health;
+use crate::faults::Expected;
 use crate::monitor::Signal;
 use crate::story::{Action, DetectUntil, Target};
 
@@ -213,7 +214,12 @@ impl Story {
             Action::AwaitDetection { until, .. } => match (&timeline.injected, timeline.detected) {
                 (None, _) => Check::Done("no fault in place: nothing to detect".into()),
                 (Some(_), None) => Check::Wait(None),
-                (Some(_), Some((after, signal))) if *until == DetectUntil::FirstSignal => {
+                // The first signal is all there is to wait for, where the
+                // fault is one PD gives no verdict on.
+                (Some(fault), Some((after, signal)))
+                    if *until == DetectUntil::FirstSignal
+                        || !fault.kind.expects(Expected::PdVerdict) =>
+                {
                     Check::Done(format!(
                         "detected {} after the fault by {}",
                         secs(after),

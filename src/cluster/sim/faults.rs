@@ -87,28 +87,11 @@ pub fn check_recover(
     if needed != recovery {
         return Err(nothing(format!(
             "it was {}, not {}; recover it with {needed}",
-            past_tense(fault.kind),
-            undone_by(recovery)
+            fault.kind.past(),
+            recovery.undoes()
         )));
     }
     Ok(index)
-}
-
-fn past_tense(kind: FaultKind) -> &'static str {
-    match kind {
-        FaultKind::Kill => "killed",
-        FaultKind::Stop => "stopped",
-        FaultKind::Pause => "paused",
-        FaultKind::Partition => "partitioned",
-    }
-}
-
-fn undone_by(recovery: Recovery) -> &'static str {
-    match recovery {
-        Recovery::Start => "killed or stopped",
-        Recovery::Unpause => "paused",
-        Recovery::Reconnect => "partitioned",
-    }
 }
 
 #[cfg(test)]

@@ -220,12 +220,8 @@ fn diagnosis_rows(app: &App, diagnosis: &Diagnosis) -> Vec<Row> {
 /// A root cause in a few columns: "crash tikv1".
 fn cause_cell(class: FaultClass, service: Option<&str>) -> String {
     let word = match (class, service) {
-        (FaultClass::ProcessCrash, _) => "crash",
-        (FaultClass::GracefulStop, _) => "stop",
-        (FaultClass::Frozen, _) => "frozen",
-        (FaultClass::NetworkPartition, _) => "cut off",
         (FaultClass::Unknown, None) => "no culprit",
-        (FaultClass::Unknown, Some(_)) => "unclear",
+        (class, _) => class.words().cell,
     };
     match service {
         Some(service) => format!("{word} {}", text::plain(service)),

@@ -61,6 +61,11 @@ pub fn rows(app: &App) -> Vec<Row> {
             ),
         ),
         PdVerdict::Waiting { .. } => piece(Tone::Warn, "…", "PD: no verdict yet".into()),
+        PdVerdict::NotExpected => piece(
+            Tone::Label,
+            "·",
+            "PD: the store keeps heartbeating (no verdict to wait for)".into(),
+        ),
     });
     let r = progress.reelection;
     let service = text::plain(&progress.service);

@@ -1,0 +1,353 @@
+//! The fault catalogue: every fault kind chaosdeck can inject and every
+//! class of failure an analyzer can name, each described once. The
+//! backends keep only the how; the story, the episode, the agent and the
+//! screen read their words, recoveries and expected signals from here.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The faults chaosdeck can inject, the same set on every backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FaultKind {
+    /// SIGKILL: the process is gone (exit code 137).
+    Kill,
+    /// Graceful stop (SIGTERM): leaders are handed over first.
+    Stop,
+    /// Frozen: the process exists but does nothing (a grey failure).
+    Pause,
+    /// Alive but cut off from PD and its peers.
+    Partition,
+}
+
+/// How a node is brought back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Recovery {
+    Start,
+    Unpause,
+    Reconnect,
+}
+
+/// The kind of failure, as an analyzer tells it from the evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FaultClass {
+    /// The process was killed (SIGKILL) or crashed: gone without handing over.
+    ProcessCrash,
+    /// The process was asked to stop (SIGTERM) and exited cleanly.
+    GracefulStop,
+    /// The process exists but does nothing (paused, hung): a grey failure.
+    Frozen,
+    /// The process runs but is cut off from PD and its peers.
+    NetworkPartition,
+    /// The evidence does not say.
+    Unknown,
+}
+
+/// A signal a fault is expected to produce, which the episode waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    /// PD names the store (Disconnected, then Down) once its heartbeats stop.
+    PdVerdict,
+    /// The runtime sees the node change (an event, or its state).
+    RuntimeEvent,
+}
+
+/// One fault kind, described once.
+#[derive(Debug)]
+pub struct Fault {
+    pub kind: FaultKind,
+    /// The chapters file's word, and the journal's: `kill`.
+    pub name: &'static str,
+    /// `killed`, as in "it was killed".
+    pub past: &'static str,
+    pub recovery: Recovery,
+    /// The class an analyzer should name for it.
+    pub class: FaultClass,
+    /// The signals the episode waits for before it calls the fault seen.
+    pub expects: &'static [Expected],
+}
+
+/// One class of failure, described once.
+#[derive(Debug)]
+pub struct Class {
+    pub class: FaultClass,
+    /// The diagnosis's words: `process killed or crashed`.
+    pub label: &'static str,
+    /// The evaluation table's word: `crash`.
+    pub short: &'static str,
+    /// The agent pane's cause cell: `crash tikv1`.
+    pub cell: &'static str,
+    /// The name a model answers with, and the evaluation set's.
+    pub wire: &'static str,
+    /// Other names a model may use for it.
+    pub aliases: &'static [&'static str],
+}
+
+const BOTH: &[Expected] = &[Expected::PdVerdict, Expected::RuntimeEvent];
+
+/// Every fault kind, in the order of [`FaultKind::ALL`].
+pub const FAULTS: [Fault; 4] = [
+    Fault {
+        kind: FaultKind::Kill,
+        name: "kill",
+        past: "killed",
+        recovery: Recovery::Start,
+        class: FaultClass::ProcessCrash,
+        expects: BOTH,
+    },
+    Fault {
+        kind: FaultKind::Stop,
+        name: "stop",
+        past: "stopped",
+        recovery: Recovery::Start,
+        class: FaultClass::GracefulStop,
+        expects: BOTH,
+    },
+    Fault {
+        kind: FaultKind::Pause,
+        name: "pause",
+        past: "paused",
+        recovery: Recovery::Unpause,
+        class: FaultClass::Frozen,
+        expects: BOTH,
+    },
+    Fault {
+        kind: FaultKind::Partition,
+        name: "partition",
+        past: "partitioned",
+        recovery: Recovery::Reconnect,
+        class: FaultClass::NetworkPartition,
+        expects: BOTH,
+    },
+];
+
+/// Every class, the fault classes first and `Unknown` last.
+pub const CLASSES: [Class; 5] = [
+    Class {
+        class: FaultClass::ProcessCrash,
+        label: "process killed or crashed",
+        short: "crash",
+        cell: "crash",
+        wire: "process_crash",
+        aliases: &[
+            "crash",
+            "crashed",
+            "kill",
+            "killed",
+            "process_killed",
+            "sigkill",
+            "processcrash",
+        ],
+    },
+    Class {
+        class: FaultClass::GracefulStop,
+        label: "graceful stop",
+        short: "stop",
+        cell: "stop",
+        wire: "graceful_stop",
+        aliases: &["stop", "stopped", "sigterm", "gracefulstop"],
+    },
+    Class {
+        class: FaultClass::Frozen,
+        label: "process frozen (paused)",
+        short: "frozen",
+        cell: "frozen",
+        wire: "frozen",
+        aliases: &["freeze", "pause", "paused", "hung", "process_frozen"],
+    },
+    Class {
+        class: FaultClass::NetworkPartition,
+        label: "network partition",
+        short: "partition",
+        cell: "cut off",
+        wire: "network_partition",
+        aliases: &["partition", "partitioned", "networkpartition"],
+    },
+    Class {
+        class: FaultClass::Unknown,
+        label: "unclear",
+        short: "unclear",
+        cell: "unclear",
+        wire: "unknown",
+        aliases: &["unclear"],
+    },
+];
+
+/// What a model or an evaluation case says when nothing is wrong.
+pub const NO_INCIDENT: &str = "no_incident";
+/// Other names a model may use for [`NO_INCIDENT`].
+pub const NO_INCIDENT_ALIASES: &[&str] = &["none", "healthy", "no_fault", "nothing"];
+
+impl FaultKind {
+    pub const ALL: [FaultKind; 4] = [Self::Kill, Self::Stop, Self::Pause, Self::Partition];
+
+    /// This kind's entry in the catalogue.
+    pub fn fault(self) -> &'static Fault {
+        FAULTS
+            .iter()
+            .find(|f| f.kind == self)
+            .expect("every kind is in the catalogue")
+    }
+
+    pub fn name(self) -> &'static str {
+        self.fault().name
+    }
+
+    /// `killed`, as in "it was killed".
+    pub fn past(self) -> &'static str {
+        self.fault().past
+    }
+
+    /// The recovery that undoes this fault.
+    pub fn recovery(self) -> Recovery {
+        self.fault().recovery
+    }
+
+    pub fn class(self) -> FaultClass {
+        self.fault().class
+    }
+
+    /// The episode waits for `signal` before it calls this fault seen.
+    pub fn expects(self, signal: Expected) -> bool {
+        self.fault().expects.contains(&signal)
+    }
+}
+
+impl fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Recovery {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Start => "start",
+            Self::Unpause => "unpause",
+            Self::Reconnect => "reconnect",
+        }
+    }
+
+    /// What a node this recovery undoes was: `killed or stopped`.
+    pub fn undoes(self) -> String {
+        let pasts: Vec<&str> = FAULTS
+            .iter()
+            .filter(|f| f.recovery == self)
+            .map(|f| f.past)
+            .collect();
+        pasts.join(" or ")
+    }
+}
+
+impl fmt::Display for Recovery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FaultClass {
+    /// This class's entry in the catalogue.
+    pub fn words(self) -> &'static Class {
+        CLASSES
+            .iter()
+            .find(|c| c.class == self)
+            .expect("every class is in the catalogue")
+    }
+
+    pub fn label(self) -> &'static str {
+        self.words().label
+    }
+
+    /// The one recovery that undoes this class of fault, if any: that of
+    /// the kinds of its class.
+    pub fn recovery(self) -> Option<Recovery> {
+        FAULTS.iter().find(|f| f.class == self).map(|f| f.recovery)
+    }
+
+    /// The class a name stands for (a model's answer, an evaluation case):
+    /// `None` for "no incident", [`FaultClass::Unknown`] for a name it
+    /// does not know.
+    pub fn named(name: &str) -> Option<FaultClass> {
+        let name = name.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+        if name == NO_INCIDENT || NO_INCIDENT_ALIASES.contains(&name.as_str()) {
+            return None;
+        }
+        let class = CLASSES
+            .iter()
+            .find(|c| c.wire == name || c.aliases.contains(&name.as_str()))
+            .map_or(FaultClass::Unknown, |c| c.class);
+        Some(class)
+    }
+
+    /// The names a model may answer with, for its prompt:
+    /// `process_crash | … | unknown | no_incident`.
+    pub fn wire_names() -> String {
+        let mut names: Vec<&str> = CLASSES.iter().map(|c| c.wire).collect();
+        names.push(NO_INCIDENT);
+        names.join(" | ")
+    }
+}
+
+impl fmt::Display for FaultClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalogue_has_every_kind_once_in_order() {
+        let kinds: Vec<FaultKind> = FAULTS.iter().map(|f| f.kind).collect();
+        assert_eq!(kinds, FaultKind::ALL);
+    }
+
+    #[test]
+    fn every_name_reads_back_as_its_kind() {
+        for kind in FaultKind::ALL {
+            let toml = format!("\"{}\"", kind.name());
+            let read: FaultKind = serde_json::from_str(&toml).expect("a kind");
+            assert_eq!(read, kind);
+        }
+    }
+
+    #[test]
+    fn every_class_is_named_by_its_wire_name_and_aliases() {
+        for class in &CLASSES {
+            assert_eq!(FaultClass::named(class.wire), Some(class.class));
+            for alias in class.aliases {
+                assert_eq!(FaultClass::named(alias), Some(class.class), "{alias}");
+            }
+        }
+        assert_eq!(FaultClass::named("No incident"), None);
+        assert_eq!(FaultClass::named("gremlins"), Some(FaultClass::Unknown));
+        assert_eq!(
+            FaultClass::named("Process-Crash"),
+            Some(FaultClass::ProcessCrash)
+        );
+    }
+
+    #[test]
+    fn no_alias_names_two_classes() {
+        let mut seen = std::collections::HashSet::new();
+        for class in &CLASSES {
+            for name in std::iter::once(&class.wire).chain(class.aliases) {
+                assert!(seen.insert(*name), "{name} names two classes");
+            }
+        }
+    }
+
+    #[test]
+    fn recoveries_follow_the_kinds_of_a_class() {
+        assert_eq!(Recovery::Start.undoes(), "killed or stopped");
+        assert_eq!(FaultClass::Frozen.recovery(), Some(Recovery::Unpause));
+        assert_eq!(FaultClass::Unknown.recovery(), None);
+        for fault in &FAULTS {
+            assert_eq!(fault.class.recovery(), Some(fault.recovery));
+        }
+    }
+}
