@@ -222,6 +222,9 @@ impl fmt::Display for FaultKind {
 }
 
 impl Recovery {
+    /// Every recovery: the only actions an analyzer may recommend.
+    pub const ALL: [Recovery; 3] = [Self::Start, Self::Unpause, Self::Reconnect];
+
     pub fn name(self) -> &'static str {
         match self {
             Self::Start => "start",

@@ -15,7 +15,8 @@ pub enum ActionCheck {
     Refused(RefusedAction),
 }
 
-pub const ALLOWED: [Recovery; 3] = [Recovery::Start, Recovery::Unpause, Recovery::Reconnect];
+/// The only actions an analyzer may recommend: the catalogue's recoveries.
+pub const ALLOWED: &[Recovery] = &Recovery::ALL;
 
 /// Checks a recommendation: `verb` as the agent wrote it (it may carry the
 /// service too, "start tikv1"), `service` when given apart.
@@ -42,7 +43,7 @@ pub fn check(verb: &str, service: Option<&str>, services: &[String]) -> ActionCh
     {
         return ActionCheck::Nothing;
     }
-    let Some(recovery) = ALLOWED.into_iter().find(|r| r.name() == first) else {
+    let Some(recovery) = ALLOWED.iter().copied().find(|r| r.name() == first) else {
         return ActionCheck::Refused(RefusedAction {
             asked: asked(),
             why: "not in the allowlist (start, unpause, reconnect)".into(),
