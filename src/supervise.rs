@@ -55,9 +55,9 @@ where
                 backoff = FIRST_BACKOFF;
             }
             let what = format!(
-                "{}; restarting in {:.1}s",
+                "{}; restarting in {}",
                 panic_message(payload.as_ref()),
-                backoff.as_secs_f64()
+                crate::text::secs(backoff)
             );
             tracing::error!(task, "task panicked: {what}");
             let _ = troubles().send(TaskTrouble { task, what });

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use super::config::ApiKey;
 use super::conversation::{Delta, StreamError, StreamParser, Turn};
 use super::sse::SseDecoder;
-use crate::agent::clean::clean_line;
+use crate::text::quote_for_model;
 
 /// Most bytes of an error body read (and then shown, cut shorter).
 const ERROR_BODY_BYTES: usize = 8 * 1024;
@@ -180,7 +180,7 @@ pub async fn stream_turn(
     mut on_delta: impl FnMut(Delta),
 ) -> Result<Turn, CallError> {
     let scrub = |text: String| -> String {
-        let text = clean_line(&text);
+        let text = quote_for_model(&text);
         match key {
             Some(key) => key.redact(&text),
             None => text,
