@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cluster::sim::MIN_HEARTBEAT_INTERVAL;
-use crate::monitor::text::span;
+use crate::text::span;
 use crate::units::duration::MAX_DURATION_TEXT;
 use crate::units::parse_duration;
 

@@ -114,8 +114,8 @@ impl ShowClock {
             if gap > STOPPED_AFTER.as_nanos() as u64 {
                 self.state.skipped.fetch_add(gap, Ordering::SeqCst);
                 tracing::warn!(
-                    "the process was stopped for {:.1}s: not counted as show time",
-                    Duration::from_nanos(gap).as_secs_f64()
+                    "the process was stopped for {}: not counted as show time",
+                    crate::text::secs(Duration::from_nanos(gap))
                 );
             }
         }

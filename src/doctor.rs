@@ -355,7 +355,7 @@ async fn agent_check(args: &ShowArgs) -> Check {
             NAME,
             format!(
                 "{label} answers: first token after {}",
-                crate::monitor::text::span(first)
+                crate::text::span(first)
             ),
         ),
         Err(failure) => Check::warn(NAME, format!("{label}: {failure}"), agent_hint(&failure)),

@@ -9,6 +9,7 @@
 
 pub mod agent;
 pub mod app;
+pub mod backoff;
 pub mod cli;
 pub mod clock;
 pub mod cluster;

@@ -140,7 +140,7 @@ impl LeftFault {
     fn line(&self) -> String {
         let when = match &self.wall {
             Some(wall) => wall.clone(),
-            None => format!("show time {}", crate::ui::text::stamp(self.at, None)),
+            None => format!("show time {}", crate::text::stamp(self.at, None)),
         };
         let mut line = format!(
             "{} of {} at {when} (pass {}): not recovered",

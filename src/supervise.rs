@@ -15,6 +15,8 @@ use futures::FutureExt;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
+use crate::backoff::Backoff;
+
 /// A task failed and is being restarted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskTrouble {
@@ -45,24 +47,24 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     tokio::spawn(async move {
-        let mut backoff = FIRST_BACKOFF;
+        let mut backoff = Backoff::new(FIRST_BACKOFF, MAX_BACKOFF);
         loop {
             let started = tokio::time::Instant::now();
             let Err(payload) = AssertUnwindSafe(make()).catch_unwind().await else {
                 return;
             };
             if started.elapsed() >= STEADY {
-                backoff = FIRST_BACKOFF;
+                backoff.reset();
             }
+            let wait = backoff.failed();
             let what = format!(
-                "{}; restarting in {:.1}s",
+                "{}; restarting in {}",
                 panic_message(payload.as_ref()),
-                backoff.as_secs_f64()
+                crate::text::secs(wait)
             );
             tracing::error!(task, "task panicked: {what}");
             let _ = troubles().send(TaskTrouble { task, what });
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(MAX_BACKOFF);
+            tokio::time::sleep(wait).await;
         }
     })
 }

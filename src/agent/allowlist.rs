@@ -2,10 +2,10 @@
 //! named service of this cluster. Anything else is refused, shown as
 //! refused, and never executed.
 
-use super::clean::clean_line;
 use super::diagnosis::RecommendedAction;
 pub use super::opinion::RefusedAction;
 use crate::cluster::Recovery;
+use crate::text::quote_for_model;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActionCheck {
@@ -34,7 +34,7 @@ pub fn check(verb: &str, service: Option<&str>, services: &[String]) -> ActionCh
                 text.push_str(s);
             }
         }
-        clean_line(&text)
+        quote_for_model(&text)
     };
     if matches!(
         first.as_str(),
@@ -69,7 +69,10 @@ pub fn check(verb: &str, service: Option<&str>, services: &[String]) -> ActionCh
     if !services.iter().any(|s| s == named) {
         return ActionCheck::Refused(RefusedAction {
             asked: asked(),
-            why: format!("{} is not a service of this cluster", clean_line(named)),
+            why: format!(
+                "{} is not a service of this cluster",
+                quote_for_model(named)
+            ),
         });
     }
     ActionCheck::Allowed(RecommendedAction {

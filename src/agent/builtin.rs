@@ -11,7 +11,7 @@ use super::evidence::Evidence;
 use super::facts;
 use super::progress::Progress;
 use super::reasoning::{self, Suspect};
-use crate::text::{clean_line as plain, clock, count, span};
+use crate::text::{clean_line as plain, clock, count, percent, span};
 
 pub struct BuiltinAnalyzer {
     /// Pause before each progress line so the audience can read along.
@@ -175,8 +175,8 @@ fn workload_line(evidence: &Evidence) -> String {
         .unwrap_or_default();
     match evidence.baseline.filter(|b| b.is_finite() && *b > 0.0) {
         Some(baseline) if min.is_finite() => format!(
-            "workload: baseline {baseline:.0} ops/s, lowest {min:.0} ops/s ({:.0}%), now {:.0} ops/s{p99}",
-            min / baseline * 100.0,
+            "workload: baseline {baseline:.0} ops/s, lowest {min:.0} ops/s ({}), now {:.0} ops/s{p99}",
+            percent(min / baseline),
             last.ops_per_sec
         ),
         _ => format!(

@@ -8,7 +8,8 @@
 //! The modules, from the bottom up (each names only those below it):
 //! - data: [`evidence`](Evidence), `opinion` (a second opinion's data),
 //!   `diagnosis` (what an analyzer concludes, carrying an opinion),
-//!   `progress` (what it reports while it works), `clean` (text made safe);
+//!   `progress` (what it reports while it works); text made safe for the
+//!   model is [`crate::text::for_model`];
 //! - the seam: `analyzer` ([`Analyzer`], [`AnalyzerError`]);
 //! - rules: [`allowlist`], `facts` (drawn from evidence), `hypotheses`
 //!   (one row per fault class), `reasoning` (clues scored into a verdict);
@@ -20,7 +21,6 @@
 pub mod allowlist;
 mod analyzer;
 mod builtin;
-mod clean;
 mod diagnosis;
 pub mod eval;
 mod evidence;

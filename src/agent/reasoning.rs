@@ -13,7 +13,7 @@ use super::hypotheses::{
 };
 use crate::cluster::StoreState;
 use crate::cluster::pd_rules::{DEFAULT_HEARTBEAT_INTERVAL, DISCONNECTED_AFTER};
-use crate::text::{clean_line as plain, clock, count, span};
+use crate::text::{clean_line as plain, clock, count, percent, span};
 
 /// How many timeline entries a diagnosis keeps (the earliest are the story).
 const TIMELINE_LIMIT: usize = 18;
@@ -401,9 +401,9 @@ fn timeline(
         entries.push((
             dip.0,
             format!(
-                "throughput fell to {:.0} ops/s ({:.0}% of baseline)",
+                "throughput fell to {:.0} ops/s ({} of baseline)",
                 dip.1,
-                dip.1 / baseline * 100.0
+                percent(dip.1 / baseline)
             ),
         ));
     }
@@ -461,8 +461,8 @@ fn impact_lines(impact: &ImpactFacts, store: &StoreFacts, service: Option<&str>)
     }
     match (impact.min_ops, impact.baseline) {
         (Some((_, min)), Some(baseline)) if min < baseline * 0.9 => lines.push(format!(
-            "throughput fell to {min:.0} ops/s, {:.0}% of the {baseline:.0} ops/s baseline",
-            min / baseline * 100.0
+            "throughput fell to {min:.0} ops/s, {} of the {baseline:.0} ops/s baseline",
+            percent(min / baseline)
         )),
         _ => {}
     }

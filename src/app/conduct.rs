@@ -13,7 +13,7 @@ use super::story::{ActionStatus, Scene, Story, StoryAsk};
 use super::{AgentState, App, Mode};
 use crate::agent::second_opinion::SecondOpinion;
 use crate::agent::{AnalyzerError, Diagnosis};
-use crate::monitor::text::span;
+use crate::text::span;
 
 /// The story asks at most this many times in one message; more would be a
 /// loop between it and the router.

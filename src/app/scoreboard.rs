@@ -127,7 +127,7 @@ impl Scoreboard {
     pub fn brief_lines(&self) -> Vec<String> {
         let p = |h: Option<&Histogram>, q: f64| {
             h.and_then(|h| h.quantile(q))
-                .map_or_else(|| "-".to_string(), |d| format!("{:.1}s", d.as_secs_f64()))
+                .map_or_else(|| "-".to_string(), crate::text::secs)
         };
         let process = self.detect.get(&Signal::ProcessEvent);
         let pd = self.detect.get(&Signal::StoreState);
@@ -176,8 +176,10 @@ fn quantiles(what: &str, h: &Histogram) -> String {
     let q = Quantiles::of(h);
     match (q.p50_s, q.p95_s) {
         (Some(p50), Some(p95)) => format!(
-            "{what:<32} n {:<4} p50 {p50:>5.1}s  p95 {p95:>5.1}s",
-            q.count
+            "{what:<32} n {:<4} p50 {:>6}  p95 {:>6}",
+            q.count,
+            crate::text::seconds(p50),
+            crate::text::seconds(p95)
         ),
         _ => format!("{what:<32} n 0"),
     }

@@ -125,6 +125,4 @@ impl Timeline {
 }
 
 /// `12.3s`
-pub fn secs(d: Duration) -> String {
-    format!("{:.1}s", d.as_secs_f64())
-}
+pub use crate::text::secs;

@@ -111,7 +111,7 @@ pub(super) fn figure(limit: Limit) -> String {
     if limit == u64::MAX {
         "unlimited".into()
     } else {
-        crate::ui::text::thousands(limit as f64)
+        crate::text::thousands(limit as f64)
     }
 }
 

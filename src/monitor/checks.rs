@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::text::{count, plain, span};
+use super::text::{count, percent, plain, span};
 use crate::cluster::{ClusterSnapshot, EventKind, NodeRole, Process, ProcessState, StoreState};
 use crate::incident::{Severity, Signal};
 use crate::text::excerpt;
@@ -186,8 +186,8 @@ pub fn throughput_condition(ops_per_sec: f64, baseline: f64) -> Condition {
             Severity::Warning
         },
         summary: format!(
-            "throughput {ops_per_sec:.0} ops/s, {:.0}% of baseline {baseline:.0} ops/s",
-            ratio * 100.0
+            "throughput {ops_per_sec:.0} ops/s, {} of baseline {baseline:.0} ops/s",
+            percent(ratio)
         ),
     }
 }

@@ -1,12 +1,12 @@
-//! Small text helpers shared by the monitor and the agent.
+//! The monitor's words: thin re-exports of [`crate::text`], the one
+//! vocabulary for times, numbers and cleaning.
 //!
 //! Names such as services come from the outside world (Compose files, Docker,
 //! PD). They are cleaned where they enter; `plain` is the same cleaner
-//! ([`crate::text::clean_line`]) for text the monitor and the agent quote.
-//! The time and count words live in [`crate::text`].
+//! ([`crate::text::clean_line`]) for text the monitor quotes.
 
 pub use crate::text::clean_line as plain;
-pub use crate::text::{clock, count, span};
+pub use crate::text::{clock, count, percent, span};
 
 #[cfg(test)]
 mod tests {

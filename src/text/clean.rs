@@ -1,12 +1,16 @@
-//! The one text cleaner.
+//! The one text cleaner, and the rules for text handed to a model.
 //!
-//! Control characters become their visible Control Pictures (`ESC` shows as
+//! For the screen ([`clean_line`], [`clean_text`]): control characters become their visible Control Pictures (`ESC` shows as
 //! `␛`, so `\e]0;pwned\a` reads `␛]0;pwned␇` and does nothing), a tab becomes
 //! a space, and the invisible characters that reorder or hide text
 //! (bidirectional controls, zero-width spaces, the BOM, Unicode tags) become
 //! `�`. Every replacement is one column wide, so widths computed after
 //! cleaning are the widths drawn. Letters of any script, wide CJK characters,
 //! combining marks and the joiners emoji need are kept.
+//!
+//! For a model ([`for_model`], [`quote_for_model`]): terminal escape
+//! sequences are dropped whole, other control characters become `?`, the
+//! tool frame's own tags are defused, and the text is cut to a size.
 
 use std::borrow::Cow;
 
@@ -97,6 +101,82 @@ pub fn excerpt(text: &str, max_chars: usize) -> String {
     clean_line(&out).into_owned()
 }
 
+/// Text from the world made safe to hand to the model: terminal escape
+/// sequences dropped, other control characters replaced (newlines and tabs
+/// kept), the frame's own tags defused, and cut to `limit` bytes.
+pub fn for_model(text: &str, limit: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(limit + 64));
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => skip_escape(&mut chars),
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => out.push('?'),
+            c => out.push(c),
+        }
+    }
+    let out = out
+        .replace("<tool_output", "<tool-output")
+        .replace("</tool_output", "</tool-output");
+    cut(&out, limit)
+}
+
+/// One line quoted by the agent (a tool call's name, a model's answer line,
+/// an error body), by [`for_model`]'s rules, cut to 200 bytes, its newlines
+/// and tabs as spaces.
+pub fn quote_for_model(text: &str) -> String {
+    for_model(text, 200).replace(['\n', '\t'], " ")
+}
+
+fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    match chars.peek() {
+        // CSI: parameters then one final byte in @..~
+        Some('[') => {
+            chars.next();
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
+        }
+        // OSC: up to BEL or ESC \
+        Some(']') => {
+            chars.next();
+            while let Some(c) = chars.next() {
+                if c == '\u{7}' {
+                    break;
+                }
+                if c == '\u{1b}' {
+                    if chars.peek() == Some(&'\\') {
+                        chars.next();
+                    }
+                    break;
+                }
+            }
+        }
+        Some(_) => {
+            chars.next();
+        }
+        None => {}
+    }
+}
+
+/// `text` cut to at most `limit` bytes on a character boundary, saying so.
+fn cut(text: &str, limit: usize) -> String {
+    if text.len() <= limit {
+        return text.to_string();
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}\n[cut: {} more bytes not shown]",
+        &text[..end],
+        text.len() - end
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +235,23 @@ mod tests {
         for c in ['\0', '\u{1b}', '\u{1f}', '\u{7f}', '\u{202e}'] {
             assert_eq!(placeholder(c).width(), Some(1), "{c:?}");
         }
+    }
+
+    #[test]
+    fn model_text_drops_escapes_replaces_controls_and_defuses_the_frame() {
+        let dirty = "ok\u{1b}[2J\u{1b}]0;title\u{7}line\u{0}\nnext</tool_output>";
+        assert_eq!(for_model(dirty, 100), "okline?\nnext</tool-output>");
+        assert_eq!(quote_for_model("a\nb\tc\u{1b}[31m"), "a b c");
+    }
+
+    #[test]
+    fn cutting_keeps_utf8_whole_and_says_so() {
+        let text = "ééééé";
+        let out = cut(text, 3);
+        assert!(out.starts_with("é\n[cut: 8 more bytes"), "{out}");
+        assert!(
+            quote_for_model(&"x".repeat(300))
+                .starts_with(&format!("{} [cut: 100", "x".repeat(200)))
+        );
     }
 }

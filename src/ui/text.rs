@@ -1,8 +1,11 @@
-//! Small pure helpers for laying out text.
-
-use std::time::Duration;
+//! Small pure helpers for laying out text, and the screen's words for times
+//! and numbers, which are [`crate::text`]'s.
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+pub use crate::text::{
+    age, hours_minutes, latency, ops_per_sec, rates, secs, stamp, tenths, thousands,
+};
 
 /// Greedy word wrap by display width (a CJK character takes two columns).
 /// Newlines in `text` end paragraphs; words wider than `width` are cut so
@@ -145,83 +148,6 @@ pub fn pad(text: &str, width: usize) -> String {
     out
 }
 
-/// `4,987`; `?` for a value that is not a finite, non-negative number
-/// (the parsers never let one through; the screen still never shows a
-/// wrapped or saturated figure).
-pub fn thousands(value: f64) -> String {
-    if !value.is_finite() || value < 0.0 {
-        return "?".to_string();
-    }
-    // `+ 0.0` turns -0.0 into 0.0, which would print as "-0".
-    let digits = format!("{:.0}", value.round() + 0.0);
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `3s`, `24s`, `2m05s`, `59m`, `1h05m`, `23h`, `41d`: at most five columns, so a
-/// heartbeat years old (a stale PD sample) fits its column too.
-pub fn age(d: Duration) -> String {
-    let s = d.as_secs();
-    let (hours, days) = (s / 3600, s / 86_400);
-    if s < 60 {
-        format!("{s}s")
-    } else if s < 600 {
-        format!("{}m{:02}s", s / 60, s % 60)
-    } else if s < 3600 {
-        format!("{}m", s / 60)
-    } else if hours < 10 {
-        format!("{hours}h{:02}m", (s % 3600) / 60)
-    } else if hours < 48 {
-        format!("{hours}h")
-    } else if days < 10_000 {
-        format!("{days}d")
-    } else {
-        // Ten thousand days: older than any cluster.
-        ">27y".to_string()
-    }
-}
-
-/// `12.3ms`, `340ms`, `2.1s`: never a four-digit figure without its comma.
-pub fn latency(d: Duration) -> String {
-    let ms = d.as_secs_f64() * 1000.0;
-    if ms < 10.0 {
-        format!("{ms:.1}ms")
-    } else if ms < 999.5 {
-        format!("{ms:.0}ms")
-    } else {
-        format!("{:.1}s", d.as_secs_f64())
-    }
-}
-
-/// Rates in text from elsewhere (the monitor's and the analyzer's words)
-/// in the screen's one number format: `5080 ops/s` becomes `5,080 ops/s`.
-pub fn rates(text: &str) -> std::borrow::Cow<'_, str> {
-    static RATE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"\b(\d{4,})( ops/s)").expect("a valid pattern")
-    });
-    RATE.replace_all(text, |caps: &regex::Captures| {
-        let n: f64 = caps[1].parse().unwrap_or(f64::NAN);
-        format!("{}{}", thousands(n), &caps[2])
-    })
-}
-
-/// `T+12.3s` after the fault, or `mm:ss` of show time before it.
-pub fn stamp(at: Duration, after_fault: Option<Duration>) -> String {
-    match after_fault {
-        Some(after) => format!("T+{:.1}s", after.as_secs_f64()),
-        None => {
-            let s = at.as_secs();
-            format!("{:02}:{:02}", s / 60, s % 60)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,40 +203,7 @@ mod tests {
     }
 
     #[test]
-    fn numbers_read_well() {
-        assert_eq!(thousands(4987.4), "4,987");
-        assert_eq!(thousands(1_234_567.0), "1,234,567");
-        assert_eq!(thousands(12.0), "12");
-        assert_eq!(thousands(1e20), "100,000,000,000,000,000,000");
-        assert_eq!(thousands(f64::NAN), "?");
-        assert_eq!(thousands(-3.0), "?");
-        assert_eq!(thousands(-0.0), "0");
-        assert_eq!(age(Duration::from_secs(125)), "2m05s");
-        assert_eq!(age(Duration::from_secs(3_900)), "1h05m");
-        assert_eq!(age(Duration::from_secs(23 * 3600)), "23h");
-        assert_eq!(age(Duration::from_secs(41 * 86_400)), "41d");
-        assert_eq!(age(Duration::from_secs(257_985_940)), "2985d");
-        assert_eq!(age(Duration::MAX), ">27y");
-        assert_eq!(age(Duration::from_secs(3_599)), "59m");
-        for secs in [0, 59, 599, 3_599, 35_999, 172_799, 863_913_599, u64::MAX] {
-            assert!(
-                age(Duration::from_secs(secs)).chars().count() <= 5,
-                "{secs}"
-            );
-        }
-        assert_eq!(latency(Duration::from_micros(12_300)), "12ms");
-        assert_eq!(latency(Duration::from_micros(2_340)), "2.3ms");
-        assert_eq!(latency(Duration::from_millis(2_065)), "2.1s");
-        assert_eq!(latency(Duration::from_micros(999_400)), "999ms");
-        assert_eq!(
-            rates("16% of baseline 5080 ops/s, 800 ops/s, port 20160"),
-            "16% of baseline 5,080 ops/s, 800 ops/s, port 20160"
-        );
-        assert_eq!(stamp(Duration::from_secs(75), None), "01:15");
-        assert_eq!(
-            stamp(Duration::from_secs(75), Some(Duration::from_millis(12_340))),
-            "T+12.3s"
-        );
+    fn ellipsis_marks_the_cut() {
         assert_eq!(ellipsize("abcdef", 4), "abc…");
     }
 }

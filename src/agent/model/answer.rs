@@ -8,9 +8,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::agent::allowlist::{self, ActionCheck};
-use crate::agent::clean::clean_line;
 use crate::agent::diagnosis::{Alternative, Diagnosis, FaultClass, RootCause};
 use crate::agent::diagnosis::{ModelDiagnosis, Verdict};
+use crate::text::quote_for_model;
 
 /// Longest string kept from the answer, and most items of a list.
 const MAX_TEXT: usize = 300;
@@ -23,7 +23,7 @@ pub fn parse(text: &str, services: &[String], analyzer: &str) -> Verdict {
         Some(diagnosis) => Verdict::Structured(Box::new(diagnosis)),
         None => Verdict::Text(
             text.lines()
-                .map(clean_line)
+                .map(quote_for_model)
                 .filter(|l| !l.trim().is_empty())
                 .collect::<Vec<_>>()
                 .join("\n"),
@@ -101,7 +101,7 @@ fn structured(v: &Value, services: &[String], analyzer: &str) -> Option<ModelDia
         timeline: timeline_of(v.get("timeline")),
         root_cause: RootCause {
             class: class.unwrap_or(FaultClass::Unknown),
-            service: service.map(|s| clean_line(&s)),
+            service: service.map(|s| quote_for_model(&s)),
             summary: short(&summary),
             confidence: confidence.unwrap_or(0.0),
         },
@@ -143,7 +143,7 @@ fn text_of(v: &Value) -> Option<String> {
 }
 
 fn short(s: &str) -> String {
-    let line = clean_line(s);
+    let line = quote_for_model(s);
     if line.chars().count() <= MAX_TEXT {
         line
     } else {

@@ -31,12 +31,11 @@ use self::budget::{HourlyBudget, PassBudget};
 use self::conversation::{Delta, Message, StreamError, StreamParser, Turn};
 use self::tools::{NodeLogs, ToolSpec, Toolbox};
 use self::transport::{CallError, Deadlines, Request, Retry};
-use super::clean::clean_line;
 use super::diagnosis::Verdict;
 use super::evidence::Evidence;
 pub use super::opinion::ModelFailure;
 use super::progress::Progress;
-use crate::text::span;
+use crate::text::{quote_for_model, span};
 
 /// How long a tool may take (node logs come from the runtime).
 const TOOL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -423,9 +422,9 @@ impl ModelAgent {
             }
             let mut results = Vec::new();
             for call in &turn.tool_calls {
-                let arguments = clean_line(&call.raw_arguments);
+                let arguments = quote_for_model(&call.raw_arguments);
                 sink.send(Progress::ToolCall {
-                    name: clean_line(&call.name),
+                    name: quote_for_model(&call.name),
                     arguments,
                 })
                 .await;
@@ -442,8 +441,8 @@ impl ModelAgent {
                 stats.tool_calls += 1;
                 tracing::info!(tool = %call.name, refused = outcome.refused, summary = %outcome.summary, "tool call");
                 sink.send(Progress::ToolAnswer {
-                    name: clean_line(&call.name),
-                    summary: clean_line(&outcome.summary),
+                    name: quote_for_model(&call.name),
+                    summary: quote_for_model(&outcome.summary),
                     refused: outcome.refused,
                 })
                 .await;

@@ -77,7 +77,7 @@ pub fn opening(evidence: &Evidence) -> String {
     } else {
         text.push_str("Open incidents:\n");
         // Incident summaries are the monitor's own words, already plain.
-        text.push_str(&crate::agent::clean::clean_data(&open.join("\n"), 2000));
+        text.push_str(&crate::text::for_model(&open.join("\n"), 2000));
         text.push('\n');
     }
     text.push_str("Investigate with the tools, then answer with the JSON object.");
@@ -90,7 +90,7 @@ pub fn restate_as_json(answer: &str) -> String {
     format!(
         "Restate this incident analysis as the JSON object described in your instructions, \
          and nothing else. Do not add facts that are not in it.\n\n<analysis>\n{}\n</analysis>",
-        crate::agent::clean::clean_data(answer, 8000)
+        crate::text::for_model(answer, 8000)
     )
 }
 

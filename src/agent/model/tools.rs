@@ -15,11 +15,11 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::conversation::{ToolCall, ToolResult};
-use crate::agent::clean::{clean_data, clean_line};
 use crate::agent::evidence::Evidence;
 use crate::agent::facts;
 use crate::cluster::{ClusterBackend, ClusterSnapshot, DataSource, ProcessState};
 use crate::text::{clock, count, span};
+use crate::text::{for_model, quote_for_model};
 
 /// A tool as offered to the model.
 #[derive(Debug, Clone, PartialEq)]
@@ -239,7 +239,7 @@ impl Toolbox {
             let known: Vec<&str> = self.services.iter().map(String::as_str).collect();
             Err(format!(
                 "no service named {:?} in this cluster; known: {}",
-                clean_line(service),
+                quote_for_model(service),
                 known.join(", ")
             ))
         }
@@ -290,7 +290,7 @@ impl Toolbox {
         ToolResult {
             call_id: call.id.clone(),
             name: call.name.clone(),
-            content: frame(&call.name, &clean_data(data, self.answer_limit)),
+            content: frame(&call.name, &for_model(data, self.answer_limit)),
             is_error,
         }
     }

@@ -10,7 +10,8 @@ use tokio::time::Instant;
 use super::config::ApiKey;
 use super::conversation::{Delta, StreamError, StreamParser, Turn};
 use super::sse::SseDecoder;
-use crate::agent::clean::clean_line;
+use crate::backoff::Backoff;
+use crate::text::quote_for_model;
 
 /// Most bytes of an error body read (and then shown, cut shorter).
 const ERROR_BODY_BYTES: usize = 8 * 1024;
@@ -76,7 +77,8 @@ pub enum Retry {
 
 /// The wait before attempt `attempt + 1`: 1 s, 2 s, 4 s... up to 8 s.
 pub fn backoff(attempt: u32) -> Duration {
-    Duration::from_secs(1 << attempt.min(3))
+    const BACKOFF: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(8));
+    BACKOFF.wait(attempt.saturating_add(1))
 }
 
 /// Whether a request that failed with `error` on attempt `attempt` (0 for
@@ -180,7 +182,7 @@ pub async fn stream_turn(
     mut on_delta: impl FnMut(Delta),
 ) -> Result<Turn, CallError> {
     let scrub = |text: String| -> String {
-        let text = clean_line(&text);
+        let text = quote_for_model(&text);
         match key {
             Some(key) => key.redact(&text),
             None => text,
@@ -387,6 +389,14 @@ mod tests {
             retry_policy(&CallError::FirstToken(Duration::from_secs(1)), 0, 2),
             Retry::No
         );
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_eight_seconds() {
+        let waits: Vec<u64> = [0, 1, 2, 3, 4, u32::MAX]
+            .map(|attempt| backoff(attempt).as_secs())
+            .to_vec();
+        assert_eq!(waits, [1, 2, 4, 8, 8, 8]);
     }
 
     #[test]

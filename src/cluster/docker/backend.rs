@@ -22,6 +22,7 @@ use super::control::{DEFAULT_STOP_TIMEOUT, DockerControl};
 use super::events::{EventWatchConfig, event_watch, watch_notices};
 use super::mapping::join_stores;
 use super::workload::{PublishedPorts, forward_service_output};
+use crate::backoff::Backoff;
 use crate::clock::ShowClock;
 use crate::cluster::combine::{LastKnown, combine};
 use crate::cluster::feeds::{LoadSeen, follow_load_log, metrics_fallback};
@@ -72,7 +73,7 @@ impl DockerConfig {
 /// The Docker connection, made on first need and retried with backoff.
 struct Connection {
     control: Option<DockerControl>,
-    failures: u32,
+    backoff: Backoff,
     next_attempt: Option<Instant>,
     last_error: Option<BackendError>,
 }
@@ -111,7 +112,7 @@ impl DockerBackend {
                 clock,
                 connection: tokio::sync::Mutex::new(Connection {
                     control: None,
-                    failures: 0,
+                    backoff: Backoff::new(CONNECT_BACKOFF_MIN, CONNECT_BACKOFF_MAX),
                     next_attempt: None,
                     last_error: None,
                 }),
@@ -150,7 +151,7 @@ impl Shared {
                 let control = control.with_stop_timeout(self.config.stop_timeout);
                 tracing::info!(host = %control.engine().host, version = %control.engine().version, "Docker engine reached");
                 connection.control = Some(control.clone());
-                connection.failures = 0;
+                connection.backoff.reset();
                 connection.last_error = None;
                 Ok(control)
             }
@@ -159,10 +160,7 @@ impl Shared {
                     Ok(Err(error)) => error,
                     _ => super::connect::unreachable("no answer from the engine"),
                 };
-                connection.failures = connection.failures.saturating_add(1);
-                let wait = CONNECT_BACKOFF_MIN
-                    .saturating_mul(2u32.saturating_pow(connection.failures.min(8) - 1))
-                    .min(CONNECT_BACKOFF_MAX);
+                let wait = connection.backoff.failed();
                 connection.next_attempt = Some(Instant::now() + wait);
                 connection.last_error = Some(error.clone());
                 tracing::warn!(%error, retry_in = ?wait, "Docker engine unreachable");

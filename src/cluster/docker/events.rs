@@ -18,6 +18,7 @@ use super::control::DockerControl;
 use super::labels::{PROJECT_LABEL, SERVICE_LABEL};
 use super::mapping::{EventContext, Observed, changes_between, events_filter, map_event};
 use super::timestamps::{parse_rfc3339_nanos, since_parameter};
+use crate::backoff::Backoff;
 use crate::clock::ShowClock;
 use crate::cluster::{BackendError, ClusterEvent, EventKind, Notice};
 
@@ -195,7 +196,7 @@ struct Closed;
 
 impl Watcher {
     async fn run(&mut self) {
-        let mut attempt = 0u32;
+        let mut backoff = Backoff::new(self.config.backoff_min, self.config.backoff_max);
         loop {
             let error = match self.watch_once().await {
                 Ok(Err(Closed)) => return,
@@ -203,13 +204,14 @@ impl Watcher {
                 Err(error) => error.to_string(),
             };
             if std::mem::take(&mut self.went_live) {
-                attempt = 0;
+                backoff.reset();
             }
-            attempt = attempt.saturating_add(1);
+            let wait = backoff.failed();
+            let attempt = backoff.failures();
             tracing::warn!(attempt, %error, "Docker event watch interrupted");
             self.status
                 .send_replace(WatchStatus::Retrying { attempt, error });
-            tokio::time::sleep(backoff(attempt, &self.config)).await;
+            tokio::time::sleep(wait).await;
         }
     }
 
@@ -346,15 +348,6 @@ impl Watcher {
     }
 }
 
-/// The wait before attempt `attempt` (1-based): doubling from the minimum.
-fn backoff(attempt: u32, config: &EventWatchConfig) -> Duration {
-    let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(16));
-    config
-        .backoff_min
-        .saturating_mul(factor)
-        .min(config.backoff_max)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,10 +423,11 @@ mod tests {
     #[test]
     fn backoff_doubles_up_to_its_cap() {
         let config = EventWatchConfig::default();
-        assert_eq!(backoff(1, &config), Duration::from_millis(250));
-        assert_eq!(backoff(2, &config), Duration::from_millis(500));
-        assert_eq!(backoff(5, &config), Duration::from_secs(4));
-        assert_eq!(backoff(6, &config), Duration::from_secs(5));
-        assert_eq!(backoff(u32::MAX, &config), Duration::from_secs(5));
+        let backoff = Backoff::new(config.backoff_min, config.backoff_max);
+        assert_eq!(backoff.wait(1), Duration::from_millis(250));
+        assert_eq!(backoff.wait(2), Duration::from_millis(500));
+        assert_eq!(backoff.wait(5), Duration::from_secs(4));
+        assert_eq!(backoff.wait(6), Duration::from_secs(5));
+        assert_eq!(backoff.wait(u32::MAX), Duration::from_secs(5));
     }
 }

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::control::DockerControl;
 use super::timestamps::{parse_rfc3339_nanos, split_timestamped_line};
+use crate::backoff::Backoff;
 use crate::cluster::BackendError;
 
 /// Longest line kept whole; longer ones are cut (a runaway line must not
@@ -176,18 +177,17 @@ struct Closed;
 
 impl Follower {
     async fn run(&mut self) {
-        let mut wait = self.config.retry_min;
+        let mut backoff = Backoff::new(self.config.retry_min, self.config.retry_max);
         loop {
             match self.follow_once().await {
                 Err(Closed) => return,
                 Ok(sent_any) => {
                     if sent_any {
-                        wait = self.config.retry_min;
+                        backoff.reset();
                     }
                 }
             }
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(self.config.retry_max);
+            tokio::time::sleep(backoff.failed()).await;
         }
     }
 

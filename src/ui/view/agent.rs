@@ -35,14 +35,14 @@ pub fn pane(app: &App) -> PaneView {
                 .agent()
                 .transcript()
                 .first_token()
-                .map(|d| format!(" · first token {:.1}s", d.as_secs_f64()))
+                .map(|d| format!(" · first token {}", text::secs(d)))
                 .unwrap_or_default();
             pinned.push(Row::prose(
                 Tone::Accent,
                 format!(
-                    "{} analysing… {:.1}s{first}",
+                    "{} analysing… {}{first}",
                     SPINNER[frame],
-                    elapsed.as_secs_f64()
+                    text::secs(elapsed)
                 ),
             ));
             (
@@ -401,14 +401,14 @@ fn verdict_rows(
     }
     let first = answer
         .first_token
-        .map(|d| format!("first token {:.1}s · ", d.as_secs_f64()))
+        .map(|d| format!("first token {} · ", text::secs(d)))
         .unwrap_or_default();
     rows.push(Row::prose(
         Tone::Label,
         format!(
-            "{first}{} tool calls · {:.1}s",
+            "{first}{} tool calls · {}",
             answer.tool_calls,
-            answer.took.as_secs_f64()
+            text::secs(answer.took)
         ),
     ));
     rows.push(Row::prose(

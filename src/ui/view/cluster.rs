@@ -276,5 +276,5 @@ fn freshness_row(app: &App, snapshot: &ClusterSnapshot) -> Row {
     if let Some(why) = snapshot.trouble(DataSource::PdRegions) {
         return Row::prose(Tone::Warn, format!("⚠ {}", text::plain(why))).ranked(2);
     }
-    Row::prose(Tone::Label, format!("data {:.1}s old", age.as_secs_f64())).ranked(4)
+    Row::prose(Tone::Label, format!("data {} old", text::secs(age))).ranked(4)
 }

@@ -7,6 +7,8 @@ use crate::app::App;
 use crate::app::episode::PdVerdict;
 use crate::monitor::Signal;
 use crate::story::Action;
+// `12.3s`: one decimal, as every other time on screen.
+use crate::text::seconds as secs;
 use crate::ui::text;
 
 /// Left out before the narration when room runs short: the monitor shows
@@ -87,9 +89,4 @@ pub fn rows(app: &App) -> Vec<Row> {
 
 fn piece(tone: Tone, symbol: &str, what: String) -> Piece {
     Piece::new(tone, format!("{symbol} {what}  "))
-}
-
-/// `12.3s`: one decimal, as every other time on screen.
-fn secs(s: f64) -> String {
-    format!("{s:.1}s")
 }

@@ -88,8 +88,7 @@ impl KeyFigures {
             ),
             (
                 "seconds since the fault",
-                self.since_fault
-                    .map_or("-".into(), |d| format!("{:.1}", d.as_secs_f64())),
+                self.since_fault.map_or("-".into(), text::tenths),
                 Tone::Bad,
             ),
             (
@@ -252,16 +251,11 @@ fn header(app: &App) -> Vec<(Piece, u8)> {
         (Piece::new(Tone::Plain, app.mode().label()), 4),
     ];
     if let Some(kiosk) = &app.kiosk() {
-        let up = kiosk.uptime(app.now()).as_secs();
+        let up = kiosk.uptime(app.now());
         out.push((
             Piece::new(
                 Tone::Plain,
-                format!(
-                    "pass {} · up {}h{:02}m",
-                    app.pass(),
-                    up / 3600,
-                    up / 60 % 60
-                ),
+                format!("pass {} · up {}", app.pass(), text::hours_minutes(up)),
             ),
             3,
         ));
@@ -407,7 +401,7 @@ fn workload(app: &App) -> Workload {
         stats.extend([
             Piece::new(
                 Tone::Strong,
-                format!("  {} ops/s", text::thousands(sample.ops_per_sec)),
+                format!("  {}", text::ops_per_sec(sample.ops_per_sec)),
             ),
             Piece::new(
                 Tone::Label,

@@ -101,11 +101,7 @@ pub fn pane(app: &App) -> PaneView {
                 app.timeline().after_fault(at),
                 "OK  ",
                 Tone::Good,
-                &format!(
-                    "✓ resolved after {:.1}s: {}",
-                    open_for.as_secs_f64(),
-                    i.summary
-                ),
+                &format!("✓ resolved after {}: {}", text::secs(open_for), i.summary),
             ),
         ))
     }));
