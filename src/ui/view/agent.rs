@@ -9,7 +9,7 @@
 use super::PaneView;
 use super::flow::{Piece, Row, Tone};
 use super::monitor::stamped;
-use crate::agent::second_opinion::{Outcome, SecondOpinion, Verdict};
+use crate::agent::second_opinion::{ModelAnswer, ModelDiagnosis, Outcome, SecondOpinion, Verdict};
 use crate::agent::{Diagnosis, FaultClass, Progress, RecommendedAction, Transcript, score};
 use crate::app::{AgentState, App, Mode};
 use crate::ui::text;
@@ -270,102 +270,75 @@ fn verdict_rows(
 ) -> Vec<Row> {
     let agent = text::plain(&opinion.agent);
     let answer = match &opinion.outcome {
-        Outcome::Failed(failure) => {
-            // The built-in verdict in a line and why nothing is beside it,
-            // then the built-in diagnosis, which stands.
-            let mut rows = vec![
-                Row::prose(
-                    Tone::Good,
-                    format!(
-                        "✓ {} ({}) · {}",
-                        cause_cell(
-                            builtin.root_cause.class,
-                            builtin.root_cause.service.as_deref()
-                        ),
-                        score(builtin.root_cause.confidence),
-                        action_cell(builtin.action.as_ref())
-                    ),
-                ),
-                Row::prose(
-                    Tone::Warn,
-                    text::plain(&format!("✗ {agent} gave no answer: {failure}")),
-                ),
-            ];
-            rows.extend(diagnosis_rows(app, builtin));
-            return rows;
-        }
+        Outcome::Failed(failure) => return failed_rows(app, builtin, &agent, failure),
         Outcome::Answered(answer) => answer,
     };
-    let model = match &answer.verdict {
-        Verdict::Text(written) => {
-            let mut rows = diagnosis_rows(app, builtin);
-            let mut model_rows = vec![Row::prose(
-                Tone::Warn,
-                format!("? {agent} answered outside the structure (not compared):"),
-            )];
-            model_rows.extend(
-                written
-                    .lines()
-                    .map(|l| Row::prose(Tone::Plain, format!("  {}", text::plain(l)))),
-            );
-            rows.splice(2..2, model_rows);
-            return rows;
-        }
-        Verdict::Structured(model) => model,
-    };
-    use crate::agent::second_opinion::Disagreement as D;
-    let differs = |d: D| answer.disagreements.contains(&d);
-    let theirs = &model.diagnosis;
-    let model_action = match &model.refused_action {
-        Some(_) => "✗ refused".to_string(),
-        None => action_cell(theirs.action.as_ref()),
-    };
-    let cells = [
-        cause_cell(
-            builtin.root_cause.class,
-            builtin.root_cause.service.as_deref(),
-        ),
-        action_cell(builtin.action.as_ref()),
-    ];
-    // The widest left cell and a gutter of four.
-    let column = cells.iter().map(|c| c.width()).max().unwrap_or(0).max(8) + 4;
-    let mut rows = vec![
-        table_row(column, false, "", "BUILT-IN", "MODEL", Tone::Strong),
-        table_row(
-            column,
-            differs(D::RootCause) || differs(D::Service),
-            "cause",
-            &cells[0],
-            &cause_cell(
-                theirs.root_cause.class,
-                theirs.root_cause.service.as_deref(),
-            ),
-            Tone::Plain,
-        ),
-        table_row(
-            column,
-            differs(D::Action),
-            "action",
-            &cells[1],
-            &model_action,
-            Tone::Plain,
-        ),
-    ];
-    if answer.disagreements.is_empty() {
-        rows.push(Row::prose(
-            Tone::Good,
-            "= the model agrees with the built-in analyzer",
-        ));
-    } else {
-        let words: Vec<&str> = answer.disagreements.iter().map(|d| d.word()).collect();
-        rows.push(Row::prose(
-            Tone::Warn,
-            format!(
-                "≠ they differ on {}: the built-in verdict stands",
-                words.join(", ")
-            ),
-        ));
+    match &answer.verdict {
+        Verdict::Text(written) => unstructured_rows(app, builtin, &agent, written),
+        Verdict::Structured(model) => compared_rows(app, builtin, answer, model, medium),
     }
+}
+
+/// The built-in verdict in a line and why nothing is beside it, then the
+/// built-in diagnosis, which stands.
+fn failed_rows(
+    app: &App,
+    builtin: &Diagnosis,
+    agent: &str,
+    failure: &impl std::fmt::Display,
+) -> Vec<Row> {
+    let mut rows = vec![
+        Row::prose(
+            Tone::Good,
+            format!(
+                "✓ {} ({}) · {}",
+                cause_cell(
+                    builtin.root_cause.class,
+                    builtin.root_cause.service.as_deref()
+                ),
+                score(builtin.root_cause.confidence),
+                action_cell(builtin.action.as_ref())
+            ),
+        ),
+        Row::prose(
+            Tone::Warn,
+            text::plain(&format!("✗ {agent} gave no answer: {failure}")),
+        ),
+    ];
+    rows.extend(diagnosis_rows(app, builtin));
+    rows
+}
+
+/// A model's answer outside the structure: shown as written, beside the
+/// built-in diagnosis, compared with nothing.
+fn unstructured_rows(app: &App, builtin: &Diagnosis, agent: &str, written: &str) -> Vec<Row> {
+    let mut rows = diagnosis_rows(app, builtin);
+    let mut model_rows = vec![Row::prose(
+        Tone::Warn,
+        format!("? {agent} answered outside the structure (not compared):"),
+    )];
+    model_rows.extend(
+        written
+            .lines()
+            .map(|l| Row::prose(Tone::Plain, format!("  {}", text::plain(l)))),
+    );
+    rows.splice(2..2, model_rows);
+    rows
+}
+
+/// The two verdicts side by side, where they differ, the scores, what may
+/// be applied, the model's cost, both summaries, then the rest of the
+/// built-in diagnosis.
+fn compared_rows(
+    app: &App,
+    builtin: &Diagnosis,
+    answer: &ModelAnswer,
+    model: &ModelDiagnosis,
+    medium: Medium,
+) -> Vec<Row> {
+    let theirs = &model.diagnosis;
+    let (column, mut rows) = side_by_side(builtin, answer, model);
+    rows.push(agreement_row(answer));
     rows.push(table_row(
         column,
         false,
@@ -424,4 +397,67 @@ fn verdict_rows(
     // Then everything else the built-in analyzer found.
     rows.extend(diagnosis_rows(app, builtin).into_iter().skip(3));
     rows
+}
+
+/// The table's head, cause and action rows, and the width of its first
+/// column.
+fn side_by_side(
+    builtin: &Diagnosis,
+    answer: &ModelAnswer,
+    model: &ModelDiagnosis,
+) -> (usize, Vec<Row>) {
+    use crate::agent::second_opinion::Disagreement as D;
+    let differs = |d: D| answer.disagreements.contains(&d);
+    let theirs = &model.diagnosis;
+    let model_action = match &model.refused_action {
+        Some(_) => "✗ refused".to_string(),
+        None => action_cell(theirs.action.as_ref()),
+    };
+    let cells = [
+        cause_cell(
+            builtin.root_cause.class,
+            builtin.root_cause.service.as_deref(),
+        ),
+        action_cell(builtin.action.as_ref()),
+    ];
+    // The widest left cell and a gutter of four.
+    let column = cells.iter().map(|c| c.width()).max().unwrap_or(0).max(8) + 4;
+    let rows = vec![
+        table_row(column, false, "", "BUILT-IN", "MODEL", Tone::Strong),
+        table_row(
+            column,
+            differs(D::RootCause) || differs(D::Service),
+            "cause",
+            &cells[0],
+            &cause_cell(
+                theirs.root_cause.class,
+                theirs.root_cause.service.as_deref(),
+            ),
+            Tone::Plain,
+        ),
+        table_row(
+            column,
+            differs(D::Action),
+            "action",
+            &cells[1],
+            &model_action,
+            Tone::Plain,
+        ),
+    ];
+    (column, rows)
+}
+
+/// Whether the model agrees, and if not on what.
+fn agreement_row(answer: &ModelAnswer) -> Row {
+    if answer.disagreements.is_empty() {
+        return Row::prose(Tone::Good, "= the model agrees with the built-in analyzer");
+    }
+    let words: Vec<&str> = answer.disagreements.iter().map(|d| d.word()).collect();
+    Row::prose(
+        Tone::Warn,
+        format!(
+            "≠ they differ on {}: the built-in verdict stands",
+            words.join(", ")
+        ),
+    )
 }
