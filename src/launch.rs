@@ -13,7 +13,7 @@ use color_eyre::eyre::{Result, WrapErr};
 use crate::agent::model::tools::BackendLogs;
 use crate::agent::model::{ApiKey, ModelAgent, ModelConfig, ModelLimits, Provider};
 use crate::agent::{Analyzer, BuiltinAnalyzer, WithSecondOpinion};
-use crate::app::{App, AppConfig, ExitKind, Level, Mode, Msg, update};
+use crate::app::{App, AppConfig, ExitKind, LeftFault, Level, Mode, Msg, update};
 use crate::cli::{AgentKind, ClusterKind, ShowArgs};
 use crate::clock::ShowClock;
 use crate::cluster::docker::{DockerBackend, DockerConfig};
@@ -416,24 +416,7 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
     for told in startup {
         app.tell_as(told.level, told.kind, told.text);
     }
-    let journal_path = journal_path(&args);
-    let rotation = Rotation {
-        max_bytes: args.journal_max_mib << 20,
-        max_files: usize::from(args.journal_files),
-    };
-    let journal = match JournalFile::open(&journal_path, rotation) {
-        Ok(journal) => Some(journal),
-        Err(e) => {
-            app.tell(
-                Level::Warning,
-                format!(
-                    "no journal file: cannot open {}: {e}",
-                    journal_path.display()
-                ),
-            );
-            None
-        }
-    };
+    let journal = open_journal(&args, &mut app);
     let guard = FaultGuard::with_ledger(ledger, backend.source().to_string());
     let show = Show {
         backend: Arc::clone(&backend),
@@ -443,35 +426,8 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
         journal,
     };
 
-    // The show runs in its own task, its panics caught, so that whatever
-    // happens in it we are still here to recover the fault, journal how that
-    // went and restore the terminal.
-    let handle = if args.plain {
-        say_out(&format!(
-            "chaosdeck plain mode: {} cluster, seed {seed}, speed {}x, {}",
-            backend.source(),
-            args.speed,
-            match mode(&args) {
-                Mode::Kiosk => "kiosk loop",
-                Mode::Auto => "advancing by itself",
-                Mode::Presenter => "press Enter to advance",
-            }
-        ));
-        let plain = Plain::new(std::io::stdout(), args.auto || args.kiosk);
-        tokio::spawn(run_caught(show, app, plain))
-    } else {
-        let terminal = match crate::tui::take_terminal() {
-            Ok(terminal) => terminal,
-            Err(e) => {
-                crate::tui::restore_terminal();
-                return Err(e).wrap_err("cannot take the terminal over (is this a terminal?)");
-            }
-        };
-        SCREEN_UP.store(true, Ordering::SeqCst);
-        let tui = Tui::new(terminal, crate::ui::theme::Theme::from_env(args.theme));
-        tokio::spawn(run_caught(show, app, tui))
-    };
-    let (exit, mut app, mut show) = match handle.await {
+    let handle = spawn_show(&args, show, app, seed, &backend.source())?;
+    let (exit, app, show) = match handle.await {
         Ok(ended) => ended,
         Err(e) => {
             // Never seen: the task catches its panics and is never aborted.
@@ -484,7 +440,20 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
             });
         }
     };
-    let left = recover_left_fault(backend.as_ref(), &guard).await;
+    Ok(after_show(&args, backend.as_ref(), &guard, exit, app, show).await)
+}
+
+/// After the show: the fault it left recovered and journalled, the terminal
+/// given back, what was left said, and the exit code.
+async fn after_show(
+    args: &ShowArgs,
+    backend: &dyn ClusterBackend,
+    guard: &FaultGuard,
+    exit: Result<ExitKind, String>,
+    mut app: App,
+    mut show: Show,
+) -> u8 {
+    let left = recover_left_fault(backend, guard).await;
     if let Some(left) = &left {
         update(&mut app, Msg::LeftFault(left.clone()));
         if let Some(journal) = show.journal.as_mut() {
@@ -503,6 +472,73 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
             say_err(&line)
         }
     }
+    exit_code_of(exit, left.as_ref())
+}
+
+/// The journal file, or a word in the monitor pane on why there is none.
+fn open_journal(args: &ShowArgs, app: &mut App) -> Option<JournalFile> {
+    let journal_path = journal_path(args);
+    let rotation = Rotation {
+        max_bytes: args.journal_max_mib << 20,
+        max_files: usize::from(args.journal_files),
+    };
+    match JournalFile::open(&journal_path, rotation) {
+        Ok(journal) => Some(journal),
+        Err(e) => {
+            app.tell(
+                Level::Warning,
+                format!(
+                    "no journal file: cannot open {}: {e}",
+                    journal_path.display()
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// How the show's task ended: why, and the app and show it hands back.
+type ShowEnded = (Result<ExitKind, String>, App, Show);
+
+/// The show in its own task, its panics caught, so that whatever happens in
+/// it we are still here to recover the fault, journal how that went and
+/// restore the terminal: in plain text, or on the full screen once the
+/// terminal is taken.
+fn spawn_show(
+    args: &ShowArgs,
+    show: Show,
+    app: App,
+    seed: u64,
+    source: &ClusterSource,
+) -> Result<tokio::task::JoinHandle<ShowEnded>> {
+    if args.plain {
+        say_out(&format!(
+            "chaosdeck plain mode: {source} cluster, seed {seed}, speed {}x, {}",
+            args.speed,
+            match mode(args) {
+                Mode::Kiosk => "kiosk loop",
+                Mode::Auto => "advancing by itself",
+                Mode::Presenter => "press Enter to advance",
+            }
+        ));
+        let plain = Plain::new(std::io::stdout(), args.auto || args.kiosk);
+        return Ok(tokio::spawn(run_caught(show, app, plain)));
+    }
+    let terminal = match crate::tui::take_terminal() {
+        Ok(terminal) => terminal,
+        Err(e) => {
+            crate::tui::restore_terminal();
+            return Err(e).wrap_err("cannot take the terminal over (is this a terminal?)");
+        }
+    };
+    SCREEN_UP.store(true, Ordering::SeqCst);
+    let tui = Tui::new(terminal, crate::ui::theme::Theme::from_env(args.theme));
+    Ok(tokio::spawn(run_caught(show, app, tui)))
+}
+
+/// The process's exit code: why the show ended, unless a fault it could not
+/// recover is left behind.
+fn exit_code_of(exit: Result<ExitKind, String>, left: Option<&LeftFault>) -> u8 {
     let code = match exit {
         Ok(ExitKind::Success) => exit_code::OK,
         Ok(ExitKind::StoryFailed) => exit_code::STORY_FAILED,
@@ -514,10 +550,10 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
             exit_code::INTERNAL
         }
     };
-    Ok(match left {
+    match left {
         Some(left) if !left.recovered => exit_code::FAULT_LEFT,
         _ => code,
-    })
+    }
 }
 
 /// Refuses a story this cluster cannot tell, before anything starts: a
@@ -684,7 +720,7 @@ async fn run_caught(
     mut show: Show,
     mut app: App,
     mut frontend: impl crate::show::Frontend,
-) -> (Result<ExitKind, String>, App, Show) {
+) -> ShowEnded {
     use futures::FutureExt;
     let exit = std::panic::AssertUnwindSafe(show.run(&mut app, &mut frontend))
         .catch_unwind()
