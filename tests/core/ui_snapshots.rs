@@ -244,6 +244,27 @@ fn diagnosis() {
     assert!(screen.contains("Action: start tikv1"), "{screen}");
 }
 
+/// The render bench draws this scene: it must be as busy as the bench
+/// says, or its figures mean nothing.
+#[test]
+fn the_diagnosis_scene_is_busy_enough_for_the_render_bench() {
+    let app = diagnosed();
+    let snapshot = app.cluster().snapshot.as_ref().expect("a snapshot");
+    let down = snapshot
+        .stores
+        .iter()
+        .filter(|s| s.state == chaosdeck::cluster::StoreState::Disconnected)
+        .count();
+    assert_eq!((snapshot.stores.len(), down), (3, 1), "3 stores, 1 down");
+    let incidents = app.world().monitor().incidents().len();
+    assert!(incidents >= 2, "several incidents, got {incidents}");
+    assert!(app.chronicle().pane().len() >= 2, "monitor lines");
+    assert!(matches!(
+        app.agent().state(),
+        chaosdeck::app::AgentState::Done { .. }
+    ));
+}
+
 #[test]
 fn complete() {
     let mut app = diagnosed();
