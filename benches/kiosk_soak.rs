@@ -4,18 +4,14 @@
 //! resident memory at pass 10 and at the last pass, and the journal's size
 //! per pass. `cargo bench --bench kiosk_soak [-- PASSES]` (default 1000).
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use chaosdeck::agent::BuiltinAnalyzer;
-use chaosdeck::app::{App, AppConfig, Command, Mode, Msg};
+use chaosdeck::app::{App, Mode, Msg};
 use chaosdeck::clock::ShowClock;
-use chaosdeck::cluster::ClusterSource;
-use chaosdeck::monitor::MonitorConfig;
-use chaosdeck::show::{Change, FaultGuard, Frontend, Show};
+use chaosdeck::show::{Change, Frontend};
 use chaosdeck::state::journal_file::{JournalFile, Rotation};
 use chaosdeck::story::default_script;
-use chaosdeck::workload::tracker::TrackerConfig;
+use chaosdeck::testing;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -32,18 +28,16 @@ fn rss_kib() -> u64 {
 }
 
 struct Soak {
-    passes: u64,
-    tx: Option<mpsc::Sender<Msg>>,
+    leave: testing::LeaveAfter,
     rss_at_10: Option<u64>,
     unhealthy: u64,
     seen: u64,
-    quit: bool,
     started: Instant,
 }
 
 impl Frontend for Soak {
     fn spawn_input(&mut self, tx: mpsc::Sender<Msg>, _cancel: CancellationToken) {
-        self.tx = Some(tx);
+        self.leave.input(tx);
     }
 
     fn changed(&mut self, app: &App, _change: Change) {
@@ -63,11 +57,7 @@ impl Frontend for Soak {
                 );
             }
         }
-        if board.passes >= self.passes && !self.quit {
-            self.quit = true;
-            let tx = self.tx.clone().unwrap();
-            tokio::spawn(async move { tx.send(Msg::Command(Command::Quit)).await });
-        }
+        self.leave.changed(app);
     }
 }
 
@@ -92,33 +82,17 @@ fn main() {
     let started = Instant::now();
     let soak = runtime.block_on(async {
         let clock = ShowClock::start(1.0);
-        let args = <chaosdeck::cli::Cli as clap::Parser>::parse_from(["chaosdeck"]).show;
-        let backend = chaosdeck::launch::backend(&args, 42, clock).await.unwrap();
-        let mut app = App::new(AppConfig {
-            source: ClusterSource::Sim,
-            script: default_script(),
-            mode: Mode::Kiosk,
-            seed: 42,
-            tracker: TrackerConfig::default(),
-            monitor: MonitorConfig::default(),
-            analyzer_name: BuiltinAnalyzer::NAME.into(),
-            exit_after_one_pass: false,
-            confirm_window: chaosdeck::app::confirm::WINDOW,
-        });
-        let mut show = Show {
-            backend,
-            analyzer: Arc::new(BuiltinAnalyzer::instant()),
-            clock,
-            guard: FaultGuard::default(),
-            journal: Some(JournalFile::open(&journal_path, rotation).unwrap()),
-        };
+        let backend = testing::sim_backend(42, clock).await;
+        let mut config = testing::config(default_script(), Mode::Kiosk);
+        config.seed = 42;
+        let mut app = App::new(config);
+        let mut show = testing::instant_show(backend, clock);
+        show.journal = Some(JournalFile::open(&journal_path, rotation).unwrap());
         let mut soak = Soak {
-            passes,
-            tx: None,
+            leave: testing::LeaveAfter::new(passes),
             rss_at_10: None,
             unhealthy: 0,
             seen: 0,
-            quit: false,
             started,
         };
         show.run(&mut app, &mut soak).await;

@@ -6,17 +6,11 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use chaosdeck::cluster::FaultKind;
-use chaosdeck::cluster::sim::{SimConfig, Simulator};
+use chaosdeck::cluster::sim::Simulator;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn cluster() -> Simulator {
-    let mut sim = Simulator::new(SimConfig {
-        seed: 1,
-        stores: 7,
-        regions: 1000,
-        ..SimConfig::default()
-    })
-    .expect("valid config");
+    let mut sim = chaosdeck::testing::simulator(1, 7, 1000);
     sim.advance(Duration::from_secs(30));
     sim
 }

@@ -26,6 +26,7 @@ pub mod standin;
 pub mod state;
 pub mod story;
 pub mod supervise;
+pub mod testing;
 pub mod text;
 pub mod tui;
 pub mod ui;

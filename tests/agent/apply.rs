@@ -9,45 +9,17 @@ use chaosdeck::agent::model::answer;
 use chaosdeck::agent::second_opinion::{self, ModelAnswer, Outcome, SecondOpinion, Verdict};
 use chaosdeck::agent::{Diagnosis, analyze};
 use chaosdeck::app::keys::command_for;
-use chaosdeck::app::{AgentState, App, AppConfig, Command, Effect, Mode, Msg, update};
-use chaosdeck::cluster::{ClusterSource, FaultKind, InjectedFault, Recovery};
-use chaosdeck::monitor::MonitorConfig;
-use chaosdeck::story::default_script;
-use chaosdeck::workload::tracker::TrackerConfig;
+use chaosdeck::app::{AgentState, App, Command, Effect, Mode, Msg, update};
+use chaosdeck::cluster::Recovery;
+use chaosdeck::testing;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
 
 use crate::evidence;
 use crate::streams::answer_json;
 
 fn app(mode: Mode, model_says: Option<&str>) -> App {
-    let mut app = App::new(AppConfig {
-        source: ClusterSource::Sim,
-        script: default_script(),
-        mode,
-        seed: 7,
-        tracker: TrackerConfig::default(),
-        monitor: MonitorConfig::default(),
-        analyzer_name: "openai test".into(),
-        exit_after_one_pass: false,
-        confirm_window: chaosdeck::app::confirm::WINDOW,
-    });
-    app.set_fault(chaosdeck::app::FaultState::Injecting {
-        run: 1,
-        kind: FaultKind::Kill,
-        service: "tikv1".into(),
-        abandoned: false,
-    });
-    update(
-        &mut app,
-        Msg::Injected {
-            run: 1,
-            result: Ok(InjectedFault {
-                kind: FaultKind::Kill,
-                service: "tikv1".into(),
-                at: Duration::from_secs(10),
-            }),
-        },
-    );
+    let mut app = testing::app_for_analyzer(mode, "openai test");
+    testing::put_fault(&mut app, testing::kill(Duration::from_secs(10), "tikv1"));
     let mut diagnosis: Diagnosis = analyze(&evidence::kill()).diagnosis;
     if let Some(text) = model_says {
         let services: Vec<String> = evidence::SERVICES.iter().map(|s| s.to_string()).collect();

@@ -8,13 +8,10 @@ use std::time::Duration;
 use chaosdeck::agent::model::{ModelFailure, answer};
 use chaosdeck::agent::second_opinion::{self, ModelAnswer, Outcome, SecondOpinion, Verdict};
 use chaosdeck::agent::{Diagnosis, analyze, score};
-use chaosdeck::app::{AgentState, App, AppConfig, Mode};
-use chaosdeck::cluster::ClusterSource;
-use chaosdeck::monitor::MonitorConfig;
+use chaosdeck::app::{AgentState, App, Mode};
 use chaosdeck::plain::Plain;
 use chaosdeck::show::{Change, Frontend};
-use chaosdeck::story::default_script;
-use chaosdeck::workload::tracker::TrackerConfig;
+use chaosdeck::testing::app_for_analyzer;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
@@ -25,17 +22,7 @@ use crate::streams::answer_json;
 const MODEL: &str = "anthropic claude-test";
 
 fn done(mode: Mode, outcome: Outcome) -> App {
-    let mut app = App::new(AppConfig {
-        source: ClusterSource::Sim,
-        script: default_script(),
-        mode,
-        seed: 7,
-        tracker: TrackerConfig::default(),
-        monitor: MonitorConfig::default(),
-        analyzer_name: MODEL.into(),
-        exit_after_one_pass: false,
-        confirm_window: chaosdeck::app::confirm::WINDOW,
-    });
+    let mut app = app_for_analyzer(mode, MODEL);
     let mut diagnosis: Diagnosis = analyze(&evidence::kill()).diagnosis;
     diagnosis.second_opinion = Some(Box::new(SecondOpinion {
         agent: MODEL.into(),

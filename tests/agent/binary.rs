@@ -5,9 +5,9 @@
 use std::process::{Command, Output, Stdio};
 
 use crate::server::{Reply, StandIn};
-use crate::state_home::fresh_state_home;
 use crate::streams::*;
 use crate::support::KEY;
+use chaosdeck::testing::state_home::fresh_state_home;
 
 async fn run(args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_chaosdeck"));

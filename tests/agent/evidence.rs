@@ -9,11 +9,8 @@ use chaosdeck::cluster::*;
 use chaosdeck::monitor::Monitor;
 use chaosdeck::workload::{SampleSource, WorkloadSample};
 
-pub const SERVICES: [&str; 3] = ["tikv0", "tikv1", "tikv2"];
-
-fn secs(s: f64) -> Duration {
-    Duration::from_secs_f64(s)
-}
+pub use chaosdeck::testing::SERVICES;
+use chaosdeck::testing::secs;
 
 fn snapshot(t: u64) -> ClusterSnapshot {
     let killed = t >= 10;

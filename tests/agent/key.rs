@@ -7,11 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use chaosdeck::agent::model::Provider;
 use chaosdeck::agent::{Diagnosis, Progress};
-use chaosdeck::app::{AgentState, App, AppConfig, Mode, Msg, update};
-use chaosdeck::cluster::ClusterSource;
-use chaosdeck::monitor::MonitorConfig;
-use chaosdeck::story::default_script;
-use chaosdeck::workload::tracker::TrackerConfig;
+use chaosdeck::app::{AgentState, App, Mode, Msg, update};
+use chaosdeck::testing;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -35,17 +32,7 @@ impl Write for Captured {
 
 /// Everything a diagnosis puts anywhere a person or a file could see it.
 fn everything_shown(diagnosis: &Diagnosis, progress: &[Progress]) -> String {
-    let mut app = App::new(AppConfig {
-        source: ClusterSource::Sim,
-        script: default_script(),
-        mode: Mode::Presenter,
-        seed: 1,
-        tracker: TrackerConfig::default(),
-        monitor: MonitorConfig::default(),
-        analyzer_name: "anthropic test-model".into(),
-        exit_after_one_pass: false,
-        confirm_window: chaosdeck::app::confirm::WINDOW,
-    });
+    let mut app = testing::app_for_analyzer(Mode::Presenter, "anthropic test-model");
     app.set_agent_state(AgentState::Working {
         run: 3,
         started: Default::default(),

@@ -4,8 +4,6 @@
 
 mod evidence;
 mod server;
-#[path = "../support/state_home.rs"]
-mod state_home;
 mod streams;
 mod support;
 

@@ -8,14 +8,11 @@ use std::time::Duration;
 
 use chaosdeck::agent::model::{ModelAgent, ModelFailure, ModelLimits, Provider};
 use chaosdeck::agent::{BuiltinAnalyzer, WithSecondOpinion};
-use chaosdeck::app::{AgentState, App, AppConfig, ExitKind, Mode};
+use chaosdeck::app::{AgentState, App, ExitKind};
 use chaosdeck::clock::ShowClock;
-use chaosdeck::cluster::ClusterSource;
-use chaosdeck::monitor::MonitorConfig;
 use chaosdeck::plain::Plain;
-use chaosdeck::show::{FaultGuard, Show};
 use chaosdeck::story::default_script;
-use chaosdeck::workload::tracker::TrackerConfig;
+use chaosdeck::testing;
 
 use crate::server::{Reply, StandIn};
 use crate::support::{config, failure};
@@ -44,28 +41,11 @@ async fn an_overloaded_model_at_speed_20_leaves_the_builtin_diagnosis_standing()
     let agent = chaosdeck::agent::Analyzer::name(&*analyzer).to_string();
 
     let clock = ShowClock::start(20.0);
-    let args = <chaosdeck::cli::Cli as clap::Parser>::parse_from(["chaosdeck"]).show;
-    let backend = chaosdeck::launch::backend(&args, 7, clock)
-        .await
-        .expect("simulator");
-    let mut app = App::new(AppConfig {
-        source: ClusterSource::Sim,
-        script: default_script(),
-        mode: Mode::Auto,
-        seed: 7,
-        tracker: TrackerConfig::default(),
-        monitor: MonitorConfig::default(),
-        analyzer_name: agent.clone(),
-        exit_after_one_pass: true,
-        confirm_window: chaosdeck::app::confirm::WINDOW,
-    });
-    let mut show = Show {
-        backend,
-        analyzer,
-        clock,
-        guard: FaultGuard::default(),
-        journal: None,
-    };
+    let backend = testing::sim_backend(7, clock).await;
+    let mut config = testing::one_pass_config(default_script(), 7);
+    config.analyzer_name = agent.clone();
+    let mut app = App::new(config);
+    let mut show = testing::show_with(backend, analyzer, clock);
     let mut plain = Plain::new(Vec::new(), true);
     let exit = show.run(&mut app, &mut plain).await;
     let out = String::from_utf8(plain.into_inner()).unwrap();

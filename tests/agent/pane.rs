@@ -2,17 +2,12 @@
 //! verdict where the model and the built-in analyzer disagree (insta
 //! snapshots of the pane alone, at its size on 80x24 and 120x40 screens).
 
-use std::time::Duration;
-
 use chaosdeck::agent::model::ModelFailure;
 use chaosdeck::agent::model::answer;
 use chaosdeck::agent::second_opinion::{self, ModelAnswer, Outcome, SecondOpinion, Verdict};
 use chaosdeck::agent::{Diagnosis, Progress, analyze};
-use chaosdeck::app::{AgentState, App, AppConfig, Mode, Msg, update};
-use chaosdeck::cluster::{ClusterSource, FaultKind, InjectedFault};
-use chaosdeck::monitor::MonitorConfig;
-use chaosdeck::story::default_script;
-use chaosdeck::workload::tracker::TrackerConfig;
+use chaosdeck::app::{AgentState, App, Mode, Msg, update};
+use chaosdeck::testing::{app_for_analyzer, kill, put_fault, secs};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
@@ -23,39 +18,9 @@ use crate::streams::answer_json;
 /// The pane's size on an 80x24 screen, and on a 120x40 one.
 const SIZES: [(u16, u16); 2] = [(40, 6), (60, 18)];
 
-fn secs(s: f64) -> Duration {
-    Duration::from_secs_f64(s)
-}
-
 fn app(mode: Mode) -> App {
-    let mut app = App::new(AppConfig {
-        source: ClusterSource::Sim,
-        script: default_script(),
-        mode,
-        seed: 7,
-        tracker: TrackerConfig::default(),
-        monitor: MonitorConfig::default(),
-        analyzer_name: "openai llama3.1".into(),
-        exit_after_one_pass: false,
-        confirm_window: chaosdeck::app::confirm::WINDOW,
-    });
-    app.set_fault(chaosdeck::app::FaultState::Injecting {
-        run: 1,
-        kind: FaultKind::Kill,
-        service: "tikv1".into(),
-        abandoned: false,
-    });
-    update(
-        &mut app,
-        Msg::Injected {
-            run: 1,
-            result: Ok(InjectedFault {
-                kind: FaultKind::Kill,
-                service: "tikv1".into(),
-                at: secs(10.0),
-            }),
-        },
-    );
+    let mut app = app_for_analyzer(mode, "openai llama3.1");
+    put_fault(&mut app, kill(secs(10.0), "tikv1"));
     app
 }
 

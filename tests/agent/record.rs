@@ -12,13 +12,13 @@ use async_trait::async_trait;
 use chaosdeck::agent::FaultClass;
 use chaosdeck::agent::eval::{CaseFile, Expectation};
 use chaosdeck::agent::{Analyzer, AnalyzerError, BuiltinAnalyzer, Diagnosis, Evidence, Progress};
-use chaosdeck::app::{App, AppConfig, Mode};
+use chaosdeck::app::App;
 use chaosdeck::clock::ShowClock;
-use chaosdeck::cluster::{ClusterSource, FaultKind};
-use chaosdeck::monitor::{MonitorConfig, Signal};
-use chaosdeck::show::{FaultGuard, Frontend, Show};
+use chaosdeck::cluster::FaultKind;
+use chaosdeck::monitor::Signal;
+use chaosdeck::show::Frontend;
 use chaosdeck::story::parse_script;
-use chaosdeck::workload::tracker::TrackerConfig;
+use chaosdeck::testing;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -77,29 +77,13 @@ auto_advance = true
 
 async fn record(seed: u64, fault: Option<FaultKind>, settle: u32) -> Evidence {
     let clock = ShowClock::start(1.0);
-    let args = <chaosdeck::cli::Cli as clap::Parser>::parse_from(["chaosdeck"]).show;
-    let backend = chaosdeck::launch::backend(&args, seed, clock)
-        .await
-        .expect("simulator");
+    let backend = testing::sim_backend(seed, clock).await;
     let keeper = Arc::new(Keeper::default());
-    let mut app = App::new(AppConfig {
-        source: ClusterSource::Sim,
-        script: parse_script(&script(fault, settle), "record").expect("script"),
-        mode: Mode::Auto,
-        seed,
-        tracker: TrackerConfig::default(),
-        monitor: MonitorConfig::default(),
-        analyzer_name: "recorder".into(),
-        exit_after_one_pass: true,
-        confirm_window: chaosdeck::app::confirm::WINDOW,
-    });
-    let mut show = Show {
-        backend,
-        analyzer: keeper.clone(),
-        clock,
-        guard: FaultGuard::default(),
-        journal: None,
-    };
+    let script = parse_script(&script(fault, settle), "record").expect("script");
+    let mut config = testing::one_pass_config(script, seed);
+    config.analyzer_name = "recorder".into();
+    let mut app = App::new(config);
+    let mut show = testing::show_with(backend, keeper.clone(), clock);
     show.run(&mut app, &mut Quiet).await;
     let evidence = keeper.0.lock().unwrap().take();
     evidence.expect("the story diagnosed")

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use crate::tmux::{Session, tmux, tmux_available};
+use chaosdeck::testing::tmux::{Session, tmux, tmux_available};
 
 const WAIT: Duration = Duration::from_secs(60);
 

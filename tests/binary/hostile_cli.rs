@@ -12,7 +12,8 @@ use std::process::{Command, Output, Stdio};
 use chaosdeck::cluster::pd::client::BODY_LIMIT_ENV;
 use chaosdeck::text::is_unsafe;
 
-use crate::fake_pd::{FakePd, Reply, fixture, healthy_routes};
+use chaosdeck::testing::fake_pd::{FakePd, Reply, fixture, healthy_routes};
+use chaosdeck::testing::state_home::fresh_state_home;
 
 /// A Docker engine that cannot be there, so doctor's PD and load rows are
 /// the only live ones and the test does not depend on this machine.
@@ -28,7 +29,7 @@ fn chaosdeck_with_limit(args: &[&str], body_limit: Option<&str>) -> Output {
         .args(args)
         .args(["--log-file", "/dev/null"])
         .env("DOCKER_HOST", NO_DOCKER)
-        .env("XDG_STATE_HOME", crate::state_home::fresh_state_home())
+        .env("XDG_STATE_HOME", fresh_state_home())
         .env_remove(BODY_LIMIT_ENV)
         .stdin(Stdio::null());
     if let Some(limit) = body_limit {

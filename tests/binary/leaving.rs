@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use crate::tmux::{Session, tmux_available};
+use chaosdeck::testing::tmux::{Session, tmux_available};
 
 const WAIT: Duration = Duration::from_secs(60);
 

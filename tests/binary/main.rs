@@ -4,18 +4,11 @@
 
 mod doctor_cli;
 mod doctor_hints;
-// Shared with the parsers' tests; each uses part of it.
-#[allow(dead_code)]
-#[path = "../support/fake_pd.rs"]
-mod fake_pd;
 mod fault_matrix;
 mod hostile_cli;
 mod leaving;
 mod one_instance;
 mod plain_mode;
 mod report_bounds;
-#[path = "../support/state_home.rs"]
-mod state_home;
-mod tmux;
 mod tmux_walkthrough;
 mod user_errors;

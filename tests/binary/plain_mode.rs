@@ -2,11 +2,13 @@
 
 use std::process::{Command, Stdio};
 
+use chaosdeck::testing::state_home::fresh_state_home;
+
 fn chaosdeck(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_chaosdeck"))
         .args(args)
         .args(["--log-file", "/dev/null"])
-        .env("XDG_STATE_HOME", crate::state_home::fresh_state_home())
+        .env("XDG_STATE_HOME", fresh_state_home())
         .stdin(Stdio::null())
         .output()
         .expect("chaosdeck runs")
@@ -141,7 +143,7 @@ fn a_panic_in_a_backend_task_is_said_and_the_show_goes_on() {
     let out = Command::new(env!("CARGO_BIN_EXE_chaosdeck"))
         .args(["--plain", "--auto", "--speed", "50", "--seed", "9"])
         .args(["--log-file", "/dev/null"])
-        .env("XDG_STATE_HOME", crate::state_home::fresh_state_home())
+        .env("XDG_STATE_HOME", fresh_state_home())
         .env("CHAOSDECK_TEST_PANIC", "simulator clock")
         .stdin(Stdio::null())
         .output()

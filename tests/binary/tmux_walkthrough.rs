@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use crate::tmux::{Session, tmux_available};
+use chaosdeck::testing::tmux::{Session, tmux_available};
 
 const WAIT: Duration = Duration::from_secs(30);
 

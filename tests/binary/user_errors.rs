@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use chaosdeck::cluster::pd::client::BODY_LIMIT_ENV;
+use chaosdeck::testing::state_home::fresh_state_home;
 
 /// A one-chapter story, so that a show that does start ends at once.
 const ONE_CHAPTER: &str = "[[chapter]]\ntitle = 'a'\ndwell = '1s'\n";
@@ -46,7 +47,7 @@ fn chaosdeck_in(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("DOCKER_HOST", "unix:///nonexistent/chaosdeck-test.sock")
-        .env("XDG_STATE_HOME", crate::state_home::fresh_state_home())
+        .env("XDG_STATE_HOME", fresh_state_home())
         .env_remove(BODY_LIMIT_ENV)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -12,16 +12,13 @@ use chaosdeck::cluster::{
     RegionHealth, Store, StoreState,
 };
 use chaosdeck::monitor::Monitor;
+use chaosdeck::testing::secs;
 use chaosdeck::workload::{SampleSource, WorkloadSample};
 
 const SERVICES: [&str; 3] = ["tikv1", "tikv2", "tikv3"];
 const REGIONS: u64 = 63;
 const FAULT_AT: u64 = 10;
 const BASELINE: f64 = 1000.0;
-
-fn secs(s: f64) -> Duration {
-    Duration::from_secs_f64(s)
-}
 
 /// How the faulty node (tikv1) looks at one second of the show.
 #[derive(Clone)]

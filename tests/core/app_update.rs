@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
-use crate::common::*;
 use chaosdeck::app::{ActionStatus, App, Command, Effect, ExitKind, Msg, update};
 use chaosdeck::cluster::{BackendError, FaultKind, InjectedFault, Recovery};
 use chaosdeck::cluster::{ProcessState, StoreState};
+use chaosdeck::testing::*;
 
 fn press(app: &mut App, command: Command) -> Vec<Effect> {
     update(app, Msg::Command(command))
@@ -15,30 +15,8 @@ fn tick(app: &mut App, at: f64) -> Vec<Effect> {
     update(app, Msg::Tick(secs(at)))
 }
 
-const FAULT_STORY: &str = r#"
-[[chapter]]
-title = "Intro"
-
-[[chapter]]
-title = "Fault"
-on_enter = [
-  { action = "countdown", seconds = 3 },
-  { action = "inject_fault", kind = "kill", target = "tikv1" },
-]
-blocks_advance = true
-
-[[chapter]]
-title = "Detect"
-on_enter = [{ action = "await_detection", timeout = "30s" }]
-blocks_advance = true
-
-[[chapter]]
-title = "Recover"
-on_enter = [{ action = "recover" }]
-"#;
-
 fn fault_app() -> App {
-    let mut app = app_with(FAULT_STORY);
+    let mut app = app_with(stories::FAULT_DETECT_RECOVER);
     assert!(app.start().is_empty());
     update(&mut app, Msg::Snapshot(Ok(healthy(secs(0.5)))));
     app

@@ -2,15 +2,14 @@
 //! countdowns, dwells, timeouts and the simulator all run on tokio's clock,
 //! so minutes of show pass in moments and the same seed replays the same show.
 
-use crate::common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chaosdeck::agent::BuiltinAnalyzer;
 use chaosdeck::app::{App, Command, Entry, ExitKind, Mode, Msg};
 use chaosdeck::clock::ShowClock;
-use chaosdeck::show::{FaultGuard, Frontend, Show, recover_left_fault};
+use chaosdeck::show::{Frontend, recover_left_fault};
 use chaosdeck::story::{default_script, parse_script};
+use chaosdeck::testing;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -46,12 +45,9 @@ async fn run_story(
     script: chaosdeck::story::Script,
 ) -> (ExitKind, Vec<Entry>, App, Duration) {
     let clock = ShowClock::start(1.0);
-    let backend = common::sim_backend(seed, clock).await;
-    let mut config = common::config(script, Mode::Auto);
-    config.exit_after_one_pass = true;
-    config.seed = seed;
-    let mut app = App::new(config);
-    let mut show = common::instant_show(backend, clock);
+    let backend = testing::sim_backend(seed, clock).await;
+    let mut app = App::new(testing::one_pass_config(script, seed));
+    let mut show = testing::instant_show(backend, clock);
     let mut recorder = Recorder::default();
     let exit = show.run(&mut app, &mut recorder).await;
     let entries = recorder.entries.lock().unwrap().clone();
@@ -178,16 +174,10 @@ async fn quitting_with_a_fault_in_place_leaves_it_for_recovery_and_recovery_work
     )
     .unwrap();
     let clock = ShowClock::start(1.0);
-    let backend = common::sim_backend(5, clock).await;
-    let mut app = App::new(common::config(script, Mode::Presenter));
-    let guard = FaultGuard::default();
-    let mut show = Show {
-        backend: Arc::clone(&backend),
-        analyzer: Arc::new(BuiltinAnalyzer::instant()),
-        clock,
-        guard: guard.clone(),
-        journal: None,
-    };
+    let backend = testing::sim_backend(5, clock).await;
+    let mut app = App::new(testing::config(script, Mode::Presenter));
+    let mut show = testing::instant_show(Arc::clone(&backend), clock);
+    let guard = show.guard.clone();
     let mut recorder = Recorder {
         quit_on_fault: true,
         ..Recorder::default()

@@ -18,7 +18,7 @@ use chaosdeck::text::is_unsafe;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use crate::common::*;
+use chaosdeck::testing::*;
 
 fn screen(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();

@@ -17,20 +17,18 @@ use chaosdeck::cluster::{
     BackendError, Capabilities, ClusterBackend, ClusterSnapshot, ClusterSource, FaultKind,
     FaultTarget, InjectedFault, Recovery, Subscriptions,
 };
-use chaosdeck::show::{Change, FaultGuard, Frontend, Show};
-use chaosdeck::story::{default_script, parse_script};
+use chaosdeck::show::{Change, Frontend};
+use chaosdeck::story::default_script;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::common::{self, healthy, secs};
+use chaosdeck::testing::{self, healthy, secs};
 
 /// Records the journal and leaves after `passes` passes have ended.
 struct Booth {
     entries: Arc<Mutex<Vec<Entry>>>,
     cursor: Cursor,
-    passes: u64,
-    tx: Option<mpsc::Sender<Msg>>,
-    quit_sent: bool,
+    leave: testing::LeaveAfter,
 }
 
 impl Booth {
@@ -38,32 +36,20 @@ impl Booth {
         Self {
             entries: Arc::default(),
             cursor: Cursor::default(),
-            passes,
-            tx: None,
-            quit_sent: false,
+            leave: testing::LeaveAfter::new(passes),
         }
     }
 }
 
 impl Frontend for Booth {
     fn spawn_input(&mut self, tx: mpsc::Sender<Msg>, _cancel: CancellationToken) {
-        self.tx = Some(tx);
+        self.leave.input(tx);
     }
 
     fn changed(&mut self, app: &App, _change: Change) {
         let (_, new) = app.journal().read(&mut self.cursor);
         self.entries.lock().unwrap().extend(new.cloned());
-        if app.scoreboard().passes >= self.passes && !self.quit_sent {
-            self.quit_sent = true;
-            let tx = self.tx.clone().unwrap();
-            // A kiosk asks for q twice, as a visitor would have to press it.
-            tokio::spawn(async move {
-                for _ in 0..2 {
-                    tx.send(Msg::Command(Command::Quit)).await?;
-                }
-                Ok::<(), mpsc::error::SendError<Msg>>(())
-            });
-        }
+        self.leave.changed(app);
     }
 }
 
@@ -73,14 +59,8 @@ async fn run_kiosk(
     clock: ShowClock,
     passes: u64,
 ) -> (App, Vec<Entry>) {
-    let mut app = App::new(common::config(default_script(), Mode::Kiosk));
-    let mut show = Show {
-        backend,
-        analyzer,
-        clock,
-        guard: FaultGuard::default(),
-        journal: None,
-    };
+    let mut app = App::new(testing::config(default_script(), Mode::Kiosk));
+    let mut show = testing::show_with(backend, analyzer, clock);
     let mut booth = Booth::new(passes);
     show.run(&mut app, &mut booth).await;
     let entries = booth.entries.lock().unwrap().clone();
@@ -100,7 +80,7 @@ fn pass_ends(entries: &[Entry]) -> Vec<(u32, bool, String)> {
 #[tokio::test(start_paused = true)]
 async fn fifty_kiosk_passes_rotate_every_fault_kind_and_each_ends_healthy() {
     let clock = ShowClock::start(1.0);
-    let backend = common::sim_backend(11, clock).await;
+    let backend = testing::sim_backend(11, clock).await;
     let (app, entries) = run_kiosk(
         Arc::clone(&backend),
         Arc::new(BuiltinAnalyzer::instant()),
@@ -179,7 +159,7 @@ impl ClusterBackend for HangsOnce {
 async fn a_hung_injection_is_given_up_at_its_deadline_and_the_loop_goes_on() {
     let clock = ShowClock::start(1.0);
     let backend: Arc<dyn ClusterBackend> = Arc::new(HangsOnce {
-        inner: common::sim_backend(5, clock).await,
+        inner: testing::sim_backend(5, clock).await,
         hung: AtomicBool::new(false),
     });
     let (_, entries) = run_kiosk(
@@ -217,7 +197,7 @@ impl Analyzer for Silent {
 #[tokio::test(start_paused = true)]
 async fn a_diagnosis_that_never_comes_is_cancelled_and_the_node_healed() {
     let clock = ShowClock::start(1.0);
-    let backend = common::sim_backend(9, clock).await;
+    let backend = testing::sim_backend(9, clock).await;
     let (_, entries) = run_kiosk(Arc::clone(&backend), Arc::new(Silent), clock, 2).await;
     let ends = pass_ends(&entries);
     assert_eq!(ends.len(), 2, "{ends:#?}");
@@ -255,10 +235,7 @@ dwell = "2s"
 "#;
 
 fn kiosk_app(story: &str) -> App {
-    let mut app = App::new(common::config(
-        parse_script(story, "test").unwrap(),
-        Mode::Kiosk,
-    ));
+    let mut app = testing::app_with_mode(story, Mode::Kiosk);
     app.start();
     update(&mut app, Msg::Snapshot(Ok(healthy(secs(0.0)))));
     app
@@ -309,10 +286,7 @@ faults = [{ kind = "partition", target = "tikv2" }, { kind = "stop", target = "t
 title = "Fault"
 on_enter = [{ action = "inject_fault", kind = "kill", target = "tikv1" }]
 "#;
-    let mut app = App::new(common::config(
-        parse_script(story, "test").unwrap(),
-        Mode::Kiosk,
-    ));
+    let mut app = testing::app_with_mode(story, Mode::Kiosk);
     app.start();
     let fx = update(&mut app, Msg::Snapshot(Ok(healthy(secs(0.5)))));
     let injected = fx.iter().find_map(|e| match e {
@@ -345,7 +319,7 @@ fn end_pass_with(
 #[test]
 fn two_unhealthy_passes_hold_the_kiosk_until_the_cluster_is_healthy() {
     let mut app = kiosk_app(QUICK_STORY);
-    let broken = |at| common::after_kill(at, "tikv2");
+    let broken = |at| testing::after_kill(at, "tikv2");
     let (mut t, mut fx) = end_pass_with(&mut app, 0.0, broken);
     assert!(app.hold().is_none(), "one unhealthy pass does not hold");
     // Between passes the node is healed (here it stays down) until the
@@ -406,18 +380,13 @@ fn answer_load_on(app: &mut App, fx: &[Effect]) -> Vec<Effect> {
 
 #[test]
 fn halt_recovers_stops_the_load_and_holds_until_h_again() {
-    let mut app = App::new(common::config(
-        parse_script(
-            r#"
+    let mut app = testing::app_with(
+        r#"
 [[chapter]]
 title = "Fault"
 on_enter = [{ action = "start_load" }, { action = "inject_fault", kind = "kill", target = "tikv1" }]
 "#,
-            "test",
-        )
-        .unwrap(),
-        Mode::Presenter,
-    ));
+    );
     let fx = app.start();
     answer_load_on(&mut app, &fx);
     let fx = update(&mut app, Msg::Snapshot(Ok(healthy(secs(0.5)))));
@@ -483,10 +452,7 @@ fn esc_abandons_every_kind_of_action_and_late_answers_do_not_reopen_it() {
         let story = format!(
             "[[chapter]]\ntitle = \"A\"\non_enter = [{{ action = \"start_load\" }}, {action}]\n"
         );
-        let mut app = App::new(common::config(
-            parse_script(&story, "test").unwrap(),
-            Mode::Presenter,
-        ));
+        let mut app = testing::app_with(&story);
         // Detection and recovery wait only while a fault is in place.
         if action.contains("\"recover\"") || action.contains("await_detection") {
             let fault = InjectedFault {
@@ -504,7 +470,7 @@ fn esc_abandons_every_kind_of_action_and_late_answers_do_not_reopen_it() {
         let snapshot = if action.contains("inject_fault") || action.contains("await_detection") {
             healthy(secs(0.5))
         } else {
-            common::after_kill(secs(0.5), "tikv0")
+            testing::after_kill(secs(0.5), "tikv0")
         };
         fx.extend(update(&mut app, Msg::Snapshot(Ok(snapshot))));
         assert!(

@@ -7,10 +7,10 @@ use std::time::Duration;
 use chaosdeck::app::{App, Command, Effect, ExitKind, Mode, Msg, update};
 use chaosdeck::story::default_script;
 
-use crate::common;
+use chaosdeck::testing;
 
 fn kiosk() -> App {
-    let mut app = App::new(common::config(default_script(), Mode::Kiosk));
+    let mut app = App::new(testing::config(default_script(), Mode::Kiosk));
     app.start();
     app
 }
@@ -119,14 +119,14 @@ fn signals_from_outside_act_at_once_in_kiosk_mode() {
 
 #[test]
 fn the_presenter_quits_with_one_press() {
-    let mut app = common::default_app();
+    let mut app = testing::default_app();
     app.start();
     assert!(quits(&press(&mut app, Command::Quit)));
 }
 
 #[test]
 fn q_with_the_help_open_closes_the_help() {
-    let mut app = common::default_app();
+    let mut app = testing::default_app();
     app.start();
     press(&mut app, Command::ToggleHelp);
     assert!(app.show_help());

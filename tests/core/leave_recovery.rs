@@ -12,7 +12,7 @@ use chaosdeck::cluster::{
 };
 use chaosdeck::show::{FaultGuard, recover_left_fault};
 
-use crate::common;
+use chaosdeck::testing;
 
 /// The simulator, except that recoveries are refused or never answered.
 struct RecoverAnswers {
@@ -58,7 +58,7 @@ impl ClusterBackend for RecoverAnswers {
 async fn leave_with(hang: bool) -> (chaosdeck::app::Entry, bool) {
     let clock = ShowClock::start(1.0);
     let backend = RecoverAnswers {
-        inner: common::sim_backend(5, clock).await,
+        inner: testing::sim_backend(5, clock).await,
         hang,
     };
     let guard = FaultGuard::default();
@@ -66,7 +66,7 @@ async fn leave_with(hang: bool) -> (chaosdeck::app::Entry, bool) {
     let left = recover_left_fault(&backend, &guard)
         .await
         .expect("a fault held");
-    let mut app = common::default_app();
+    let mut app = testing::default_app();
     update(&mut app, Msg::LeftFault(left.clone()));
     let last = app.journal().entries().last().cloned().expect("journalled");
     assert_eq!(

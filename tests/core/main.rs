@@ -1,8 +1,6 @@
 //! The app, the story, the monitor, the agent, the simulator and the screen,
 //! without a terminal or the world: one test binary for the core.
 
-mod common;
-
 mod agent_builtin;
 mod app_update;
 mod headless_story;

@@ -8,11 +8,8 @@ use chaosdeck::cluster::{
     StoreState,
 };
 use chaosdeck::monitor::{Monitor, MonitorConfig, MonitorUpdate, Severity, Signal};
+use chaosdeck::testing::secs;
 use chaosdeck::workload::{SampleSource, WorkloadSample};
-
-fn secs(s: f64) -> Duration {
-    Duration::from_secs_f64(s)
-}
 
 const SERVICES: [&str; 3] = ["tikv1", "tikv2", "tikv3"];
 

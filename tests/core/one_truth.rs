@@ -4,19 +4,12 @@
 
 use std::time::Duration;
 
-use crate::common::*;
 use chaosdeck::app::{Effect, Msg, update};
 use chaosdeck::cluster::{
     ClusterEvent, EventKind, FaultKind, InjectedFault, NodeRole, Process, ProcessState,
 };
 use chaosdeck::monitor::Signal;
-
-const KILL_STORY: &str = r#"
-[[chapter]]
-title = "Fault"
-on_enter = [{ action = "inject_fault", kind = "kill", target = "tikv1" }]
-blocks_advance = true
-"#;
+use chaosdeck::testing::*;
 
 fn inject_run(effects: &[Effect]) -> Option<u64> {
     effects.iter().find_map(|e| match e {
@@ -30,7 +23,7 @@ fn inject_run(effects: &[Effect]) -> Option<u64> {
 /// first detection, by process event.
 #[test]
 fn the_engines_event_before_the_answer_is_the_faults_detection() {
-    let mut app = app_with(KILL_STORY);
+    let mut app = app_with(&stories::kill_chapter("tikv1"));
     app.start();
     let effects = update(&mut app, Msg::Snapshot(Ok(healthy(secs(3.0)))));
     let run = inject_run(&effects).expect("the cluster is healthy: inject");
@@ -73,16 +66,6 @@ fn the_engines_event_before_the_answer_is_the_faults_detection() {
     );
 }
 
-const LOAD_STORY: &str = r#"
-[[chapter]]
-title = "Load"
-on_enter = [{ action = "start_load" }]
-
-[[chapter]]
-title = "Done"
-on_enter = [{ action = "stop_load" }]
-"#;
-
 fn with_load(at: Duration, state: ProcessState) -> chaosdeck::cluster::ClusterSnapshot {
     let mut snap = healthy(at);
     snap.processes.push(Process {
@@ -99,7 +82,7 @@ fn with_load(at: Duration, state: ProcessState) -> chaosdeck::cluster::ClusterSn
 /// the answer and is not a crash.
 #[test]
 fn stop_load_raises_no_crash_of_the_load() {
-    let mut app = app_with(LOAD_STORY);
+    let mut app = app_with(stories::LOAD_ON_OFF);
     app.start();
     update(
         &mut app,
@@ -137,19 +120,12 @@ fn stop_load_raises_no_crash_of_the_load() {
     assert_eq!(app.world().monitor().open_incidents().count(), 0);
 }
 
-const RANDOM_STORY: &str = r#"
-[[chapter]]
-title = "Fault"
-on_enter = [{ action = "inject_fault", kind = "kill", target = "random" }]
-blocks_advance = true
-"#;
-
 /// A TiKV stopped by hand a moment ago: PD still says Up and the last
 /// snapshot shows it running, but the runtime's event says otherwise. No
 /// second node is faulted until that clears.
 #[test]
 fn a_node_reported_down_by_its_event_holds_the_fault() {
-    let mut app = app_with(RANDOM_STORY);
+    let mut app = app_with(&stories::kill_chapter("random"));
     app.start();
     update(
         &mut app,

@@ -192,7 +192,7 @@ async fn closed_streams_reach_the_monitor_pane() {
     let cancel = tokio_util::sync::CancellationToken::new();
     spawn_streams(sim.subscribe(), tx, cancel.clone());
     drop(sim);
-    let mut app = crate::common::default_app();
+    let mut app = chaosdeck::testing::default_app();
     app.start();
     let mut said = 0;
     while said < 2 {

@@ -5,18 +5,12 @@
 
 use std::time::Duration;
 
-use chaosdeck::cluster::sim::{SimConfig, Simulator};
 use chaosdeck::cluster::{FaultKind, Recovery};
+use chaosdeck::testing::simulator;
 use chaosdeck::workload::WorkloadSample;
 
 fn run(seed: u64, stores: u8, regions: u32) -> (Vec<WorkloadSample>, Duration, Duration) {
-    let mut sim = Simulator::new(SimConfig {
-        seed,
-        stores,
-        regions,
-        ..SimConfig::default()
-    })
-    .expect("valid config");
+    let mut sim = simulator(seed, stores, regions);
     sim.advance(Duration::from_secs(5));
     sim.set_load(true);
     sim.advance(Duration::from_secs(40));

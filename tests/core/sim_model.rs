@@ -7,6 +7,7 @@ use chaosdeck::cluster::{
     BackendError, ClusterEvent, ClusterSnapshot, EventKind, FaultKind, ProcessState, Recovery,
     StoreState,
 };
+use chaosdeck::testing::simulator;
 use chaosdeck::workload::WorkloadSample;
 
 const SEC: Duration = Duration::from_secs(1);
@@ -263,13 +264,7 @@ impl SnapshotExt for ClusterSnapshot {
 
 #[test]
 fn graceful_stop_hands_leaders_over_first() {
-    let mut sim = Simulator::new(SimConfig {
-        seed: 5,
-        stores: 5,
-        regions: 1000,
-        ..SimConfig::default()
-    })
-    .expect("valid config");
+    let mut sim = simulator(5, 5, 1000);
     sim.advance(SEC * 10);
     sim.drain_events();
     sim.inject(FaultKind::Stop, "tikv3").expect("stop");
@@ -509,13 +504,7 @@ fn set_load_stops_and_restarts_samples() {
 
 /// Drives one scripted run and records everything it shows.
 fn trace(seed: u64) -> (Vec<ClusterEvent>, Vec<WorkloadSample>, Vec<ClusterSnapshot>) {
-    let mut sim = Simulator::new(SimConfig {
-        seed,
-        stores: 4,
-        regions: 200,
-        ..SimConfig::default()
-    })
-    .expect("valid config");
+    let mut sim = simulator(seed, 4, 200);
     let mut snapshots = Vec::new();
     let script: [(u64, Option<FaultKind>, Option<Recovery>, &str); 8] = [
         (7, Some(FaultKind::Kill), None, "tikv2"),
@@ -567,13 +556,7 @@ fn how_time_is_chunked_does_not_change_the_run() {
 
 #[test]
 fn seven_stores_and_a_thousand_regions_keep_the_rules() {
-    let mut sim = Simulator::new(SimConfig {
-        seed: 8,
-        stores: 7,
-        regions: 1000,
-        ..SimConfig::default()
-    })
-    .expect("valid config");
+    let mut sim = simulator(8, 7, 1000);
     let snap = sim.snapshot();
     let ids: Vec<u64> = snap.stores.iter().map(|s| s.id).collect();
     assert_eq!(ids, vec![1, 4, 5, 6, 7, 8, 9]);

@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-use chaosdeck::cluster::sim::{SimConfig, Simulator};
+use chaosdeck::cluster::sim::Simulator;
 use chaosdeck::cluster::{FaultKind, ProcessState, Recovery};
+use chaosdeck::testing::simulator;
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -84,8 +85,7 @@ proptest! {
         regions in 1u32..150,
         ops in prop::collection::vec(op(), 1..25),
     ) {
-        let mut sim = Simulator::new(SimConfig { seed, stores, regions, ..SimConfig::default() })
-            .expect("valid config");
+        let mut sim = simulator(seed, stores, regions);
         check(&sim)?;
         for op in ops {
             let before = sim.snapshot();

@@ -21,7 +21,7 @@ use chaosdeck::story::{default_script, parse_script};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::common::*;
+use chaosdeck::testing::*;
 
 fn press(app: &mut App, command: Command) -> Vec<Effect> {
     update(app, Msg::Command(command))
@@ -354,24 +354,7 @@ fn pause_freezes_show_time_on_the_simulator_only() {
 
 #[test]
 fn esc_shows_aborted_says_how_to_run_it_again_and_it_runs_again() {
-    let mut app = app_with(
-        r#"
-[[chapter]]
-title = "Intro"
-
-[[chapter]]
-title = "Fault"
-on_enter = [
-  { action = "countdown", seconds = 3 },
-  { action = "inject_fault", kind = "kill", target = "tikv1" },
-]
-blocks_advance = true
-
-[[chapter]]
-title = "Detect"
-on_enter = [{ action = "await_detection", until = "first_signal" }]
-"#,
-    );
+    let mut app = app_with(stories::FAULT_DETECT_RECOVER);
     app.start();
     update(&mut app, Msg::Snapshot(Ok(healthy(secs(0.5)))));
     press(&mut app, Command::Next);

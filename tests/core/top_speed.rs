@@ -2,9 +2,9 @@
 //! the simulator and paused tokio time: every pass ends healthy, as it does
 //! at speed 1 (`chaosdeck --plain --auto --speed 1000` exits 0).
 
-use crate::common;
+use chaosdeck::testing;
 
-use chaosdeck::app::{App, Cursor, ExitKind, Mode, Msg};
+use chaosdeck::app::{App, Cursor, ExitKind, Msg};
 use chaosdeck::clock::ShowClock;
 use chaosdeck::show::{Change, Frontend};
 use chaosdeck::story::default_script;
@@ -41,13 +41,10 @@ impl Frontend for Texts {
 /// One pass of the default story in auto mode, as `--plain --auto` runs it.
 async fn one_pass(seed: u64, speed: f64) -> (ExitKind, Vec<String>) {
     let clock = ShowClock::start(speed);
-    let backend = common::sim_backend(seed, clock).await;
-    let mut config = common::config(default_script(), Mode::Auto);
-    config.exit_after_one_pass = true;
-    config.seed = seed;
-    let mut app = App::new(config);
+    let backend = testing::sim_backend(seed, clock).await;
+    let mut app = App::new(testing::one_pass_config(default_script(), seed));
     let mut texts = Texts::default();
-    let exit = common::instant_show(backend, clock)
+    let exit = testing::instant_show(backend, clock)
         .run(&mut app, &mut texts)
         .await;
     (exit, texts.texts)

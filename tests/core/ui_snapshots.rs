@@ -6,12 +6,12 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use crate::common::*;
-use chaosdeck::app::{App, Command, Mode, Msg, update};
+use chaosdeck::app::{App, Command, Msg, update};
 use chaosdeck::clock::ShowClock;
-use chaosdeck::cluster::{FaultKind, InjectedFault};
+use chaosdeck::cluster::FaultKind;
 use chaosdeck::show::Frontend;
 use chaosdeck::story::default_script;
+use chaosdeck::testing::*;
 use chaosdeck::ui::theme::{Theme, ThemeName};
 use chaosdeck::ui::view::{Screen, ViewState};
 use ratatui::Terminal;
@@ -123,64 +123,6 @@ fn snapshot_all(name: &str, app: &App) {
     }
 }
 
-/// The default story on a healthy cluster under load, at chapter `chapter`.
-fn under_load() -> App {
-    let mut app = default_app();
-    app.start();
-    update(&mut app, Msg::Tick(secs(1.0)));
-    update(&mut app, Msg::Snapshot(Ok(healthy(secs(1.0)))));
-    for i in 0..30 {
-        let at = 2.0 + f64::from(i);
-        let ops = 5000.0 + f64::from(i % 5) * 40.0;
-        update(&mut app, Msg::Sample(sample(secs(at), ops)));
-    }
-    update(&mut app, Msg::Tick(secs(32.0)));
-    update(&mut app, Msg::Snapshot(Ok(healthy(secs(32.0)))));
-    app
-}
-
-fn after_the_kill() -> App {
-    let mut app = under_load();
-    app.show_chapter(4);
-    let fault = InjectedFault {
-        kind: FaultKind::Kill,
-        service: "tikv1".into(),
-        at: secs(33.0),
-    };
-    app.set_fault(chaosdeck::app::FaultState::Injecting {
-        run: 1,
-        kind: fault.kind,
-        service: fault.service.clone(),
-        abandoned: false,
-    });
-    update(
-        &mut app,
-        Msg::Injected {
-            run: 1,
-            result: Ok(fault),
-        },
-    );
-    update(
-        &mut app,
-        Msg::Event(chaosdeck::cluster::ClusterEvent {
-            at: secs(33.0),
-            service: "tikv1".into(),
-            kind: chaosdeck::cluster::EventKind::Died {
-                exit_code: Some(137),
-            },
-        }),
-    );
-    for (i, ops) in [1900.0, 800.0, 2600.0, 3900.0].into_iter().enumerate() {
-        update(&mut app, Msg::Sample(sample(secs(34.0 + i as f64), ops)));
-    }
-    update(&mut app, Msg::Tick(secs(50.0)));
-    let mut snapshot = after_kill(secs(50.0), "tikv1");
-    // tikv1 led 21 regions when it died: they are led from a dead node.
-    snapshot.regions.led_from_dead_node = 21;
-    update(&mut app, Msg::Snapshot(Ok(snapshot)));
-    app
-}
-
 /// After the kill, with PD's own region checks firing too (as they do once
 /// a fault is left past `raftstore.max-peer-down-duration`): every region
 /// figure non-zero, for the colour checks.
@@ -290,23 +232,6 @@ fn sparkline_bars_are_coloured_by_level() {
     assert_eq!(*colours.last().unwrap(), Color::Yellow);
 }
 
-fn diagnosed() -> App {
-    let mut app = after_the_kill();
-    app.show_chapter(5);
-    let evidence = app.world().evidence_recorder().evidence(
-        app.now(),
-        app.world().tracker().baseline(),
-        app.world().monitor().incidents().to_vec(),
-    );
-    let diagnosis = chaosdeck::agent::analyze(&evidence).diagnosis;
-    app.set_agent_state(chaosdeck::app::AgentState::Done {
-        diagnosis: Box::new(diagnosis),
-        took: secs(2.4),
-    });
-    app.timeline_mut().diagnosed = Some(secs(19.4));
-    app
-}
-
 #[test]
 fn diagnosis() {
     let app = diagnosed();
@@ -317,6 +242,27 @@ fn diagnosis() {
         "{screen}"
     );
     assert!(screen.contains("Action: start tikv1"), "{screen}");
+}
+
+/// The render bench draws this scene: it must be as busy as the bench
+/// says, or its figures mean nothing.
+#[test]
+fn the_diagnosis_scene_is_busy_enough_for_the_render_bench() {
+    let app = diagnosed();
+    let snapshot = app.cluster().snapshot.as_ref().expect("a snapshot");
+    let down = snapshot
+        .stores
+        .iter()
+        .filter(|s| s.state == chaosdeck::cluster::StoreState::Disconnected)
+        .count();
+    assert_eq!((snapshot.stores.len(), down), (3, 1), "3 stores, 1 down");
+    let incidents = app.world().monitor().incidents().len();
+    assert!(incidents >= 2, "several incidents, got {incidents}");
+    assert!(app.chronicle().pane().len() >= 2, "monitor lines");
+    assert!(matches!(
+        app.agent().state(),
+        chaosdeck::app::AgentState::Done { .. }
+    ));
 }
 
 #[test]
@@ -513,10 +459,7 @@ async fn film_the_story(stores: u8, regions: u32) -> (Screens, Buffer, App) {
     let backend = chaosdeck::launch::backend(&args, 11, clock)
         .await
         .expect("simulator starts");
-    let mut config = config(default_script(), Mode::Auto);
-    config.exit_after_one_pass = true;
-    config.seed = 11;
-    let mut app = App::new(config);
+    let mut app = App::new(one_pass_config(default_script(), 11));
     let mut show = instant_show(backend, clock);
     let mut film = Filmstrip::default();
     show.run(&mut app, &mut film).await;

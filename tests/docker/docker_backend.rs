@@ -10,11 +10,12 @@ use std::time::Duration;
 
 use crate::support::{TestProject, docker_or_skip, unique_project};
 use chaosdeck::clock::ShowClock;
-use chaosdeck::cluster::docker::{DockerBackend, DockerConfig, EventWatchConfig};
+use chaosdeck::cluster::docker::DockerBackend;
 use chaosdeck::cluster::{
     BackendError, ClusterBackend, ClusterSource, EventKind, FaultKind, FaultTarget, ProcessState,
     Recovery,
 };
+use chaosdeck::testing::{NO_PD, docker_config};
 use chaosdeck::workload::SampleSource;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -30,14 +31,8 @@ async fn the_backend_drives_a_compose_project() {
         fixture.start_service(service).await;
     }
     // Nothing listens at port 1: PD is "down" for the whole test.
-    let config = DockerConfig {
-        stop_timeout: Duration::from_secs(5),
-        events: EventWatchConfig {
-            reconcile_every: Duration::from_secs(60),
-            ..Default::default()
-        },
-        ..DockerConfig::new(project.clone(), vec!["http://127.0.0.1:1".into()])
-    };
+    let mut config = docker_config(&project, NO_PD);
+    config.events.reconcile_every = Duration::from_secs(60);
     let backend = DockerBackend::new(config, ShowClock::start(1.0)).expect("backend");
     assert_eq!(
         backend.source(),

@@ -13,7 +13,7 @@ use chaosdeck::cluster::docker::DockerControl;
 use crate::end_to_end::{docker_args, leftovers, state_dir, story};
 use crate::standin_project::StandinProject;
 use crate::support::{docker_or_skip, eventually};
-use crate::tmux::{Session, tmux_available};
+use chaosdeck::testing::tmux::{Session, tmux_available};
 
 /// `baseline <n> ops/s` lines, in order.
 fn baselines(out: &str) -> Vec<f64> {

@@ -1,9 +1,6 @@
 //! Against the real Docker engine, with stand-in images the tests build.
 //! One test binary for Docker.
 
-#[allow(dead_code)]
-#[path = "../support/state_home.rs"]
-mod state_home;
 mod support;
 
 mod compose_file;
@@ -17,7 +14,4 @@ mod heal_at_start;
 mod record_evals;
 mod same_panel;
 mod standin_project;
-#[allow(dead_code)]
-#[path = "../binary/tmux.rs"]
-mod tmux;
 mod truth;

@@ -14,19 +14,12 @@ use chaosdeck::agent::FaultClass;
 use chaosdeck::agent::eval::{CaseFile, Expectation};
 use chaosdeck::agent::{Evidence, EvidenceRecorder};
 use chaosdeck::clock::ShowClock;
-use chaosdeck::cluster::docker::{DockerBackend, DockerConfig};
+use chaosdeck::cluster::docker::DockerBackend;
 use chaosdeck::cluster::{ClusterBackend, FaultKind, FaultTarget, Subscriptions};
 use chaosdeck::monitor::Monitor;
+use chaosdeck::testing::{NO_PD, docker_config};
 
 use crate::support::{TestProject, docker_or_skip, unique_project};
-
-fn config(project: &str) -> DockerConfig {
-    DockerConfig {
-        stop_timeout: Duration::from_secs(5),
-        // Nothing listens at port 1: the stand-in project has no PD.
-        ..DockerConfig::new(project, vec!["http://127.0.0.1:1".into()])
-    }
-}
 
 /// Feeds the recorder and the monitor for `span`, a snapshot a second.
 async fn watch(
@@ -77,7 +70,7 @@ async fn record_docker_cases() {
         fixture.start_service(service).await;
     }
     let clock = ShowClock::start(1.0);
-    let backend = DockerBackend::new(config(&project), clock).expect("backend");
+    let backend = DockerBackend::new(docker_config(&project, NO_PD), clock).expect("backend");
     let mut streams = backend.subscribe();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("evals");
     for (kind, cause, words) in [
@@ -175,7 +168,8 @@ async fn a_nodes_recent_log_lines_come_from_the_engine() {
     };
     let fixture = TestProject::create(control.docker(), &project).await;
     fixture.start_service("tikv0").await;
-    let backend = DockerBackend::new(config(&project), ShowClock::start(1.0)).expect("backend");
+    let backend =
+        DockerBackend::new(docker_config(&project, NO_PD), ShowClock::start(1.0)).expect("backend");
     // The stand-in prints a round of lines every second.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let lines = backend.recent_logs("tikv0", 3).await.expect("logs");

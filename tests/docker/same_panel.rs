@@ -10,11 +10,12 @@
 use std::time::Duration;
 
 use chaosdeck::clock::ShowClock;
-use chaosdeck::cluster::docker::{DockerBackend, DockerConfig};
+use chaosdeck::cluster::docker::DockerBackend;
 use chaosdeck::cluster::sim::{SimBackend, SimConfig};
 use chaosdeck::cluster::{
     ClusterBackend, ClusterSnapshot, FaultKind, FaultTarget, Recovery, RegionHealth,
 };
+use chaosdeck::testing::docker_config;
 
 use crate::standin_project::StandinProject;
 use crate::support::docker_or_skip;
@@ -56,10 +57,7 @@ async fn the_simulator_and_the_stand_ins_show_the_same_cluster_panel() {
     let project = StandinProject::up("panel");
     project.wait_ready(Duration::from_secs(60)).await;
     let docker = DockerBackend::new(
-        DockerConfig {
-            stop_timeout: Duration::from_secs(5),
-            ..DockerConfig::new(project.project.clone(), vec![project.pd_url.clone()])
-        },
+        docker_config(&project.project, &project.pd_url),
         ShowClock::start(1.0),
     )
     .expect("the Docker backend");

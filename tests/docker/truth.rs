@@ -13,10 +13,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::support::{TestProject, docker_or_skip, eventually, unique_project};
 use chaosdeck::clock::ShowClock;
-use chaosdeck::cluster::docker::{
-    DockerBackend, DockerConfig, EventWatchConfig, LogFollowConfig, follow_log,
-};
+use chaosdeck::cluster::docker::{DockerBackend, LogFollowConfig, follow_log};
 use chaosdeck::cluster::{ClusterBackend, EventKind, FaultKind, FaultTarget, Recovery};
+use chaosdeck::testing::{NO_PD, docker_config};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -33,14 +32,8 @@ async fn the_faults_time_is_when_the_call_started() {
     for service in ["tikv0", "tikv1"] {
         fixture.start_service(service).await;
     }
-    let config = DockerConfig {
-        stop_timeout: Duration::from_secs(5),
-        events: EventWatchConfig {
-            reconcile_every: Duration::from_secs(60),
-            ..Default::default()
-        },
-        ..DockerConfig::new(project.clone(), vec!["http://127.0.0.1:1".into()])
-    };
+    let mut config = docker_config(&project, NO_PD);
+    config.events.reconcile_every = Duration::from_secs(60);
     let backend = DockerBackend::new(config, ShowClock::start(1.0)).expect("backend");
     let mut streams = backend.subscribe();
     // The watch is up once the engine answers; give it a moment to attach.

@@ -1,10 +1,6 @@
 //! Everything that reads the world's text: PD's bodies and metrics, go-ycsb
 //! and Java YCSB output, the log follower. One test binary for the parsers.
 
-// Shared with the binary's tests; each uses part of it.
-#[allow(dead_code)]
-#[path = "../support/fake_pd.rs"]
-mod fake_pd;
 mod hostile_inputs;
 mod hostile_properties;
 mod pd_client;

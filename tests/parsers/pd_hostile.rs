@@ -11,8 +11,8 @@ use chaosdeck::cluster::StoreState;
 use chaosdeck::cluster::pd::client::BODY_LIMIT_ENV;
 use chaosdeck::cluster::pd::{PdClient, PdError};
 
-use crate::fake_pd::{FakePd, Reply, fixture, healthy_routes};
 use crate::hostile_inputs::fixtures;
+use chaosdeck::testing::fake_pd::{FakePd, Reply, fixture, healthy_routes};
 
 const PATIENT: Duration = Duration::from_secs(10);
 const SHORT: Duration = Duration::from_millis(300);

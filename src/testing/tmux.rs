@@ -21,7 +21,7 @@ impl Session {
         // Its own state home, unless the command names a --state-dir.
         let command = format!(
             "export XDG_STATE_HOME='{}'; {command}",
-            crate::state_home::fresh_state_home().display()
+            super::state_home::fresh_state_home().display()
         );
         let status = tmux(&name)
             .args([

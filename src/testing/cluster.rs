@@ -1,19 +1,16 @@
-//! Builders shared by the integration tests: fixed clusters, apps and samples.
-#![allow(dead_code)]
+//! Clusters as the backends report them: fixed snapshots, a workload sample,
+//! the simulator, and the fault and engine event of a kill.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use chaosdeck::agent::BuiltinAnalyzer;
-use chaosdeck::app::{App, AppConfig, Mode};
-use chaosdeck::clock::ShowClock;
-use chaosdeck::cluster::*;
-use chaosdeck::monitor::MonitorConfig;
-use chaosdeck::show::{FaultGuard, Show};
-use chaosdeck::story::{Script, default_script, parse_script};
-use chaosdeck::workload::tracker::TrackerConfig;
-use chaosdeck::workload::{SampleSource, WorkloadSample};
+use crate::cluster::sim::{SimConfig, Simulator};
+use crate::cluster::{
+    ClusterEvent, ClusterSnapshot, EventKind, FaultKind, InjectedFault, NodeRole, PdMember,
+    Process, ProcessState, RegionHealth, Store, StoreState,
+};
+use crate::workload::{SampleSource, WorkloadSample};
 
+/// The three TiKV services of the fixed snapshots, and their store ids.
 pub const SERVICES: [&str; 3] = ["tikv0", "tikv1", "tikv2"];
 pub const IDS: [u64; 3] = [1, 4, 5];
 
@@ -95,6 +92,7 @@ pub fn after_kill(at: Duration, service: &str) -> ClusterSnapshot {
     s
 }
 
+/// The simulator's workload at `at`: `ops` a second, no errors, p99 8 ms.
 pub fn sample(at: Duration, ops: f64) -> WorkloadSample {
     WorkloadSample {
         at,
@@ -105,47 +103,34 @@ pub fn sample(at: Duration, ops: f64) -> WorkloadSample {
     }
 }
 
-pub fn config(script: Script, mode: Mode) -> AppConfig {
-    AppConfig {
-        source: ClusterSource::Sim,
-        script,
-        mode,
-        seed: 7,
-        tracker: TrackerConfig::default(),
-        monitor: MonitorConfig::default(),
-        analyzer_name: "built-in analyzer".into(),
-        exit_after_one_pass: false,
-        confirm_window: chaosdeck::app::confirm::WINDOW,
+/// The simulator of `stores` stores and `regions` regions, seeded, the
+/// other settings the defaults.
+pub fn simulator(seed: u64, stores: u8, regions: u32) -> Simulator {
+    Simulator::new(SimConfig {
+        seed,
+        stores,
+        regions,
+        ..SimConfig::default()
+    })
+    .expect("valid config")
+}
+
+/// The backend's answer to killing `service` at `at`.
+pub fn kill(at: Duration, service: &str) -> InjectedFault {
+    InjectedFault {
+        kind: FaultKind::Kill,
+        service: service.into(),
+        at,
     }
 }
 
-pub fn default_app() -> App {
-    App::new(config(default_script(), Mode::Presenter))
-}
-
-pub fn app_with(script: &str) -> App {
-    App::new(config(
-        parse_script(script, "test").unwrap(),
-        Mode::Presenter,
-    ))
-}
-
-/// The simulator with the command line's defaults, seeded, on `clock`.
-pub async fn sim_backend(seed: u64, clock: ShowClock) -> Arc<dyn ClusterBackend> {
-    let args = <chaosdeck::cli::Cli as clap::Parser>::parse_from(["chaosdeck"]).show;
-    chaosdeck::launch::backend(&args, seed, clock)
-        .await
-        .expect("simulator starts")
-}
-
-/// The show over `backend`: the built-in analyzer without pacing, no
-/// journal file.
-pub fn instant_show(backend: Arc<dyn ClusterBackend>, clock: ShowClock) -> Show {
-    Show {
-        backend,
-        analyzer: Arc::new(BuiltinAnalyzer::instant()),
-        clock,
-        guard: FaultGuard::default(),
-        journal: None,
+/// The runtime's event of `service` killed at `at` (exit code 137).
+pub fn died(at: Duration, service: &str) -> ClusterEvent {
+    ClusterEvent {
+        at,
+        service: service.into(),
+        kind: EventKind::Died {
+            exit_code: Some(137),
+        },
     }
 }
