@@ -97,10 +97,6 @@ impl Kiosk {
         self.control
     }
 
-    pub fn unhealthy_passes(&self) -> u32 {
-        self.unhealthy_passes
-    }
-
     pub fn interlude(&self) -> Option<&Interlude> {
         self.interlude.as_ref()
     }

@@ -137,28 +137,12 @@ impl App {
         &self.world
     }
 
-    pub fn ledger(&self) -> &FaultLedger {
-        &self.ledger
-    }
-
-    pub fn story(&self) -> &Story {
-        &self.story
-    }
-
-    pub fn booth(&self) -> &Booth {
-        &self.booth
-    }
-
     pub fn chronicle(&self) -> &Chronicle {
         &self.chronicle
     }
 
     pub fn agent(&self) -> &AgentPane {
         &self.agent
-    }
-
-    pub fn stage(&self) -> &Stage {
-        &self.stage
     }
 
     // ---- what the views read most ---------------------------------------------

@@ -53,9 +53,8 @@ impl Stage {
         self.show_help = true;
     }
 
-    /// Closes the help; true when it was open.
-    pub(super) fn close_help(&mut self) -> bool {
-        std::mem::take(&mut self.show_help)
+    pub(super) fn close_help(&mut self) {
+        self.show_help = false;
     }
 
     pub(super) fn say(&mut self, hint: impl Into<String>) {

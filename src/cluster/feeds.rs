@@ -82,16 +82,32 @@ pub async fn follow_load_log(
     seen: LoadSeen,
     cancel: CancellationToken,
 ) {
+    forward_parsed(samples, seen, cancel, |parsed, stop| {
+        watch_load_log(path, StartAt::End, clock, parsed, stop)
+    })
+    .await;
+}
+
+/// Runs `source`, which parses samples into the channel it is handed until
+/// its token is cancelled, and forwards them to `samples`, marking `seen`;
+/// the source is stopped once the forwarding ends (`cancel`, or `samples`
+/// dropped).
+pub async fn forward_parsed<F, Fut>(
+    samples: mpsc::Sender<WorkloadSample>,
+    seen: LoadSeen,
+    cancel: CancellationToken,
+    source: F,
+) where
+    F: FnOnce(mpsc::Sender<WorkloadSample>, CancellationToken) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let (parsed_tx, parsed) = mpsc::channel(64);
     let stop = cancel.child_token();
     let forward = async {
         forward_samples(parsed, samples, seen, cancel).await;
         stop.cancel();
     };
-    tokio::join!(
-        watch_load_log(path, StartAt::End, clock, parsed_tx, stop.clone()),
-        forward
-    );
+    tokio::join!(source(parsed_tx, stop.clone()), forward);
 }
 
 /// Parses a load generator's output lines (go-ycsb or Java YCSB,

@@ -166,10 +166,6 @@ impl Story {
         self.status.as_ref()
     }
 
-    pub fn dwell(&self) -> Option<Timer> {
-        self.dwell
-    }
-
     /// A countdown's time left, while one runs.
     pub fn countdown(&self) -> Option<Duration> {
         self.run.as_ref()?.countdown()
@@ -420,6 +416,21 @@ mod tests {
             }
         }
 
+        /// The Fault chapter with its countdown over: the story at its
+        /// injection, and what it asked there.
+        fn at_the_injection(&mut self) -> (Story, Vec<StoryAsk>) {
+            let mut story = Story::new(1);
+            self.with(&mut story, |s, scene, log, asks| {
+                s.enter_chapter(1, scene, log);
+                s.advance(scene, log, asks);
+                s.elapse(Duration::from_secs(3), true, scene, asks);
+            });
+            let asks = self.with(&mut story, |s, scene, log, asks| {
+                s.advance(scene, log, asks)
+            });
+            (story, asks)
+        }
+
         /// Runs `f` on `story` with these rooms to read; returns its asks.
         fn with(
             &mut self,
@@ -496,15 +507,7 @@ mod tests {
     #[test]
     fn the_gate_holds_an_injection_without_cluster_data() {
         let mut rooms = Rooms::new(TWO_CHAPTERS, Mode::Presenter);
-        let mut story = Story::new(1);
-        rooms.with(&mut story, |s, scene, log, asks| {
-            s.enter_chapter(1, scene, log);
-            s.advance(scene, log, asks);
-            s.elapse(Duration::from_secs(3), true, scene, asks);
-        });
-        let asks = rooms.with(&mut story, |s, scene, log, asks| {
-            s.advance(scene, log, asks)
-        });
+        let (story, asks) = rooms.at_the_injection();
         assert!(asks.is_empty(), "nothing is injected: {asks:?}");
         assert!(matches!(
             story.status(),
@@ -516,15 +519,7 @@ mod tests {
     fn the_gate_waits_while_a_fault_is_in_place() {
         let mut rooms = Rooms::new(TWO_CHAPTERS, Mode::Presenter);
         rooms.ledger.set(FaultState::InPlace(fault()));
-        let mut story = Story::new(1);
-        rooms.with(&mut story, |s, scene, log, asks| {
-            s.enter_chapter(1, scene, log);
-            s.advance(scene, log, asks);
-            s.elapse(Duration::from_secs(3), true, scene, asks);
-        });
-        let asks = rooms.with(&mut story, |s, scene, log, asks| {
-            s.advance(scene, log, asks)
-        });
+        let (story, asks) = rooms.at_the_injection();
         assert!(asks.is_empty());
         assert_eq!(
             story.status(),

@@ -14,7 +14,7 @@ use super::control::DockerControl;
 use super::logs::{LogFollowConfig, follow_log};
 use crate::clock::ShowClock;
 use crate::cluster::feeds::parse_load_lines;
-use crate::cluster::feeds::{LoadSeen, StatusReach, TIKV_STATUS_PORT, forward_samples};
+use crate::cluster::feeds::{LoadSeen, StatusReach, TIKV_STATUS_PORT, forward_parsed};
 use crate::cluster::pd::address_host;
 use crate::workload::WorkloadSample;
 
@@ -27,16 +27,10 @@ pub async fn forward_service_output(
     seen: LoadSeen,
     cancel: CancellationToken,
 ) {
-    let (parsed_tx, parsed) = mpsc::channel(64);
-    let stop = cancel.child_token();
-    let forward = async {
-        forward_samples(parsed, samples, seen, cancel).await;
-        stop.cancel();
-    };
-    tokio::join!(
-        parse_service_output(control, clock, parsed_tx, stop.clone()),
-        forward
-    );
+    forward_parsed(samples, seen, cancel, |parsed, stop| {
+        parse_service_output(control, clock, parsed, stop)
+    })
+    .await;
 }
 
 /// Follows the first load service's output and parses it (go-ycsb or Java
