@@ -58,10 +58,10 @@ pub(super) fn on_injected(
             app.chronicle.open_episode(fault.clone());
             app.agent.fault_landed();
             let kind = Kind::Fault {
-                fault: fault.kind(),
+                fault: fault.spec,
                 service: fault.service.clone(),
             };
-            let text = format!("INJECTED {} on {}", fault.kind(), fault.service);
+            let text = format!("INJECTED {} on {}", fault.spec, fault.service);
             if current {
                 with_story(app, fx, |story, scene, log, asks| {
                     story.complete_as(scene, log, Level::Critical, kind, text, asks);

@@ -269,7 +269,7 @@ mod tests {
     fn capabilities_say_what_a_backend_can_do_and_to_which_nodes() {
         let all = Capabilities::everything();
         assert!(FaultKind::ALL.iter().all(|&kind| all.supports(kind)));
-        assert_eq!(all.kinds_text(), "kill, stop, pause and partition");
+        assert_eq!(all.kinds_text(), "kill, stop, pause, partition and slow");
         assert!(all.allows_non_tikv(FaultTarget::Named("pd0")));
         assert!(!all.allows_non_tikv(FaultTarget::Tikv("pd0")));
         assert!(!all.refuses_by_name("pd0"));

@@ -30,8 +30,8 @@ use crate::cluster::pd::PdClient;
 use crate::cluster::tasks::Supervisor;
 use crate::cluster::{
     BackendError, Before, Capabilities, ClusterBackend, ClusterEvent, ClusterSnapshot,
-    ClusterSource, FaultSpec, FaultTarget, InjectedFault, NOTICE_CAPACITY, Notice, Recovery,
-    Subscriptions,
+    ClusterSource, FaultKind, FaultSpec, FaultTarget, InjectedFault, NOTICE_CAPACITY, Notice,
+    Recovery, Subscriptions,
 };
 use crate::workload::WorkloadSample;
 
@@ -297,6 +297,21 @@ impl ClusterBackend for DockerBackend {
     /// when the script names them (a node the show chooses is TiKV only).
     fn capabilities(&self) -> Capabilities {
         Capabilities::everything()
+    }
+
+    /// A slow store's CPU limit, read before it is lowered.
+    async fn before(
+        &self,
+        spec: FaultSpec,
+        target: FaultTarget<'_>,
+    ) -> Result<Option<Before>, BackendError> {
+        match spec.kind() {
+            FaultKind::Slow => {
+                let control = self.shared.control().await?;
+                control.cpu_limit(target.service()).await.map(Some)
+            }
+            _ => Ok(None),
+        }
     }
 
     async fn inject(
