@@ -241,6 +241,25 @@ impl DockerControl {
         Ok(cpu::limit_of(inspect.host_config.as_ref()))
     }
 
+    /// Proves the engine changes `service`'s CPU limit: writes the limit
+    /// it has back through `update_container` and reads it again. Nothing
+    /// changes for the node; what it had is returned.
+    pub async fn probe_cpu_update(&self, service: &str) -> Result<Before, BackendError> {
+        let container = self.container_of(service).await?;
+        let before = self.cpu_limit(service).await?;
+        self.update_cpu(service, &container, cpu::restore(&before))
+            .await?;
+        let after = self.cpu_limit(service).await?;
+        if cpu::cpus_of(&after) != cpu::cpus_of(&before) {
+            return Err(BackendError::Refused(format!(
+                "{service}'s CPU limit read back as {} after writing {}",
+                cpu::describe(&after),
+                cpu::describe(&before)
+            )));
+        }
+        Ok(before)
+    }
+
     async fn update_cpu(
         &self,
         service: &str,
