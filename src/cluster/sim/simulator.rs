@@ -16,8 +16,8 @@ use super::topology::{self, REPLICAS};
 use crate::cluster::BackendError;
 use crate::cluster::health::led_from_dead_node;
 use crate::cluster::model::{
-    ClusterEvent, ClusterSnapshot, ClusterSource, EventKind, FaultKind, InjectedFault, NodeRole,
-    PdMember, Process, ProcessState, Recovery, Store, StoreState,
+    ClusterEvent, ClusterSnapshot, ClusterSource, EventKind, FaultKind, FaultSpec, InjectedFault,
+    NodeRole, PdMember, Process, ProcessState, Recovery, Store, StoreState,
 };
 use crate::cluster::pd_view::{
     MAX_PEER_DOWN_DURATION, PdBook, REGION_HEARTBEAT_INTERVAL, RegionHeartbeat, RegionReporter,
@@ -187,9 +187,11 @@ impl Simulator {
     /// Applies a fault now. Refused faults leave everything unchanged.
     pub fn inject(
         &mut self,
-        kind: FaultKind,
+        spec: impl Into<FaultSpec>,
         service: &str,
     ) -> Result<InjectedFault, BackendError> {
+        let spec = spec.into();
+        let kind = spec.kind();
         if !self.config.faults.contains(&kind) {
             return Err(BackendError::Unsupported {
                 kind,
@@ -228,7 +230,7 @@ impl Simulator {
             }
         }
         let fault = InjectedFault {
-            kind,
+            spec,
             service: service.to_string(),
             at: now,
         };
