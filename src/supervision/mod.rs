@@ -203,12 +203,12 @@ impl Exporter {
 fn vitals_of(app: &App) -> Vitals {
     let fault_in_place = match app.fault() {
         crate::app::FaultState::Idle => None,
-        crate::app::FaultState::Injecting { kind, service, .. } => {
-            Some(format!("{kind} of {service} (being injected)"))
+        crate::app::FaultState::Injecting { spec, service, .. } => {
+            Some(format!("{spec} of {service} (being injected)"))
         }
         state => state
             .fault()
-            .map(|f| format!("{} of {}", f.kind, f.service)),
+            .map(|f| format!("{} of {}", f.spec, f.service)),
     };
     Vitals {
         chapter: app.chapter() + 1,
@@ -235,7 +235,7 @@ fn status_line(app: &App) -> String {
         crate::text::clean_line(&app.current_chapter().title)
     );
     if let Some(fault) = app.fault().fault() {
-        line.push_str(&format!(" · {} of {} in place", fault.kind, fault.service));
+        line.push_str(&format!(" · {} of {} in place", fault.spec, fault.service));
     }
     if let Some(hold) = app.hold() {
         line.push_str(&format!(
