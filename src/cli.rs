@@ -209,6 +209,20 @@ pub struct ShowArgs {
     /// (CHAOSDECK_LOG, in tracing's filter syntax, overrides it).
     #[arg(long, global = true, default_value = "info", value_parser = ["error", "warn", "info", "debug", "trace"])]
     pub log_level: String,
+
+    /// Serve /metrics (Prometheus) and /healthz on this address, e.g.
+    /// 127.0.0.1:9464; a loopback address unless --metrics-allow-remote.
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+
+    /// Let --metrics-addr listen on an address other machines can reach.
+    #[arg(long, global = true, requires = "metrics_addr")]
+    pub metrics_allow_remote: bool,
+
+    /// Also write the metrics to this file (atomically, every 10 s while the
+    /// show runs), for node_exporter's textfile collector (name it *.prom).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub metrics_textfile: Option<PathBuf>,
     /// Who diagnoses: the built-in analyzer alone, or a model beside it (the
     /// built-in diagnosis always runs and stands when the model fails).
     #[arg(long, global = true, value_enum, default_value_t = AgentKind::Builtin)]
@@ -330,6 +344,15 @@ impl ShowArgs {
     /// ignored), thresholds that contradict each other, and a PD body limit
     /// in the environment that is not a size.
     pub fn check_applies(&self) -> Result<(), String> {
+        if let Some(addr) = self.metrics_addr
+            && !addr.ip().is_loopback()
+            && !self.metrics_allow_remote
+        {
+            return Err(format!(
+                "--metrics-addr {addr} is not a loopback address: /metrics and /healthz would be open to other machines; use 127.0.0.1:{}, or add --metrics-allow-remote to mean it",
+                addr.port()
+            ));
+        }
         if self.cluster == ClusterKind::Sim {
             let given: Vec<&str> = [
                 (!self.pd.is_empty()).then_some("--pd"),
@@ -470,6 +493,35 @@ mod tests {
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
         command().debug_assert();
+    }
+
+    #[test]
+    fn metrics_listen_on_loopback_unless_told_otherwise() {
+        let args = |argv: &[&str]| {
+            let mut all = vec!["chaosdeck"];
+            all.extend_from_slice(argv);
+            Cli::try_parse_from(all).unwrap().show
+        };
+        assert_eq!(
+            args(&["--metrics-addr", "127.0.0.1:9464"]).check_applies(),
+            Ok(())
+        );
+        assert_eq!(
+            args(&["--metrics-addr", "[::1]:9464"]).check_applies(),
+            Ok(())
+        );
+        let open = args(&["--metrics-addr", "0.0.0.0:9464"])
+            .check_applies()
+            .unwrap_err();
+        assert!(
+            open.starts_with("--metrics-addr 0.0.0.0:9464 is not a loopback address")
+                && open.contains("--metrics-allow-remote"),
+            "{open}"
+        );
+        let meant = args(&["--metrics-addr", "0.0.0.0:9464", "--metrics-allow-remote"]);
+        assert_eq!(meant.check_applies(), Ok(()));
+        assert!(Cli::try_parse_from(["chaosdeck", "--metrics-allow-remote"]).is_err());
+        assert!(Cli::try_parse_from(["chaosdeck", "--metrics-addr", "localhost"]).is_err());
     }
 
     fn help_of(args: &[&str]) -> String {

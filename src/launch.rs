@@ -29,7 +29,9 @@ use crate::standin::StandinConfig;
 use crate::state::journal_file::{self, JournalFile, Rotation};
 use crate::state::ledger::LedgerFile;
 use crate::state::lock::{self, LockError};
+use crate::state::run_record::{RunFile, RunRecord, restart_note};
 use crate::story::{Script, default_script, load_script};
+use crate::supervision::Supervision;
 use crate::tui::Tui;
 use crate::workload::tracker::TrackerConfig;
 
@@ -408,12 +410,26 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
             return Ok(exit_code::BAD_INPUT);
         }
     };
+    let (supervision, _metrics_server) = match supervise_from_outside(&args) {
+        Ok(supervised) => supervised,
+        Err(why) => {
+            say_err(&format!("chaosdeck: {why}"));
+            return Ok(exit_code::BAD_INPUT);
+        }
+    };
+    // Who ran here last, and whether it left: said before the heal, which
+    // is often what it left behind.
+    let run = (unwritable.is_none()).then(|| begin_run(&state)).flatten();
     let ledger = LedgerFile::in_dir(&state);
     let startup = heal_at_start(backend.as_ref(), &ledger, !args.no_heal).await;
     let config = app_config(&args, script, backend.source(), seed, analyzer.name());
     let mut app = App::new(config);
     if let Some(why) = unwritable {
         app.tell(Level::Warning, why);
+    }
+    if let Some((_, Some(previous))) = &run {
+        let (level, kind, text) = restart_note(previous);
+        app.tell_as(level, kind, text);
     }
     for told in startup {
         app.tell_as(told.level, told.kind, told.text);
@@ -426,23 +442,81 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
         clock,
         guard: guard.clone(),
         journal,
+        supervision,
     };
 
     let handle = spawn_show(&args, show, app, seed, &backend.source())?;
-    let (exit, app, show) = match handle.await {
-        Ok(ended) => ended,
+    let code = match handle.await {
+        Ok((exit, app, show)) => after_show(&args, backend.as_ref(), &guard, exit, app, show).await,
         Err(e) => {
             // Never seen: the task catches its panics and is never aborted.
             say_err(&format!("chaosdeck: the show's task was lost: {e}"));
             let left = recover_left_fault(backend.as_ref(), &guard).await;
             crate::tui::restore_terminal();
-            return Ok(match left {
+            match left {
                 Some(left) if !left.recovered => exit_code::FAULT_LEFT,
                 _ => exit_code::INTERNAL,
-            });
+            }
         }
     };
-    Ok(after_show(&args, backend.as_ref(), &guard, exit, app, show).await)
+    if let Some((file, _)) = &run
+        && let Some(ours) = file.previous()
+        && let Err(e) = file.left(&ours, code)
+    {
+        tracing::warn!(
+            "cannot mark this run as left in {}: {e}",
+            file.path().display()
+        );
+    }
+    Ok(code)
+}
+
+/// systemd's notifications (when it started us) and the metrics server
+/// (with `--metrics-addr` or `--metrics-textfile`). A port that is taken or
+/// a textfile that cannot be written is refused here, before the terminal.
+fn supervise_from_outside(
+    args: &ShowArgs,
+) -> Result<(Supervision, Option<crate::supervision::server::Running>), String> {
+    let started = std::time::Instant::now();
+    let with_metrics = args.metrics_addr.is_some() || args.metrics_textfile.is_some();
+    let (supervision, board) = Supervision::from_env(with_metrics, started);
+    let Some(board) = board else {
+        return Ok((supervision, None));
+    };
+    let listener = match args.metrics_addr {
+        Some(addr) => Some(
+            std::net::TcpListener::bind(addr)
+                .map_err(|e| format!("--metrics-addr {addr}: cannot listen there: {e}"))?,
+        ),
+        None => None,
+    };
+    if let Some(path) = &args.metrics_textfile {
+        crate::supervision::server::write_textfile(path, &board, started).map_err(|e| {
+            format!(
+                "--metrics-textfile {}: cannot write it: {e}",
+                path.display()
+            )
+        })?;
+    }
+    let running = crate::supervision::server::start(listener, args.metrics_textfile.clone(), board)
+        .map_err(|e| format!("cannot start the metrics server: {e}"))?;
+    if let Some(addr) = running.addr {
+        tracing::info!(%addr, "serving /metrics and /healthz");
+    }
+    Ok((supervision, Some(running)))
+}
+
+/// Records this run's start in the state directory; returns the record's
+/// file and the run before it, if there was one.
+fn begin_run(state: &std::path::Path) -> Option<(RunFile, Option<RunRecord>)> {
+    let file = RunFile::in_dir(state);
+    match file.begin() {
+        Ok(previous) => Some((file, previous)),
+        Err(e) => {
+            tracing::warn!("cannot record this run in {}: {e}", file.path().display());
+            None
+        }
+    }
 }
 
 /// After the show: the fault it left recovered and journalled, the terminal
@@ -455,6 +529,8 @@ async fn after_show(
     mut app: App,
     mut show: Show,
 ) -> u8 {
+    // Said already unless the show's task panicked.
+    show.supervision.leaving();
     let left = recover_left_fault(backend, guard).await;
     if let Some(left) = &left {
         update(&mut app, Msg::LeftFault(left.clone()));

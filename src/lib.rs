@@ -5,7 +5,8 @@
 //! samples and their parsers), [`monitor`] (invariants into incidents),
 //! [`agent`] (the diagnosis), [`story`] (chapters), [`app`] (state and
 //! `update`), [`ui`] (the pure `view`), [`show`] (the loop that owns the app)
-//! with its two front ends, [`tui`] and [`plain`].
+//! with its two front ends, [`tui`] and [`plain`], and what the world outside
+//! hears of it ([`supervision`]: systemd's watchdog, `/metrics`, `/healthz`).
 
 pub mod agent;
 pub mod app;
@@ -26,6 +27,7 @@ pub mod standin;
 pub mod state;
 pub mod story;
 pub mod supervise;
+pub mod supervision;
 pub mod testing;
 pub mod text;
 pub mod tui;

@@ -24,6 +24,8 @@ pub struct Plain<W: Write> {
     cursor: Cursor,
     /// Why writing failed (a closed pipe, a hung-up terminal).
     gone: Option<String>,
+    /// Updates that wrote lines, and when the last did: plain mode's frames.
+    frames: crate::show::Frames,
 }
 
 impl<W: Write> Plain<W> {
@@ -35,6 +37,7 @@ impl<W: Write> Plain<W> {
             timeline_shown: false,
             cursor: Cursor::default(),
             gone: None,
+            frames: crate::show::Frames::default(),
         }
     }
 
@@ -120,6 +123,10 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
         self.gone.clone()
     }
 
+    fn frames(&self) -> crate::show::Frames {
+        self.frames
+    }
+
     fn changed(&mut self, app: &App, _change: crate::show::Change) {
         let (missed, entries) = app.journal().read(&mut self.cursor);
         let entries: Vec<Entry> = entries.cloned().collect();
@@ -130,6 +137,10 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
         }
         for entry in &entries {
             self.print_entry(app, entry);
+        }
+        if !entries.is_empty() {
+            self.frames.drawn += 1;
+            self.frames.last = Some(tokio::time::Instant::now());
         }
         match &app.agent().state() {
             AgentState::Done { diagnosis, .. } if !self.diagnosis_shown => {

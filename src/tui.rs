@@ -36,6 +36,8 @@ pub struct Tui {
     /// panics. [`restore_terminal`] gives the terminal back instead.
     terminal: std::mem::ManuallyDrop<DefaultTerminal>,
     last_draw: Option<Instant>,
+    /// Frames drawn since the start.
+    drawn: u64,
     pending: bool,
     log: Cursor,
     /// Why drawing failed, once it did: the terminal is gone.
@@ -85,6 +87,7 @@ impl Tui {
         Self {
             terminal: std::mem::ManuallyDrop::new(terminal),
             last_draw: None,
+            drawn: 0,
             pending: false,
             log: Cursor::default(),
             gone: None,
@@ -129,6 +132,7 @@ impl Tui {
             self.gone = Some(format!("writing to the terminal failed: {e}"));
         }
         self.last_draw = Some(Instant::now());
+        self.drawn += 1;
         self.pending = false;
         self.animating = animating(app);
     }
@@ -261,6 +265,13 @@ impl Frontend for Tui {
 
     fn gone(&self) -> Option<String> {
         self.gone.clone()
+    }
+
+    fn frames(&self) -> crate::show::Frames {
+        crate::show::Frames {
+            drawn: self.drawn,
+            last: self.last_draw,
+        }
     }
 
     fn changed(&mut self, app: &App, change: Change) {

@@ -83,6 +83,13 @@ pub enum Kind {
     /// The show stopped injecting faults.
     Hold,
     HoldReleased,
+    /// This run followed another in the same state directory: the earlier
+    /// one, `previous_pid`, had left cleanly or not (a SIGKILL, a crash, a
+    /// power cut).
+    Restart {
+        previous_pid: u32,
+        clean: bool,
+    },
     /// Something in the world failed.
     Error,
 }

@@ -62,6 +62,58 @@ impl Histogram {
     }
 }
 
+/// What one journal entry adds to the scores. The scoreboard and the
+/// booth's metrics (`src/supervision/metrics.rs`) both count these, so their
+/// figures cannot disagree.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Score {
+    Fault(FaultKind),
+    /// A signal's first detection in its fault's episode, this long after it.
+    Detected(Signal, Duration),
+    Recovered(Duration),
+    LoadBack(Duration),
+    Pass {
+        healthy: bool,
+    },
+    Hold,
+    /// This run followed another, which had left cleanly or not.
+    Restart {
+        clean: bool,
+    },
+}
+
+/// The rules that turn entries into scores: only a signal's first
+/// detection in each episode counts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scorer {
+    /// The signals already counted in the current fault's episode.
+    episode: Vec<Signal>,
+}
+
+impl Scorer {
+    pub fn score(&mut self, entry: &Entry) -> Option<Score> {
+        match &entry.kind {
+            Kind::Fault { fault, .. } => {
+                self.episode.clear();
+                Some(Score::Fault(fault.kind()))
+            }
+            Kind::Detection {
+                signal,
+                after_fault: Some(after),
+            } if !self.episode.contains(signal) => {
+                self.episode.push(*signal);
+                Some(Score::Detected(*signal, *after))
+            }
+            Kind::Recovered { took } => Some(Score::Recovered(*took)),
+            Kind::LoadBack { took } => Some(Score::LoadBack(*took)),
+            Kind::PassEnd { healthy } => Some(Score::Pass { healthy: *healthy }),
+            Kind::Hold => Some(Score::Hold),
+            Kind::Restart { clean, .. } => Some(Score::Restart { clean: *clean }),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Scoreboard {
     pub passes: u64,
@@ -74,40 +126,40 @@ pub struct Scoreboard {
     /// Time from the recovery's start to the workload back at its baseline.
     pub load_back: Histogram,
     pub holds: u64,
-    /// The signals already counted in the current fault's episode.
-    episode: Vec<Signal>,
+    /// Runs that followed another run in the same state directory.
+    pub restarts: u64,
+    /// Of those, the ones whose previous run ended without leaving cleanly.
+    pub unclean_restarts: u64,
+    scorer: Scorer,
 }
 
 impl Scoreboard {
     pub fn observe(&mut self, entry: &Entry) {
-        match &entry.kind {
-            Kind::Fault { fault, .. } => {
-                *self.faults.entry(fault.kind()).or_default() += 1;
-                self.episode.clear();
-            }
-            Kind::Detection {
-                signal,
-                after_fault: Some(after),
-            } if !self.episode.contains(signal) => {
-                self.episode.push(*signal);
-                self.detect.entry(*signal).or_default().record(*after);
-            }
-            Kind::Recovered { took } => self.recover.record(*took),
-            Kind::LoadBack { took } => self.load_back.record(*took),
-            Kind::PassEnd { healthy } => {
+        let Some(score) = self.scorer.score(entry) else {
+            return;
+        };
+        match score {
+            Score::Fault(fault) => *self.faults.entry(fault).or_default() += 1,
+            Score::Detected(signal, after) => self.detect.entry(signal).or_default().record(after),
+            Score::Recovered(took) => self.recover.record(took),
+            Score::LoadBack(took) => self.load_back.record(took),
+            Score::Pass { healthy } => {
                 self.passes += 1;
-                self.healthy_passes += u64::from(*healthy);
+                self.healthy_passes += u64::from(healthy);
             }
-            Kind::Hold => self.holds += 1,
-            _ => {}
+            Score::Hold => self.holds += 1,
+            Score::Restart { clean } => {
+                self.restarts += 1;
+                self.unclean_restarts += u64::from(!clean);
+            }
         }
     }
 
     /// The table, one line each, as the Complete chapter and `report` print it.
     pub fn lines(&self) -> Vec<String> {
         let mut lines = vec![format!(
-            "passes {} ({} healthy)   holds {}",
-            self.passes, self.healthy_passes, self.holds
+            "passes {} ({} healthy)   holds {}   restarts {} ({} unclean)",
+            self.passes, self.healthy_passes, self.holds, self.restarts, self.unclean_restarts
         )];
         let faults: Vec<String> = FaultKind::ALL
             .iter()
@@ -156,6 +208,8 @@ impl Scoreboard {
             passes: self.passes,
             healthy_passes: self.healthy_passes,
             holds: self.holds,
+            restarts: self.restarts,
+            unclean_restarts: self.unclean_restarts,
             faults: self
                 .faults
                 .iter()
@@ -191,6 +245,8 @@ pub struct Summary {
     pub passes: u64,
     pub healthy_passes: u64,
     pub holds: u64,
+    pub restarts: u64,
+    pub unclean_restarts: u64,
     pub faults: BTreeMap<String, u64>,
     pub detect: BTreeMap<String, Quantiles>,
     pub recover: Quantiles,

@@ -18,6 +18,7 @@ use crate::clock::ShowClock;
 use crate::cluster::{BackendError, Before, ClusterBackend, FaultSpec, InjectedFault};
 use crate::state::journal_file::JournalFile;
 use crate::state::ledger::{LedgerEntry, LedgerFile};
+use crate::supervision::Supervision;
 use effects::EffectRunner;
 
 /// What a message changed, so a front end can decide when to draw.
@@ -29,6 +30,14 @@ pub enum Change {
     World,
     /// The presenter pressed a key: answer at once.
     Presenter,
+}
+
+/// How many frames a front end has drawn, and when it drew the last: the
+/// full screen's frames, or plain mode's updates written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Frames {
+    pub drawn: u64,
+    pub last: Option<Instant>,
 }
 
 /// How the show is presented. Front ends read the app (and its journal,
@@ -47,6 +56,10 @@ pub trait Frontend {
     /// as on a hang-up.
     fn gone(&self) -> Option<String> {
         None
+    }
+    /// What it has drawn so far (for `READY=1` and the metrics).
+    fn frames(&self) -> Frames {
+        Frames::default()
     }
     /// Called once when the show ends, after the last answers have landed.
     fn finish(&mut self, app: &App) {
@@ -178,6 +191,8 @@ pub struct Show {
     pub guard: FaultGuard,
     /// The journal on disk, when there is one.
     pub journal: Option<JournalFile>,
+    /// What the world outside hears of the loop: systemd, `/metrics`.
+    pub supervision: Supervision,
 }
 
 impl Show {
@@ -208,6 +223,7 @@ impl Show {
         let start = update(app, Msg::Start(self.clock.now()));
         let mut exit = self.apply(start, &mut runner);
         self.present(app, frontend, Change::World);
+        self.supervision.turned(app, frontend.frames());
         let mut last_tick = Instant::now();
         while exit.is_none() {
             // Asleep until a message, the soonest timer, a frame held back,
@@ -241,7 +257,10 @@ impl Show {
             {
                 exit = self.apply(update(app, Msg::TerminalGone(why)), &mut runner);
             }
+            // Only here: a loop that stops turning stops the watchdog's pings.
+            self.supervision.turned(app, frontend.frames());
         }
+        self.supervision.leaving();
         cancel.cancel();
 
         // Let injections and recoveries in flight land, applying their answers,
@@ -267,6 +286,7 @@ impl Show {
             journal.write_new(app.journal());
         }
         frontend.finish(app);
+        self.supervision.finished(app, frontend.frames());
         exit.unwrap_or(ExitKind::Success)
     }
 
@@ -286,13 +306,18 @@ impl Show {
             let due = (app.timers_at() + left).saturating_sub(self.clock.now());
             now + self.clock.to_real(due)
         });
-        [Some(last_tick + HEARTBEAT), timer, frontend.wake_at()]
-            .into_iter()
-            .flatten()
-            .min()
-            .unwrap_or(now + HEARTBEAT)
-            // A timer already due is met by the next tick; never a busy loop.
-            .max(now + MIN_WAKE)
+        [
+            Some(last_tick + HEARTBEAT),
+            timer,
+            frontend.wake_at(),
+            self.supervision.wake_at(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(now + HEARTBEAT)
+        // A timer already due is met by the next tick; never a busy loop.
+        .max(now + MIN_WAKE)
     }
 
     fn apply(&self, effects: Vec<Effect>, runner: &mut EffectRunner) -> Option<ExitKind> {

@@ -1,9 +1,11 @@
 //! What chaosdeck keeps on disk between runs, in the user's state directory
-//! (`--state-dir` to choose): the fault ledger, the journal and the logs.
+//! (`--state-dir` to choose): the fault ledger, the journal, the logs and
+//! the record of the last run.
 
 pub mod journal_file;
 pub mod ledger;
 pub mod lock;
+pub mod run_record;
 
 use std::path::{Path, PathBuf};
 
@@ -35,4 +37,27 @@ pub fn rfc3339(at: time::OffsetDateTime) -> String {
         .unwrap_or(at);
     at.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| at.unix_timestamp().to_string())
+}
+
+/// Replaces `path` whole, never leaving half a file for a reader: written
+/// beside it under a name of this process's own, synced, renamed over, and
+/// the folder synced.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir)?;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = std::fs::File::create(&temporary).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()
+    });
+    if let Err(e) = written.and_then(|()| std::fs::rename(&temporary, path)) {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(e);
+    }
+    std::fs::File::open(dir)?.sync_all()
 }

@@ -16,7 +16,7 @@
 //!   [`LeaveAfter`] for a front end that ends it after some passes;
 //! - the Docker backend's test configuration, [`docker_config`];
 //! - the stand-ins and harnesses the test binaries share: [`fake_pd`],
-//!   [`state_home`], [`tmux`].
+//!   [`state_home`], [`tmux`], and [`http`] for `/metrics` and `/healthz`.
 //!
 //! Assertions stay with the tests: these only build.
 #![cfg(feature = "testing")]
@@ -25,6 +25,7 @@ mod apps;
 mod cluster;
 mod docker;
 pub mod fake_pd;
+pub mod http;
 mod shows;
 pub mod state_home;
 pub mod stories;

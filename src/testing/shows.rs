@@ -32,6 +32,7 @@ pub fn show_with(
         clock,
         guard: FaultGuard::default(),
         journal: None,
+        supervision: crate::supervision::Supervision::none(),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The release binary as a user runs it: plain mode, doctor, report, and the
-//! full screen in tmux (the walkthrough and the fault matrix). One test
+//! full screen in tmux (the walkthrough and the fault matrix), and the booth
+//! under supervision (systemd's notify socket, /metrics, /healthz). One test
 //! binary for the command line.
 
 mod doctor_cli;
@@ -10,5 +11,6 @@ mod leaving;
 mod one_instance;
 mod plain_mode;
 mod report_bounds;
+mod supervised;
 mod tmux_walkthrough;
 mod user_errors;

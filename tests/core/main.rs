@@ -15,5 +15,6 @@ mod sim_load_figures;
 mod sim_model;
 mod sim_properties;
 mod story_behaviour;
+mod supervised_show;
 mod top_speed;
 mod ui_snapshots;
