@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use super::diagnosis::FaultClass;
 use super::facts::{ImpactFacts, Symptom};
+use super::pd_facts::PdLeaderFacts;
 use crate::text::{clock, count};
 
 /// Each clue for a hypothesis past the first adds this much to its score.
@@ -35,6 +36,8 @@ pub struct Clues {
     pub runtime_says_well: bool,
     /// The runtime told anything about the process at all.
     pub runtime_visible: bool,
+    /// What PD's members said of their leadership, if the node led PD.
+    pub pd: PdLeaderFacts,
 }
 
 impl Clues {
@@ -76,7 +79,7 @@ pub struct Hypothesis {
 }
 
 /// The node faults, in the order the alternatives are weighed.
-pub static HYPOTHESES: [Hypothesis; 4] = [CRASH, STOP, FROZEN, PARTITION];
+pub static HYPOTHESES: [Hypothesis; 5] = [CRASH, STOP, FROZEN, PARTITION, PD_LEADER];
 
 /// The row of `class`; none for [`FaultClass::Unknown`], which is what is
 /// left when no row explains the evidence.
@@ -146,6 +149,7 @@ fn handed_over(clues: &Clues) -> bool {
 const CRASH: Hypothesis = Hypothesis {
     class: FaultClass::ProcessCrash,
     basis: |symptom, clues| match symptom {
+        _ if clues.pd.led => None,
         Symptom::Died {
             exit_code: Some(137),
         } => Some(("exit code 137: SIGKILL", 0.75)),
@@ -225,6 +229,7 @@ const CRASH: Hypothesis = Hypothesis {
 const STOP: Hypothesis = Hypothesis {
     class: FaultClass::GracefulStop,
     basis: |symptom, clues| match symptom {
+        _ if clues.pd.led => None,
         Symptom::Died {
             exit_code: Some(0 | 143),
         } => Some(("a clean exit code", 0.75)),
@@ -292,7 +297,9 @@ const STOP: Hypothesis = Hypothesis {
 
 const FROZEN: Hypothesis = Hypothesis {
     class: FaultClass::Frozen,
-    basis: |symptom, _| (symptom == Symptom::Paused).then_some(("process paused", 0.8)),
+    basis: |symptom, clues| {
+        (symptom == Symptom::Paused && !clues.pd.led).then_some(("process paused", 0.8))
+    },
     tests: &[
         Test::For(|c| {
             c.paused
@@ -325,7 +332,9 @@ const FROZEN: Hypothesis = Hypothesis {
 
 const PARTITION: Hypothesis = Hypothesis {
     class: FaultClass::NetworkPartition,
-    basis: |symptom, _| (symptom == Symptom::Disconnected).then_some(("network cut", 0.8)),
+    basis: |symptom, clues| {
+        (symptom == Symptom::Disconnected && !clues.pd.led).then_some(("network cut", 0.8))
+    },
     tests: &[
         Test::For(|c| {
             c.disconnected
@@ -359,6 +368,76 @@ const PARTITION: Hypothesis = Hypothesis {
     },
 };
 
+/// How the node went, in a few words, for a PD leader's summary.
+fn went(clues: &Clues) -> String {
+    match clues.exit {
+        Some(Some(137)) => "was killed (SIGKILL, exit code 137)".into(),
+        Some(Some(code @ (0 | 143))) => format!("was stopped (exit code {code})"),
+        Some(Some(code)) => format!("exited with code {code}"),
+        Some(None) => "exited".into(),
+        None if clues.paused => "was frozen (paused)".into(),
+        None if clues.disconnected => "was cut off from the network".into(),
+        None => "went".into(),
+    }
+}
+
+const PD_LEADER: Hypothesis = Hypothesis {
+    class: FaultClass::PdLeaderLost,
+    basis: |symptom, clues| {
+        clues.pd.led.then_some(match symptom {
+            Symptom::Died { .. } => ("PD's leader exited", 0.8),
+            Symptom::Paused => ("PD's leader froze", 0.8),
+            Symptom::Disconnected => ("PD's leader was cut off", 0.8),
+        })
+    },
+    tests: &[
+        Test::For(|c| c.pd.led.then(|| "it was PD's leader when it went".into())),
+        Test::For(|c| {
+            c.pd.no_leader_at.map(|at| {
+                format!(
+                    "PD's members named no leader at {} (its followers answer 503)",
+                    clock(at)
+                )
+            })
+        }),
+        Test::For(|c| {
+            c.pd.elected
+                .as_ref()
+                .map(|(at, name)| format!("PD's members named {name} leader at {}", clock(*at)))
+        }),
+        Test::Against(|c| (!c.pd.led).then(|| "it did not lead PD when it went".into())),
+        Test::Against(|c| {
+            c.heartbeats_stopped
+                .then(|| "a TiKV store stopped heartbeating: more than PD's leader went".into())
+        }),
+    ],
+    summary: |o| {
+        let mut t = format!("{}, PD's leader, {} at {}", o.name, went(o.clues), o.at);
+        let pd = &o.clues.pd;
+        if let Some(at) = pd.no_leader_at {
+            t.push_str(&format!(
+                "; once its lease ran out PD had no leader ({} onwards, followers answering 503)",
+                clock(at)
+            ));
+        }
+        match &pd.elected {
+            Some((at, name)) => t.push_str(&format!("; {name} was elected at {}", clock(*at))),
+            None => t.push_str("; no new leader yet"),
+        }
+        if let Some(at) = pd.tso_at {
+            t.push_str(&format!(" and served TSO from {}", clock(at)));
+        }
+        t
+    },
+    risks: |_| {
+        vec![
+            "until the new leader serves TSO, transactional clients stall (others measured 4 to 8 s); raw KV through a warm region cache barely notices".into(),
+            "the old leader comes back as a follower: PD does not move leadership back by itself".into(),
+            "with one of three PD members down, one more loss leaves PD without a quorum and without a leader".into(),
+        ]
+    },
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,7 +451,8 @@ mod tests {
                 FaultClass::ProcessCrash,
                 FaultClass::GracefulStop,
                 FaultClass::Frozen,
-                FaultClass::NetworkPartition
+                FaultClass::NetworkPartition,
+                FaultClass::PdLeaderLost
             ]
         );
         assert!(hypothesis(FaultClass::Unknown).is_none());
@@ -398,10 +478,15 @@ mod tests {
             Symptom::Disconnected,
         ];
         for symptom in symptoms {
-            for (drained, peak) in [(false, 0), (true, 0), (false, 2), (true, 2)] {
+            let cases = [(false, 0), (true, 0), (false, 2), (true, 2)];
+            for ((drained, peak), led) in cases.into_iter().flat_map(|c| [(c, false), (c, true)]) {
                 let clues = Clues {
                     drained_at: drained.then_some(Duration::from_secs(3)),
                     leaderless_peak: peak,
+                    pd: PdLeaderFacts {
+                        led,
+                        ..PdLeaderFacts::default()
+                    },
                     ..Clues::default()
                 };
                 let claims = HYPOTHESES

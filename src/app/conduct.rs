@@ -79,14 +79,14 @@ pub(super) fn carry_out(app: &mut App, ask: StoryAsk, fx: &mut Vec<Effect>) {
             run,
             kind,
             service,
-            named,
+            aim,
         } => {
             if app.ledger.begin_injection(run, kind, service.clone()) {
                 fx.push(Effect::Inject {
                     run,
                     kind,
                     service,
-                    named,
+                    aim,
                 });
             }
         }

@@ -237,6 +237,7 @@ mod tests {
             kind: FaultKind::Kill,
             service: service.into(),
             at: Duration::from_secs(3),
+            struck: Default::default(),
         }
     }
 

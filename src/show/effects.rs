@@ -134,19 +134,15 @@ async fn work(
                 run,
                 kind,
                 service,
-                named,
+                aim,
             } => {
-                tracing::info!(%kind, %service, named, "injecting fault");
+                tracing::info!(%kind, %service, ?aim, "injecting fault");
                 if let Err(why) = guard.set_possible(kind, &service) {
                     let result = Err(BackendError::Refused(why));
                     let _ = tx.send(Msg::Injected { run, result }).await;
                     continue;
                 }
-                let target = if named {
-                    FaultTarget::Named(&service)
-                } else {
-                    FaultTarget::Tikv(&service)
-                };
+                let target = FaultTarget::new(aim, &service);
                 let result = within(backend.inject(kind, target)).await;
                 match &result {
                     Ok(fault) => guard.confirm(fault),

@@ -27,6 +27,7 @@ fn injected(service: &str, at: f64) -> InjectedFault {
         kind: FaultKind::Kill,
         service: service.into(),
         at: secs(at),
+        struck: Default::default(),
     }
 }
 
@@ -179,6 +180,7 @@ title = "Next"
         kind,
         service,
         at: secs(1.0),
+        struck: Default::default(),
     };
     update(
         &mut app,

@@ -401,6 +401,7 @@ on_enter = [{ action = "start_load" }, { action = "inject_fault", kind = "kill",
                 kind: FaultKind::Kill,
                 service: "tikv1".into(),
                 at: secs(1.0),
+                struck: Default::default(),
             }),
         },
     );
@@ -459,6 +460,7 @@ fn esc_abandons_every_kind_of_action_and_late_answers_do_not_reopen_it() {
                 kind: FaultKind::Pause,
                 service: "tikv1".into(),
                 at: secs(0.1),
+                struck: Default::default(),
             };
             app.timeline_mut().injected = Some(fault.clone());
             app.set_fault(chaosdeck::app::FaultState::InPlace(fault));
@@ -495,6 +497,7 @@ fn esc_abandons_every_kind_of_action_and_late_answers_do_not_reopen_it() {
                         kind,
                         service,
                         at: secs(1.0),
+                        struck: Default::default(),
                     }),
                 },
                 Effect::Diagnose { run, .. } => Msg::Diagnosed {

@@ -203,6 +203,7 @@ impl Shared {
             kind,
             service: service.to_string(),
             at,
+            struck: Default::default(),
         };
         if let Ok(mut slot) = self.fault.lock() {
             *slot = Some(fault.clone());
