@@ -34,9 +34,9 @@ pub fn pd_leader_facts(evidence: &Evidence, service: &str, onset: Duration) -> P
     let before = evidence
         .snapshots
         .iter()
+        .rev()
         .filter(|s| s.taken_at < onset && s.pd_reachable)
-        .filter_map(leader)
-        .last();
+        .find_map(leader);
     facts.led = before == Some(service);
     if !facts.led {
         return facts;
