@@ -99,6 +99,21 @@ pub struct Fault {
     pub class: FaultClass,
     /// The signals the episode waits for before it calls the fault seen.
     pub expects: &'static [Expected],
+    /// The one parameter a chapters file may give it (`cpus = 0.2`).
+    pub param: Option<Param>,
+}
+
+/// A fault kind's parameter: its name in a chapters file and its range.
+#[derive(Debug)]
+pub struct Param {
+    /// The chapters file's key: `cpus`.
+    pub name: &'static str,
+    /// What a value is shown with: `0.2 CPUs`, `30%`.
+    pub unit: &'static str,
+    pub min: f64,
+    pub max: f64,
+    /// The value when the chapters file gives none.
+    pub default: f64,
 }
 
 /// One class of failure, described once.
@@ -128,6 +143,7 @@ pub const FAULTS: [Fault; 4] = [
         recovery: Recovery::Start,
         class: FaultClass::ProcessCrash,
         expects: BOTH,
+        param: None,
     },
     Fault {
         kind: FaultKind::Stop,
@@ -136,6 +152,7 @@ pub const FAULTS: [Fault; 4] = [
         recovery: Recovery::Start,
         class: FaultClass::GracefulStop,
         expects: BOTH,
+        param: None,
     },
     Fault {
         kind: FaultKind::Pause,
@@ -144,6 +161,7 @@ pub const FAULTS: [Fault; 4] = [
         recovery: Recovery::Unpause,
         class: FaultClass::Frozen,
         expects: BOTH,
+        param: None,
     },
     Fault {
         kind: FaultKind::Partition,
@@ -152,6 +170,7 @@ pub const FAULTS: [Fault; 4] = [
         recovery: Recovery::Reconnect,
         class: FaultClass::NetworkPartition,
         expects: BOTH,
+        param: None,
     },
 ];
 
@@ -226,6 +245,139 @@ pub const NO_INCIDENT: &str = "no_incident";
 /// Other names a model may use for [`NO_INCIDENT`].
 pub const NO_INCIDENT_ALIASES: &[&str] = &["none", "healthy", "no_fault", "nothing"];
 
+/// A fault to inject: its kind and the value of the kind's parameter,
+/// if it has one. Stored in thousandths so that specs compare and hash
+/// exactly; written as `slow cpus=0.2` in the journal and the ledger (a
+/// kind alone, `kill`, as earlier versions wrote it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FaultSpec {
+    kind: FaultKind,
+    milli: Option<u32>,
+}
+
+/// Values are kept to this many decimals.
+const MILLI: f64 = 1000.0;
+
+impl FaultSpec {
+    /// `kind` with its parameter's default value.
+    pub fn new(kind: FaultKind) -> Self {
+        Self {
+            kind,
+            milli: kind.fault().param.as_ref().map(|p| to_milli(p.default)),
+        }
+    }
+
+    /// `kind` with `value` for its parameter; an error says why not (the
+    /// kind takes none, or the value is out of its range).
+    pub fn with(kind: FaultKind, name: &str, value: f64) -> Result<Self, String> {
+        let Some(param) = kind.fault().param.as_ref() else {
+            return Err(format!("{kind} takes no parameter ({name} given)"));
+        };
+        if name != param.name {
+            return Err(format!("{kind} takes `{}`, not `{name}`", param.name));
+        }
+        if !value.is_finite() || value < param.min || value > param.max {
+            return Err(format!(
+                "{name} = {value} is out of range: {kind} takes {name} from {} to {}",
+                param.min, param.max
+            ));
+        }
+        Ok(Self {
+            kind,
+            milli: Some(to_milli(value)),
+        })
+    }
+
+    pub fn kind(self) -> FaultKind {
+        self.kind
+    }
+
+    /// The parameter's value, if the kind has one.
+    pub fn value(self) -> Option<f64> {
+        self.milli.map(|m| f64::from(m) / MILLI)
+    }
+
+    /// `0.2 CPUs`, `30%`: the parameter as the screen shows it.
+    pub fn amount(self) -> Option<String> {
+        let param = self.kind.fault().param.as_ref()?;
+        let value = crate::text::numbers::trimmed(self.value()?);
+        Some(match param.unit {
+            "%" => format!("{value}%"),
+            unit => format!("{value} {unit}"),
+        })
+    }
+
+    /// The recovery that undoes it.
+    pub fn recovery(self) -> Recovery {
+        self.kind.recovery()
+    }
+}
+
+fn to_milli(value: f64) -> u32 {
+    (value * MILLI).round() as u32
+}
+
+impl From<FaultKind> for FaultSpec {
+    fn from(kind: FaultKind) -> Self {
+        Self::new(kind)
+    }
+}
+
+/// `kill`, `slow (0.2 CPUs)`: for the screen and the journal's text.
+impl fmt::Display for FaultSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.amount() {
+            Some(amount) => write!(f, "{} ({amount})", self.kind),
+            None => write!(f, "{}", self.kind),
+        }
+    }
+}
+
+impl std::str::FromStr for FaultSpec {
+    type Err = String;
+
+    /// `kill`, or `slow cpus=0.2`: the journal's and the ledger's form.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (name, param) = match text.trim().split_once(' ') {
+            Some((name, param)) => (name, Some(param.trim())),
+            None => (text.trim(), None),
+        };
+        let kind = FaultKind::named(name).ok_or_else(|| format!("no such fault kind: {name}"))?;
+        let Some(param) = param else {
+            return Ok(Self::new(kind));
+        };
+        let (key, value) = param
+            .split_once('=')
+            .ok_or_else(|| format!("`{param}` is not name=value"))?;
+        let value: f64 = value
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{value}` is not a number"))?;
+        Self::with(kind, key.trim(), value)
+    }
+}
+
+impl Serialize for FaultSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match (self.kind.fault().param.as_ref(), self.value()) {
+            (Some(param), Some(value)) => s.collect_str(&format_args!(
+                "{} {}={}",
+                self.kind,
+                param.name,
+                crate::text::numbers::trimmed(value)
+            )),
+            _ => s.serialize_str(self.kind.name()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for FaultSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl FaultKind {
     pub const ALL: [FaultKind; 4] = [Self::Kill, Self::Stop, Self::Pause, Self::Partition];
 
@@ -239,6 +391,11 @@ impl FaultKind {
 
     pub fn name(self) -> &'static str {
         self.fault().name
+    }
+
+    /// The kind a chapters file or the journal names.
+    pub fn named(name: &str) -> Option<FaultKind> {
+        FAULTS.iter().find(|f| f.name == name).map(|f| f.kind)
     }
 
     /// `killed`, as in "it was killed".

@@ -45,12 +45,12 @@ pub async fn heal_at_start(
         return told;
     };
     let leftovers = health::leftovers(&snapshot);
-    let all_healed = heal_leftovers(backend, &leftovers, heal, &mut told).await;
+    let all_healed = heal_leftovers(backend, &leftovers, ours.as_ref(), heal, &mut told).await;
     if let Some(entry) = ours {
         if !leftovers.iter().any(|l| l.service == entry.service) {
             told.push(note(
                 Level::Info,
-                format!("{} shows no {} any more", entry.service, entry.kind),
+                format!("{} shows no {} any more", entry.service, entry.fault),
             ));
         }
         if all_healed && heal {
@@ -87,7 +87,7 @@ fn read_ledger(
     let cluster = source.to_string();
     let mut ours = None;
     for entry in entries {
-        let what = format!("a {} of {}", entry.kind, entry.service);
+        let what = format!("a {} of {}", entry.fault, entry.service);
         if entry.cluster == cluster && *source == ClusterSource::Sim {
             told.push(note(
                 Level::Info,
@@ -150,6 +150,7 @@ async fn startup_snapshot(
 async fn heal_leftovers(
     backend: &dyn ClusterBackend,
     leftovers: &[Leftover],
+    ledger: Option<&LedgerEntry>,
     heal: bool,
     told: &mut Vec<Told>,
 ) -> bool {
@@ -167,7 +168,12 @@ async fn heal_leftovers(
             all_healed = false;
             continue;
         }
-        let outcome = tokio::time::timeout(STARTUP_WAIT, backend.recover(recovery, service)).await;
+        // What the ledger says the fault changed, where it names this node.
+        let before = ledger
+            .filter(|entry| entry.service == *service)
+            .and_then(|entry| entry.before.as_ref());
+        let outcome =
+            tokio::time::timeout(STARTUP_WAIT, backend.recover(recovery, service, before)).await;
         let (ok, text) = match outcome {
             Ok(Ok(()) | Err(BackendError::NothingToRecover { .. })) => (
                 true,

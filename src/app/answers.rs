@@ -33,11 +33,12 @@ pub(super) fn on_injected(
                 Level::Warning,
                 format!(
                     "a stray {} on {} landed: recovering it",
-                    fault.kind, fault.service
+                    fault.kind(),
+                    fault.service
                 ),
             );
             fx.push(Effect::Recover {
-                recovery: fault.kind.recovery(),
+                recovery: fault.kind().recovery(),
                 service: fault.service,
             });
         }
@@ -45,7 +46,8 @@ pub(super) fn on_injected(
             catch_up(app, fault.at);
             let text = format!(
                 "a late {} on {} landed after it was called off: recovering it",
-                fault.kind, fault.service
+                fault.kind(),
+                fault.service
             );
             note(app, Level::Warning, text);
             request_recovery(app, fx);
@@ -56,10 +58,10 @@ pub(super) fn on_injected(
             app.chronicle.open_episode(fault.clone());
             app.agent.fault_landed();
             let kind = Kind::Fault {
-                fault: fault.kind,
+                fault: fault.kind(),
                 service: fault.service.clone(),
             };
-            let text = format!("INJECTED {} on {}", fault.kind, fault.service);
+            let text = format!("INJECTED {} on {}", fault.kind(), fault.service);
             if current {
                 with_story(app, fx, |story, scene, log, asks| {
                     story.complete_as(scene, log, Level::Critical, kind, text, asks);

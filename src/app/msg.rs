@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::agent::{AnalyzerError, Diagnosis, Evidence, Progress};
 use crate::cluster::{
-    BackendError, ClusterEvent, ClusterSnapshot, FaultKind, InjectedFault, Recovery,
+    BackendError, ClusterEvent, ClusterSnapshot, FaultSpec, InjectedFault, Recovery,
 };
 use crate::workload::WorkloadSample;
 
@@ -113,7 +113,7 @@ pub struct LeftFault {
 pub enum Effect {
     Inject {
         run: RunId,
-        kind: FaultKind,
+        spec: FaultSpec,
         service: String,
         /// How the story came to the service: `random`, named, `pd-leader`.
         aim: crate::cluster::Aim,

@@ -289,12 +289,12 @@ impl fmt::Display for EventKind {
     }
 }
 
-pub use crate::faults::{FaultKind, Recovery, Struck};
+pub use crate::faults::{FaultKind, FaultSpec, Recovery, Struck};
 
 /// A fault that is in place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InjectedFault {
-    pub kind: FaultKind,
+    pub spec: FaultSpec,
     pub service: String,
     /// Show time at which it was applied.
     pub at: Duration,
@@ -307,13 +307,33 @@ pub struct InjectedFault {
 impl InjectedFault {
     /// The class an analyzer should name for it.
     pub fn class(&self) -> crate::faults::FaultClass {
-        self.kind.class_on(self.struck)
+        self.kind().class_on(self.struck)
     }
 
     /// Whether the episode waits for `signal` before it calls it seen.
     pub fn expects(&self, signal: crate::faults::Expected) -> bool {
-        self.kind.expects_on(self.struck, signal)
+        self.kind().expects_on(self.struck, signal)
     }
+}
+
+impl InjectedFault {
+    pub fn kind(&self) -> FaultKind {
+        self.spec.kind()
+    }
+}
+
+/// What a fault changed on its node, read before it was applied, so that
+/// its undo puts it back. The ledger keeps it, so a restart can too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum Before {
+    /// The container's CPU limit: `NanoCpus`, or `CpuQuota` per
+    /// `CpuPeriod` microseconds (0 for each: no limit).
+    CpuLimit {
+        nano_cpus: i64,
+        cpu_quota: i64,
+        cpu_period: i64,
+    },
 }
 
 /// Where the cluster comes from, shown in the header.

@@ -119,7 +119,7 @@ pub fn simulator(seed: u64, stores: u8, regions: u32) -> Simulator {
 /// The backend's answer to killing `service` at `at`.
 pub fn kill(at: Duration, service: &str) -> InjectedFault {
     InjectedFault {
-        kind: FaultKind::Kill,
+        spec: FaultKind::Kill.into(),
         service: service.into(),
         at,
         struck: Default::default(),

@@ -185,12 +185,12 @@ async fn the_backend_faults_pd_s_leader_only_while_it_leads() {
         .name
         .clone();
     let moved = sim
-        .inject(FaultKind::Kill, FaultTarget::PdLeader(&other))
+        .inject(FaultKind::Kill.into(), FaultTarget::PdLeader(&other))
         .await
         .unwrap_err();
     assert!(moved.to_string().contains("moved from"), "{moved}");
     let fault = sim
-        .inject(FaultKind::Kill, FaultTarget::PdLeader(&old))
+        .inject(FaultKind::Kill.into(), FaultTarget::PdLeader(&old))
         .await
         .unwrap();
     assert_eq!(

@@ -125,13 +125,13 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
 
     // PD and load are refused unless named explicitly.
     assert_eq!(
-        control.inject(FaultKind::Kill, "pd0", false).await,
+        control.inject(FaultKind::Kill.into(), "pd0", false).await,
         Err(BackendError::NotTikv {
             service: "pd0".into()
         })
     );
     assert_eq!(
-        control.inject(FaultKind::Pause, "load", false).await,
+        control.inject(FaultKind::Pause.into(), "load", false).await,
         Err(BackendError::NotTikv {
             service: "load".into()
         })
@@ -139,7 +139,7 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
 
     // Kill: SIGKILL, the death reported with 137 within a second.
     control
-        .inject(FaultKind::Kill, "tikv0", false)
+        .inject(FaultKind::Kill.into(), "tikv0", false)
         .await
         .expect("kill tikv0");
     assert_eq!(
@@ -157,11 +157,11 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
         }
     );
     assert!(matches!(
-        control.inject(FaultKind::Kill, "tikv0", false).await,
+        control.inject(FaultKind::Kill.into(), "tikv0", false).await,
         Err(BackendError::Refused(_))
     ));
     control
-        .recover(Recovery::Start, "tikv0")
+        .recover(Recovery::Start, "tikv0", None)
         .await
         .expect("start tikv0");
     assert_eq!(
@@ -169,13 +169,13 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
         Some(EventKind::Started)
     );
     assert!(matches!(
-        control.recover(Recovery::Start, "tikv0").await,
+        control.recover(Recovery::Start, "tikv0", None).await,
         Err(BackendError::NothingToRecover { .. })
     ));
 
     // Stop: SIGTERM, handled by the node, a clean exit.
     control
-        .inject(FaultKind::Stop, "tikv1", false)
+        .inject(FaultKind::Stop.into(), "tikv1", false)
         .await
         .expect("stop tikv1");
     assert_eq!(
@@ -183,7 +183,7 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
         Some(EventKind::Died { exit_code: Some(0) })
     );
     control
-        .recover(Recovery::Start, "tikv1")
+        .recover(Recovery::Start, "tikv1", None)
         .await
         .expect("start tikv1");
     assert_eq!(
@@ -193,7 +193,7 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
 
     // Pause and unpause; no second fault on a paused node.
     control
-        .inject(FaultKind::Pause, "tikv0", false)
+        .inject(FaultKind::Pause.into(), "tikv0", false)
         .await
         .expect("pause tikv0");
     assert_eq!(
@@ -201,14 +201,14 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
         Some(EventKind::Paused)
     );
     assert_eq!(
-        control.inject(FaultKind::Kill, "tikv0", false).await,
+        control.inject(FaultKind::Kill.into(), "tikv0", false).await,
         Err(BackendError::FaultInPlace {
             kind: FaultKind::Pause,
             service: "tikv0".into()
         })
     );
     control
-        .recover(Recovery::Unpause, "tikv0")
+        .recover(Recovery::Unpause, "tikv0", None)
         .await
         .expect("unpause tikv0");
     assert_eq!(
@@ -216,13 +216,13 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
         Some(EventKind::Unpaused)
     );
     assert!(matches!(
-        control.recover(Recovery::Unpause, "tikv0").await,
+        control.recover(Recovery::Unpause, "tikv0", None).await,
         Err(BackendError::NothingToRecover { .. })
     ));
 
     // Partition: cut from the project network, then back with its alias.
     control
-        .inject(FaultKind::Partition, "tikv1", false)
+        .inject(FaultKind::Partition.into(), "tikv1", false)
         .await
         .expect("partition tikv1");
     assert_eq!(
@@ -237,14 +237,16 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
     assert_eq!(tikv1.state, ProcessState::Running);
     assert!(!tikv1.network_connected);
     assert_eq!(
-        control.inject(FaultKind::Partition, "tikv1", false).await,
+        control
+            .inject(FaultKind::Partition.into(), "tikv1", false)
+            .await,
         Err(BackendError::FaultInPlace {
             kind: FaultKind::Partition,
             service: "tikv1".into()
         })
     );
     control
-        .recover(Recovery::Reconnect, "tikv1")
+        .recover(Recovery::Reconnect, "tikv1", None)
         .await
         .expect("reconnect tikv1");
     assert_eq!(
@@ -267,13 +269,13 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
         "reconnected under its service name: {aliases:?}"
     );
     assert!(matches!(
-        control.recover(Recovery::Reconnect, "tikv1").await,
+        control.recover(Recovery::Reconnect, "tikv1", None).await,
         Err(BackendError::NothingToRecover { .. })
     ));
 
     // Named explicitly, a PD may be faulted.
     control
-        .inject(FaultKind::Pause, "pd0", true)
+        .inject(FaultKind::Pause.into(), "pd0", true)
         .await
         .expect("pause pd0 when allowed");
     assert_eq!(
@@ -281,7 +283,7 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
         Some(EventKind::Paused)
     );
     control
-        .recover(Recovery::Unpause, "pd0")
+        .recover(Recovery::Unpause, "pd0", None)
         .await
         .expect("unpause pd0");
 

@@ -80,11 +80,12 @@ async fn a_restart_after_sigkill_heals_what_was_left_or_only_reports_it() {
         // by hand, and only the engine knows of them.
         ledger
             .record(&LedgerEntry {
-                kind: FaultKind::Pause,
+                fault: FaultKind::Pause.into(),
                 service: "tikv0".into(),
                 cluster: format!("DOCKER {project}"),
                 at: "2026-12-01T10:00:00.000Z".into(),
                 pid: 1,
+                before: None,
             })
             .unwrap();
         for (kind, service) in [
@@ -92,7 +93,10 @@ async fn a_restart_after_sigkill_heals_what_was_left_or_only_reports_it() {
             (FaultKind::Partition, "tikv1"),
             (FaultKind::Kill, "tikv2"),
         ] {
-            control.inject(kind, service, false).await.expect("inject");
+            control
+                .inject(kind.into(), service, false)
+                .await
+                .expect("inject");
         }
         assert!(
             eventually(WAIT, || async { faulted(&control).await.len() == 3 }).await,

@@ -108,7 +108,7 @@ async fn record_docker_cases() {
         .await;
         let baseline = mean_ops(&recorder.evidence(clock.now(), None, vec![]));
         let fault = backend
-            .inject(kind, FaultTarget::Tikv("tikv1"))
+            .inject(kind.into(), FaultTarget::Tikv("tikv1"))
             .await
             .expect("inject");
         monitor.fault_injected(fault.at);
@@ -123,7 +123,7 @@ async fn record_docker_cases() {
         .await;
         let evidence = recorder.evidence(clock.now(), baseline, monitor.incidents().to_vec());
         backend
-            .recover(kind.recovery(), "tikv1")
+            .recover(kind.recovery(), "tikv1", None)
             .await
             .expect("recover");
         // Let the recovery's own events pass before the next case.

@@ -16,8 +16,9 @@ use crate::app::msg::ExitKind;
 use crate::app::run::{RunState, Step, Timer};
 use crate::app::timeline::secs;
 use crate::app::world::World;
+use crate::cluster::Aim;
+use crate::cluster::FaultSpec;
 use crate::cluster::health;
-use crate::cluster::{Aim, FaultKind};
 use crate::faults::Expected;
 use crate::monitor::Signal;
 use crate::story::{Action, DetectUntil, Target};
@@ -210,7 +211,9 @@ impl Story {
                 }
                 None => Check::Wait(None),
             },
-            Action::InjectFault { kind, target, .. } => self.try_inject(*kind, target, scene, asks),
+            Action::InjectFault(inject) => {
+                self.try_inject(inject.fault, &inject.target, scene, asks)
+            }
             Action::AwaitDetection { until, .. } => match (&timeline.injected, timeline.detected) {
                 (None, _) => Check::Done("no fault in place: nothing to detect".into()),
                 (Some(_), None) => Check::Wait(None),
@@ -279,12 +282,12 @@ impl Story {
     /// every signal, one fault at a time, never while holding.
     fn try_inject(
         &mut self,
-        kind: FaultKind,
+        fault: FaultSpec,
         target: &Target,
         scene: &Scene,
         asks: &mut Vec<StoryAsk>,
     ) -> Check {
-        let (kind, target) = scene.booth.fault_of_pass(kind, target);
+        let (fault, target) = scene.booth.fault_of_pass(fault, target);
         if let Some(hold) = scene.booth.hold() {
             return Check::Wait(Some(format!("holding, no faults: {}", hold.why)));
         }
@@ -306,7 +309,7 @@ impl Story {
         let Some(run) = self.run.as_ref().map(|r| r.run) else {
             return Check::Wait(None);
         };
-        self.status = Some(ActionStatus::Running(format!("{kind} {service}")));
+        self.status = Some(ActionStatus::Running(format!("{fault} {service}")));
         let deadline = match self.run.as_ref().and_then(|r| r.current()) {
             Some((_, Step::Waiting { deadline })) => *deadline,
             _ => Timer::new(Duration::ZERO),
@@ -314,7 +317,7 @@ impl Story {
         self.set_step(Step::Awaiting { deadline });
         asks.push(StoryAsk::Inject {
             run,
-            kind,
+            spec: fault,
             aim: match target {
                 Target::Random => Aim::Chosen,
                 Target::PdLeader => Aim::PdLeader,
@@ -484,7 +487,7 @@ impl Story {
             }
             FaultState::Recovering { fault, .. } => format!(
                 "; {} {} goes on, the timeline says when it is done",
-                fault.kind.recovery(),
+                fault.kind().recovery(),
                 fault.service
             ),
             _ => String::new(),
@@ -528,9 +531,9 @@ impl Story {
 
 fn describe(scene: &Scene, action: &Action) -> String {
     match action {
-        Action::InjectFault { kind, target, .. } => {
-            let (kind, target) = scene.booth.fault_of_pass(*kind, target);
-            format!("{kind} {target}")
+        Action::InjectFault(inject) => {
+            let (fault, target) = scene.booth.fault_of_pass(inject.fault, &inject.target);
+            format!("{fault} {target}")
         }
         Action::AwaitDetection {
             until: DetectUntil::PdVerdict,

@@ -17,7 +17,9 @@ use super::labels::PROJECT_LABEL;
 use super::mapping::{
     ProjectContainer, is_network_connected, is_project_network, project_containers,
 };
-use crate::cluster::{BackendError, FaultKind, NodeRole, Process, ProcessState, Recovery};
+use crate::cluster::{
+    BackendError, Before, FaultKind, FaultSpec, NodeRole, Process, ProcessState, Recovery,
+};
 
 /// How long a graceful stop may take before Docker sends SIGKILL, for a
 /// container that does not say (see [`stop_timeout_of`]). The same as
@@ -175,14 +177,15 @@ impl DockerControl {
             .map(|c| c.service))
     }
 
-    /// Applies `kind` to `service`. Only TiKV services unless `allow_non_tikv`
+    /// Applies `spec` to `service`. Only TiKV services unless `allow_non_tikv`
     /// (the script named a PD or load service explicitly).
     pub async fn inject(
         &self,
-        kind: FaultKind,
+        spec: FaultSpec,
         service: &str,
         allow_non_tikv: bool,
     ) -> Result<(), BackendError> {
+        let kind = spec.kind();
         let container = self.container_of(service).await?;
         let networks = self.project_networks().await?;
         check_fault(&container, kind, allow_non_tikv, &networks)?;
@@ -207,8 +210,15 @@ impl DockerControl {
         }
     }
 
-    /// Applies `recovery` to `service`; an error when it needs none.
-    pub async fn recover(&self, recovery: Recovery, service: &str) -> Result<(), BackendError> {
+    /// Applies `recovery` to `service`, putting back `before` where the
+    /// fault changed a setting; an error when it needs none.
+    pub async fn recover(
+        &self,
+        recovery: Recovery,
+        service: &str,
+        before: Option<&Before>,
+    ) -> Result<(), BackendError> {
+        let _ = before;
         let container = self.container_of(service).await?;
         let networks = self.project_networks().await?;
         let saved = self.saved_partition(service);

@@ -17,8 +17,8 @@ use super::topology::{self, REPLICAS};
 use crate::cluster::BackendError;
 use crate::cluster::health::led_from_dead_node;
 use crate::cluster::model::{
-    ClusterEvent, ClusterSnapshot, ClusterSource, DataSource, EventKind, FaultKind, InjectedFault,
-    NodeRole, Process, Recovery, SourceTrouble, Store, StoreState,
+    ClusterEvent, ClusterSnapshot, ClusterSource, DataSource, EventKind, FaultKind, FaultSpec,
+    InjectedFault, NodeRole, Process, Recovery, SourceTrouble, Store, StoreState,
 };
 use crate::cluster::pd_view::{
     MAX_PEER_DOWN_DURATION, PdBook, REGION_HEARTBEAT_INTERVAL, RegionHeartbeat, RegionReporter,
@@ -198,9 +198,11 @@ impl Simulator {
     /// Applies a fault now. Refused faults leave everything unchanged.
     pub fn inject(
         &mut self,
-        kind: FaultKind,
+        spec: impl Into<FaultSpec>,
         service: &str,
     ) -> Result<InjectedFault, BackendError> {
+        let spec = spec.into();
+        let kind = spec.kind();
         if !self.config.faults.contains(&kind) {
             return Err(BackendError::Unsupported {
                 kind,
@@ -211,7 +213,7 @@ impl Simulator {
         faults::check_inject(self.fault.as_ref())?;
         let index = match target {
             Target::Tikv(index) => index,
-            Target::Pd(index) => return Ok(self.inject_pd(kind, index)),
+            Target::Pd(index) => return Ok(self.inject_pd(spec, index)),
         };
         let now = self.now;
         match kind {
@@ -243,7 +245,7 @@ impl Simulator {
             }
         }
         let fault = InjectedFault {
-            kind,
+            spec,
             service: service.to_string(),
             at: now,
             struck: Default::default(),
@@ -503,12 +505,12 @@ impl Simulator {
     }
 
     /// A fault on PD member `index`: TiKV carries on, PD's leadership may go.
-    fn inject_pd(&mut self, kind: FaultKind, index: usize) -> InjectedFault {
-        let (struck, event) = self.pd_members.inject(kind, index, self.now);
+    fn inject_pd(&mut self, spec: FaultSpec, index: usize) -> InjectedFault {
+        let (struck, event) = self.pd_members.inject(spec.kind(), index, self.now);
         let service = PD_MEMBERS[index];
         self.emit_for(service, event);
         let fault = InjectedFault {
-            kind,
+            spec,
             service: service.to_string(),
             at: self.now,
             struck,
