@@ -237,6 +237,8 @@ async fn the_pd_failover_story_runs_start_to_finish() {
         let fault = timeline.injected.as_ref().expect("a fault");
         assert_eq!(fault.struck, Struck::PdLeader);
         assert!(fault.service.starts_with("pd"));
+        let injected = format!("INJECTED kill on {} (PD's leader)", fault.service);
+        assert!(texts.contains(&injected), "{texts:#?}");
         let leader_change = timeline
             .signal(Signal::PdLeaderChange)
             .expect("detected by the members' leader change");
