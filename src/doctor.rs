@@ -10,6 +10,7 @@
 //! instead of piling up errors. Hints name the Compose tool found here.
 
 mod compose_tool;
+mod fault_kinds;
 mod new_container;
 mod open_files;
 mod services;
@@ -268,6 +269,11 @@ pub async fn run(args: &ShowArgs) -> DoctorReport {
             None
         }
     };
+
+    // Each fault kind, proved on the engine where it can be.
+    if let (Some(control), Some(containers)) = (&control, containers.as_deref()) {
+        checks.extend(fault_kinds::fault_checks(control, containers).await);
+    }
 
     // PD and the stores.
     checks.extend(pd_checks(&args.pd_endpoints(), compose).await);

@@ -19,6 +19,8 @@ pub enum FaultKind {
     Pause,
     /// Alive but cut off from PD and its peers.
     Partition,
+    /// Alive and connected, but starved of CPU (its quota lowered).
+    Slow,
 }
 
 /// How a node is brought back.
@@ -28,6 +30,8 @@ pub enum Recovery {
     Start,
     Unpause,
     Reconnect,
+    /// Put back the CPU limit the node had before it was slowed.
+    Restore,
 }
 
 /// The kind of failure, as an analyzer tells it from the evidence.
@@ -45,6 +49,8 @@ pub enum FaultClass {
     /// until its lease expires and another member is elected, and no TSO
     /// until the new leader's lease keep-alive starts.
     PdLeaderLost,
+    /// The node is up and heard from, but serves slowly.
+    SlowStore,
     /// The evidence does not say.
     Unknown,
 }
@@ -58,6 +64,9 @@ pub enum Expected {
     RuntimeEvent,
     /// PD's members name another leader than the one before the fault.
     PdLeaderChange,
+    /// The workload's own figures turn (p99 up, throughput down): all a
+    /// mild slowdown shows, since PD keeps hearing from the store.
+    WorkloadSignal,
 }
 
 /// What a fault struck, as far as the catalogue tells faults apart: the
@@ -135,7 +144,7 @@ pub struct Class {
 const BOTH: &[Expected] = &[Expected::PdVerdict, Expected::RuntimeEvent];
 
 /// Every fault kind, in the order of [`FaultKind::ALL`].
-pub const FAULTS: [Fault; 4] = [
+pub const FAULTS: [Fault; 5] = [
     Fault {
         kind: FaultKind::Kill,
         name: "kill",
@@ -172,10 +181,28 @@ pub const FAULTS: [Fault; 4] = [
         expects: BOTH,
         param: None,
     },
+    // TiKV's slow score trips only past 100 ms inspect requests or
+    // timed-out probes, and PD keeps a store Up while it heartbeats: a
+    // starved store shows only in the clients' latency and throughput.
+    Fault {
+        kind: FaultKind::Slow,
+        name: "slow",
+        past: "slowed",
+        recovery: Recovery::Restore,
+        class: FaultClass::SlowStore,
+        expects: &[Expected::WorkloadSignal],
+        param: Some(Param {
+            name: "cpus",
+            unit: "CPUs",
+            min: 0.01,
+            max: 64.0,
+            default: 0.2,
+        }),
+    },
 ];
 
 /// Every class, the fault classes first and `Unknown` last.
-pub const CLASSES: [Class; 6] = [
+pub const CLASSES: [Class; 7] = [
     Class {
         class: FaultClass::ProcessCrash,
         label: "process killed or crashed",
@@ -215,6 +242,21 @@ pub const CLASSES: [Class; 6] = [
         cell: "cut off",
         wire: "network_partition",
         aliases: &["partition", "partitioned", "networkpartition"],
+    },
+    Class {
+        class: FaultClass::SlowStore,
+        label: "slow store (starved of CPU)",
+        short: "slow",
+        cell: "slow",
+        wire: "slow_store",
+        aliases: &[
+            "slow",
+            "slowed",
+            "slowstore",
+            "cpu_starved",
+            "cpu_throttled",
+            "throttled",
+        ],
     },
     Class {
         class: FaultClass::PdLeaderLost,
@@ -379,7 +421,13 @@ impl<'de> Deserialize<'de> for FaultSpec {
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 4] = [Self::Kill, Self::Stop, Self::Pause, Self::Partition];
+    pub const ALL: [FaultKind; 5] = [
+        Self::Kill,
+        Self::Stop,
+        Self::Pause,
+        Self::Partition,
+        Self::Slow,
+    ];
 
     /// This kind's entry in the catalogue.
     pub fn fault(self) -> &'static Fault {
@@ -443,13 +491,14 @@ impl fmt::Display for FaultKind {
 
 impl Recovery {
     /// Every recovery: the only actions an analyzer may recommend.
-    pub const ALL: [Recovery; 3] = [Self::Start, Self::Unpause, Self::Reconnect];
+    pub const ALL: [Recovery; 4] = [Self::Start, Self::Unpause, Self::Reconnect, Self::Restore];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::Start => "start",
             Self::Unpause => "unpause",
             Self::Reconnect => "reconnect",
+            Self::Restore => "restore",
         }
     }
 
@@ -579,6 +628,32 @@ mod tests {
                 assert!(seen.insert(*name), "{name} names two classes");
             }
         }
+    }
+
+    #[test]
+    fn a_spec_reads_back_from_its_written_form() {
+        let slow = FaultSpec::with(FaultKind::Slow, "cpus", 0.25).unwrap();
+        assert_eq!(serde_json::to_string(&slow).unwrap(), "\"slow cpus=0.25\"");
+        assert_eq!("slow cpus=0.25".parse::<FaultSpec>(), Ok(slow));
+        assert_eq!(slow.to_string(), "slow (0.25 CPUs)");
+        // A kind alone, as earlier versions wrote it, takes its default.
+        let read: FaultSpec = serde_json::from_str("\"slow\"").unwrap();
+        assert_eq!(read.value(), Some(0.2));
+        let kill: FaultSpec = serde_json::from_str("\"kill\"").unwrap();
+        assert_eq!((kill.kind(), kill.value()), (FaultKind::Kill, None));
+        assert_eq!(serde_json::to_string(&kill).unwrap(), "\"kill\"");
+    }
+
+    #[test]
+    fn a_parameter_is_checked_against_its_kind() {
+        let err = |r: Result<FaultSpec, String>| r.unwrap_err();
+        assert!(err(FaultSpec::with(FaultKind::Kill, "cpus", 0.2)).contains("takes no parameter"));
+        assert!(err(FaultSpec::with(FaultKind::Slow, "percent", 3.0)).contains("takes `cpus`"));
+        assert!(err(FaultSpec::with(FaultKind::Slow, "cpus", 0.0)).contains("out of range"));
+        assert!(err(FaultSpec::with(FaultKind::Slow, "cpus", f64::NAN)).contains("out of range"));
+        assert!(err("nuke".parse()).contains("no such fault kind"));
+        assert!(err("slow cpus".parse()).contains("name=value"));
+        assert!(err("slow cpus=lots".parse()).contains("not a number"));
     }
 
     #[test]

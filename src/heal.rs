@@ -11,6 +11,7 @@ use std::time::Duration;
 use crate::app::{Kind, Level};
 use crate::cluster::health::{self, Leftover};
 use crate::cluster::{BackendError, ClusterBackend, ClusterSnapshot, ClusterSource};
+use crate::faults::Expected;
 use crate::state::ledger::{LedgerEntry, LedgerFile, LedgerRead};
 
 /// How long start-up waits for the cluster's picture and for each heal.
@@ -44,7 +45,11 @@ pub async fn heal_at_start(
     let Some(snapshot) = startup_snapshot(backend, &mut told).await else {
         return told;
     };
-    let leftovers = health::leftovers(&snapshot);
+    let mut leftovers = health::leftovers(&snapshot);
+    leftovers.extend(
+        ours.as_ref()
+            .and_then(|entry| unseen_leftover(entry, &leftovers)),
+    );
     let all_healed = heal_leftovers(backend, &leftovers, ours.as_ref(), heal, &mut told).await;
     if let Some(entry) = ours {
         if !leftovers.iter().any(|l| l.service == entry.service) {
@@ -58,6 +63,21 @@ pub async fn heal_at_start(
         }
     }
     told
+}
+
+/// The ledger's fault, where it is one the runtime's process states do not
+/// show (a slow store runs and is connected): only the ledger knows it is
+/// there, and what to put back.
+fn unseen_leftover(entry: &LedgerEntry, seen: &[Leftover]) -> Option<Leftover> {
+    let kind = entry.fault.kind();
+    if kind.expects(Expected::RuntimeEvent) || seen.iter().any(|l| l.service == entry.service) {
+        return None;
+    }
+    Some(Leftover {
+        service: entry.service.clone(),
+        recovery: kind.recovery(),
+        why: format!("{} by the earlier run ({})", kind.past(), entry.fault),
+    })
 }
 
 /// What the ledger says; returns this cluster's entry, if any. A damaged

@@ -59,7 +59,7 @@ pub(super) fn on_injected(
             app.chronicle.open_episode(fault.clone());
             app.agent.fault_landed();
             let kind = Kind::Fault {
-                fault: fault.kind(),
+                fault: fault.spec,
                 service: fault.service.clone(),
                 struck: fault.struck,
             };
@@ -68,7 +68,7 @@ pub(super) fn on_injected(
                 Struck::PdFollower => " (a PD follower)",
                 Struck::Tikv => "",
             };
-            let text = format!("INJECTED {} on {}{what}", fault.kind(), fault.service);
+            let text = format!("INJECTED {} on {}{what}", fault.spec, fault.service);
             if current {
                 with_story(app, fx, |story, scene, log, asks| {
                     story.complete_as(scene, log, Level::Critical, kind, text, asks);

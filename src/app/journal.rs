@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::{FaultKind, Recovery, Struck};
+use crate::cluster::{FaultSpec, Recovery, Struck};
 use crate::monitor::Signal;
 
 /// How much an entry matters; the UI colours by it (with a word beside).
@@ -40,7 +40,7 @@ pub enum Kind {
     ActionAborted,
     /// A fault is in place.
     Fault {
-        fault: FaultKind,
+        fault: FaultSpec,
         service: String,
         /// What it struck, where that is not a TiKV node (PD's leader).
         #[serde(default, skip_serializing_if = "Struck::is_tikv")]

@@ -161,6 +161,31 @@ pub struct Process {
     /// and processes are joined by it, never by their names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<u64>,
+    /// The CPU limit the runtime holds it to, when there is one and the
+    /// runtime says (a slow store is one starved of CPU).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_limit: Option<CpuLimit>,
+}
+
+/// A CPU limit, in thousandths of a CPU (so that processes compare exactly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CpuLimit(pub u32);
+
+impl CpuLimit {
+    pub fn from_cpus(cpus: f64) -> Self {
+        Self((cpus.max(0.0) * 1000.0).round() as u32)
+    }
+
+    pub fn cpus(self) -> f64 {
+        f64::from(self.0) / 1000.0
+    }
+}
+
+/// `0.2 CPUs`.
+impl fmt::Display for CpuLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} CPUs", crate::text::numbers::trimmed(self.cpus()))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

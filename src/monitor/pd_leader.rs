@@ -98,6 +98,7 @@ mod tests {
                 state: pd1,
                 network_connected: true,
                 store: None,
+                cpu_limit: None,
             }],
             troubles: if reachable {
                 Vec::new()

@@ -63,6 +63,7 @@ pub fn healthy(at: Duration) -> ClusterSnapshot {
                 state: ProcessState::Running,
                 network_connected: true,
                 store: Some(id),
+                cpu_limit: None,
             })
             .collect(),
         troubles: Vec::new(),

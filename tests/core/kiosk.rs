@@ -93,7 +93,7 @@ async fn fifty_kiosk_passes_rotate_every_fault_kind_and_each_ends_healthy() {
     for (pass, healthy, text) in &ends {
         assert!(healthy, "pass {pass}: {text}");
     }
-    let faults: Vec<FaultKind> = entries
+    let faults: Vec<chaosdeck::cluster::FaultSpec> = entries
         .iter()
         .filter_map(|e| match e.kind {
             Kind::Fault { fault, .. } => Some(fault),
@@ -102,7 +102,12 @@ async fn fifty_kiosk_passes_rotate_every_fault_kind_and_each_ends_healthy() {
         .collect();
     assert!(faults.len() >= 50, "{faults:?}");
     for (i, kind) in faults.iter().take(50).enumerate() {
-        assert_eq!(*kind, FaultKind::ALL[i % 4], "pass {}", i + 1);
+        assert_eq!(
+            kind.kind(),
+            FaultKind::ALL[i % FaultKind::ALL.len()],
+            "pass {}",
+            i + 1
+        );
     }
     // Every pass detected its fault, was diagnosed and recovered.
     let board = &app.scoreboard();

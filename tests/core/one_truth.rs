@@ -75,6 +75,7 @@ fn with_load(at: Duration, state: ProcessState) -> chaosdeck::cluster::ClusterSn
         state,
         network_connected: true,
         store: None,
+        cpu_limit: None,
     });
     snap
 }

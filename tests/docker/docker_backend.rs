@@ -173,6 +173,20 @@ async fn the_doctor_sees_the_project_and_the_missing_pd() {
     assert_eq!(status("load output"), Some(Status::Ok), "{text}");
     assert_eq!(status("PD"), Some(Status::Fail), "{text}");
     assert_eq!(status("TiKV stores"), Some(Status::Skipped), "{text}");
+    // Every fault kind has its row; the slow store's is proved on tikv0.
+    for kind in chaosdeck::cluster::FaultKind::ALL {
+        assert_eq!(status(&format!("fault {kind}")), Some(Status::Ok), "{text}");
+    }
+    assert!(
+        text.contains("tikv0's CPU limit (no CPU limit) written back and read again"),
+        "{text}"
+    );
+    let limit = control.cpu_limit("tikv0").await.expect("tikv0's limit");
+    assert_eq!(
+        chaosdeck::cluster::docker::cpu::cpus_of(&limit),
+        None,
+        "left as it was"
+    );
     assert!(!report.ok());
     assert!(text.contains("Not ready"), "{text}");
     drop(fixture);

@@ -273,6 +273,45 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
         Err(BackendError::NothingToRecover { .. })
     ));
 
+    // Slow: the CPU quota lowered through the Engine API, no event, the
+    // limit read back from the engine, and put back as it was.
+    let before = control.cpu_limit("tikv1").await.expect("tikv1's limit");
+    let slow = chaosdeck::cluster::FaultSpec::with(FaultKind::Slow, "cpus", 0.2).unwrap();
+    control
+        .inject(slow, "tikv1", false)
+        .await
+        .expect("slow tikv1");
+    let limit_of = |processes: Vec<chaosdeck::cluster::Process>| {
+        processes
+            .into_iter()
+            .find(|p| p.service == "tikv1")
+            .and_then(|p| p.cpu_limit)
+            .map(|l| l.to_string())
+    };
+    let processes = control.processes().await.expect("processes");
+    assert_eq!(limit_of(processes).as_deref(), Some("0.2 CPUs"));
+    assert_eq!(
+        next_event_of(&mut events, "tikv1", Duration::from_secs(1)).await,
+        None,
+        "a CPU limit is no runtime event"
+    );
+    assert!(matches!(
+        control.recover(Recovery::Restore, "tikv1", None).await,
+        Err(BackendError::Refused(why)) if why.contains("not known")
+    ));
+    control
+        .recover(Recovery::Restore, "tikv1", Some(&before))
+        .await
+        .expect("restore tikv1's CPU limit");
+    let processes = control.processes().await.expect("processes");
+    assert_eq!(limit_of(processes), None, "no limit again, as before");
+    assert!(matches!(
+        control
+            .recover(Recovery::Restore, "tikv1", Some(&before))
+            .await,
+        Err(BackendError::NothingToRecover { .. })
+    ));
+
     // Named explicitly, a PD may be faulted.
     control
         .inject(FaultKind::Pause.into(), "pd0", true)

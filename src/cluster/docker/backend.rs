@@ -31,8 +31,8 @@ use crate::cluster::pd::address::address_host;
 use crate::cluster::tasks::Supervisor;
 use crate::cluster::{
     BackendError, Before, Capabilities, ClusterBackend, ClusterEvent, ClusterSnapshot,
-    ClusterSource, FaultSpec, FaultTarget, InjectedFault, NOTICE_CAPACITY, Notice, PdMember,
-    Recovery, Struck, Subscriptions, check_pd_leader,
+    ClusterSource, FaultKind, FaultSpec, FaultTarget, InjectedFault, NOTICE_CAPACITY, Notice,
+    PdMember, Recovery, Struck, Subscriptions, check_pd_leader,
 };
 use crate::workload::WorkloadSample;
 
@@ -337,6 +337,21 @@ impl ClusterBackend for DockerBackend {
     /// when the script names them (a node the show chooses is TiKV only).
     fn capabilities(&self) -> Capabilities {
         Capabilities::everything()
+    }
+
+    /// A slow store's CPU limit, read before it is lowered.
+    async fn before(
+        &self,
+        spec: FaultSpec,
+        target: FaultTarget<'_>,
+    ) -> Result<Option<Before>, BackendError> {
+        match spec.kind() {
+            FaultKind::Slow => {
+                let control = self.shared.control().await?;
+                control.cpu_limit(target.service()).await.map(Some)
+            }
+            _ => Ok(None),
+        }
     }
 
     async fn inject(

@@ -216,11 +216,18 @@ impl PdMembers {
     }
 
     /// Applies `kind` to member `index` at `now`: what it struck and the
-    /// event the runtime reports.
-    pub fn inject(&mut self, kind: FaultKind, index: usize, now: Duration) -> (Struck, EventKind) {
+    /// event the runtime reports; `None` for a kind PD members do not take
+    /// here (a CPU limit: the simulator slows TiKV stores only).
+    pub fn inject(
+        &mut self,
+        kind: FaultKind,
+        index: usize,
+        now: Duration,
+    ) -> Option<(Struck, EventKind)> {
         let led = self.leader() == Some(PD_MEMBERS[index]);
         let member = &mut self.members[index];
         let event = match kind {
+            FaultKind::Slow => return None,
             FaultKind::Kill => {
                 member.life = Life::Exited { code: SIGKILL_EXIT };
                 member.paused = false;
@@ -258,15 +265,21 @@ impl PdMembers {
         } else {
             Struck::PdFollower
         };
-        (struck, event)
+        Some((struck, event))
     }
 
     /// Undoes what `recovery` undoes on member `index` at `now`: a started
     /// member joins as a follower once booted; one that comes back while
     /// its lease still holds leads on.
-    pub fn recover(&mut self, recovery: Recovery, index: usize, now: Duration) -> EventKind {
+    pub fn recover(
+        &mut self,
+        recovery: Recovery,
+        index: usize,
+        now: Duration,
+    ) -> Option<EventKind> {
         let member = &mut self.members[index];
-        match recovery {
+        Some(match recovery {
+            Recovery::Restore => return None,
             Recovery::Start => {
                 member.life = Life::Booting {
                     ready_at: now + BOOT_TIME,
@@ -281,7 +294,7 @@ impl PdMembers {
                 member.connected = true;
                 EventKind::NetworkReconnected
             }
-        }
+        })
     }
 
     /// What a PD client gets back now.
@@ -365,6 +378,7 @@ impl PdMembers {
                 state: member.process_state(),
                 network_connected: member.connected,
                 store: None,
+                cpu_limit: None,
             })
     }
 }
@@ -415,7 +429,7 @@ mod tests {
             let warm = run(&mut pd, Duration::ZERO, Duration::from_millis(10_450), seed);
             assert!(warm.iter().all(|e| e.1 == PdAnswer::Answers && e.2));
             let killed = Duration::from_millis(10_450);
-            let (struck, _) = pd.inject(FaultKind::Kill, 1, killed);
+            let (struck, _) = pd.inject(FaultKind::Kill, 1, killed).unwrap();
             assert_eq!(struck, Struck::PdLeader);
             let trace = run(&mut pd, killed, killed + Duration::from_secs(20), seed);
             let vacant = first(&trace, |e| matches!(e.1, PdAnswer::NoLeader { .. })).unwrap();
@@ -449,7 +463,7 @@ mod tests {
         let mut pd = PdMembers::new(0);
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         pd.step(STEP, &mut rng);
-        let (struck, _) = pd.inject(FaultKind::Stop, 0, STEP);
+        let (struck, _) = pd.inject(FaultKind::Stop, 0, STEP).unwrap();
         assert_eq!(struck, Struck::PdLeader);
         assert!(
             matches!(pd.answer(), PdAnswer::NoLeader { ref followers } if followers == &["pd1", "pd2"])
@@ -457,7 +471,7 @@ mod tests {
         assert!(pd.trouble().unwrap().contains("pd1 and pd2 answer 503"));
 
         let mut calm = PdMembers::new(0);
-        let (struck, _) = calm.inject(FaultKind::Pause, 2, STEP);
+        let (struck, _) = calm.inject(FaultKind::Pause, 2, STEP).unwrap();
         assert_eq!(struck, Struck::PdFollower);
         let trace = run(&mut calm, STEP, Duration::from_secs(15), 1);
         assert!(trace.iter().all(|e| e.1 == PdAnswer::Answers));

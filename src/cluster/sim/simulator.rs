@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::config::{SimConfig, SimConfigError};
 use super::faults::{self, Target};
-use super::load::{LoadModel, LoadView};
+use super::load::{LoadModel, LoadView, SlowStore};
 use super::node::{Lifecycle, SimNode};
 use super::pd_members::{PD_MEMBERS, PdMembers};
 use super::raft::{BALANCE_LIMIT, EVICT_PER_STEP, ElectionTimeout, RegionTable};
@@ -17,8 +17,8 @@ use super::topology::{self, REPLICAS};
 use crate::cluster::BackendError;
 use crate::cluster::health::led_from_dead_node;
 use crate::cluster::model::{
-    ClusterEvent, ClusterSnapshot, ClusterSource, DataSource, EventKind, FaultKind, FaultSpec,
-    InjectedFault, NodeRole, Process, Recovery, SourceTrouble, Store, StoreState,
+    ClusterEvent, ClusterSnapshot, ClusterSource, CpuLimit, DataSource, EventKind, FaultKind,
+    FaultSpec, InjectedFault, NodeRole, Process, Recovery, SourceTrouble, Store, StoreState,
 };
 use crate::cluster::pd_view::{
     MAX_PEER_DOWN_DURATION, PdBook, REGION_HEARTBEAT_INTERVAL, RegionHeartbeat, RegionReporter,
@@ -213,7 +213,7 @@ impl Simulator {
         faults::check_inject(self.fault.as_ref())?;
         let index = match target {
             Target::Tikv(index) => index,
-            Target::Pd(index) => return Ok(self.inject_pd(spec, index)),
+            Target::Pd(index) => return self.inject_pd(spec, index),
         };
         let now = self.now;
         match kind {
@@ -243,6 +243,9 @@ impl Simulator {
                 self.take_out(index, |node| node.network_connected = false);
                 self.emit(index, EventKind::NetworkDisconnected);
             }
+            // Starved, not stopped: its heartbeats still arrive, so PD
+            // keeps it Up and its leaders stay; the runtime says nothing.
+            FaultKind::Slow => self.nodes[index].cpu_limit = spec.value(),
         }
         let fault = InjectedFault {
             spec,
@@ -261,7 +264,13 @@ impl Simulator {
         let index = match target {
             Target::Tikv(index) => index,
             Target::Pd(index) => {
-                let event = self.pd_members.recover(recovery, index, self.now);
+                let Some(event) = self.pd_members.recover(recovery, index, self.now) else {
+                    return Err(BackendError::NothingToRecover {
+                        service: service.to_string(),
+                        recovery,
+                        why: "PD members are never slowed in the simulator".into(),
+                    });
+                };
                 self.emit_for(service, event);
                 self.fault = None;
                 return Ok(());
@@ -302,6 +311,7 @@ impl Simulator {
                 self.emit(index, EventKind::NetworkReconnected);
                 self.bring_back_if_serving(index, now);
             }
+            Recovery::Restore => self.nodes[index].cpu_limit = None,
         }
         self.fault = None;
         Ok(())
@@ -356,6 +366,7 @@ impl Simulator {
             state: node.process_state(),
             network_connected: node.network_connected,
             store: Some(node.id),
+            cpu_limit: node.cpu_limit.map(CpuLimit::from_cpus),
         });
         let processes: Vec<Process> = pd_processes.chain(tikv_processes).collect();
         let mut regions = self.pd.region_health();
@@ -505,8 +516,13 @@ impl Simulator {
     }
 
     /// A fault on PD member `index`: TiKV carries on, PD's leadership may go.
-    fn inject_pd(&mut self, spec: FaultSpec, index: usize) -> InjectedFault {
-        let (struck, event) = self.pd_members.inject(spec.kind(), index, self.now);
+    fn inject_pd(&mut self, spec: FaultSpec, index: usize) -> Result<InjectedFault, BackendError> {
+        let Some((struck, event)) = self.pd_members.inject(spec.kind(), index, self.now) else {
+            return Err(BackendError::Refused(format!(
+                "the simulator does not {} PD members; it slows TiKV stores only",
+                spec.kind()
+            )));
+        };
         let service = PD_MEMBERS[index];
         self.emit_for(service, event);
         let fault = InjectedFault {
@@ -516,7 +532,7 @@ impl Simulator {
             struck,
         };
         self.fault = Some(fault.clone());
-        fault
+        Ok(fault)
     }
 
     /// Applies `change` to a node; if that ends its serving, its leaders are lost.
@@ -620,7 +636,17 @@ impl Simulator {
         }
         let total_led: f64 = led.iter().sum();
         let busiest = led.iter().cloned().fold(0.0, f64::max);
+        let slowed = self.nodes.iter().enumerate().find(|(_, n)| n.speed() < 1.0);
+        let slow = slowed.map(|(index, node)| SlowStore {
+            share: if total_led > 0.0 {
+                led[index] / total_led
+            } else {
+                0.0
+            },
+            speed: node.speed(),
+        });
         LoadView {
+            slow,
             leaderless_share: leaderless / (leaderless + total_led).max(f64::MIN_POSITIVE),
             busiest_store_share: if total_led > 0.0 {
                 busiest / total_led
