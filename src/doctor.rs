@@ -493,6 +493,10 @@ fn pd_hint(error: &PdError, compose: &str) -> String {
         PdError::TooLarge { .. } => format!(
             "a big cluster's answers can be large: raise the limit with {BODY_LIMIT_ENV}=32MiB"
         ),
+        PdError::NoLeader { .. } => format!(
+            "PD's members are electing a leader (it takes a few seconds after one goes); \
+             if it lasts, fewer than two members run: `{compose} ps` and `{compose} logs pd0 pd1 pd2`"
+        ),
         PdError::Status { code, .. } if *code >= 500 => {
             format!("PD answers but is not well: check `{compose} logs pd0 pd1 pd2`")
         }

@@ -45,6 +45,10 @@ pub enum FaultClass {
     Frozen,
     /// The process runs but is cut off from PD and its peers.
     NetworkPartition,
+    /// PD's leader went (killed, stopped, frozen or cut off): no leader
+    /// until its lease expires and another member is elected, and no TSO
+    /// until the new leader's lease keep-alive starts.
+    PdLeaderLost,
     /// The node is up and heard from, but serves slowly.
     SlowStore,
     /// The evidence does not say.
@@ -58,10 +62,38 @@ pub enum Expected {
     PdVerdict,
     /// The runtime sees the node change (an event, or its state).
     RuntimeEvent,
+    /// PD's members name another leader than the one before the fault.
+    PdLeaderChange,
     /// The workload's own figures turn (p99 up, throughput down): all a
     /// mild slowdown shows, since PD keeps hearing from the store.
     WorkloadSignal,
 }
+
+/// What a fault struck, as far as the catalogue tells faults apart: the
+/// same kill is a TiKV node's crash or PD's leader lost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Struck {
+    /// A TiKV node (or any node but a PD member): the kind's own entry.
+    #[default]
+    Tikv,
+    /// The PD member that led when the fault landed.
+    PdLeader,
+    /// A PD member that did not lead: PD keeps its leader, no store to judge.
+    PdFollower,
+}
+
+impl Struck {
+    pub fn is_tikv(&self) -> bool {
+        *self == Self::Tikv
+    }
+}
+
+/// PD's leader lost, whatever the kind: the runtime sees the member go and
+/// the members name a new leader once its lease has run out. PD gives no
+/// verdict on a store: none of them is touched.
+pub const PD_LEADER_EXPECTS: &[Expected] = &[Expected::RuntimeEvent, Expected::PdLeaderChange];
+const PD_FOLLOWER_EXPECTS: &[Expected] = &[Expected::RuntimeEvent];
 
 /// One fault kind, described once.
 #[derive(Debug)]
@@ -170,7 +202,7 @@ pub const FAULTS: [Fault; 5] = [
 ];
 
 /// Every class, the fault classes first and `Unknown` last.
-pub const CLASSES: [Class; 6] = [
+pub const CLASSES: [Class; 7] = [
     Class {
         class: FaultClass::ProcessCrash,
         label: "process killed or crashed",
@@ -224,6 +256,20 @@ pub const CLASSES: [Class; 6] = [
             "cpu_starved",
             "cpu_throttled",
             "throttled",
+        ],
+    },
+    Class {
+        class: FaultClass::PdLeaderLost,
+        label: "PD leader lost",
+        short: "pd leader",
+        cell: "PD leader",
+        wire: "pd_leader_lost",
+        aliases: &[
+            "pd_leader",
+            "pd_leader_failover",
+            "pd_failover",
+            "pd_leader_down",
+            "pdleaderlost",
         ],
     },
     Class {
@@ -418,6 +464,23 @@ impl FaultKind {
     pub fn expects(self, signal: Expected) -> bool {
         self.fault().expects.contains(&signal)
     }
+
+    /// The class of this kind where it struck `struck`.
+    pub fn class_on(self, struck: Struck) -> FaultClass {
+        match struck {
+            Struck::PdLeader => FaultClass::PdLeaderLost,
+            Struck::Tikv | Struck::PdFollower => self.class(),
+        }
+    }
+
+    /// Whether the episode waits for `signal` after this kind struck `struck`.
+    pub fn expects_on(self, struck: Struck, signal: Expected) -> bool {
+        match struck {
+            Struck::Tikv => self.expects(signal),
+            Struck::PdLeader => PD_LEADER_EXPECTS.contains(&signal),
+            Struck::PdFollower => PD_FOLLOWER_EXPECTS.contains(&signal),
+        }
+    }
 }
 
 impl fmt::Display for FaultKind {
@@ -450,6 +513,22 @@ impl Recovery {
     }
 }
 
+impl Recovery {
+    /// The recovery that undoes what the runtime shows of a process:
+    /// exited, paused, or running but cut off (`None`: nothing to undo).
+    pub fn for_process(exited: bool, paused: bool, disconnected: bool) -> Option<Recovery> {
+        if exited {
+            Some(Self::Start)
+        } else if paused {
+            Some(Self::Unpause)
+        } else if disconnected {
+            Some(Self::Reconnect)
+        } else {
+            None
+        }
+    }
+}
+
 impl fmt::Display for Recovery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -470,7 +549,8 @@ impl FaultClass {
     }
 
     /// The one recovery that undoes this class of fault, if any: that of
-    /// the kinds of its class.
+    /// the kinds of its class. PD's leader lost has none of its own: it is
+    /// undone as the member was struck (see [`Recovery::for_process`]).
     pub fn recovery(self) -> Option<Recovery> {
         FAULTS.iter().find(|f| f.class == self).map(|f| f.recovery)
     }
@@ -584,5 +664,23 @@ mod tests {
         for fault in &FAULTS {
             assert_eq!(fault.class.recovery(), Some(fault.recovery));
         }
+        assert_eq!(FaultClass::PdLeaderLost.recovery(), None);
+    }
+
+    #[test]
+    fn what_a_fault_struck_sets_its_class_and_signals() {
+        for kind in FaultKind::ALL {
+            assert_eq!(kind.class_on(Struck::Tikv), kind.class());
+            assert_eq!(kind.class_on(Struck::PdFollower), kind.class());
+            assert_eq!(kind.class_on(Struck::PdLeader), FaultClass::PdLeaderLost);
+            assert!(kind.expects_on(Struck::PdLeader, Expected::PdLeaderChange));
+            assert!(!kind.expects_on(Struck::PdLeader, Expected::PdVerdict));
+            assert!(!kind.expects_on(Struck::PdFollower, Expected::PdVerdict));
+            assert!(!kind.expects_on(Struck::Tikv, Expected::PdLeaderChange));
+        }
+        assert_eq!(
+            FaultClass::named("PD-failover"),
+            Some(FaultClass::PdLeaderLost)
+        );
     }
 }

@@ -44,6 +44,10 @@ pub enum Signal {
     Throughput,
     Latency,
     PdUnreachable,
+    /// PD's members name no leader (its followers answer 503).
+    PdNoLeader,
+    /// PD's members name another leader than before.
+    PdLeaderChange,
 }
 
 impl Signal {
@@ -58,6 +62,8 @@ impl Signal {
             Self::Throughput => "throughput",
             Self::Latency => "p99 latency",
             Self::PdUnreachable => "PD reachability",
+            Self::PdNoLeader => "PD without a leader",
+            Self::PdLeaderChange => "PD leader change",
         }
     }
 
@@ -71,6 +77,7 @@ impl Signal {
             Self::Throughput => "workload throughput",
             Self::Latency => "p99 latency",
             Self::PdUnreachable => "PD reachability",
+            Self::PdNoLeader | Self::PdLeaderChange => "PD members",
         }
     }
 }

@@ -677,6 +677,11 @@ pub fn check_capabilities(
                         "faults TiKV nodes only ({} is not one)",
                         crate::text::clean_line(name)
                     ),
+                    Target::PdLeader
+                        if !matches!(capabilities.non_tikv, crate::cluster::NonTikv::WhenNamed) =>
+                    {
+                        "faults TiKV nodes only (not PD's leader)".to_string()
+                    }
                     _ => continue,
                 };
                 let rotation = match in_rotation {

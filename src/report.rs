@@ -166,7 +166,7 @@ impl LeftBehind {
         self.seen += 1;
         let entry = read.entry;
         match entry.kind {
-            Kind::Fault { fault, service } => {
+            Kind::Fault { fault, service, .. } => {
                 let left = LeftFault {
                     fault,
                     service: plain(&service),
@@ -228,6 +228,7 @@ mod tests {
         let kind = Kind::Fault {
             fault: crate::cluster::FaultKind::Kill.into(),
             service: service.into(),
+            struck: Default::default(),
         };
         read(kind, "INJECTED")
     }

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use super::diagnosis::FaultClass;
 use super::facts::{ImpactFacts, Symptom};
+use super::pd_facts::PdLeaderFacts;
 use crate::cluster::CpuLimit;
 use crate::text::{clock, count};
 
@@ -36,6 +37,8 @@ pub struct Clues {
     pub runtime_says_well: bool,
     /// The runtime told anything about the process at all.
     pub runtime_visible: bool,
+    /// What PD's members said of their leadership, if the node led PD.
+    pub pd: PdLeaderFacts,
     /// The CPU limit that starves it beside its peers.
     pub starved: Option<CpuLimit>,
 }
@@ -79,7 +82,7 @@ pub struct Hypothesis {
 }
 
 /// The node faults, in the order the alternatives are weighed.
-pub static HYPOTHESES: [Hypothesis; 5] = [CRASH, STOP, FROZEN, PARTITION, SLOW];
+pub static HYPOTHESES: [Hypothesis; 6] = [CRASH, STOP, FROZEN, PARTITION, SLOW, PD_LEADER];
 
 /// The row of `class`; none for [`FaultClass::Unknown`], which is what is
 /// left when no row explains the evidence.
@@ -149,6 +152,7 @@ fn handed_over(clues: &Clues) -> bool {
 const CRASH: Hypothesis = Hypothesis {
     class: FaultClass::ProcessCrash,
     basis: |symptom, clues| match symptom {
+        _ if clues.pd.led => None,
         Symptom::Died {
             exit_code: Some(137),
         } => Some(("exit code 137: SIGKILL", 0.75)),
@@ -228,6 +232,7 @@ const CRASH: Hypothesis = Hypothesis {
 const STOP: Hypothesis = Hypothesis {
     class: FaultClass::GracefulStop,
     basis: |symptom, clues| match symptom {
+        _ if clues.pd.led => None,
         Symptom::Died {
             exit_code: Some(0 | 143),
         } => Some(("a clean exit code", 0.75)),
@@ -295,7 +300,9 @@ const STOP: Hypothesis = Hypothesis {
 
 const FROZEN: Hypothesis = Hypothesis {
     class: FaultClass::Frozen,
-    basis: |symptom, _| (symptom == Symptom::Paused).then_some(("process paused", 0.8)),
+    basis: |symptom, clues| {
+        (symptom == Symptom::Paused && !clues.pd.led).then_some(("process paused", 0.8))
+    },
     tests: &[
         Test::For(|c| {
             c.paused
@@ -328,7 +335,9 @@ const FROZEN: Hypothesis = Hypothesis {
 
 const PARTITION: Hypothesis = Hypothesis {
     class: FaultClass::NetworkPartition,
-    basis: |symptom, _| (symptom == Symptom::Disconnected).then_some(("network cut", 0.8)),
+    basis: |symptom, clues| {
+        (symptom == Symptom::Disconnected && !clues.pd.led).then_some(("network cut", 0.8))
+    },
     tests: &[
         Test::For(|c| {
             c.disconnected
@@ -358,6 +367,77 @@ const PARTITION: Hypothesis = Hypothesis {
         vec![
             "on reconnect it rejoins with a stale term and steps down from old leaderships: expect brief catch-up traffic".into(),
             "if the cut is in the network rather than the container, reconnecting it here will not help".into(),
+        ]
+    },
+};
+
+/// How the node went, in a few words, for a PD leader's summary.
+fn went(clues: &Clues) -> String {
+    match clues.exit {
+        Some(Some(137)) => "was killed (SIGKILL, exit code 137)".into(),
+        Some(Some(code @ (0 | 143))) => format!("was stopped (exit code {code})"),
+        Some(Some(code)) => format!("exited with code {code}"),
+        Some(None) => "exited".into(),
+        None if clues.paused => "was frozen (paused)".into(),
+        None if clues.disconnected => "was cut off from the network".into(),
+        None => "went".into(),
+    }
+}
+
+const PD_LEADER: Hypothesis = Hypothesis {
+    class: FaultClass::PdLeaderLost,
+    basis: |symptom, clues| {
+        clues.pd.led.then_some(match symptom {
+            Symptom::Died { .. } => ("PD's leader exited", 0.8),
+            Symptom::Paused => ("PD's leader froze", 0.8),
+            Symptom::Disconnected => ("PD's leader was cut off", 0.8),
+            Symptom::Starved { .. } => return None,
+        })
+    },
+    tests: &[
+        Test::For(|c| c.pd.led.then(|| "it was PD's leader when it went".into())),
+        Test::For(|c| {
+            c.pd.no_leader_at.map(|at| {
+                format!(
+                    "PD's members named no leader at {} (its followers answer 503)",
+                    clock(at)
+                )
+            })
+        }),
+        Test::For(|c| {
+            c.pd.elected
+                .as_ref()
+                .map(|(at, name)| format!("PD's members named {name} leader at {}", clock(*at)))
+        }),
+        Test::Against(|c| (!c.pd.led).then(|| "it did not lead PD when it went".into())),
+        Test::Against(|c| {
+            c.heartbeats_stopped
+                .then(|| "a TiKV store stopped heartbeating: more than PD's leader went".into())
+        }),
+    ],
+    summary: |o| {
+        let mut t = format!("{}, PD's leader, {} at {}", o.name, went(o.clues), o.at);
+        let pd = &o.clues.pd;
+        if let Some(at) = pd.no_leader_at {
+            t.push_str(&format!(
+                "; once its lease ran out PD had no leader ({} onwards, followers answering 503)",
+                clock(at)
+            ));
+        }
+        match &pd.elected {
+            Some((at, name)) => t.push_str(&format!("; {name} was elected at {}", clock(*at))),
+            None => t.push_str("; no new leader yet"),
+        }
+        if let Some(at) = pd.tso_at {
+            t.push_str(&format!(" and served TSO from {}", clock(at)));
+        }
+        t
+    },
+    risks: |_| {
+        vec![
+            "until the new leader serves TSO, transactional clients stall (others measured 4 to 8 s); raw KV through a warm region cache barely notices".into(),
+            "the old leader comes back as a follower: PD does not move leadership back by itself".into(),
+            "with one of three PD members down, one more loss leaves PD without a quorum and without a leader".into(),
         ]
     },
 };
@@ -419,7 +499,8 @@ mod tests {
                 FaultClass::GracefulStop,
                 FaultClass::Frozen,
                 FaultClass::NetworkPartition,
-                FaultClass::SlowStore
+                FaultClass::SlowStore,
+                FaultClass::PdLeaderLost
             ]
         );
         assert!(hypothesis(FaultClass::Unknown).is_none());
@@ -448,10 +529,15 @@ mod tests {
             },
         ];
         for symptom in symptoms {
-            for (drained, peak) in [(false, 0), (true, 0), (false, 2), (true, 2)] {
+            let cases = [(false, 0), (true, 0), (false, 2), (true, 2)];
+            for ((drained, peak), led) in cases.into_iter().flat_map(|c| [(c, false), (c, true)]) {
                 let clues = Clues {
                     drained_at: drained.then_some(Duration::from_secs(3)),
                     leaderless_peak: peak,
+                    pd: PdLeaderFacts {
+                        led,
+                        ..PdLeaderFacts::default()
+                    },
                     ..Clues::default()
                 };
                 let claims = HYPOTHESES

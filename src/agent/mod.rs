@@ -28,6 +28,7 @@ mod facts;
 mod hypotheses;
 pub mod model;
 pub mod opinion;
+mod pd_facts;
 mod progress;
 mod reasoning;
 pub mod second_opinion;

@@ -13,6 +13,7 @@ use super::hypotheses::{
 };
 use crate::cluster::StoreState;
 use crate::cluster::pd_rules::{DEFAULT_HEARTBEAT_INTERVAL, DISCONNECTED_AFTER};
+use crate::faults::Recovery;
 use crate::text::{clean_line as plain, clock, count, percent, span};
 
 /// How many timeline entries a diagnosis keeps (the earliest are the story).
@@ -222,7 +223,13 @@ pub fn diagnose(evidence: &Evidence, analyzer: &str) -> Diagnosis {
         .collect();
 
     let service = suspect.service().map(str::to_string);
-    let action = match (&suspect, class.recovery(), &service) {
+    // PD's leader lost is undone as its member went.
+    let recovery = class.recovery().or_else(|| {
+        (class == FaultClass::PdLeaderLost)
+            .then(|| Recovery::for_process(clues.exited(), clues.paused, clues.disconnected))
+            .flatten()
+    });
+    let action = match (&suspect, recovery, &service) {
         (Suspect::Node(episode), Some(recovery), Some(service)) if episode.ended_at.is_none() => {
             Some(RecommendedAction {
                 recovery,
@@ -234,7 +241,7 @@ pub fn diagnose(evidence: &Evidence, analyzer: &str) -> Diagnosis {
 
     Diagnosis {
         analyzer: analyzer.to_string(),
-        timeline: timeline(evidence, &suspect, &store, &impact, from),
+        timeline: timeline(evidence, &suspect, &store, &impact, &clues, from),
         root_cause: RootCause {
             class,
             service,
@@ -242,7 +249,7 @@ pub fn diagnose(evidence: &Evidence, analyzer: &str) -> Diagnosis {
             confidence,
         },
         alternatives,
-        impact: impact_lines(&impact, &store, suspect.service()),
+        impact: impact_lines(&impact, &store, &clues, suspect.service()),
         risks: risks(class, &clues, &impact, action.as_ref()),
         action,
         second_opinion: None,
@@ -263,6 +270,7 @@ fn gather_clues(
     };
     if let Suspect::Node(episode) = suspect {
         clues.runtime_visible = true;
+        clues.pd = super::pd_facts::pd_leader_facts(evidence, &episode.service, episode.onset);
         match episode.symptom {
             Symptom::Died { exit_code } => clues.exit = Some(exit_code),
             Symptom::Paused => clues.paused = true,
@@ -338,6 +346,7 @@ fn timeline(
     suspect: &Suspect,
     store: &StoreFacts,
     impact: &ImpactFacts,
+    clues: &Clues,
     from: Duration,
 ) -> Vec<(Duration, String)> {
     let since = from.saturating_sub(TIMELINE_LOOKBACK);
@@ -385,6 +394,15 @@ fn timeline(
             .map(|id| format!("store {id} "))
             .unwrap_or_default();
         entries.push((*at, format!("PD: {id}({service}) is {state}")));
+    }
+    if let Some(at) = clues.pd.no_leader_at {
+        entries.push((at, "PD: no leader (followers answer 503)".into()));
+    }
+    if let Some((at, name)) = &clues.pd.elected {
+        entries.push((*at, format!("PD: {name} elected leader")));
+    }
+    if let Some(at) = clues.pd.tso_at {
+        entries.push((at, "PD: the new leader serves TSO".into()));
     }
     if let Some(at) = impact.leaderless_first {
         entries.push((
@@ -437,8 +455,26 @@ fn first_dip(evidence: &Evidence, from: Duration, impact: &ImpactFacts) -> Optio
         .map(|s| (s.at, s.ops_per_sec))
 }
 
-fn impact_lines(impact: &ImpactFacts, store: &StoreFacts, service: Option<&str>) -> Vec<String> {
+fn impact_lines(
+    impact: &ImpactFacts,
+    store: &StoreFacts,
+    clues: &Clues,
+    service: Option<&str>,
+) -> Vec<String> {
     let mut lines = Vec::new();
+    if let (Some(lost), Some((elected, name))) = (clues.pd.no_leader_at, &clues.pd.elected) {
+        lines.push(format!(
+            "PD had no leader for about {} until {name} was elected: no TSO, no scheduling, no region lookups meanwhile",
+            span(elected.saturating_sub(lost))
+        ));
+    }
+    if let (true, Some((_, min)), Some(baseline)) = (clues.pd.led, impact.min_ops, impact.baseline)
+        && min >= baseline * 0.9
+    {
+        lines.push(format!(
+            "the workload did not dip (lowest {min:.0} ops/s against a {baseline:.0} ops/s baseline): raw KV through a warm region cache needs neither TSO nor PD"
+        ));
+    }
     if impact.leaderless_peak > 0 {
         let regions = count(impact.leaderless_peak, "region", "regions");
         lines.push(match (impact.leaderless_first, impact.leaderless_cleared) {

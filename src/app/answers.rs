@@ -11,6 +11,7 @@ use super::msg::{Effect, RunId};
 use super::story::ActionStatus;
 use super::world::credit_to_fault;
 use crate::agent::{AnalyzerError, Diagnosis};
+use crate::cluster::Struck;
 use crate::cluster::{BackendError, InjectedFault, Recovery};
 
 /// An injection's answer. Always applied, even when stale: a fault that
@@ -60,8 +61,14 @@ pub(super) fn on_injected(
             let kind = Kind::Fault {
                 fault: fault.spec,
                 service: fault.service.clone(),
+                struck: fault.struck,
             };
-            let text = format!("INJECTED {} on {}", fault.spec, fault.service);
+            let what = match fault.struck {
+                Struck::PdLeader => " (PD's leader)",
+                Struck::PdFollower => " (a PD follower)",
+                Struck::Tikv => "",
+            };
+            let text = format!("INJECTED {} on {}{what}", fault.spec, fault.service);
             if current {
                 with_story(app, fx, |story, scene, log, asks| {
                     story.complete_as(scene, log, Level::Critical, kind, text, asks);

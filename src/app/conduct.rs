@@ -79,14 +79,14 @@ pub(super) fn carry_out(app: &mut App, ask: StoryAsk, fx: &mut Vec<Effect>) {
             run,
             spec,
             service,
-            named,
+            aim,
         } => {
             if app.ledger.begin_injection(run, spec, service.clone()) {
                 fx.push(Effect::Inject {
                     run,
                     spec,
                     service,
-                    named,
+                    aim,
                 });
             }
         }

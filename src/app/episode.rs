@@ -11,7 +11,7 @@ use super::journal::{Kind, Level};
 use super::timeline::{Timeline, secs};
 use super::world::World;
 use crate::cluster::pd_rules::DISCONNECTED_AFTER;
-use crate::cluster::{ProcessState, StoreState};
+use crate::cluster::{DataSource, ProcessState, StoreState, Struck};
 use crate::faults::Expected;
 use crate::monitor::Signal;
 
@@ -25,6 +25,9 @@ pub const BASELINE_NOISE: f64 = 0.05;
 pub struct DetectionProgress {
     /// The faulty node.
     pub service: String,
+    /// What the fault struck: a TiKV node's regions re-elect, PD's leader
+    /// is replaced.
+    pub struck: Struck,
     /// Each signal's first detection, time after the fault, in arrival order.
     pub signals: Vec<(Signal, Duration)>,
     pub pd: PdVerdict,
@@ -48,6 +51,15 @@ pub enum PdVerdict {
     /// The fault keeps the store heartbeating (the catalogue says PD gives
     /// no verdict on it): nothing to wait for.
     NotExpected,
+    /// The fault struck PD's leader: PD's word is its members'. When they
+    /// named none (the followers' 503s) and when they named a new leader,
+    /// after the fault, and whether it serves TSO yet (`None`: PD's API
+    /// does not say).
+    Leadership {
+        no_leader: Option<Duration>,
+        elected: Option<(String, Duration)>,
+        serves_tso: Option<bool>,
+    },
 }
 
 /// Regions still led from the dead node: the re-election's progress.
@@ -73,7 +85,8 @@ pub fn detection_progress(
     let snapshot = world.snapshot();
     let store = snapshot.and_then(|s| s.store(&fault.service));
     let pd = match (timeline.signal(Signal::StoreState), store) {
-        (None, _) if !fault.kind().expects(Expected::PdVerdict) => PdVerdict::NotExpected,
+        _ if fault.expects(Expected::PdLeaderChange) => leadership(world, timeline),
+        (None, _) if !fault.expects(Expected::PdVerdict) => PdVerdict::NotExpected,
         (Some(after_fault), store) => PdVerdict::Given {
             state: store.map_or(StoreState::Disconnected, |s| s.state.clone()),
             after_fault,
@@ -89,6 +102,7 @@ pub fn detection_progress(
     let regions = snapshot.map(|s| s.regions).unwrap_or_default();
     Some(DetectionProgress {
         service: fault.service.clone(),
+        struck: fault.struck,
         signals: timeline.signals.clone(),
         pd,
         reelection: Reelection {
@@ -98,6 +112,23 @@ pub fn detection_progress(
     })
 }
 
+/// PD's members on its leadership since the fault.
+fn leadership(world: &World, timeline: &Timeline) -> PdVerdict {
+    let leader = world
+        .snapshot()
+        .filter(|s| s.pd_reachable)
+        .and_then(|s| s.pd_members.iter().find(|m| m.is_leader));
+    let elected = timeline
+        .signal(Signal::PdLeaderChange)
+        .zip(leader)
+        .map(|(after, leader)| (leader.name.clone(), after));
+    PdVerdict::Leadership {
+        no_leader: timeline.signal(Signal::PdNoLeader),
+        serves_tso: leader.and_then(|l| l.serves_tso),
+        elected,
+    }
+}
+
 /// PD has given its verdict on the faulty store in this episode, or the
 /// fault is one PD gives none on.
 pub fn pd_verdict_given(timeline: &Timeline) -> bool {
@@ -105,7 +136,15 @@ pub fn pd_verdict_given(timeline: &Timeline) -> bool {
         || timeline
             .injected
             .as_ref()
-            .is_some_and(|f| !f.kind().expects(Expected::PdVerdict))
+            .is_some_and(|f| !f.expects(Expected::PdVerdict))
+}
+
+/// One line on the wait for PD's members to name a new leader.
+pub fn leader_wait_text(world: &World) -> String {
+    match world.snapshot().and_then(|s| s.trouble(DataSource::Pd)) {
+        Some(why) => format!("waiting for PD's members to name a new leader: {why}"),
+        None => "waiting for PD's members to name a new leader".into(),
+    }
 }
 
 /// One line on where the wait for PD stands, for the status line.
@@ -140,7 +179,11 @@ pub fn missing_evidence(world: &World, timeline: &Timeline, now: Duration) -> Ve
         };
         missing.push(format!("PD's verdict on {}{age}", fault.service));
     }
-    let runtime_saw = !fault.kind().expects(Expected::RuntimeEvent)
+    if fault.expects(Expected::PdLeaderChange) && timeline.signal(Signal::PdLeaderChange).is_none()
+    {
+        missing.push("a new PD leader named by PD's members".into());
+    }
+    let runtime_saw = !fault.expects(Expected::RuntimeEvent)
         || timeline.signal(Signal::ProcessEvent).is_some()
         || world
             .snapshot()

@@ -238,6 +238,7 @@ mod tests {
             spec: FaultKind::Kill.into(),
             service: service.into(),
             at: Duration::from_secs(3),
+            struck: Default::default(),
         }
     }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::{FaultSpec, Recovery};
+use crate::cluster::{FaultSpec, Recovery, Struck};
 use crate::monitor::Signal;
 
 /// How much an entry matters; the UI colours by it (with a word beside).
@@ -42,6 +42,9 @@ pub enum Kind {
     Fault {
         fault: FaultSpec,
         service: String,
+        /// What it struck, where that is not a TiKV node (PD's leader).
+        #[serde(default, skip_serializing_if = "Struck::is_tikv")]
+        struck: Struck,
     },
     /// The monitor opened an incident after a fault, by this signal.
     Detection {

@@ -115,8 +115,8 @@ pub enum Effect {
         run: RunId,
         spec: FaultSpec,
         service: String,
-        /// The script named the service (not `random`).
-        named: bool,
+        /// How the story came to the service: `random`, named, `pd-leader`.
+        aim: crate::cluster::Aim,
     },
     /// Undo a fault: the ledger's, or one found on the cluster (a heal).
     Recover {

@@ -47,6 +47,14 @@ pub fn combine(
         }
         Err(error) => {
             troubles.push(trouble(DataSource::Pd, &error.to_string()));
+            if let (PdError::NoLeader { .. }, Some(view)) = (&error, last.pd.as_mut()) {
+                // PD said there is none: its last leader is not shown as one.
+                for member in &mut view.members {
+                    member.is_leader = false;
+                    member.healthy = None;
+                    member.serves_tso = None;
+                }
+            }
             false
         }
     };
@@ -182,6 +190,66 @@ mod tests {
                 .contains("timed out after 2s")
         );
         assert_eq!(later.trouble(DataSource::Runtime), None);
+    }
+
+    #[test]
+    fn no_leader_is_never_shown_as_the_last_leader() {
+        let mut last = LastKnown::default();
+        let mut led = view();
+        led.members = vec![crate::cluster::PdMember {
+            name: "pd1".into(),
+            client_url: "http://pd1:2379".into(),
+            is_leader: true,
+            healthy: Some(true),
+            serves_tso: None,
+        }];
+        let _ = combine(
+            Duration::ZERO,
+            Ok(led),
+            Ok(vec![process()]),
+            &mut last,
+            by_address,
+        );
+        let unreachable = PdError::Unreachable {
+            tried: vec![("http://pd1:2379".into(), "connection failed".into())],
+        };
+        let silent = combine(
+            Duration::ZERO,
+            Err(unreachable),
+            Ok(vec![]),
+            &mut last,
+            by_address,
+        );
+        assert!(
+            !silent.pd_reachable && silent.pd_members[0].is_leader,
+            "last known, stale"
+        );
+        let no_leader = PdError::NoLeader {
+            tried: vec![(
+                "http://pd0:2379".into(),
+                "HTTP 503 redirect finds no leader".into(),
+            )],
+        };
+        let leaderless = combine(
+            Duration::ZERO,
+            Err(no_leader),
+            Ok(vec![]),
+            &mut last,
+            by_address,
+        );
+        assert!(!leaderless.pd_reachable);
+        assert!(
+            leaderless
+                .pd_members
+                .iter()
+                .all(|m| !m.is_leader && m.healthy.is_none())
+        );
+        assert!(
+            leaderless
+                .trouble(DataSource::Pd)
+                .unwrap()
+                .contains("no leader")
+        );
     }
 
     #[test]

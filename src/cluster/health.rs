@@ -82,6 +82,7 @@ pub fn troubles(snapshot: &ClusterSnapshot) -> Vec<Trouble> {
             }
         }
     }
+    found.extend(pd_troubles(snapshot));
     if snapshot.regions.without_leader > 0 {
         found.push(trouble(
             None,
@@ -206,6 +207,50 @@ fn process_trouble(state: &ProcessState) -> Option<String> {
     }
 }
 
+/// PD's own part: every member's process runs, attached and not paused,
+/// PD's members name a leader, and it serves TSO where that is known.
+fn pd_troubles(snapshot: &ClusterSnapshot) -> Vec<Trouble> {
+    let mut found = Vec::new();
+    for process in snapshot.processes.iter().filter(|p| p.role == NodeRole::Pd) {
+        let service = Some(process.service.as_str());
+        if let Some(why) = process_trouble(&process.state) {
+            found.push(trouble(service, why));
+        } else if !process.network_connected {
+            found.push(trouble(service, "cut off from the cluster network"));
+        }
+    }
+    // A silent PD's members are its last answer: said above, not judged.
+    if snapshot.pd_reachable {
+        for member in snapshot
+            .pd_members
+            .iter()
+            .filter(|m| m.healthy == Some(false))
+        {
+            let named = found
+                .iter()
+                .any(|t| t.service.as_deref() == Some(&member.name));
+            if !named {
+                found.push(trouble(
+                    Some(&member.name),
+                    "PD's health check says unhealthy",
+                ));
+            }
+        }
+    }
+    if !snapshot.pd_reachable || snapshot.pd_members.is_empty() {
+        return found;
+    }
+    match snapshot.pd_members.iter().find(|m| m.is_leader) {
+        None => found.push(trouble(None, "PD's members name no leader")),
+        Some(leader) if leader.serves_tso == Some(false) => found.push(trouble(
+            Some(&leader.name),
+            "leads PD but does not serve TSO yet",
+        )),
+        Some(_) => {}
+    }
+    found
+}
+
 /// A TiKV node the runtime shows faulted, and what would undo it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Leftover {
@@ -214,14 +259,14 @@ pub struct Leftover {
     pub why: String,
 }
 
-/// TiKV nodes left exited, paused or cut off (by an earlier run, or by hand),
-/// from the runtime's view alone: what start-up and the kiosk heal.
+/// TiKV and PD nodes left exited, paused or cut off (by an earlier run, or
+/// by hand), from the runtime's view alone: what start-up and the kiosk heal.
 pub fn leftovers(snapshot: &ClusterSnapshot) -> Vec<Leftover> {
     let mut found = Vec::new();
     for process in snapshot
         .processes
         .iter()
-        .filter(|p| p.role == NodeRole::Tikv)
+        .filter(|p| matches!(p.role, NodeRole::Tikv | NodeRole::Pd))
     {
         let recovery = match process.state {
             ProcessState::Paused => Some(Recovery::Unpause),

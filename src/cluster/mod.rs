@@ -132,13 +132,51 @@ pub enum FaultTarget<'a> {
     /// A node the script named: PD or load services too, where the
     /// backend's [`NonTikv`] says so.
     Named(&'a str),
+    /// PD's leader (the script's `pd-leader`): the member the show last
+    /// read as leading, which the backend checks against PD's members as
+    /// it injects, so a leadership that moved meanwhile is not faulted blind.
+    PdLeader(&'a str),
 }
 
 impl<'a> FaultTarget<'a> {
     pub fn service(self) -> &'a str {
         match self {
-            Self::Tikv(service) | Self::Named(service) => service,
+            Self::Tikv(service) | Self::Named(service) | Self::PdLeader(service) => service,
         }
+    }
+
+    /// The target of an injection the show asked for, by how it chose it.
+    pub fn new(aim: Aim, service: &'a str) -> Self {
+        match aim {
+            Aim::Chosen => Self::Tikv(service),
+            Aim::Named => Self::Named(service),
+            Aim::PdLeader => Self::PdLeader(service),
+        }
+    }
+}
+
+/// How the show came to a fault's node: the [`FaultTarget`] without the name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aim {
+    /// It chose a TiKV node itself.
+    Chosen,
+    /// The script named it.
+    Named,
+    /// The script asked for PD's leader.
+    PdLeader,
+}
+
+/// Refuses to fault `expected` as PD's leader unless PD's members, read
+/// now, name it (`leader`).
+pub fn check_pd_leader(expected: &str, leader: Option<&str>) -> Result<(), BackendError> {
+    match leader {
+        Some(leader) if leader == expected => Ok(()),
+        Some(leader) => Err(BackendError::Refused(format!(
+            "PD's leader moved from {expected} to {leader} since it was read; nothing injected"
+        ))),
+        None => Err(BackendError::Refused(format!(
+            "PD has no leader now ({expected} led when it was read); nothing injected"
+        ))),
     }
 }
 
@@ -181,7 +219,10 @@ impl Capabilities {
     pub fn allows_non_tikv(&self, target: FaultTarget<'_>) -> bool {
         matches!(
             (&self.non_tikv, target),
-            (NonTikv::WhenNamed, FaultTarget::Named(_))
+            (
+                NonTikv::WhenNamed,
+                FaultTarget::Named(_) | FaultTarget::PdLeader(_)
+            )
         )
     }
 
@@ -271,6 +312,14 @@ mod tests {
         assert!(FaultKind::ALL.iter().all(|&kind| all.supports(kind)));
         assert_eq!(all.kinds_text(), "kill, stop, pause, partition and slow");
         assert!(all.allows_non_tikv(FaultTarget::Named("pd0")));
+        assert!(all.allows_non_tikv(FaultTarget::PdLeader("pd0")));
+        assert_eq!(check_pd_leader("pd1", Some("pd1")), Ok(()));
+        let moved = check_pd_leader("pd1", Some("pd2")).unwrap_err();
+        assert!(
+            moved.to_string().contains("moved from pd1 to pd2"),
+            "{moved}"
+        );
+        assert!(check_pd_leader("pd1", None).is_err());
         assert!(!all.allows_non_tikv(FaultTarget::Tikv("pd0")));
         assert!(!all.refuses_by_name("pd0"));
 

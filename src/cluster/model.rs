@@ -73,6 +73,11 @@ pub struct PdMember {
     pub is_leader: bool,
     /// From `/pd/api/v1/health` when known.
     pub healthy: Option<bool>,
+    /// Whether the leader hands out timestamps (TSO), where the backend
+    /// knows: a new leader serves TSO only once its lease keep-alive has
+    /// started. PD's HTTP API does not say, so a real cluster leaves it `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serves_tso: Option<bool>,
 }
 
 /// One TiKV store as PD reports it.
@@ -309,7 +314,7 @@ impl fmt::Display for EventKind {
     }
 }
 
-pub use crate::faults::{FaultKind, FaultSpec, Recovery};
+pub use crate::faults::{FaultKind, FaultSpec, Recovery, Struck};
 
 /// A fault that is in place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -318,6 +323,22 @@ pub struct InjectedFault {
     pub service: String,
     /// Show time at which it was applied.
     pub at: Duration,
+    /// What it struck, as the backend found it when it landed (PD's leader
+    /// is known only then).
+    #[serde(default, skip_serializing_if = "Struck::is_tikv")]
+    pub struck: Struck,
+}
+
+impl InjectedFault {
+    /// The class an analyzer should name for it.
+    pub fn class(&self) -> crate::faults::FaultClass {
+        self.kind().class_on(self.struck)
+    }
+
+    /// Whether the episode waits for `signal` before it calls it seen.
+    pub fn expects(&self, signal: crate::faults::Expected) -> bool {
+        self.kind().expects_on(self.struck, signal)
+    }
 }
 
 impl InjectedFault {

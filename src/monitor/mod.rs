@@ -11,6 +11,7 @@
 //! fault"); what is detected comes from the observations alone.
 
 mod checks;
+mod pd_leader;
 pub mod text;
 
 use std::collections::{HashMap, HashSet};
@@ -94,6 +95,8 @@ pub struct Monitor {
     load_expected: bool,
     throughput: Gate,
     latency: Gate,
+    /// The last leader PD's members named.
+    pd_leader: pd_leader::LeaderWatch,
 }
 
 impl Monitor {
@@ -110,6 +113,7 @@ impl Monitor {
             load_expected: false,
             throughput: Gate::default(),
             latency: Gate::default(),
+            pd_leader: pd_leader::LeaderWatch::default(),
         }
     }
 
@@ -209,6 +213,8 @@ impl Monitor {
             updates.extend(self.open(checks::pd_unreachable(reason), at));
         }
 
+        updates.extend(self.on_pd_leadership(snapshot, may_resolve));
+
         for process in &snapshot.processes {
             let newer_than_events = self
                 .last_event_at
@@ -223,6 +229,35 @@ impl Monitor {
                 let key = (Signal::ProcessEvent, Some(process.service.clone()));
                 updates.extend(self.resolve(&key, at));
             }
+        }
+        updates
+    }
+
+    /// PD's leader lost, or moved, as its members tell it.
+    fn on_pd_leadership(
+        &mut self,
+        snapshot: &ClusterSnapshot,
+        may_resolve: bool,
+    ) -> Vec<MonitorUpdate> {
+        let at = snapshot.taken_at;
+        let news = self.pd_leader.observe(snapshot);
+        let mut updates = Vec::new();
+        let over: Vec<Key> = self
+            .open_keys()
+            .filter(|(signal, _)| {
+                may_resolve
+                    && match signal {
+                        Signal::PdNoLeader => news.has_leader,
+                        Signal::PdLeaderChange => news.whole,
+                        _ => false,
+                    }
+            })
+            .collect();
+        for key in over {
+            updates.extend(self.resolve(&key, at));
+        }
+        for condition in news.open {
+            updates.extend(self.open(condition, at));
         }
         updates
     }

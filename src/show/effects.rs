@@ -134,14 +134,10 @@ async fn work(
                 run,
                 spec,
                 service,
-                named,
+                aim,
             } => {
-                tracing::info!(%spec, %service, named, "injecting fault");
-                let target = if named {
-                    FaultTarget::Named(&service)
-                } else {
-                    FaultTarget::Tikv(&service)
-                };
+                tracing::info!(%spec, %service, ?aim, "injecting fault");
+                let target = FaultTarget::new(aim, &service);
                 let ready = match within(backend.before(spec, target)).await {
                     Ok(before) => guard
                         .set_possible(spec, &service, before)

@@ -72,11 +72,14 @@ fn default_dwell() -> Duration {
     Duration::from_secs(8)
 }
 
-/// Which TiKV node a fault goes to.
+/// Which node a fault goes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// A random TiKV store that is Up (chosen with `--seed`).
     Random,
+    /// PD's leader (`pd-leader`), whichever member PD's members name at
+    /// injection time.
+    PdLeader,
     /// A Compose service by name, e.g. `tikv1`.
     Service(String),
 }
@@ -86,9 +89,10 @@ impl<'de> Deserialize<'de> for Target {
         let name = String::deserialize(d)?;
         match name.trim() {
             "" => Err(serde::de::Error::custom(
-                "expected \"random\" or a service name such as \"tikv1\"",
+                "expected \"random\", \"pd-leader\" or a service name such as \"tikv1\"",
             )),
             "random" => Ok(Self::Random),
+            "pd-leader" => Ok(Self::PdLeader),
             service => Ok(Self::Service(service.to_string())),
         }
     }
@@ -98,6 +102,7 @@ impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Random => f.write_str("a random TiKV node"),
+            Self::PdLeader => f.write_str("PD's leader"),
             Self::Service(name) => f.write_str(name),
         }
     }
@@ -521,7 +526,7 @@ fn key_path_end(e: &toml::de::Error) -> Option<String> {
 
 /// Reads and checks a chapters file from disk. A file that is not UTF-8 is
 /// refused with the line and column of its first bad byte.
-pub fn load_script(path: &Path) -> Result<Script, ScriptError> {
+pub fn load_file(path: &Path) -> Result<Script, ScriptError> {
     let origin = clean_line(&path.display().to_string()).into_owned();
     let error = |line, column, detail| ScriptError {
         origin: origin.clone(),
@@ -769,7 +774,7 @@ on_enter = [
 
     #[test]
     fn a_missing_file_is_a_clear_error() {
-        let e = load_script(Path::new("/nonexistent/chapters.toml")).unwrap_err();
+        let e = load_file(Path::new("/nonexistent/chapters.toml")).unwrap_err();
         assert!(e.to_string().contains("cannot read the file"), "{e}");
     }
 
@@ -895,7 +900,7 @@ on_enter = [
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("latin1.toml");
         std::fs::write(&path, b"[[chapter]]\ntitle = \"Caf\xe9\"\n").unwrap();
-        let e = load_script(&path).unwrap_err();
+        let e = load_file(&path).unwrap_err();
         assert_eq!((e.line, e.column), (Some(2), Some(13)), "{e}");
         assert!(e.detail.contains("0xE9 is not UTF-8"), "{e}");
         let _ = std::fs::remove_dir_all(&dir);

@@ -29,6 +29,7 @@ pub fn healthy(at: Duration) -> ClusterSnapshot {
                 client_url: format!("http://pd{i}:2379"),
                 is_leader: i == 0,
                 healthy: Some(true),
+                serves_tso: None,
             })
             .collect(),
         stores: SERVICES
@@ -122,6 +123,7 @@ pub fn kill(at: Duration, service: &str) -> InjectedFault {
         spec: FaultKind::Kill.into(),
         service: service.into(),
         at,
+        struck: Default::default(),
     }
 }
 

@@ -32,6 +32,11 @@ fn the_set_covers_every_fault_on_both_backends_thin_evidence_and_a_healthy_contr
             );
         }
     }
+    // PD's leader lost is no kind's class: it is what a kind does to PD's leader.
+    assert!(
+        covered.contains(&("sim", Some(FaultClass::PdLeaderLost))),
+        "no PD leader case on the simulator: {covered:?}"
+    );
     let thin: Vec<_> = cases.iter().filter(|c| c.file.expect.declines).collect();
     assert!(!thin.is_empty(), "a thin-evidence case");
     for case in thin {

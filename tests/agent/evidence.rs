@@ -52,6 +52,7 @@ fn snapshot(t: u64) -> ClusterSnapshot {
             client_url: "http://pd0:2379".into(),
             is_leader: true,
             healthy: Some(true),
+            serves_tso: None,
         }],
         stores,
         regions: RegionHealth {

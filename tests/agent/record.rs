@@ -192,3 +192,113 @@ async fn record_simulator_cases() {
     };
     write(&dir, "sim-healthy", &file, &healthy);
 }
+
+/// The show on the simulator of `stores` stores, seeded, telling `script`:
+/// the evidence of its first diagnosis and the fault it injected.
+async fn record_on(
+    seed: u64,
+    stores: u8,
+    script: &str,
+) -> (Evidence, Option<chaosdeck::cluster::InjectedFault>) {
+    let clock = ShowClock::start(1.0);
+    let stores = stores.to_string();
+    let args =
+        <chaosdeck::cli::Cli as clap::Parser>::parse_from(["chaosdeck", "--stores", &stores]).show;
+    let backend = chaosdeck::launch::backend(&args, seed, clock)
+        .await
+        .expect("simulator starts");
+    let keeper = Arc::new(Keeper::default());
+    let script = parse_script(script, "record").expect("script");
+    let mut config = testing::one_pass_config(script, seed);
+    config.analyzer_name = "recorder".into();
+    let mut app = App::new(config);
+    let mut show = testing::show_with(backend, keeper.clone(), clock);
+    show.run(&mut app, &mut Quiet).await;
+    let evidence = keeper.0.lock().unwrap().take();
+    let fault = app.timeline().injected.clone();
+    (evidence.expect("the story diagnosed"), fault)
+}
+
+/// [`script`]'s story with the fault on `target` (`pd-leader`, `pd0`).
+fn script_on(kind: FaultKind, target: &str, settle: u32) -> String {
+    script(Some(kind), settle).replace("target = \"tikv1\"", &format!("target = \"{target}\""))
+}
+
+#[tokio::test(start_paused = true)]
+#[ignore = "rewrites evals/sim-pd-*: run by hand"]
+async fn record_pd_cases() {
+    let dir = evals_dir();
+    let recorded = |seed: u64, stores: u8| {
+        format!(
+            "the simulator ({stores} stores, seed {seed}), through the show's own story runner, by tests/agent/record.rs"
+        )
+    };
+    // PD's leader, whichever member leads: the answer is the member struck.
+    let leader_faults = [
+        (FaultKind::Kill, 7, 3, "a kill (SIGKILL)"),
+        (FaultKind::Stop, 11, 5, "a graceful stop (SIGTERM)"),
+        (FaultKind::Pause, 13, 7, "a pause (frozen process)"),
+    ];
+    for (kind, seed, stores, words) in leader_faults {
+        let (evidence, fault) = record_on(seed, stores, &script_on(kind, "pd-leader", 20)).await;
+        let fault = fault.expect("a fault was injected");
+        assert_eq!(fault.class(), FaultClass::PdLeaderLost);
+        let file = CaseFile {
+            description: format!(
+                "{words} of PD's leader ({}) on the simulator, diagnosed 20 s of show after the members named a new leader",
+                fault.service
+            ),
+            recorded: recorded(seed, stores),
+            expect: Expectation {
+                root_cause: Some(fault.class()),
+                service: Some(fault.service.clone()),
+                action: format!("{} {}", kind.recovery(), fault.service),
+                declines: false,
+            },
+        };
+        write(&dir, &format!("sim-pd-leader-{kind}"), &file, &evidence);
+    }
+    // A PD follower killed: a crash like any other, PD keeps its leader.
+    let (seed, stores) = (17, 5);
+    let leader = testing::simulator(seed, stores, 64).snapshot();
+    let follower = leader
+        .pd_members
+        .iter()
+        .find(|m| !m.is_leader)
+        .expect("a follower")
+        .name
+        .clone();
+    let (evidence, fault) =
+        record_on(seed, stores, &script_on(FaultKind::Kill, &follower, 20)).await;
+    let fault = fault.expect("a fault was injected");
+    assert_eq!(fault.class(), FaultClass::ProcessCrash, "{fault:?}");
+    assert_eq!(fault.service, follower);
+    let file = CaseFile {
+        description: format!(
+            "a kill (SIGKILL) of PD follower {follower} on the simulator: PD keeps its leader, diagnosed 20 s after"
+        ),
+        recorded: recorded(seed, stores),
+        expect: Expectation {
+            root_cause: Some(FaultClass::ProcessCrash),
+            service: Some(follower.clone()),
+            action: format!("start {follower}"),
+            declines: false,
+        },
+    };
+    write(&dir, "sim-pd-follower-kill", &file, &evidence);
+    // The healthy control, on the largest cluster.
+    let (healthy, _) = record_on(19, 7, &script(None, 20)).await;
+    let file = CaseFile {
+        description:
+            "a healthy control on 7 stores: under load, no fault; the right answer is no incident"
+                .into(),
+        recorded: recorded(19, 7),
+        expect: Expectation {
+            root_cause: None,
+            service: None,
+            action: "none".into(),
+            declines: false,
+        },
+    };
+    write(&dir, "sim-healthy-7-stores", &file, &healthy);
+}

@@ -186,6 +186,7 @@ fn fault(pass: u32, secs: u64, fault: FaultKind, service: &str) -> Entry {
         Kind::Fault {
             fault: fault.into(),
             service: service.into(),
+            struck: Default::default(),
         },
         &text,
     )

@@ -27,6 +27,7 @@ fn injected(service: &str, at: f64) -> InjectedFault {
         spec: FaultKind::Kill.into(),
         service: service.into(),
         at: secs(at),
+        struck: Default::default(),
     }
 }
 
@@ -179,6 +180,7 @@ title = "Next"
         spec: kind.into(),
         service,
         at: secs(1.0),
+        struck: Default::default(),
     };
     update(
         &mut app,

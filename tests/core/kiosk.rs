@@ -411,6 +411,7 @@ on_enter = [{ action = "start_load" }, { action = "inject_fault", kind = "kill",
                 spec: FaultKind::Kill.into(),
                 service: "tikv1".into(),
                 at: secs(1.0),
+                struck: Default::default(),
             }),
         },
     );
@@ -469,6 +470,7 @@ fn esc_abandons_every_kind_of_action_and_late_answers_do_not_reopen_it() {
                 spec: FaultKind::Pause.into(),
                 service: "tikv1".into(),
                 at: secs(0.1),
+                struck: Default::default(),
             };
             app.timeline_mut().injected = Some(fault.clone());
             app.set_fault(chaosdeck::app::FaultState::InPlace(fault));
@@ -505,6 +507,7 @@ fn esc_abandons_every_kind_of_action_and_late_answers_do_not_reopen_it() {
                         spec,
                         service,
                         at: secs(1.0),
+                        struck: Default::default(),
                     }),
                 },
                 Effect::Diagnose { run, .. } => Msg::Diagnosed {

@@ -10,6 +10,7 @@ mod kiosk_keys;
 mod leave_recovery;
 mod monitor_incidents;
 mod one_truth;
+mod pd_failover;
 mod sim_backend;
 mod sim_load_figures;
 mod sim_model;

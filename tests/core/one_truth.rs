@@ -45,6 +45,7 @@ fn the_engines_event_before_the_answer_is_the_faults_detection() {
                 spec: FaultKind::Kill.into(),
                 service: "tikv1".into(),
                 at: secs(3.0),
+                struck: Default::default(),
             }),
         },
     );

@@ -95,6 +95,7 @@ fn killed(script: &str, mode: Mode) -> App {
                 spec: FaultKind::Kill.into(),
                 service: "tikv1".into(),
                 at: secs(1.0),
+                struck: Default::default(),
             }),
         },
     );
@@ -300,6 +301,7 @@ fn the_fault_narration_is_read_before_the_countdown_and_stays_for_its_dwell() {
                 spec: FaultKind::Kill.into(),
                 service: "tikv1".into(),
                 at: secs(9.2),
+                struck: Default::default(),
             }),
         },
     );

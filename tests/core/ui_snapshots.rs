@@ -775,3 +775,50 @@ fn the_countdown_stands_beside_the_narration() {
         );
     }
 }
+
+/// PD's leader killed on the simulator, its pictures fed to the app: the
+/// Cluster panel's PD row while the leader is silent (its lease still
+/// runs: no leadership shown as live), while PD has no leader (the 503s)
+/// and once another member leads, not yet serving TSO.
+#[test]
+fn the_cluster_panel_follows_pd_s_leader_through_a_failover() {
+    let mut sim = simulator(5, 3, 64);
+    sim.advance(secs(33.0));
+    let mut app = under_load();
+    let old = sim
+        .snapshot()
+        .pd_members
+        .into_iter()
+        .find(|m| m.is_leader)
+        .unwrap()
+        .name;
+    let fault = sim.inject(FaultKind::Kill, &old).expect("kill PD's leader");
+    put_fault(&mut app, fault);
+    let mut seen = Vec::new();
+    for step in 1..=120 {
+        sim.advance(secs(0.1));
+        let t = secs(33.0 + f64::from(step) / 10.0);
+        update(&mut app, Msg::Tick(t));
+        update(&mut app, Msg::Snapshot(Ok(sim.snapshot())));
+        let screen = text(&render(&app, 80, 24));
+        let pd_row = screen
+            .lines()
+            .find(|l| l.contains("PD  "))
+            .unwrap()
+            .to_string();
+        let phase = if pd_row.contains("(last leader)") {
+            "silent"
+        } else if pd_row.contains("no leader") {
+            "no_leader"
+        } else if pd_row.contains("no TSO yet") {
+            "new_leader"
+        } else {
+            continue;
+        };
+        if !seen.contains(&phase) {
+            seen.push(phase);
+            insta::assert_snapshot!(format!("pd_failover_{phase}_80x24"), steady(&screen));
+        }
+    }
+    assert_eq!(seen, ["silent", "no_leader", "new_leader"]);
+}

@@ -273,6 +273,43 @@ async fn http_500_on_one_member_moves_on_to_the_next() {
     assert_eq!(pd_client.stores().await.unwrap().stores.len(), 3);
 }
 
+/// PD's follower with no leader: `errRedirectNoLeader`, as PD writes it.
+const NO_LEADER: &str = "\"[PD:apiutil:ErrRedirectNoLeader]redirect finds no leader\"\n";
+
+#[tokio::test]
+async fn no_leader_is_said_as_such_after_every_endpoint_is_tried() {
+    let dead = dead_endpoint().await;
+    let follower = FakePd::start(routes_with("/pd/api/v1/members", 503, NO_LEADER)).await;
+    let other = FakePd::start(routes_with("/pd/api/v1/members", 503, NO_LEADER)).await;
+    let pd_client = client(&[&dead, &follower.endpoint, &other.endpoint], PATIENT);
+    let err = pd_client.members().await.unwrap_err();
+    let PdError::NoLeader { tried } = &err else {
+        panic!("expected NoLeader, got {err:?}");
+    };
+    assert_eq!(tried.len(), 3, "every endpoint tried: {tried:?}");
+    assert!(tried[0].1.starts_with("connection failed"), "{tried:?}");
+    assert_eq!(tried[1].1, "HTTP 503 redirect finds no leader");
+    assert!(err.to_string().starts_with("PD has no leader: "), "{err}");
+    // `/members` went to each (`/health` beside it, asked at once, too).
+    assert!(follower.requests() >= 1 && other.requests() >= 1);
+}
+
+#[tokio::test]
+async fn a_member_with_a_leader_beats_a_follower_without_one() {
+    // A follower that lost its leader while another member already knows
+    // the new one: the answer comes from the one that knows.
+    let follower = FakePd::start(routes_with("/pd/api/v1/members", 503, NO_LEADER)).await;
+    let pd = FakePd::start(Behaviour::Routes(healthy_pd_routes())).await;
+    let pd_client = client(&[&follower.endpoint, &pd.endpoint], PATIENT);
+    let members = pd_client.members().await.unwrap();
+    assert_eq!(members.iter().filter(|m| m.is_leader).count(), 1);
+    assert_eq!(
+        pd_client.current_endpoint(),
+        format!("http://{}", pd.endpoint),
+        "the next request starts with the member that answered"
+    );
+}
+
 #[tokio::test]
 async fn http_404_is_final_and_does_not_try_other_members() {
     let first = FakePd::start(Behaviour::Routes(HashMap::new())).await;

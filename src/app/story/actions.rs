@@ -16,6 +16,7 @@ use crate::app::msg::ExitKind;
 use crate::app::run::{RunState, Step, Timer};
 use crate::app::timeline::secs;
 use crate::app::world::World;
+use crate::cluster::Aim;
 use crate::cluster::FaultSpec;
 use crate::cluster::health;
 use crate::faults::Expected;
@@ -220,13 +221,25 @@ impl Story {
                 // fault is one PD gives no verdict on.
                 (Some(fault), Some((after, signal)))
                     if *until == DetectUntil::FirstSignal
-                        || !fault.kind().expects(Expected::PdVerdict) =>
+                        || !(fault.expects(Expected::PdVerdict)
+                            || fault.expects(Expected::PdLeaderChange)) =>
                 {
                     Check::Done(format!(
                         "detected {} after the fault by {}",
                         secs(after),
                         signal.describe()
                     ))
+                }
+                // PD's verdict on its own leader: the members name another.
+                (Some(fault), Some(_)) if fault.expects(Expected::PdLeaderChange) => {
+                    match timeline.signal(Signal::PdLeaderChange) {
+                        Some(after) => Check::Done(format!(
+                            "detected: PD's members named a new leader {} after the fault; first signal {}",
+                            secs(after),
+                            first_signal_text(log)
+                        )),
+                        None => Check::Wait(Some(episode::leader_wait_text(world))),
+                    }
                 }
                 (Some(_), Some(_)) => match timeline.signal(Signal::StoreState) {
                     Some(after) => Check::Done(format!(
@@ -305,7 +318,11 @@ impl Story {
         asks.push(StoryAsk::Inject {
             run,
             spec: fault,
-            named: matches!(target, Target::Service(_)),
+            aim: match target {
+                Target::Random => Aim::Chosen,
+                Target::PdLeader => Aim::PdLeader,
+                Target::Service(_) => Aim::Named,
+            },
             service,
         });
         Check::Wait(None)
@@ -318,6 +335,11 @@ impl Story {
         };
         match target {
             Target::Service(name) => Ok(name.clone()),
+            // Read off PD's members; the backend checks it still leads.
+            Target::PdLeader => match snapshot.pd_members.iter().find(|m| m.is_leader) {
+                Some(leader) if snapshot.pd_reachable => Ok(leader.name.clone()),
+                _ => Err("PD names no leader: nothing to fault".into()),
+            },
             Target::Random => {
                 let up = health::fault_candidates(snapshot);
                 if up.is_empty() {
@@ -512,6 +534,17 @@ fn describe(scene: &Scene, action: &Action) -> String {
         Action::InjectFault(inject) => {
             let (fault, target) = scene.booth.fault_of_pass(inject.fault, &inject.target);
             format!("{fault} {target}")
+        }
+        Action::AwaitDetection {
+            until: DetectUntil::PdVerdict,
+            ..
+        } if scene
+            .ledger
+            .state()
+            .fault()
+            .is_some_and(|f| f.expects(Expected::PdLeaderChange)) =>
+        {
+            "waiting for PD's members to name a new leader".into()
         }
         other => other.describe(),
     }

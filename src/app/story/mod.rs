@@ -70,8 +70,8 @@ pub(super) enum StoryAsk {
         run: RunId,
         spec: FaultSpec,
         service: String,
-        /// The script named the service (not `random`).
-        named: bool,
+        /// How the story came to the service: `random`, named, `pd-leader`.
+        aim: crate::cluster::Aim,
     },
     /// Recover the ledger's fault, unless that is under way.
     Recover,
@@ -467,6 +467,7 @@ mod tests {
             spec: crate::cluster::FaultKind::Kill.into(),
             service: "tikv1".into(),
             at: Duration::ZERO,
+            struck: Default::default(),
         }
     }
 

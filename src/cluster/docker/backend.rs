@@ -27,11 +27,12 @@ use crate::clock::ShowClock;
 use crate::cluster::combine::{LastKnown, combine};
 use crate::cluster::feeds::{LoadSeen, follow_load_log, metrics_fallback};
 use crate::cluster::pd::PdClient;
+use crate::cluster::pd::address::address_host;
 use crate::cluster::tasks::Supervisor;
 use crate::cluster::{
     BackendError, Before, Capabilities, ClusterBackend, ClusterEvent, ClusterSnapshot,
     ClusterSource, FaultKind, FaultSpec, FaultTarget, InjectedFault, NOTICE_CAPACITY, Notice,
-    Recovery, Subscriptions,
+    PdMember, Recovery, Struck, Subscriptions, check_pd_leader,
 };
 use crate::workload::WorkloadSample;
 
@@ -183,12 +184,49 @@ impl Shared {
         }
     }
 
+    /// What a fault on `target` strikes, read off PD's members now: PD's
+    /// leader (which must still be the one the show read), a PD follower,
+    /// or a TiKV node.
+    async fn struck(&self, target: FaultTarget<'_>) -> Result<Struck, BackendError> {
+        if let FaultTarget::Tikv(_) = target {
+            return Ok(Struck::Tikv);
+        }
+        let members = self.pd.members().await;
+        // A member's Compose service is its client URL's host (`pd0`).
+        let service_of = |m: &PdMember| match address_host(&m.client_url) {
+            "" => m.name.clone(),
+            host => host.to_string(),
+        };
+        let leader = members
+            .as_ref()
+            .ok()
+            .and_then(|all| all.iter().find(|m| m.is_leader))
+            .map(service_of);
+        if let FaultTarget::PdLeader(expected) = target {
+            if let Err(error) = &members {
+                return Err(BackendError::PdUnreachable(error.to_string()));
+            }
+            check_pd_leader(expected, leader.as_deref())?;
+            return Ok(Struck::PdLeader);
+        }
+        let service = target.service();
+        let is_member = members
+            .as_ref()
+            .is_ok_and(|all| all.iter().any(|m| service_of(m) == service));
+        Ok(match (is_member, leader.as_deref() == Some(service)) {
+            (true, true) => Struck::PdLeader,
+            (true, false) => Struck::PdFollower,
+            (false, _) => Struck::Tikv,
+        })
+    }
+
     async fn inject(
         &self,
         spec: FaultSpec,
-        service: &str,
+        target: FaultTarget<'_>,
         allow_non_tikv: bool,
     ) -> Result<InjectedFault, BackendError> {
+        let service = target.service();
         if let Some(fault) = self.fault.lock().ok().and_then(|f| f.clone()) {
             return Err(BackendError::FaultInPlace {
                 kind: fault.kind(),
@@ -196,6 +234,7 @@ impl Shared {
             });
         }
         let control = self.control().await?;
+        let struck = self.struck(target).await?;
         // The fault's time is when the call starts: the engine applies it
         // and emits its event before its reply comes back.
         let at = self.clock.now();
@@ -204,6 +243,7 @@ impl Shared {
             spec,
             service: service.to_string(),
             at,
+            struck,
         };
         if let Ok(mut slot) = self.fault.lock() {
             *slot = Some(fault.clone());
@@ -322,9 +362,7 @@ impl ClusterBackend for DockerBackend {
         let capabilities = self.capabilities();
         capabilities.check_kind(spec.kind(), &self.source())?;
         let allow_non_tikv = capabilities.allows_non_tikv(target);
-        self.shared
-            .inject(spec, target.service(), allow_non_tikv)
-            .await
+        self.shared.inject(spec, target, allow_non_tikv).await
     }
 
     async fn recover(

@@ -31,6 +31,11 @@ pub enum PdError {
     /// No endpoint answered (connection failed or timed out), in the order tried.
     #[error("no PD endpoint answered: {}", describe_tried(.tried))]
     Unreachable { tried: Vec<(String, String)> },
+    /// PD has no leader: a follower said so (HTTP 503, "redirect finds no
+    /// leader") and no endpoint answered otherwise. Every endpoint, in the
+    /// order tried.
+    #[error("PD has no leader: {}", describe_tried(.tried))]
+    NoLeader { tried: Vec<(String, String)> },
     /// PD answered with an HTTP error. Server errors are only returned once
     /// every endpoint has been tried.
     #[error("PD at {endpoint} answered {path} with HTTP {code}{}", describe_body(.body))]
@@ -317,6 +322,7 @@ impl PdClient {
         let start = self.preferred.load(Ordering::Relaxed) % count;
         let mut tried = Vec::new();
         let mut server_error = None;
+        let mut no_leader = false;
         for offset in 0..count {
             let index = (start + offset) % count;
             let endpoint = &self.endpoints[index];
@@ -333,7 +339,14 @@ impl PdClient {
                         self.preferred.store(index, Ordering::Relaxed);
                         return Err(status);
                     }
-                    tried.push((endpoint.clone(), format!("HTTP {code}")));
+                    if is_no_leader(code, &body_of(&status)) {
+                        // A follower that cannot redirect: another member
+                        // may know better, so go on.
+                        no_leader = true;
+                        tried.push((endpoint.clone(), "HTTP 503 redirect finds no leader".into()));
+                    } else {
+                        tried.push((endpoint.clone(), format!("HTTP {code}")));
+                    }
                     server_error = Some(status);
                     continue;
                 }
@@ -355,6 +368,9 @@ impl PdClient {
             return decode_body(&body, decode)
                 .map(|value| (endpoint.clone(), value))
                 .map_err(|problem| problem.at(endpoint, path));
+        }
+        if no_leader {
+            return Err(PdError::NoLeader { tried });
         }
         Err(server_error.unwrap_or(PdError::Unreachable { tried }))
     }
@@ -412,6 +428,18 @@ impl PdClient {
 
     fn describe(&self, error: &reqwest::Error) -> String {
         describe_http_error(error, self.timeout)
+    }
+}
+
+/// PD's follower with no leader to redirect to: `errRedirectNoLeader`.
+fn is_no_leader(code: u16, body: &str) -> bool {
+    code == 503 && body.contains("no leader")
+}
+
+fn body_of(error: &PdError) -> String {
+    match error {
+        PdError::Status { body, .. } => body.clone(),
+        _ => String::new(),
     }
 }
 

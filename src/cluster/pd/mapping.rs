@@ -218,6 +218,7 @@ pub fn map_members(response: &MembersResponse, health: Option<&[MemberHealth]>) 
                 .as_ref()
                 .is_some_and(|leader| same_member(leader, member)),
             healthy: health.and_then(|entries| member_health(entries, member)),
+            serves_tso: None,
         })
         .collect();
     members.sort_by(|a, b| a.name.cmp(&b.name));

@@ -11,7 +11,6 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 use super::config::{SimConfig, SimConfigError};
-use super::faults::PD_MEMBERS;
 use super::load::INTERVAL as SAMPLE_INTERVAL;
 use super::simulator::Simulator;
 use crate::clock::ShowClock;
@@ -204,17 +203,15 @@ impl ClusterBackend for SimBackend {
         Ok(self.shared.catch_up().snapshot())
     }
 
-    /// The kinds its config names (all four by default), on TiKV nodes only:
-    /// the simulator never faults its PD members.
+    /// The kinds its config names (all four by default), on TiKV nodes, and
+    /// on its PD members when the script names one or PD's leader.
     fn capabilities(&self) -> Capabilities {
         let mut kinds = self.shared.sim().config().faults.clone();
         kinds.sort_unstable();
         kinds.dedup();
         Capabilities {
             kinds,
-            non_tikv: NonTikv::Refused {
-                known: PD_MEMBERS.iter().map(|name| name.to_string()).collect(),
-            },
+            non_tikv: NonTikv::WhenNamed,
         }
     }
 
@@ -224,6 +221,17 @@ impl ClusterBackend for SimBackend {
         target: FaultTarget<'_>,
     ) -> Result<InjectedFault, BackendError> {
         let mut sim = self.shared.catch_up();
+        if let FaultTarget::Tikv(service) = target
+            && super::PD_MEMBERS.contains(&service)
+        {
+            return Err(BackendError::NotTikv {
+                service: service.to_string(),
+            });
+        }
+        if let FaultTarget::PdLeader(expected) = target {
+            // Read off its own members now, as a real backend reads PD's.
+            crate::cluster::check_pd_leader(expected, sim.pd_leader())?;
+        }
         let fault = sim.inject(spec, target.service())?;
         let events = sim.drain_events();
         drop(sim);

@@ -1,6 +1,7 @@
 //! The built-in simulated TiKV cluster: three PD members and 3 to 7 TiKV
 //! stores holding regions of three replicas, with PD's store-state rule, raft
-//! elections, PD's leader schedulers, the four faults and a YCSB-like workload.
+//! elections, PD's leader schedulers, PD's own leader lease and election, the
+//! four faults and a YCSB-like workload.
 //!
 //! [`Simulator`] is the pure, synchronous model, stepped in fixed
 //! [`STEP`]s of simulation time; [`SimBackend`] puts it behind the
@@ -12,6 +13,7 @@ mod config;
 mod faults;
 mod load;
 pub(crate) mod node;
+mod pd_members;
 pub(crate) mod raft;
 mod simulator;
 pub(crate) mod topology;
@@ -20,5 +22,5 @@ pub use backend::{DRIVER_PERIOD, STREAM_CAPACITY, SimBackend, SimStartError};
 pub use config::{
     MAX_REGIONS, MAX_STORES, MIN_HEARTBEAT_INTERVAL, MIN_STORES, SimConfig, SimConfigError,
 };
-pub use faults::PD_MEMBERS;
+pub use pd_members::{LEADER_LEASE, PD_MEMBERS};
 pub use simulator::{BOOT_TIME, EVICT_LEADER_TIMEOUT, RegionView, STEP, Simulator};

@@ -8,16 +8,17 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::config::{SimConfig, SimConfigError};
-use super::faults::{self, PD_MEMBERS};
+use super::faults::{self, Target};
 use super::load::{LoadModel, LoadView, SlowStore};
 use super::node::{Lifecycle, SimNode};
+use super::pd_members::{PD_MEMBERS, PdMembers};
 use super::raft::{BALANCE_LIMIT, EVICT_PER_STEP, ElectionTimeout, RegionTable};
 use super::topology::{self, REPLICAS};
 use crate::cluster::BackendError;
 use crate::cluster::health::led_from_dead_node;
 use crate::cluster::model::{
-    ClusterEvent, ClusterSnapshot, ClusterSource, CpuLimit, EventKind, FaultKind, FaultSpec,
-    InjectedFault, NodeRole, PdMember, Process, ProcessState, Recovery, Store, StoreState,
+    ClusterEvent, ClusterSnapshot, ClusterSource, CpuLimit, DataSource, EventKind, FaultKind,
+    FaultSpec, InjectedFault, NodeRole, Process, Recovery, SourceTrouble, Store, StoreState,
 };
 use crate::cluster::pd_view::{
     MAX_PEER_DOWN_DURATION, PdBook, REGION_HEARTBEAT_INTERVAL, RegionHeartbeat, RegionReporter,
@@ -63,12 +64,14 @@ pub struct Simulator {
     pd: PdBook,
     /// Each region's heartbeat timer on its leader's side, by region index.
     reporters: Vec<RegionReporter>,
-    pd_leader: usize,
+    /// The PD members and their leadership (lease, election, TSO).
+    pd_members: PdMembers,
     host_used_bytes: u64,
     fault: Option<InjectedFault>,
     load: LoadModel,
     raft_rng: ChaCha8Rng,
     load_rng: ChaCha8Rng,
+    pd_rng: ChaCha8Rng,
     events: Vec<ClusterEvent>,
     samples: Vec<WorkloadSample>,
 }
@@ -101,7 +104,7 @@ impl Simulator {
             regions: RegionTable::new(&topology.regions, config.stores as usize),
             pd,
             reporters,
-            pd_leader,
+            pd_members: PdMembers::new(pd_leader),
             host_used_bytes,
             fault: None,
             load: LoadModel::new(
@@ -111,6 +114,7 @@ impl Simulator {
             ),
             raft_rng: stream(config.seed, 1),
             load_rng: stream(config.seed, 2),
+            pd_rng: stream(config.seed, 3),
             events: Vec::new(),
             samples: Vec::new(),
             config,
@@ -158,11 +162,15 @@ impl Simulator {
     pub fn step(&mut self) {
         let end = self.now + STEP;
         self.finish_boots(end);
+        self.pd_members.step(end, &mut self.pd_rng);
         for node in &mut self.nodes {
             node.run_heartbeats(end, self.config.heartbeat_interval);
         }
         self.now = end;
-        self.deliver_store_heartbeats();
+        let pd_answers = self.pd_members.trouble().is_none();
+        if pd_answers {
+            self.deliver_store_heartbeats();
+        }
         self.requested = self.requested.max(end);
         self.steps += 1;
         self.regions.run_elections(
@@ -172,12 +180,15 @@ impl Simulator {
             &mut self.raft_rng,
         );
         self.evict_from_stopping_store();
-        if self.steps % BALANCE_EVERY_STEPS == 0 {
+        // PD's schedulers run on its leader, and TiKV's reports reach only it.
+        if self.steps % BALANCE_EVERY_STEPS == 0 && pd_answers {
             let schedulable = self.schedulable();
             self.regions
                 .balance_leaders(&schedulable[..self.nodes.len()], BALANCE_LIMIT);
         }
-        self.deliver_region_heartbeats();
+        if pd_answers {
+            self.deliver_region_heartbeats();
+        }
         let view = self.load_view();
         if let Some(sample) = self.load.step(end, STEP, view, &mut self.load_rng) {
             self.samples.push(sample);
@@ -199,7 +210,11 @@ impl Simulator {
             });
         }
         let target = faults::resolve(service, &self.services)?;
-        let index = faults::check_inject(kind, service, target, self.fault.as_ref())?;
+        faults::check_inject(self.fault.as_ref())?;
+        let index = match target {
+            Target::Tikv(index) => index,
+            Target::Pd(index) => return self.inject_pd(spec, index),
+        };
         let now = self.now;
         match kind {
             FaultKind::Kill => {
@@ -236,6 +251,7 @@ impl Simulator {
             spec,
             service: service.to_string(),
             at: now,
+            struck: Default::default(),
         };
         self.fault = Some(fault.clone());
         Ok(fault)
@@ -244,7 +260,22 @@ impl Simulator {
     /// Undoes the fault in place now. Refused recoveries change nothing.
     pub fn recover(&mut self, recovery: Recovery, service: &str) -> Result<(), BackendError> {
         let target = faults::resolve(service, &self.services)?;
-        let index = faults::check_recover(recovery, service, target, self.fault.as_ref())?;
+        faults::check_recover(recovery, service, self.fault.as_ref())?;
+        let index = match target {
+            Target::Tikv(index) => index,
+            Target::Pd(index) => {
+                let Some(event) = self.pd_members.recover(recovery, index, self.now) else {
+                    return Err(BackendError::NothingToRecover {
+                        service: service.to_string(),
+                        recovery,
+                        why: "PD members are never slowed in the simulator".into(),
+                    });
+                };
+                self.emit_for(service, event);
+                self.fault = None;
+                return Ok(());
+            }
+        };
         let now = self.now;
         match recovery {
             Recovery::Start => {
@@ -304,6 +335,8 @@ impl Simulator {
     /// PD was told (see [`crate::cluster::pd_view`]), not the raft table.
     pub fn snapshot(&self) -> ClusterSnapshot {
         let now = self.now;
+        // While PD does not answer, its part is what a client last read.
+        let pd_at = self.pd_members.answered_at(now);
         let stores: Vec<Store> = self
             .nodes
             .iter()
@@ -314,10 +347,10 @@ impl Simulator {
                     id: node.id,
                     service: node.service.clone(),
                     address: node.address.clone(),
-                    state: self.pd_state(node),
+                    state: self.pd_state_at(node, pd_at),
                     leader_count: self.pd.leader_count(node.id),
                     region_count: self.pd.region_count(node.id),
-                    heartbeat_age: self.pd.heartbeat_age(node.id, now),
+                    heartbeat_age: self.pd.heartbeat_age(node.id, pd_at),
                     capacity_bytes: Some(DISK_CAPACITY),
                     available_bytes: Some(
                         DISK_CAPACITY.saturating_sub(self.host_used_bytes + data),
@@ -325,24 +358,8 @@ impl Simulator {
                 }
             })
             .collect();
-        let pd_members = PD_MEMBERS
-            .iter()
-            .enumerate()
-            .map(|(index, name)| PdMember {
-                name: name.to_string(),
-                client_url: format!("http://{name}:2379"),
-                is_leader: index == self.pd_leader,
-                healthy: Some(true),
-            })
-            .collect();
-        let pd_processes = PD_MEMBERS.iter().map(|name| Process {
-            service: name.to_string(),
-            role: NodeRole::Pd,
-            state: ProcessState::Running,
-            network_connected: true,
-            store: None,
-            cpu_limit: None,
-        });
+        let pd_members = self.pd_members.members(now);
+        let pd_processes = self.pd_members.processes();
         let tikv_processes = self.nodes.iter().map(|node| Process {
             service: node.service.clone(),
             role: NodeRole::Tikv,
@@ -354,14 +371,23 @@ impl Simulator {
         let processes: Vec<Process> = pd_processes.chain(tikv_processes).collect();
         let mut regions = self.pd.region_health();
         regions.led_from_dead_node = led_from_dead_node(&stores, &processes);
+        let troubles: Vec<SourceTrouble> = self
+            .pd_members
+            .trouble()
+            .map(|message| SourceTrouble {
+                source: DataSource::Pd,
+                message,
+            })
+            .into_iter()
+            .collect();
         ClusterSnapshot {
             taken_at: now,
-            pd_reachable: true,
+            pd_reachable: troubles.is_empty(),
             pd_members,
             stores,
             regions,
             processes,
-            troubles: Vec::new(),
+            troubles,
         }
     }
 
@@ -472,11 +498,41 @@ impl Simulator {
     }
 
     fn emit(&mut self, index: usize, kind: EventKind) {
+        let service = self.services[index].clone();
+        self.emit_for(&service, kind);
+    }
+
+    fn emit_for(&mut self, service: &str, kind: EventKind) {
         self.events.push(ClusterEvent {
             at: self.now,
-            service: self.services[index].clone(),
+            service: service.to_string(),
             kind,
         });
+    }
+
+    /// The PD member that leads now (it may have stopped answering).
+    pub fn pd_leader(&self) -> Option<&'static str> {
+        self.pd_members.leader()
+    }
+
+    /// A fault on PD member `index`: TiKV carries on, PD's leadership may go.
+    fn inject_pd(&mut self, spec: FaultSpec, index: usize) -> Result<InjectedFault, BackendError> {
+        let Some((struck, event)) = self.pd_members.inject(spec.kind(), index, self.now) else {
+            return Err(BackendError::Refused(format!(
+                "the simulator does not {} PD members; it slows TiKV stores only",
+                spec.kind()
+            )));
+        };
+        let service = PD_MEMBERS[index];
+        self.emit_for(service, event);
+        let fault = InjectedFault {
+            spec,
+            service: service.to_string(),
+            at: self.now,
+            struck,
+        };
+        self.fault = Some(fault.clone());
+        Ok(fault)
     }
 
     /// Applies `change` to a node; if that ends its serving, its leaders are lost.
@@ -611,8 +667,12 @@ impl Simulator {
 
     /// The state PD names for the node's store now.
     fn pd_state(&self, node: &SimNode) -> StoreState {
+        self.pd_state_at(node, self.now)
+    }
+
+    fn pd_state_at(&self, node: &SimNode, at: Duration) -> StoreState {
         self.pd
-            .store_state(node.id, self.now)
+            .store_state(node.id, at)
             .unwrap_or(StoreState::Disconnected)
     }
 

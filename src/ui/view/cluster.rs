@@ -165,20 +165,39 @@ fn unreachable_row(error: &str) -> Row {
 }
 
 /// The leader first, so it is the last thing a narrow panel moves; each
-/// member (symbol, name, leadership) is one piece, never split.
+/// member (symbol, name, leadership) is one piece, never split. A member
+/// the runtime shows down says so; while PD is silent no leadership is
+/// shown as live: "no leader" when PD said so, else the last one known.
 fn pd_row(snapshot: &ClusterSnapshot) -> Row {
     let mut pieces = vec![Piece::new(Tone::Label, "PD")];
     let mut members: Vec<_> = snapshot.pd_members.iter().collect();
     members.sort_by_key(|m| !m.is_leader);
+    let led = members.first().is_some_and(|m| m.is_leader);
+    if !members.is_empty() && !led {
+        pieces.push(Piece::new(Tone::Bad, "  ✗ no leader"));
+    }
     for member in members {
-        let (symbol, tone) = match member.healthy {
-            Some(false) => ("✗", Tone::Bad),
+        let process = snapshot.process(&member.name);
+        let down = process.and_then(|p| match &p.state {
+            ProcessState::Running if p.network_connected => None,
+            ProcessState::Running => Some("cut off".to_string()),
+            state => Some(text::plain(&state.to_string())),
+        });
+        let (symbol, tone) = match (&down, member.healthy) {
+            (Some(_), _) | (None, Some(false)) => ("✗", Tone::Bad),
+            _ if !snapshot.pd_reachable => ("?", Tone::Label),
             _ => ("●", Tone::Good),
         };
-        let leader = if member.is_leader { " (leader)" } else { "" };
+        let leader = match (member.is_leader, snapshot.pd_reachable, member.serves_tso) {
+            (false, ..) => "",
+            (true, false, _) => " (last leader)",
+            (true, true, Some(false)) => " (leader, no TSO yet)",
+            (true, true, _) => " (leader)",
+        };
+        let down = down.map(|what| format!(" {what}")).unwrap_or_default();
         pieces.push(Piece::new(
             tone,
-            format!("  {symbol} {}{leader}", text::plain(&member.name)),
+            format!("  {symbol} {}{leader}{down}", text::plain(&member.name)),
         ));
     }
     Row::new(pieces).indented(2).kept()

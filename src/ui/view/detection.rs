@@ -31,8 +31,13 @@ pub fn rows(app: &App) -> Vec<Row> {
     let mut pieces: Vec<Piece> = progress
         .signals
         .iter()
-        // PD's verdict has its own piece, below.
-        .filter(|(signal, _)| *signal != Signal::StoreState)
+        // PD's verdict has its own pieces, below.
+        .filter(|(signal, _)| {
+            !matches!(
+                signal,
+                Signal::StoreState | Signal::PdNoLeader | Signal::PdLeaderChange
+            )
+        })
         .map(|(signal, after)| {
             piece(
                 Tone::Good,
@@ -68,6 +73,7 @@ pub fn rows(app: &App) -> Vec<Row> {
             "·",
             "PD: the store keeps heartbeating (no verdict to wait for)".into(),
         ),
+        PdVerdict::Leadership { .. } => return vec![leadership_row(&progress.pd, pieces)],
     });
     let r = progress.reelection;
     let service = text::plain(&progress.service);
@@ -85,6 +91,50 @@ pub fn rows(app: &App) -> Vec<Row> {
         )
     });
     vec![Row::new(pieces).indented(2).ranked(RANK)]
+}
+
+/// PD's leader lost: no leader (the 503s), the new one, TSO. No region
+/// row: no TiKV node went, so no region lost its leader.
+fn leadership_row(pd: &PdVerdict, mut pieces: Vec<Piece>) -> Row {
+    let PdVerdict::Leadership {
+        no_leader,
+        elected,
+        serves_tso,
+    } = pd
+    else {
+        return Row::new(pieces);
+    };
+    pieces.push(match no_leader {
+        Some(after) => piece(
+            Tone::Good,
+            "✓",
+            format!("PD: no leader {}", text::stamp(*after, Some(*after))),
+        ),
+        None if elected.is_some() => {
+            piece(Tone::Label, "·", "PD: no leaderless answer seen".into())
+        }
+        None => piece(Tone::Warn, "…", "PD: the lease runs out".into()),
+    });
+    pieces.push(match elected {
+        Some((leader, after)) => piece(
+            Tone::Good,
+            "✓",
+            format!(
+                "{} elected {}",
+                text::plain(leader),
+                text::stamp(*after, Some(*after))
+            ),
+        ),
+        None => piece(Tone::Warn, "…", "no new leader yet".into()),
+    });
+    if elected.is_some() {
+        pieces.push(match serves_tso {
+            Some(true) => piece(Tone::Good, "✓", "TSO served".into()),
+            Some(false) => piece(Tone::Warn, "…", "TSO not yet served".into()),
+            None => piece(Tone::Label, "·", "TSO: PD's API does not say".into()),
+        });
+    }
+    Row::new(pieces).indented(2).ranked(RANK)
 }
 
 fn piece(tone: Tone, symbol: &str, what: String) -> Piece {

@@ -14,7 +14,11 @@ use crate::ui::text;
 /// panel gives the same state (a Disconnected store is bad in both).
 pub fn incident_tone(incident: &Incident) -> Tone {
     match incident.signal {
-        Signal::ProcessEvent | Signal::StoreState | Signal::PdUnreachable => Tone::Bad,
+        Signal::ProcessEvent
+        | Signal::StoreState
+        | Signal::PdUnreachable
+        | Signal::PdNoLeader
+        | Signal::PdLeaderChange => Tone::Bad,
         Signal::RegionsWithoutLeader | Signal::RegionsLedFromDeadNode => cluster::LEADERLESS,
         Signal::UnderReplicated => cluster::UNDER_REPLICATED,
         Signal::Throughput | Signal::Latency => match incident.severity {
