@@ -58,7 +58,7 @@ pub fn rows(app: &App) -> Vec<Row> {
             "…",
             format!(
                 "PD: heartbeat {} old, Disconnected past {}",
-                secs(age.as_secs_f64()),
+                crate::text::age_tenths(*age),
                 secs(threshold.as_secs_f64())
             ),
         ),

@@ -82,7 +82,7 @@ pub fn pane(app: &App) -> PaneView {
             .monitor()
             .incidents()
             .iter()
-            .any(|i| e.text == i.summary || e.text == format!("resolved: {}", i.summary))
+            .any(|i| e.text == i.summary || e.text == i.resolved_line())
     };
     let mut history: Vec<(Duration, Row)> = app
         .chronicle()
@@ -101,7 +101,14 @@ pub fn pane(app: &App) -> PaneView {
                 app.timeline().after_fault(at),
                 "OK  ",
                 Tone::Good,
-                &format!("✓ resolved after {}: {}", text::secs(open_for), i.summary),
+                &match &i.closed_because {
+                    Some(why) => format!(
+                        "✓ resolved after {} ({why}): {}",
+                        text::secs(open_for),
+                        i.summary
+                    ),
+                    None => format!("✓ resolved after {}: {}", text::secs(open_for), i.summary),
+                },
             ),
         ))
     }));
