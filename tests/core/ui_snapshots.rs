@@ -592,6 +592,8 @@ fn one_colour_per_meaning_across_panels() {
         colour_of(&buffer, "store 4 (tikv1) is Disconnected"),
         Color::Red
     );
+    // The severity word and its line in one colour (never a red WARN).
+    assert_eq!(colour_of(&buffer, "CRIT store 4 (tikv1)"), Color::Red);
     // Under-replicated: yellow in both.
     assert_eq!(colour_of(&buffer, "under-repl. 64"), Color::Yellow);
     assert_eq!(
@@ -616,6 +618,17 @@ fn one_colour_per_meaning_across_panels() {
             assert_ne!(cell.fg, Color::DarkGray, "({x}, {y}) {:?}", cell.symbol());
         }
     }
+}
+
+#[test]
+fn a_milestone_reached_is_drawn_in_the_success_colour() {
+    let buffer = render(&diagnosed(), 120, 40);
+    assert_eq!(colour_of(&buffer, "✓ detected"), Color::Green);
+    assert_eq!(colour_of(&buffer, "✓ diagnosed"), Color::Green);
+    assert_eq!(
+        colour_of(&buffer, "○ recovered"),
+        colour_of(&buffer, "SPACE")
+    );
 }
 
 #[test]

@@ -617,9 +617,10 @@ fn timeline(app: &App, with_signal: bool) -> Row {
             ),
         ),
         arrow(),
-        step("detected", t.detected.map(|d| d.0), by, Tone::Warn),
+        // A milestone reached is done: the success colour, each of them.
+        step("detected", t.detected.map(|d| d.0), by, Tone::Good),
         arrow(),
-        step("diagnosed", t.diagnosed, String::new(), Tone::Accent),
+        step("diagnosed", t.diagnosed, String::new(), Tone::Good),
         arrow(),
         step("recovered", t.recovered, String::new(), Tone::Good),
     ])
