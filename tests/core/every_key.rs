@@ -171,3 +171,123 @@ fn back_into_the_fault_chapter_tells_the_fault_it_injected() {
     assert_eq!(rig.app.chapter(), 3);
     assert_eq!(rig.app.status(), Some(&ActionStatus::Done(injected)));
 }
+
+/// The default story for a presenter, SPACE pressed as soon as it may, up
+/// to the Detection chapter with PD's verdict in.
+fn at_pds_verdict() -> Rig {
+    let mut rig = reach(4, Moment::Entered);
+    assert!(rig.run_until(LONG, |app| {
+        app.timeline()
+            .signal(chaosdeck::monitor::Signal::StoreState)
+            .is_some()
+    }));
+    rig
+}
+
+/// Item 1: H stops the load and heals; what the screen last measured of
+/// the load is history, and the workload's incidents are closed.
+#[test]
+fn a_halt_shows_the_stopped_load_as_stopped() {
+    let mut rig = at_pds_verdict();
+    rig.press(Command::Halt);
+    rig.run_for(Duration::from_secs(60));
+    let screen = chaosdeck::ui::view::Screen::build(&rig.app);
+    let stats = screen.workload.stats.text();
+    assert!(stats.contains("load stopped: last sample at T+"), "{stats}");
+    assert!(
+        !stats.contains("ops/s") && !stats.contains("p99"),
+        "{stats}"
+    );
+    assert_eq!(screen.figures.ops_per_sec, None);
+    let monitor = rig.app.world().monitor();
+    assert!(
+        monitor.open_incidents().all(|i| !matches!(
+            i.signal,
+            chaosdeck::monitor::Signal::Throughput | chaosdeck::monitor::Signal::Latency
+        )),
+        "{:#?}",
+        monitor.open_incidents().collect::<Vec<_>>()
+    );
+    assert!(
+        rig.app
+            .journal()
+            .entries()
+            .any(|e| e.text.starts_with("resolved (load stopped): throughput")),
+        "the throughput incident is closed as the load stopped"
+    );
+}
+
+/// Item 7: the status line's heartbeat age and the table's are one instant.
+#[test]
+fn the_heartbeat_age_reads_the_same_in_the_status_and_the_table() {
+    let mut rig = reach(4, Moment::Running);
+    rig.run_for(Duration::from_millis(7_300));
+    let Some(ActionStatus::Running(status)) = rig.app.status().cloned() else {
+        panic!("{:?}", rig.app.status());
+    };
+    let fault = rig.app.timeline().injected.clone().expect("a fault");
+    let age = rig
+        .app
+        .cluster()
+        .heartbeat_age(&fault.service, rig.app.now())
+        .expect("an age");
+    assert!(
+        status.contains(&format!(
+            "last heartbeat {} old",
+            chaosdeck::text::age_tenths(age)
+        )),
+        "{status}"
+    );
+    let table = chaosdeck::ui::view::Screen::build(&rig.app)
+        .cluster
+        .iter()
+        .map(|r| r.text())
+        .find(|t| t.starts_with(&fault.service))
+        .expect("the store's row");
+    assert!(
+        table.ends_with(&format!(" {}", chaosdeck::text::age(age))),
+        "{table}"
+    );
+}
+
+/// Item 9: the journal reads in time order around the fault, which is
+/// stamped T+0.0s.
+#[test]
+fn the_journal_around_the_fault_reads_in_time_order() {
+    let rig = reach(4, Moment::Running);
+    let entries: Vec<_> = rig.app.journal().entries().collect();
+    let fault = entries
+        .iter()
+        .position(|e| matches!(e.kind, Kind::Fault { .. }))
+        .expect("the fault's entry");
+    assert_eq!(entries[fault].after_fault, Some(Duration::ZERO));
+    for pair in entries[fault..].windows(2) {
+        assert!(
+            pair[0].after_fault <= pair[1].after_fault,
+            "{:?} then {:?}",
+            pair[0].text,
+            pair[1].text
+        );
+    }
+}
+
+/// Item 2: asked as soon as PD's verdict is in, before the re-election is
+/// over, the agent tells the peak as what was lost and the last snapshot as
+/// what still is, as the Cluster panel shows it.
+#[test]
+fn an_early_diagnosis_tells_the_peak_as_the_past() {
+    let mut rig = at_pds_verdict();
+    rig.press(Command::Next);
+    assert_eq!(rig.app.chapter(), 5);
+    assert!(rig.run_until(LONG, |app| matches!(
+        app.agent().state(),
+        chaosdeck::app::AgentState::Done { .. }
+    )));
+    let chaosdeck::app::AgentState::Done { diagnosis, .. } = rig.app.agent().state() else {
+        unreachable!()
+    };
+    let summary = &diagnosis.root_cause.summary;
+    assert!(!summary.contains("still have no leader"), "{summary}");
+    assert!(summary.contains("lost their leader"), "{summary}");
+    assert!(summary.contains(" still led from "), "{summary}");
+}
