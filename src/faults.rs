@@ -19,6 +19,8 @@ pub enum FaultKind {
     Pause,
     /// Alive but cut off from PD and its peers.
     Partition,
+    /// Alive and connected, but starved of CPU (its quota lowered).
+    Slow,
 }
 
 /// How a node is brought back.
@@ -28,6 +30,8 @@ pub enum Recovery {
     Start,
     Unpause,
     Reconnect,
+    /// Put back the CPU limit the node had before it was slowed.
+    Restore,
 }
 
 /// The kind of failure, as an analyzer tells it from the evidence.
@@ -41,6 +45,8 @@ pub enum FaultClass {
     Frozen,
     /// The process runs but is cut off from PD and its peers.
     NetworkPartition,
+    /// The node is up and heard from, but serves slowly.
+    SlowStore,
     /// The evidence does not say.
     Unknown,
 }
@@ -52,6 +58,9 @@ pub enum Expected {
     PdVerdict,
     /// The runtime sees the node change (an event, or its state).
     RuntimeEvent,
+    /// The workload's own figures turn (p99 up, throughput down): all a
+    /// mild slowdown shows, since PD keeps hearing from the store.
+    WorkloadSignal,
 }
 
 /// One fault kind, described once.
@@ -67,6 +76,21 @@ pub struct Fault {
     pub class: FaultClass,
     /// The signals the episode waits for before it calls the fault seen.
     pub expects: &'static [Expected],
+    /// The one parameter a chapters file may give it (`cpus = 0.2`).
+    pub param: Option<Param>,
+}
+
+/// A fault kind's parameter: its name in a chapters file and its range.
+#[derive(Debug)]
+pub struct Param {
+    /// The chapters file's key: `cpus`.
+    pub name: &'static str,
+    /// What a value is shown with: `0.2 CPUs`, `30%`.
+    pub unit: &'static str,
+    pub min: f64,
+    pub max: f64,
+    /// The value when the chapters file gives none.
+    pub default: f64,
 }
 
 /// One class of failure, described once.
@@ -88,7 +112,7 @@ pub struct Class {
 const BOTH: &[Expected] = &[Expected::PdVerdict, Expected::RuntimeEvent];
 
 /// Every fault kind, in the order of [`FaultKind::ALL`].
-pub const FAULTS: [Fault; 4] = [
+pub const FAULTS: [Fault; 5] = [
     Fault {
         kind: FaultKind::Kill,
         name: "kill",
@@ -96,6 +120,7 @@ pub const FAULTS: [Fault; 4] = [
         recovery: Recovery::Start,
         class: FaultClass::ProcessCrash,
         expects: BOTH,
+        param: None,
     },
     Fault {
         kind: FaultKind::Stop,
@@ -104,6 +129,7 @@ pub const FAULTS: [Fault; 4] = [
         recovery: Recovery::Start,
         class: FaultClass::GracefulStop,
         expects: BOTH,
+        param: None,
     },
     Fault {
         kind: FaultKind::Pause,
@@ -112,6 +138,7 @@ pub const FAULTS: [Fault; 4] = [
         recovery: Recovery::Unpause,
         class: FaultClass::Frozen,
         expects: BOTH,
+        param: None,
     },
     Fault {
         kind: FaultKind::Partition,
@@ -120,11 +147,30 @@ pub const FAULTS: [Fault; 4] = [
         recovery: Recovery::Reconnect,
         class: FaultClass::NetworkPartition,
         expects: BOTH,
+        param: None,
+    },
+    // TiKV's slow score trips only past 100 ms inspect requests or
+    // timed-out probes, and PD keeps a store Up while it heartbeats: a
+    // starved store shows only in the clients' latency and throughput.
+    Fault {
+        kind: FaultKind::Slow,
+        name: "slow",
+        past: "slowed",
+        recovery: Recovery::Restore,
+        class: FaultClass::SlowStore,
+        expects: &[Expected::WorkloadSignal],
+        param: Some(Param {
+            name: "cpus",
+            unit: "CPUs",
+            min: 0.01,
+            max: 64.0,
+            default: 0.2,
+        }),
     },
 ];
 
 /// Every class, the fault classes first and `Unknown` last.
-pub const CLASSES: [Class; 5] = [
+pub const CLASSES: [Class; 6] = [
     Class {
         class: FaultClass::ProcessCrash,
         label: "process killed or crashed",
@@ -166,6 +212,21 @@ pub const CLASSES: [Class; 5] = [
         aliases: &["partition", "partitioned", "networkpartition"],
     },
     Class {
+        class: FaultClass::SlowStore,
+        label: "slow store (starved of CPU)",
+        short: "slow",
+        cell: "slow",
+        wire: "slow_store",
+        aliases: &[
+            "slow",
+            "slowed",
+            "slowstore",
+            "cpu_starved",
+            "cpu_throttled",
+            "throttled",
+        ],
+    },
+    Class {
         class: FaultClass::Unknown,
         label: "unclear",
         short: "unclear",
@@ -180,8 +241,147 @@ pub const NO_INCIDENT: &str = "no_incident";
 /// Other names a model may use for [`NO_INCIDENT`].
 pub const NO_INCIDENT_ALIASES: &[&str] = &["none", "healthy", "no_fault", "nothing"];
 
+/// A fault to inject: its kind and the value of the kind's parameter,
+/// if it has one. Stored in thousandths so that specs compare and hash
+/// exactly; written as `slow cpus=0.2` in the journal and the ledger (a
+/// kind alone, `kill`, as earlier versions wrote it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FaultSpec {
+    kind: FaultKind,
+    milli: Option<u32>,
+}
+
+/// Values are kept to this many decimals.
+const MILLI: f64 = 1000.0;
+
+impl FaultSpec {
+    /// `kind` with its parameter's default value.
+    pub fn new(kind: FaultKind) -> Self {
+        Self {
+            kind,
+            milli: kind.fault().param.as_ref().map(|p| to_milli(p.default)),
+        }
+    }
+
+    /// `kind` with `value` for its parameter; an error says why not (the
+    /// kind takes none, or the value is out of its range).
+    pub fn with(kind: FaultKind, name: &str, value: f64) -> Result<Self, String> {
+        let Some(param) = kind.fault().param.as_ref() else {
+            return Err(format!("{kind} takes no parameter ({name} given)"));
+        };
+        if name != param.name {
+            return Err(format!("{kind} takes `{}`, not `{name}`", param.name));
+        }
+        if !value.is_finite() || value < param.min || value > param.max {
+            return Err(format!(
+                "{name} = {value} is out of range: {kind} takes {name} from {} to {}",
+                param.min, param.max
+            ));
+        }
+        Ok(Self {
+            kind,
+            milli: Some(to_milli(value)),
+        })
+    }
+
+    pub fn kind(self) -> FaultKind {
+        self.kind
+    }
+
+    /// The parameter's value, if the kind has one.
+    pub fn value(self) -> Option<f64> {
+        self.milli.map(|m| f64::from(m) / MILLI)
+    }
+
+    /// `0.2 CPUs`, `30%`: the parameter as the screen shows it.
+    pub fn amount(self) -> Option<String> {
+        let param = self.kind.fault().param.as_ref()?;
+        let value = crate::text::numbers::trimmed(self.value()?);
+        Some(match param.unit {
+            "%" => format!("{value}%"),
+            unit => format!("{value} {unit}"),
+        })
+    }
+
+    /// The recovery that undoes it.
+    pub fn recovery(self) -> Recovery {
+        self.kind.recovery()
+    }
+}
+
+fn to_milli(value: f64) -> u32 {
+    (value * MILLI).round() as u32
+}
+
+impl From<FaultKind> for FaultSpec {
+    fn from(kind: FaultKind) -> Self {
+        Self::new(kind)
+    }
+}
+
+/// `kill`, `slow (0.2 CPUs)`: for the screen and the journal's text.
+impl fmt::Display for FaultSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.amount() {
+            Some(amount) => write!(f, "{} ({amount})", self.kind),
+            None => write!(f, "{}", self.kind),
+        }
+    }
+}
+
+impl std::str::FromStr for FaultSpec {
+    type Err = String;
+
+    /// `kill`, or `slow cpus=0.2`: the journal's and the ledger's form.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (name, param) = match text.trim().split_once(' ') {
+            Some((name, param)) => (name, Some(param.trim())),
+            None => (text.trim(), None),
+        };
+        let kind = FaultKind::named(name).ok_or_else(|| format!("no such fault kind: {name}"))?;
+        let Some(param) = param else {
+            return Ok(Self::new(kind));
+        };
+        let (key, value) = param
+            .split_once('=')
+            .ok_or_else(|| format!("`{param}` is not name=value"))?;
+        let value: f64 = value
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{value}` is not a number"))?;
+        Self::with(kind, key.trim(), value)
+    }
+}
+
+impl Serialize for FaultSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match (self.kind.fault().param.as_ref(), self.value()) {
+            (Some(param), Some(value)) => s.collect_str(&format_args!(
+                "{} {}={}",
+                self.kind,
+                param.name,
+                crate::text::numbers::trimmed(value)
+            )),
+            _ => s.serialize_str(self.kind.name()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for FaultSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl FaultKind {
-    pub const ALL: [FaultKind; 4] = [Self::Kill, Self::Stop, Self::Pause, Self::Partition];
+    pub const ALL: [FaultKind; 5] = [
+        Self::Kill,
+        Self::Stop,
+        Self::Pause,
+        Self::Partition,
+        Self::Slow,
+    ];
 
     /// This kind's entry in the catalogue.
     pub fn fault(self) -> &'static Fault {
@@ -193,6 +393,11 @@ impl FaultKind {
 
     pub fn name(self) -> &'static str {
         self.fault().name
+    }
+
+    /// The kind a chapters file or the journal names.
+    pub fn named(name: &str) -> Option<FaultKind> {
+        FAULTS.iter().find(|f| f.name == name).map(|f| f.kind)
     }
 
     /// `killed`, as in "it was killed".
@@ -223,13 +428,14 @@ impl fmt::Display for FaultKind {
 
 impl Recovery {
     /// Every recovery: the only actions an analyzer may recommend.
-    pub const ALL: [Recovery; 3] = [Self::Start, Self::Unpause, Self::Reconnect];
+    pub const ALL: [Recovery; 4] = [Self::Start, Self::Unpause, Self::Reconnect, Self::Restore];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::Start => "start",
             Self::Unpause => "unpause",
             Self::Reconnect => "reconnect",
+            Self::Restore => "restore",
         }
     }
 
@@ -342,6 +548,32 @@ mod tests {
                 assert!(seen.insert(*name), "{name} names two classes");
             }
         }
+    }
+
+    #[test]
+    fn a_spec_reads_back_from_its_written_form() {
+        let slow = FaultSpec::with(FaultKind::Slow, "cpus", 0.25).unwrap();
+        assert_eq!(serde_json::to_string(&slow).unwrap(), "\"slow cpus=0.25\"");
+        assert_eq!("slow cpus=0.25".parse::<FaultSpec>(), Ok(slow));
+        assert_eq!(slow.to_string(), "slow (0.25 CPUs)");
+        // A kind alone, as earlier versions wrote it, takes its default.
+        let read: FaultSpec = serde_json::from_str("\"slow\"").unwrap();
+        assert_eq!(read.value(), Some(0.2));
+        let kill: FaultSpec = serde_json::from_str("\"kill\"").unwrap();
+        assert_eq!((kill.kind(), kill.value()), (FaultKind::Kill, None));
+        assert_eq!(serde_json::to_string(&kill).unwrap(), "\"kill\"");
+    }
+
+    #[test]
+    fn a_parameter_is_checked_against_its_kind() {
+        let err = |r: Result<FaultSpec, String>| r.unwrap_err();
+        assert!(err(FaultSpec::with(FaultKind::Kill, "cpus", 0.2)).contains("takes no parameter"));
+        assert!(err(FaultSpec::with(FaultKind::Slow, "percent", 3.0)).contains("takes `cpus`"));
+        assert!(err(FaultSpec::with(FaultKind::Slow, "cpus", 0.0)).contains("out of range"));
+        assert!(err(FaultSpec::with(FaultKind::Slow, "cpus", f64::NAN)).contains("out of range"));
+        assert!(err("nuke".parse()).contains("no such fault kind"));
+        assert!(err("slow cpus".parse()).contains("name=value"));
+        assert!(err("slow cpus=lots".parse()).contains("not a number"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::time::Duration;
 use crate::app::{Kind, Level};
 use crate::cluster::health::{self, Leftover};
 use crate::cluster::{BackendError, ClusterBackend, ClusterSnapshot, ClusterSource};
+use crate::faults::Expected;
 use crate::state::ledger::{LedgerEntry, LedgerFile, LedgerRead};
 
 /// How long start-up waits for the cluster's picture and for each heal.
@@ -44,13 +45,17 @@ pub async fn heal_at_start(
     let Some(snapshot) = startup_snapshot(backend, &mut told).await else {
         return told;
     };
-    let leftovers = health::leftovers(&snapshot);
-    let all_healed = heal_leftovers(backend, &leftovers, heal, &mut told).await;
+    let mut leftovers = health::leftovers(&snapshot);
+    leftovers.extend(
+        ours.as_ref()
+            .and_then(|entry| unseen_leftover(entry, &leftovers)),
+    );
+    let all_healed = heal_leftovers(backend, &leftovers, ours.as_ref(), heal, &mut told).await;
     if let Some(entry) = ours {
         if !leftovers.iter().any(|l| l.service == entry.service) {
             told.push(note(
                 Level::Info,
-                format!("{} shows no {} any more", entry.service, entry.kind),
+                format!("{} shows no {} any more", entry.service, entry.fault),
             ));
         }
         if all_healed && heal {
@@ -58,6 +63,21 @@ pub async fn heal_at_start(
         }
     }
     told
+}
+
+/// The ledger's fault, where it is one the runtime's process states do not
+/// show (a slow store runs and is connected): only the ledger knows it is
+/// there, and what to put back.
+fn unseen_leftover(entry: &LedgerEntry, seen: &[Leftover]) -> Option<Leftover> {
+    let kind = entry.fault.kind();
+    if kind.expects(Expected::RuntimeEvent) || seen.iter().any(|l| l.service == entry.service) {
+        return None;
+    }
+    Some(Leftover {
+        service: entry.service.clone(),
+        recovery: kind.recovery(),
+        why: format!("{} by the earlier run ({})", kind.past(), entry.fault),
+    })
 }
 
 /// What the ledger says; returns this cluster's entry, if any. A damaged
@@ -87,7 +107,7 @@ fn read_ledger(
     let cluster = source.to_string();
     let mut ours = None;
     for entry in entries {
-        let what = format!("a {} of {}", entry.kind, entry.service);
+        let what = format!("a {} of {}", entry.fault, entry.service);
         if entry.cluster == cluster && *source == ClusterSource::Sim {
             told.push(note(
                 Level::Info,
@@ -150,6 +170,7 @@ async fn startup_snapshot(
 async fn heal_leftovers(
     backend: &dyn ClusterBackend,
     leftovers: &[Leftover],
+    ledger: Option<&LedgerEntry>,
     heal: bool,
     told: &mut Vec<Told>,
 ) -> bool {
@@ -167,7 +188,12 @@ async fn heal_leftovers(
             all_healed = false;
             continue;
         }
-        let outcome = tokio::time::timeout(STARTUP_WAIT, backend.recover(recovery, service)).await;
+        // What the ledger says the fault changed, where it names this node.
+        let before = ledger
+            .filter(|entry| entry.service == *service)
+            .and_then(|entry| entry.before.as_ref());
+        let outcome =
+            tokio::time::timeout(STARTUP_WAIT, backend.recover(recovery, service, before)).await;
         let (ok, text) = match outcome {
             Ok(Ok(()) | Err(BackendError::NothingToRecover { .. })) => (
                 true,

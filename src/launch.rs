@@ -18,7 +18,9 @@ use crate::cli::{AgentKind, ClusterKind, ShowArgs};
 use crate::clock::ShowClock;
 use crate::cluster::docker::{DockerBackend, DockerConfig};
 use crate::cluster::sim::{SimBackend, SimConfig};
-use crate::cluster::{BackendError, Capabilities, ClusterBackend, ClusterSource, FaultKind};
+use crate::cluster::{
+    BackendError, Capabilities, ClusterBackend, ClusterSource, FaultKind, FaultSpec,
+};
 use crate::heal::heal_at_start;
 use crate::monitor::MonitorConfig;
 use crate::plain::Plain;
@@ -571,21 +573,22 @@ pub fn check_capabilities(
     use crate::story::{Action, Target};
     for (index, chapter) in script.chapters.iter().enumerate() {
         for action in &chapter.on_enter {
-            let Action::InjectFault { kind, target, .. } = action else {
+            let Action::InjectFault(inject) = action else {
                 continue;
             };
-            let asked: Vec<(FaultKind, &Target, Option<usize>)> = if kiosk {
+            let asked: Vec<(FaultSpec, &Target, Option<usize>)> = if kiosk {
                 script
                     .kiosk
                     .faults
                     .iter()
                     .enumerate()
-                    .map(|(i, fault)| (fault.kind, &fault.target, Some(i + 1)))
+                    .map(|(i, pass)| (pass.fault, &pass.target, Some(i + 1)))
                     .collect()
             } else {
-                vec![(*kind, target, None)]
+                vec![(inject.fault, &inject.target, None)]
             };
-            for (kind, target, in_rotation) in asked {
+            for (fault, target, in_rotation) in asked {
+                let kind = fault.kind();
                 let why = match target {
                     _ if !capabilities.supports(kind) && capabilities.kinds.is_empty() => {
                         format!("cannot {kind} a node (it applies no fault at all)")

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::app::{Kind, Scoreboard};
-use crate::cluster::FaultKind;
+use crate::cluster::FaultSpec;
 use crate::state::journal_file::{self, ReadEntry};
 use crate::ui::text::plain;
 
@@ -116,7 +116,7 @@ impl Folded {
 /// later successful recovery (or heal) of its node.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LeftFault {
-    pub fault: FaultKind,
+    pub fault: FaultSpec,
     /// Cleaned: it comes from a file.
     pub service: String,
     pub pass: u32,
@@ -226,7 +226,7 @@ mod tests {
 
     fn fault(service: &str) -> ReadEntry {
         let kind = Kind::Fault {
-            fault: FaultKind::Kill,
+            fault: crate::cluster::FaultKind::Kill.into(),
             service: service.into(),
         };
         read(kind, "INJECTED")

@@ -6,14 +6,43 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::evidence::Evidence;
-use crate::cluster::{ClusterSnapshot, EventKind, NodeRole, ProcessState, StoreState};
+use crate::cluster::{
+    ClusterSnapshot, CpuLimit, EventKind, NodeRole, Process, ProcessState, StoreState,
+};
 
 /// What went wrong with a node's process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Symptom {
-    Died { exit_code: Option<i64> },
+    Died {
+        exit_code: Option<i64>,
+    },
     Paused,
     Disconnected,
+    /// Running and connected, but held to far less CPU than its peers.
+    Starved {
+        limit: CpuLimit,
+    },
+}
+
+/// Held to less than this share of the least its peers get counts as
+/// starved: a limit the whole cluster shares is how it was deployed.
+const STARVED_BELOW: f64 = 0.5;
+
+/// The CPU limit that starves `process` beside the other TiKV processes
+/// of `snapshot`, if one does (no limit counts as the host's whole CPU).
+fn starved(process: &Process, snapshot: &ClusterSnapshot) -> Option<CpuLimit> {
+    let limit = process.cpu_limit?;
+    let peers = snapshot
+        .processes
+        .iter()
+        .filter(|p| p.role == NodeRole::Tikv && p.service != process.service);
+    let mut least: Option<f64> = None;
+    for peer in peers {
+        // A peer without a limit has all the host has: the starving is plain.
+        let cpus = peer.cpu_limit.map_or(f64::INFINITY, CpuLimit::cpus);
+        least = Some(least.map_or(cpus, |l| l.min(cpus)));
+    }
+    (limit.cpus() < least? * STARVED_BELOW).then_some(limit)
 }
 
 impl Symptom {
@@ -29,6 +58,7 @@ impl Symptom {
             Self::Died { exit_code: None } => "died (exit code unknown)".into(),
             Self::Paused => "paused".into(),
             Self::Disconnected => "cut off from the network".into(),
+            Self::Starved { limit } => format!("starved of CPU (held to {limit})"),
         }
     }
 }
@@ -80,7 +110,12 @@ pub fn episodes(evidence: &Evidence) -> Vec<Episode> {
                 continue;
             }
             let observation = match &process.state {
-                ProcessState::Running if process.network_connected => Observation::Well,
+                ProcessState::Running if process.network_connected => {
+                    match starved(process, snapshot) {
+                        Some(limit) => Observation::Unwell(Symptom::Starved { limit }),
+                        None => Observation::Well,
+                    }
+                }
                 ProcessState::Running => Observation::Unwell(Symptom::Disconnected),
                 ProcessState::Paused => Observation::Unwell(Symptom::Paused),
                 ProcessState::Exited { exit_code } => Observation::Unwell(Symptom::Died {
@@ -365,6 +400,7 @@ mod tests {
                 state,
                 network_connected: true,
                 store: None,
+                cpu_limit: None,
             }],
             troubles: Vec::new(),
         }

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use super::diagnosis::FaultClass;
 use super::facts::{ImpactFacts, Symptom};
+use crate::cluster::CpuLimit;
 use crate::text::{clock, count};
 
 /// Each clue for a hypothesis past the first adds this much to its score.
@@ -35,6 +36,8 @@ pub struct Clues {
     pub runtime_says_well: bool,
     /// The runtime told anything about the process at all.
     pub runtime_visible: bool,
+    /// The CPU limit that starves it beside its peers.
+    pub starved: Option<CpuLimit>,
 }
 
 impl Clues {
@@ -76,7 +79,7 @@ pub struct Hypothesis {
 }
 
 /// The node faults, in the order the alternatives are weighed.
-pub static HYPOTHESES: [Hypothesis; 4] = [CRASH, STOP, FROZEN, PARTITION];
+pub static HYPOTHESES: [Hypothesis; 5] = [CRASH, STOP, FROZEN, PARTITION, SLOW];
 
 /// The row of `class`; none for [`FaultClass::Unknown`], which is what is
 /// left when no row explains the evidence.
@@ -361,6 +364,49 @@ const PARTITION: Hypothesis = Hypothesis {
     },
 };
 
+const SLOW: Hypothesis = Hypothesis {
+    class: FaultClass::SlowStore,
+    basis: |symptom, _| {
+        matches!(symptom, Symptom::Starved { .. })
+            .then_some(("CPU limit far below its peers'", 0.75))
+    },
+    tests: &[
+        Test::For(|c| {
+            c.starved
+                .map(|limit| format!("the runtime holds it to {limit}, far less than its peers"))
+        }),
+        Test::For(|c| {
+            (c.starved.is_some() && !c.heartbeats_stopped)
+                .then(|| "PD still hears from it: slow, not gone".into())
+        }),
+        Test::Against(heartbeats_stopped),
+        Test::Against(|c| {
+            c.exited()
+                .then(|| "the process exited; a slow one keeps serving".into())
+        }),
+        Test::Against(|c| {
+            (c.paused || c.disconnected)
+                .then(|| "the process is paused or cut off, not merely slow".into())
+        }),
+    ],
+    summary: |o| {
+        let limit = o
+            .clues
+            .starved
+            .map_or_else(String::new, |l| format!(" (held to {l})"));
+        format!(
+            "{} is starved of CPU since {}{limit}: PD still hears from it and its leaders stay, so only the clients feel it, as latency and lost throughput on the regions it leads",
+            o.name, o.at
+        )
+    },
+    risks: |_| {
+        vec![
+            "once its CPU is back, the requests queued on it drain at once: a short burst of load on it".into(),
+            "if it is slow for another reason (its disk, its network), restoring the CPU limit will not help".into(),
+        ]
+    },
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,7 +420,8 @@ mod tests {
                 FaultClass::ProcessCrash,
                 FaultClass::GracefulStop,
                 FaultClass::Frozen,
-                FaultClass::NetworkPartition
+                FaultClass::NetworkPartition,
+                FaultClass::SlowStore
             ]
         );
         assert!(hypothesis(FaultClass::Unknown).is_none());
@@ -398,6 +445,9 @@ mod tests {
             Symptom::Died { exit_code: None },
             Symptom::Paused,
             Symptom::Disconnected,
+            Symptom::Starved {
+                limit: CpuLimit::from_cpus(0.2),
+            },
         ];
         for symptom in symptoms {
             for (drained, peak) in [(false, 0), (true, 0), (false, 2), (true, 2)] {

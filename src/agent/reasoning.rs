@@ -267,6 +267,7 @@ fn gather_clues(
             Symptom::Died { exit_code } => clues.exit = Some(exit_code),
             Symptom::Paused => clues.paused = true,
             Symptom::Disconnected => clues.disconnected = true,
+            Symptom::Starved { limit } => clues.starved = Some(limit),
         }
     }
     if let Suspect::Silent { service, .. } = suspect {

@@ -33,11 +33,12 @@ pub(super) fn on_injected(
                 Level::Warning,
                 format!(
                     "a stray {} on {} landed: recovering it",
-                    fault.kind, fault.service
+                    fault.kind(),
+                    fault.service
                 ),
             );
             fx.push(Effect::Recover {
-                recovery: fault.kind.recovery(),
+                recovery: fault.kind().recovery(),
                 service: fault.service,
             });
         }
@@ -45,7 +46,8 @@ pub(super) fn on_injected(
             catch_up(app, fault.at);
             let text = format!(
                 "a late {} on {} landed after it was called off: recovering it",
-                fault.kind, fault.service
+                fault.kind(),
+                fault.service
             );
             note(app, Level::Warning, text);
             request_recovery(app, fx);
@@ -56,10 +58,10 @@ pub(super) fn on_injected(
             app.chronicle.open_episode(fault.clone());
             app.agent.fault_landed();
             let kind = Kind::Fault {
-                fault: fault.kind,
+                fault: fault.spec,
                 service: fault.service.clone(),
             };
-            let text = format!("INJECTED {} on {}", fault.kind, fault.service);
+            let text = format!("INJECTED {} on {}", fault.spec, fault.service);
             // Stamped when it landed: T+0.0s, before what detected it.
             let entry = (Level::Critical, kind, text);
             if current {

@@ -17,7 +17,7 @@ use super::msg::Command;
 use super::run::Timer;
 use super::timeline::secs;
 use super::world::World;
-use crate::cluster::{FaultKind, Recovery};
+use crate::cluster::{FaultSpec, Recovery};
 use crate::story::{Chapter, KioskFault, KioskPlan, Target};
 
 /// Between heal attempts for a node that stays faulted.
@@ -199,12 +199,12 @@ impl Booth {
         self.pass_fault.as_ref()
     }
 
-    /// The fault this pass injects where the script says `kind` on
+    /// The fault this pass injects where the script says `fault` on
     /// `target`: in kiosk mode the rotation decides.
-    pub fn fault_of_pass(&self, kind: FaultKind, target: &Target) -> (FaultKind, Target) {
+    pub fn fault_of_pass(&self, fault: FaultSpec, target: &Target) -> (FaultSpec, Target) {
         match &self.pass_fault {
-            Some(fault) => (fault.kind, fault.target.clone()),
-            None => (kind, target.clone()),
+            Some(pass) => (pass.fault, pass.target.clone()),
+            None => (fault, target.clone()),
         }
     }
 

@@ -108,10 +108,13 @@ pub(super) fn apply_recommendation(app: &mut App, fx: &mut Vec<Effect>) {
             return;
         }
     };
-    if fault.service != action.service || fault.kind.recovery() != action.recovery {
+    if fault.service != action.service || fault.kind().recovery() != action.recovery {
         app.stage.say(format!(
             "{} {} would not undo the fault in place ({} on {}): not applied",
-            action.recovery, action.service, fault.kind, fault.service
+            action.recovery,
+            action.service,
+            fault.kind(),
+            fault.service
         ));
         return;
     }
@@ -138,7 +141,7 @@ pub(super) fn halt_or_release(app: &mut App, fx: &mut Vec<Effect>) {
     let tried = app
         .ledger
         .fault()
-        .map(|fault| format!("{} {}", fault.kind.recovery(), fault.service))
+        .map(|fault| format!("{} {}", fault.kind().recovery(), fault.service))
         .into_iter()
         .collect();
     app.booth.hold_show(

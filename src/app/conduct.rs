@@ -77,14 +77,14 @@ pub(super) fn carry_out(app: &mut App, ask: StoryAsk, fx: &mut Vec<Effect>) {
     match ask {
         StoryAsk::Inject {
             run,
-            kind,
+            spec,
             service,
             named,
         } => {
-            if app.ledger.begin_injection(run, kind, service.clone()) {
+            if app.ledger.begin_injection(run, spec, service.clone()) {
                 fx.push(Effect::Inject {
                     run,
-                    kind,
+                    spec,
                     service,
                     named,
                 });
@@ -235,7 +235,7 @@ pub(super) fn request_recovery(app: &mut App, fx: &mut Vec<Effect>) {
     let Some(fault) = app.ledger.begin_recovery(app.now) else {
         return;
     };
-    let recovery = fault.kind.recovery();
+    let recovery = fault.kind().recovery();
     let service = fault.service;
     app.story.recovery_asked(format!("{recovery} {service}"));
     app.chronicle.recovery_started(app.now);
@@ -268,7 +268,7 @@ pub(super) fn quit(app: &mut App, exit: ExitKind, fx: &mut Vec<Effect>) {
         let text = format!(
             "recovering {} ({}) before leaving",
             fault.service,
-            fault.kind.recovery()
+            fault.kind().recovery()
         );
         app.stage.say(format!("leaving: {text}…"));
         note(app, Level::Warning, text);
@@ -315,7 +315,7 @@ pub(super) fn next_pass(app: &mut App, fx: &mut Vec<Effect>) {
         let fault = app
             .booth
             .pass_fault()
-            .map_or_else(String::new, |f| format!(": {} {}", f.kind, f.target));
+            .map_or_else(String::new, |f| format!(": {} {}", f.fault, f.target));
         note(app, Level::Info, format!("pass {pass} begins{fault}"));
     }
     enter_chapter(app, 0, Way::Forwards, fx);

@@ -74,7 +74,7 @@ pub fn detection_progress(
     let snapshot = world.snapshot();
     let store = snapshot.and_then(|s| s.store(&fault.service));
     let pd = match (timeline.signal(Signal::StoreState), store) {
-        (None, _) if !fault.kind.expects(Expected::PdVerdict) => PdVerdict::NotExpected,
+        (None, _) if !fault.kind().expects(Expected::PdVerdict) => PdVerdict::NotExpected,
         (Some(after_fault), store) => PdVerdict::Given {
             state: store.map_or(StoreState::Disconnected, |s| s.state.clone()),
             after_fault,
@@ -103,7 +103,7 @@ pub fn pd_verdict_given(timeline: &Timeline) -> bool {
         || timeline
             .injected
             .as_ref()
-            .is_some_and(|f| !f.kind.expects(Expected::PdVerdict))
+            .is_some_and(|f| !f.kind().expects(Expected::PdVerdict))
 }
 
 /// One line on where the wait for PD stands, for the status line.
@@ -138,7 +138,7 @@ pub fn missing_evidence(world: &World, timeline: &Timeline, now: Duration) -> Ve
         };
         missing.push(format!("PD's verdict on {}{age}", fault.service));
     }
-    let runtime_saw = !fault.kind.expects(Expected::RuntimeEvent)
+    let runtime_saw = !fault.kind().expects(Expected::RuntimeEvent)
         || timeline.signal(Signal::ProcessEvent).is_some()
         || world
             .snapshot()

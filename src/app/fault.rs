@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::msg::RunId;
-use crate::cluster::{BackendError, FaultKind, InjectedFault};
+use crate::cluster::{BackendError, FaultSpec, InjectedFault};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub enum FaultState {
@@ -15,7 +15,7 @@ pub enum FaultState {
     /// action that sent it was called off: should it land, it is undone.
     Injecting {
         run: RunId,
-        kind: FaultKind,
+        spec: FaultSpec,
         service: String,
         abandoned: bool,
     },
@@ -50,12 +50,12 @@ impl FaultState {
     pub fn describe(&self) -> String {
         match self {
             Self::Idle => "no fault in place".into(),
-            Self::Injecting { kind, service, .. } => {
-                format!("waiting for the {kind} of {service} to answer")
+            Self::Injecting { spec, service, .. } => {
+                format!("waiting for the {spec} of {service} to answer")
             }
-            Self::InPlace(f) => format!("{} on {} in place", f.kind, f.service),
+            Self::InPlace(f) => format!("{} on {} in place", f.spec, f.service),
             Self::Recovering { fault, .. } => {
-                format!("{} {} under way", fault.kind.recovery(), fault.service)
+                format!("{} {} under way", fault.spec.recovery(), fault.service)
             }
             Self::RecoveryFailed { fault, error } => {
                 format!("could not recover {}: {error}", fault.service)
@@ -135,13 +135,13 @@ impl FaultLedger {
 
     /// An injection is sent. False (and nothing changes) while another
     /// fault is in place or under way: one fault at a time.
-    pub fn begin_injection(&mut self, run: RunId, kind: FaultKind, service: String) -> bool {
+    pub fn begin_injection(&mut self, run: RunId, spec: FaultSpec, service: String) -> bool {
         if !self.state.is_idle() {
             return false;
         }
         self.state = FaultState::Injecting {
             run,
-            kind,
+            spec,
             service,
             abandoned: false,
         };
@@ -231,10 +231,11 @@ impl FaultLedger {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::FaultKind;
 
     fn fault(service: &str) -> InjectedFault {
         InjectedFault {
-            kind: FaultKind::Kill,
+            spec: FaultKind::Kill.into(),
             service: service.into(),
             at: Duration::from_secs(3),
         }
@@ -243,14 +244,14 @@ mod tests {
     #[test]
     fn one_fault_at_a_time() {
         let mut ledger = FaultLedger::default();
-        assert!(ledger.begin_injection(1, FaultKind::Kill, "tikv1".into()));
-        assert!(!ledger.begin_injection(2, FaultKind::Stop, "tikv2".into()));
+        assert!(ledger.begin_injection(1, FaultKind::Kill.into(), "tikv1".into()));
+        assert!(!ledger.begin_injection(2, FaultKind::Stop.into(), "tikv2".into()));
         assert_eq!(ledger.injecting(), Some("tikv1"));
         assert_eq!(
             ledger.injected(1, Ok(fault("tikv1"))),
             Injected::Landed(fault("tikv1"))
         );
-        assert!(!ledger.begin_injection(3, FaultKind::Kill, "tikv2".into()));
+        assert!(!ledger.begin_injection(3, FaultKind::Kill.into(), "tikv2".into()));
         assert_eq!(ledger.fault(), Some(&fault("tikv1")));
     }
 
@@ -262,7 +263,7 @@ mod tests {
             Injected::Stray(Some(fault("tikv2")))
         );
         assert!(ledger.is_idle());
-        ledger.begin_injection(1, FaultKind::Kill, "tikv1".into());
+        ledger.begin_injection(1, FaultKind::Kill.into(), "tikv1".into());
         assert_eq!(
             ledger.injected(2, Err(BackendError::NoAnswer(5))),
             Injected::Stray(None)
@@ -273,7 +274,7 @@ mod tests {
     #[test]
     fn a_called_off_injection_that_lands_is_in_place_and_to_be_undone() {
         let mut ledger = FaultLedger::default();
-        ledger.begin_injection(1, FaultKind::Kill, "tikv1".into());
+        ledger.begin_injection(1, FaultKind::Kill.into(), "tikv1".into());
         ledger.abandon_injection();
         assert_eq!(
             ledger.injected(1, Ok(fault("tikv1"))),
@@ -285,7 +286,7 @@ mod tests {
     #[test]
     fn a_failed_injection_leaves_nothing_in_place() {
         let mut ledger = FaultLedger::default();
-        ledger.begin_injection(1, FaultKind::Kill, "tikv1".into());
+        ledger.begin_injection(1, FaultKind::Kill.into(), "tikv1".into());
         let answer = ledger.injected(1, Err(BackendError::Refused("no".into())));
         assert!(matches!(answer, Injected::Failed(_)));
         assert!(ledger.is_idle());

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::{FaultKind, Recovery};
+use crate::cluster::{FaultSpec, Recovery};
 use crate::monitor::Signal;
 
 /// How much an entry matters; the UI colours by it (with a word beside).
@@ -40,7 +40,7 @@ pub enum Kind {
     ActionAborted,
     /// A fault is in place.
     Fault {
-        fault: FaultKind,
+        fault: FaultSpec,
         service: String,
     },
     /// The monitor opened an incident after a fault, by this signal.

@@ -328,14 +328,14 @@ impl App {
     /// script's first `inject_fault`.
     pub fn pass_fault(&self) -> Option<FaultKind> {
         if self.booth.kiosk().is_some() {
-            return self.booth.pass_fault().map(|f| f.kind);
+            return self.booth.pass_fault().map(|f| f.fault.kind());
         }
         self.script
             .chapters
             .iter()
             .flat_map(|c| &c.on_enter)
             .find_map(|a| match a {
-                Action::InjectFault { kind, .. } => Some(*kind),
+                Action::InjectFault(inject) => Some(inject.fault.kind()),
                 _ => None,
             })
     }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::agent::{AnalyzerError, Diagnosis, Evidence, Progress};
 use crate::cluster::{
-    BackendError, ClusterEvent, ClusterSnapshot, FaultKind, InjectedFault, Recovery,
+    BackendError, ClusterEvent, ClusterSnapshot, FaultSpec, InjectedFault, Recovery,
 };
 use crate::workload::WorkloadSample;
 
@@ -113,7 +113,7 @@ pub struct LeftFault {
 pub enum Effect {
     Inject {
         run: RunId,
-        kind: FaultKind,
+        spec: FaultSpec,
         service: String,
         /// The script named the service (not `random`).
         named: bool,

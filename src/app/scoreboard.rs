@@ -87,7 +87,7 @@ impl Scoreboard {
     pub fn observe(&mut self, entry: &Entry) {
         match &entry.kind {
             Kind::Fault { fault, .. } => {
-                *self.faults.entry(*fault).or_default() += 1;
+                *self.faults.entry(fault.kind()).or_default() += 1;
                 self.episode.clear();
             }
             Kind::Detection {

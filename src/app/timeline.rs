@@ -82,7 +82,11 @@ impl Timeline {
         let Some(fault) = &self.injected else {
             return vec!["no fault was injected".into()];
         };
-        let mut lines = vec![format!("fault injected: {} {}", fault.kind, fault.service)];
+        let mut lines = vec![format!(
+            "fault injected: {} {}",
+            fault.kind(),
+            fault.service
+        )];
         lines.push(if self.signals.is_empty() {
             "detected: not yet".into()
         } else {

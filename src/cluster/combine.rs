@@ -118,6 +118,7 @@ mod tests {
             state: ProcessState::Running,
             network_connected: true,
             store: None,
+            cpu_limit: None,
         }
     }
 

@@ -288,6 +288,7 @@ mod tests {
                     state: ProcessState::Running,
                     network_connected: true,
                     store: Some(i as u64 + 1),
+                    cpu_limit: None,
                 })
                 .collect(),
             troubles: Vec::new(),

@@ -77,16 +77,35 @@ pub trait ClusterBackend: Send + Sync + 'static {
     /// launcher checks the story against it before the show starts.
     fn capabilities(&self) -> Capabilities;
 
-    /// Applies `kind` to the target's service. Only one fault may be in
+    /// What `spec` will change on the target, read before it is applied:
+    /// the show writes it to the fault ledger first, so that whatever
+    /// happens next the undo can put it back. Most faults change nothing
+    /// that needs remembering.
+    async fn before(
+        &self,
+        spec: FaultSpec,
+        target: FaultTarget<'_>,
+    ) -> Result<Option<Before>, BackendError> {
+        let _ = (spec, target);
+        Ok(None)
+    }
+
+    /// Applies `spec` to the target's service. Only one fault may be in
     /// place at a time; a kind or a node the capabilities leave out is refused.
     async fn inject(
         &self,
-        kind: FaultKind,
+        spec: FaultSpec,
         target: FaultTarget<'_>,
     ) -> Result<InjectedFault, BackendError>;
 
-    /// Applies `recovery` to `service`; an error if the node needs none.
-    async fn recover(&self, recovery: Recovery, service: &str) -> Result<(), BackendError>;
+    /// Applies `recovery` to `service`, putting back `before` where the
+    /// fault changed something; an error if the node needs none.
+    async fn recover(
+        &self,
+        recovery: Recovery,
+        service: &str,
+        before: Option<&Before>,
+    ) -> Result<(), BackendError>;
 
     /// Starts or stops the workload.
     async fn set_load(&self, running: bool) -> Result<(), BackendError>;
@@ -250,7 +269,7 @@ mod tests {
     fn capabilities_say_what_a_backend_can_do_and_to_which_nodes() {
         let all = Capabilities::everything();
         assert!(FaultKind::ALL.iter().all(|&kind| all.supports(kind)));
-        assert_eq!(all.kinds_text(), "kill, stop, pause and partition");
+        assert_eq!(all.kinds_text(), "kill, stop, pause, partition and slow");
         assert!(all.allows_non_tikv(FaultTarget::Named("pd0")));
         assert!(!all.allows_non_tikv(FaultTarget::Tikv("pd0")));
         assert!(!all.refuses_by_name("pd0"));

@@ -156,6 +156,31 @@ pub struct Process {
     /// and processes are joined by it, never by their names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<u64>,
+    /// The CPU limit the runtime holds it to, when there is one and the
+    /// runtime says (a slow store is one starved of CPU).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_limit: Option<CpuLimit>,
+}
+
+/// A CPU limit, in thousandths of a CPU (so that processes compare exactly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CpuLimit(pub u32);
+
+impl CpuLimit {
+    pub fn from_cpus(cpus: f64) -> Self {
+        Self((cpus.max(0.0) * 1000.0).round() as u32)
+    }
+
+    pub fn cpus(self) -> f64 {
+        f64::from(self.0) / 1000.0
+    }
+}
+
+/// `0.2 CPUs`.
+impl fmt::Display for CpuLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} CPUs", crate::text::numbers::trimmed(self.cpus()))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -284,15 +309,35 @@ impl fmt::Display for EventKind {
     }
 }
 
-pub use crate::faults::{FaultKind, Recovery};
+pub use crate::faults::{FaultKind, FaultSpec, Recovery};
 
 /// A fault that is in place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InjectedFault {
-    pub kind: FaultKind,
+    pub spec: FaultSpec,
     pub service: String,
     /// Show time at which it was applied.
     pub at: Duration,
+}
+
+impl InjectedFault {
+    pub fn kind(&self) -> FaultKind {
+        self.spec.kind()
+    }
+}
+
+/// What a fault changed on its node, read before it was applied, so that
+/// its undo puts it back. The ledger keeps it, so a restart can too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum Before {
+    /// The container's CPU limit: `NanoCpus`, or `CpuQuota` per
+    /// `CpuPeriod` microseconds (0 for each: no limit).
+    CpuLimit {
+        nano_cpus: i64,
+        cpu_quota: i64,
+        cpu_period: i64,
+    },
 }
 
 /// Where the cluster comes from, shown in the header.

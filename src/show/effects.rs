@@ -132,22 +132,32 @@ async fn work(
         let msg = match effect {
             Effect::Inject {
                 run,
-                kind,
+                spec,
                 service,
                 named,
             } => {
-                tracing::info!(%kind, %service, named, "injecting fault");
-                if let Err(why) = guard.set_possible(kind, &service) {
-                    let result = Err(BackendError::Refused(why));
-                    let _ = tx.send(Msg::Injected { run, result }).await;
-                    continue;
-                }
+                tracing::info!(%spec, %service, named, "injecting fault");
                 let target = if named {
                     FaultTarget::Named(&service)
                 } else {
                     FaultTarget::Tikv(&service)
                 };
-                let result = within(backend.inject(kind, target)).await;
+                let ready = match within(backend.before(spec, target)).await {
+                    Ok(before) => guard
+                        .set_possible(spec, &service, before)
+                        .map_err(BackendError::Refused),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = ready {
+                    let _ = tx
+                        .send(Msg::Injected {
+                            run,
+                            result: Err(e),
+                        })
+                        .await;
+                    continue;
+                }
+                let result = within(backend.inject(spec, target)).await;
                 match &result {
                     Ok(fault) => guard.confirm(fault),
                     // Without an answer the fault may have landed: keep it.
@@ -158,7 +168,8 @@ async fn work(
             }
             Effect::Recover { recovery, service } => {
                 tracing::info!(%recovery, %service, "recovering");
-                let result = within(backend.recover(recovery, &service)).await;
+                let before = guard.before_of(&service);
+                let result = within(backend.recover(recovery, &service, before.as_ref())).await;
                 if matches!(result, Ok(()) | Err(BackendError::NothingToRecover { .. })) {
                     guard.clear(&service);
                 }

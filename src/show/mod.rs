@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::agent::Analyzer;
 use crate::app::{App, Effect, ExitKind, LeftFault, Msg, update};
 use crate::clock::ShowClock;
-use crate::cluster::{BackendError, ClusterBackend, FaultKind, InjectedFault};
+use crate::cluster::{BackendError, Before, ClusterBackend, FaultSpec, InjectedFault};
 use crate::state::journal_file::JournalFile;
 use crate::state::ledger::{LedgerEntry, LedgerFile};
 use effects::EffectRunner;
@@ -61,8 +61,16 @@ pub trait Frontend {
 /// file it is also on disk, for a next start after a SIGKILL.
 #[derive(Debug, Clone, Default)]
 pub struct FaultGuard {
-    held: Arc<Mutex<Option<(FaultKind, String)>>>,
+    held: Arc<Mutex<Option<Held>>>,
     ledger: Option<(LedgerFile, String)>,
+}
+
+/// The fault a guard holds, with what it changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub spec: FaultSpec,
+    pub service: String,
+    pub before: Option<Before>,
 }
 
 impl FaultGuard {
@@ -74,23 +82,29 @@ impl FaultGuard {
         }
     }
 
-    fn held(&self) -> std::sync::MutexGuard<'_, Option<(FaultKind, String)>> {
+    fn held(&self) -> std::sync::MutexGuard<'_, Option<Held>> {
         self.held
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// An injection is about to be sent: from now on the fault may be in
-    /// place. Returns only once the ledger is on disk; an error means the
-    /// injection must not go ahead.
-    pub fn set_possible(&self, kind: FaultKind, service: &str) -> Result<(), String> {
+    /// place. Returns only once the ledger is on disk, with what the fault
+    /// will change; an error means the injection must not go ahead.
+    pub fn set_possible(
+        &self,
+        spec: FaultSpec,
+        service: &str,
+        before: Option<Before>,
+    ) -> Result<(), String> {
         if let Some((ledger, cluster)) = &self.ledger {
             let entry = LedgerEntry {
-                kind,
+                fault: spec,
                 service: service.to_string(),
                 cluster: cluster.clone(),
                 at: crate::state::rfc3339(crate::state::wall_now()),
                 pid: std::process::id(),
+                before: before.clone(),
             };
             ledger.record(&entry).map_err(|e| {
                 format!(
@@ -99,18 +113,39 @@ impl FaultGuard {
                 )
             })?;
         }
-        *self.held() = Some((kind, service.to_string()));
+        *self.held() = Some(Held {
+            spec,
+            service: service.to_string(),
+            before,
+        });
         Ok(())
     }
 
     pub fn confirm(&self, fault: &InjectedFault) {
-        *self.held() = Some((fault.kind, fault.service.clone()));
+        let mut held = self.held();
+        let before = held
+            .take()
+            .filter(|h| h.service == fault.service)
+            .and_then(|h| h.before);
+        *held = Some(Held {
+            spec: fault.spec,
+            service: fault.service.clone(),
+            before,
+        });
+    }
+
+    /// What the fault on `service` changed, to put back on recovery.
+    pub fn before_of(&self, service: &str) -> Option<Before> {
+        self.held()
+            .as_ref()
+            .filter(|h| h.service == service)
+            .and_then(|h| h.before.clone())
     }
 
     /// `service` is known to be fine again.
     pub fn clear(&self, service: &str) {
         let mut held = self.held();
-        if held.as_ref().is_some_and(|(_, s)| s == service) {
+        if held.as_ref().is_some_and(|h| h.service == service) {
             *held = None;
             if let Some((ledger, cluster)) = &self.ledger
                 && let Err(e) = ledger.clear(cluster)
@@ -121,7 +156,7 @@ impl FaultGuard {
     }
 
     /// The fault that may be in place.
-    pub fn peek(&self) -> Option<(FaultKind, String)> {
+    pub fn peek(&self) -> Option<Held> {
         self.held().clone()
     }
 }
@@ -278,9 +313,17 @@ pub async fn recover_left_fault(
     backend: &dyn ClusterBackend,
     guard: &FaultGuard,
 ) -> Option<LeftFault> {
-    let (kind, service) = guard.held().clone()?;
-    let recovery = kind.recovery();
-    let outcome = tokio::time::timeout(SETTLE_TIMEOUT, backend.recover(recovery, &service)).await;
+    let Held {
+        spec,
+        service,
+        before,
+    } = guard.held().clone()?;
+    let recovery = spec.recovery();
+    let outcome = tokio::time::timeout(
+        SETTLE_TIMEOUT,
+        backend.recover(recovery, &service, before.as_ref()),
+    )
+    .await;
     let shown = crate::ui::text::plain(&service);
     let recovered = matches!(
         outcome,
@@ -291,7 +334,7 @@ pub async fn recover_left_fault(
     }
     let message = match outcome {
         Ok(Ok(())) => {
-            format!("recovered {shown} ({recovery} after {kind}) before leaving")
+            format!("recovered {shown} ({recovery} after {spec}) before leaving")
         }
         // An injection whose answer never came may not have landed.
         Ok(Err(BackendError::NothingToRecover { .. })) => {

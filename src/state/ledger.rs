@@ -9,12 +9,14 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::FaultKind;
+use crate::cluster::{Before, FaultSpec};
 
 /// One fault that may be in place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerEntry {
-    pub kind: FaultKind,
+    /// `kill`, `slow cpus=0.2` (named `kind` as earlier versions wrote it).
+    #[serde(rename = "kind")]
+    pub fault: FaultSpec,
     pub service: String,
     /// The cluster it was injected into: `SIM` or `DOCKER <project>`.
     pub cluster: String,
@@ -22,6 +24,9 @@ pub struct LedgerEntry {
     pub at: String,
     /// The process that injected it.
     pub pid: u32,
+    /// What the fault changed, to put back (see [`Before`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Before>,
 }
 
 /// What the ledger file holds.
@@ -195,11 +200,12 @@ mod tests {
 
     fn entry(cluster: &str, service: &str) -> LedgerEntry {
         LedgerEntry {
-            kind: FaultKind::Pause,
+            fault: crate::cluster::FaultKind::Pause.into(),
             service: service.into(),
             cluster: cluster.into(),
             at: "2026-12-01T10:00:00.000Z".into(),
             pid: 42,
+            before: None,
         }
     }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer};
 
 pub use super::kiosk_plan::KioskPlan;
 
-use crate::cluster::FaultKind;
+use crate::cluster::{FaultKind, FaultSpec};
 use crate::text::{clean_line, clean_text};
 use crate::units::duration;
 
@@ -136,14 +136,7 @@ pub enum Action {
         seconds: u32,
     },
     /// Waits (up to `timeout`) until the whole cluster is healthy, then injects.
-    InjectFault {
-        #[serde(deserialize_with = "fault_kind")]
-        kind: FaultKind,
-        #[serde(default = "random_target", deserialize_with = "fault_target")]
-        target: Target,
-        #[serde(default = "long_wait", deserialize_with = "timeout")]
-        timeout: Duration,
-    },
+    InjectFault(Inject),
     /// Wait until the monitor has detected the fault: by default until PD's
     /// own verdict on the store (`until = "pd_verdict"`), or until the first
     /// signal, whichever it is (`until = "first_signal"`).
@@ -173,6 +166,60 @@ pub enum Action {
         #[serde(default = "long_wait", deserialize_with = "timeout")]
         timeout: Duration,
     },
+}
+
+/// `{ action = "inject_fault", kind = "slow", cpus = 0.2 }`: the fault,
+/// with its parameter, and where it goes.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "RawInject")]
+pub struct Inject {
+    pub fault: FaultSpec,
+    pub target: Target,
+    pub timeout: Duration,
+}
+
+/// The action's table as written; the kind and its parameter are checked
+/// together once both are read.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInject {
+    #[serde(deserialize_with = "fault_kind")]
+    kind: FaultKind,
+    cpus: Option<f64>,
+    percent: Option<f64>,
+    #[serde(default = "random_target", deserialize_with = "fault_target")]
+    target: Target,
+    #[serde(default = "long_wait", deserialize_with = "timeout")]
+    timeout: Duration,
+}
+
+impl TryFrom<RawInject> for Inject {
+    type Error = String;
+
+    fn try_from(raw: RawInject) -> Result<Self, String> {
+        Ok(Self {
+            fault: fault_spec(raw.kind, &[("cpus", raw.cpus), ("percent", raw.percent)])?,
+            target: raw.target,
+            timeout: raw.timeout,
+        })
+    }
+}
+
+/// The spec for `kind` with the parameters a chapters file gave beside it
+/// (`cpus`, `percent`); which one a kind takes is the catalogue's to say.
+pub(super) fn fault_spec(
+    kind: FaultKind,
+    given: &[(&str, Option<f64>)],
+) -> Result<FaultSpec, String> {
+    let given: Vec<(&str, f64)> = given
+        .iter()
+        .filter_map(|&(name, value)| Some((name, value?)))
+        .collect();
+    match given.as_slice() {
+        [] => Ok(FaultSpec::new(kind)),
+        [(name, value)] => FaultSpec::with(kind, name, *value),
+        _ => Err(format!("{kind} takes at most one parameter")),
+    }
 }
 
 /// What ends an `await_detection`.
@@ -223,7 +270,7 @@ impl Action {
             Self::StopLoad { .. } => "stopping the workload".into(),
             Self::AwaitBaseline { .. } => "measuring the workload baseline".into(),
             Self::Countdown { seconds } => format!("countdown of {seconds}s"),
-            Self::InjectFault { kind, target, .. } => format!("{kind} {target}"),
+            Self::InjectFault(inject) => format!("{} {}", inject.fault, inject.target),
             Self::AwaitDetection {
                 until: DetectUntil::PdVerdict,
                 ..
@@ -243,7 +290,7 @@ impl Action {
             | Self::StartLoad { timeout }
             | Self::StopLoad { timeout }
             | Self::AwaitBaseline { timeout }
-            | Self::InjectFault { timeout, .. }
+            | Self::InjectFault(Inject { timeout, .. })
             | Self::AwaitDetection { timeout, .. }
             | Self::Diagnose { timeout, .. }
             | Self::Recover { timeout }
@@ -577,7 +624,7 @@ fn clean_script_text(script: &mut Script) {
         paragraphs(&mut chapter.narration);
         chapter.narration_for.values_mut().for_each(paragraphs);
         for action in &mut chapter.on_enter {
-            if let Action::InjectFault { target: t, .. } = action {
+            if let Action::InjectFault(Inject { target: t, .. }) = action {
                 target(t);
             }
         }
@@ -640,19 +687,19 @@ on_enter = [
         assert_eq!(chapter.on_enter.len(), 11);
         assert_eq!(
             chapter.on_enter[5],
-            Action::InjectFault {
-                kind: FaultKind::Partition,
+            Action::InjectFault(Inject {
+                fault: FaultKind::Partition.into(),
                 target: Target::Service("tikv2".into()),
                 timeout: Duration::from_secs(120),
-            }
+            })
         );
         assert_eq!(
             chapter.on_enter[6],
-            Action::InjectFault {
-                kind: FaultKind::Kill,
+            Action::InjectFault(Inject {
+                fault: FaultKind::Kill.into(),
                 target: Target::Random,
                 timeout: Duration::from_secs(120),
-            }
+            })
         );
         assert_eq!(chapter.on_enter[8].timeout(), Some(Duration::from_secs(20)));
         assert_eq!(chapter.on_enter[9].timeout(), Some(Duration::from_secs(60)));
@@ -810,11 +857,11 @@ on_enter = [
         assert_eq!(chapter.narration, "one\ntwo␇");
         assert_eq!(
             chapter.on_enter[0],
-            Action::InjectFault {
-                kind: FaultKind::Kill,
+            Action::InjectFault(Inject {
+                fault: FaultKind::Kill.into(),
                 target: Target::Service("tikv\u{fffd}1".into()),
                 timeout: Duration::from_secs(120),
-            }
+            })
         );
     }
 

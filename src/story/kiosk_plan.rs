@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, de};
 
-use super::chapter::{Target, duration, title};
-use crate::cluster::FaultKind;
+use super::chapter::{Target, duration, fault_spec, title};
+use crate::cluster::{FaultKind, FaultSpec};
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a [kiosk] table")]
@@ -28,11 +28,31 @@ pub struct KioskPlan {
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a fault such as { kind = \"kill\" }")]
+#[serde(try_from = "RawKioskFault")]
 pub struct KioskFault {
-    pub kind: FaultKind,
-    #[serde(default = "random")]
+    pub fault: FaultSpec,
     pub target: Target,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a fault such as { kind = \"kill\" }")]
+struct RawKioskFault {
+    kind: FaultKind,
+    cpus: Option<f64>,
+    percent: Option<f64>,
+    #[serde(default = "random")]
+    target: Target,
+}
+
+impl TryFrom<RawKioskFault> for KioskFault {
+    type Error = String;
+
+    fn try_from(raw: RawKioskFault) -> Result<Self, String> {
+        Ok(Self {
+            fault: fault_spec(raw.kind, &[("cpus", raw.cpus), ("percent", raw.percent)])?,
+            target: raw.target,
+        })
+    }
 }
 
 /// The chapter shown between passes.
@@ -55,7 +75,7 @@ fn every_kind() -> Vec<KioskFault> {
     FaultKind::ALL
         .iter()
         .map(|&kind| KioskFault {
-            kind,
+            fault: kind.into(),
             target: Target::Random,
         })
         .collect()
@@ -130,11 +150,11 @@ mod tests {
     #[test]
     fn without_a_table_every_kind_takes_its_turn() {
         let script = parse_script("[[chapter]]\ntitle = 'a'\n", "t").unwrap();
-        let kinds: Vec<FaultKind> = (1..=5)
-            .map(|pass| script.kiosk.fault_for(pass).unwrap().kind)
+        let kinds: Vec<FaultKind> = (1..=6)
+            .map(|pass| script.kiosk.fault_for(pass).unwrap().fault.kind())
             .collect();
         use FaultKind::*;
-        assert_eq!(kinds, [Kill, Stop, Pause, Partition, Kill]);
+        assert_eq!(kinds, [Kill, Stop, Pause, Partition, Slow, Kill]);
         assert_eq!(script.kiosk.idle, Duration::from_secs(120));
     }
 

@@ -64,7 +64,7 @@ pub fn app_with_mode(script: &str, mode: Mode) -> App {
 pub fn put_fault(app: &mut App, fault: InjectedFault) {
     app.set_fault(FaultState::Injecting {
         run: 1,
-        kind: fault.kind,
+        spec: fault.spec,
         service: fault.service.clone(),
         abandoned: false,
     });

@@ -62,6 +62,7 @@ pub fn healthy(at: Duration) -> ClusterSnapshot {
                 state: ProcessState::Running,
                 network_connected: true,
                 store: Some(id),
+                cpu_limit: None,
             })
             .collect(),
         troubles: Vec::new(),
@@ -118,7 +119,7 @@ pub fn simulator(seed: u64, stores: u8, regions: u32) -> Simulator {
 /// The backend's answer to killing `service` at `at`.
 pub fn kill(at: Duration, service: &str) -> InjectedFault {
     InjectedFault {
-        kind: FaultKind::Kill,
+        spec: FaultKind::Kill.into(),
         service: service.into(),
         at,
     }

@@ -109,10 +109,10 @@ impl Rig {
             self.effects.push(effect.clone());
             let answer = match effect {
                 Effect::Inject {
-                    run, kind, service, ..
+                    run, spec, service, ..
                 } => Some(Msg::Injected {
                     run,
-                    result: self.sim.inject(kind, &service),
+                    result: self.sim.inject(spec, &service),
                 }),
                 Effect::Recover { recovery, service } => Some(Msg::Recovered {
                     result: self.sim.recover(recovery, &service),

@@ -44,6 +44,17 @@ pub fn percent(fraction: f64) -> String {
     format!("{:.0}%", fraction * 100.0)
 }
 
+/// A setting as written: at most three decimals, no trailing zeros
+/// (`0.2`, `30`, `1.25`).
+pub fn trimmed(value: f64) -> String {
+    let text = format!("{value:.3}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    match text {
+        "-0" | "" => "0".to_string(),
+        text => text.to_string(),
+    }
+}
+
 /// `1 region` / `3 regions`.
 pub fn count(n: u64, one: &str, many: &str) -> String {
     if n == 1 {
@@ -56,6 +67,14 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_are_written_without_trailing_zeros() {
+        assert_eq!(trimmed(0.2), "0.2");
+        assert_eq!(trimmed(30.0), "30");
+        assert_eq!(trimmed(1.25), "1.25");
+        assert_eq!(trimmed(0.0), "0");
+    }
 
     #[test]
     fn thousands_are_separated() {

@@ -75,6 +75,7 @@ fn snapshot(t: u64) -> ClusterSnapshot {
                 },
                 network_connected: true,
                 store: Some(id),
+                cpu_limit: None,
             })
             .collect(),
         troubles: Vec::new(),

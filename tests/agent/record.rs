@@ -142,6 +142,11 @@ async fn record_simulator_cases() {
             Some(FaultClass::NetworkPartition),
             "a network partition",
         ),
+        (
+            FaultKind::Slow,
+            Some(FaultClass::SlowStore),
+            "a slow store (0.2 CPUs)",
+        ),
     ];
     for (kind, cause, words) in faults {
         let evidence = record(7, Some(kind), 25).await;

@@ -184,7 +184,7 @@ fn fault(pass: u32, secs: u64, fault: FaultKind, service: &str) -> Entry {
         pass,
         secs,
         Kind::Fault {
-            fault,
+            fault: fault.into(),
             service: service.into(),
         },
         &text,

@@ -167,6 +167,7 @@ impl Scenario {
                         },
                         network_connected: !faulty || second.node.network_connected,
                         store: Some(id),
+                        cpu_limit: None,
                     }
                 })
                 .collect()
@@ -464,7 +465,11 @@ fn pd_silence_alone_is_thin_evidence() {
     assert!(thin.root_cause.confidence < 0.5);
     assert!(thin.root_cause.summary.contains("thin"));
     assert_eq!(thin.action, None, "no blind recovery");
-    assert_eq!(thin.alternatives.len(), 4, "every hypothesis stays open");
+    assert_eq!(
+        thin.alternatives.len(),
+        chaosdeck::cluster::FaultKind::ALL.len(),
+        "every hypothesis stays open"
+    );
     let claims: Vec<_> = thin
         .alternatives
         .iter()

@@ -24,7 +24,7 @@ fn fault_app() -> App {
 
 fn injected(service: &str, at: f64) -> InjectedFault {
     InjectedFault {
-        kind: FaultKind::Kill,
+        spec: FaultKind::Kill.into(),
         service: service.into(),
         at: secs(at),
     }
@@ -33,8 +33,8 @@ fn injected(service: &str, at: f64) -> InjectedFault {
 fn inject_effect(effects: &[Effect]) -> Option<(u64, FaultKind, String)> {
     effects.iter().find_map(|e| match e {
         Effect::Inject {
-            run, kind, service, ..
-        } => Some((*run, *kind, service.clone())),
+            run, spec, service, ..
+        } => Some((*run, spec.kind(), service.clone())),
         _ => None,
     })
 }
@@ -176,7 +176,7 @@ title = "Next"
     press(&mut app, Command::Next);
     assert_eq!(app.chapter(), 1);
     let fault = InjectedFault {
-        kind,
+        spec: kind.into(),
         service,
         at: secs(1.0),
     };

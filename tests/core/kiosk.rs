@@ -14,8 +14,8 @@ use chaosdeck::app::{
 };
 use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::{
-    BackendError, Capabilities, ClusterBackend, ClusterSnapshot, ClusterSource, FaultKind,
-    FaultTarget, InjectedFault, Recovery, Subscriptions,
+    BackendError, Before, Capabilities, ClusterBackend, ClusterSnapshot, ClusterSource, FaultKind,
+    FaultSpec, FaultTarget, InjectedFault, Recovery, Subscriptions,
 };
 use chaosdeck::show::{Change, Frontend};
 use chaosdeck::story::default_script;
@@ -93,7 +93,7 @@ async fn fifty_kiosk_passes_rotate_every_fault_kind_and_each_ends_healthy() {
     for (pass, healthy, text) in &ends {
         assert!(healthy, "pass {pass}: {text}");
     }
-    let faults: Vec<FaultKind> = entries
+    let faults: Vec<chaosdeck::cluster::FaultSpec> = entries
         .iter()
         .filter_map(|e| match e.kind {
             Kind::Fault { fault, .. } => Some(fault),
@@ -102,7 +102,12 @@ async fn fifty_kiosk_passes_rotate_every_fault_kind_and_each_ends_healthy() {
         .collect();
     assert!(faults.len() >= 50, "{faults:?}");
     for (i, kind) in faults.iter().take(50).enumerate() {
-        assert_eq!(*kind, FaultKind::ALL[i % 4], "pass {}", i + 1);
+        assert_eq!(
+            kind.kind(),
+            FaultKind::ALL[i % FaultKind::ALL.len()],
+            "pass {}",
+            i + 1
+        );
     }
     // Every pass detected its fault, was diagnosed and recovered.
     let board = &app.scoreboard();
@@ -136,16 +141,21 @@ impl ClusterBackend for HangsOnce {
     }
     async fn inject(
         &self,
-        kind: FaultKind,
+        spec: FaultSpec,
         target: FaultTarget<'_>,
     ) -> Result<InjectedFault, BackendError> {
         if !self.hung.swap(true, Ordering::SeqCst) {
             std::future::pending::<()>().await;
         }
-        self.inner.inject(kind, target).await
+        self.inner.inject(spec, target).await
     }
-    async fn recover(&self, recovery: Recovery, service: &str) -> Result<(), BackendError> {
-        self.inner.recover(recovery, service).await
+    async fn recover(
+        &self,
+        recovery: Recovery,
+        service: &str,
+        before: Option<&Before>,
+    ) -> Result<(), BackendError> {
+        self.inner.recover(recovery, service, before).await
     }
     async fn set_load(&self, running: bool) -> Result<(), BackendError> {
         self.inner.set_load(running).await
@@ -290,7 +300,7 @@ on_enter = [{ action = "inject_fault", kind = "kill", target = "tikv1" }]
     app.start();
     let fx = update(&mut app, Msg::Snapshot(Ok(healthy(secs(0.5)))));
     let injected = fx.iter().find_map(|e| match e {
-        Effect::Inject { kind, service, .. } => Some((*kind, service.clone())),
+        Effect::Inject { spec, service, .. } => Some((spec.kind(), service.clone())),
         _ => None,
     });
     assert_eq!(injected, Some((FaultKind::Partition, "tikv2".to_string())));
@@ -398,7 +408,7 @@ on_enter = [{ action = "start_load" }, { action = "inject_fault", kind = "kill",
         Msg::Injected {
             run,
             result: Ok(InjectedFault {
-                kind: FaultKind::Kill,
+                spec: FaultKind::Kill.into(),
                 service: "tikv1".into(),
                 at: secs(1.0),
             }),
@@ -456,7 +466,7 @@ fn esc_abandons_every_kind_of_action_and_late_answers_do_not_reopen_it() {
         // Detection and recovery wait only while a fault is in place.
         if action.contains("\"recover\"") || action.contains("await_detection") {
             let fault = InjectedFault {
-                kind: FaultKind::Pause,
+                spec: FaultKind::Pause.into(),
                 service: "tikv1".into(),
                 at: secs(0.1),
             };
@@ -488,11 +498,11 @@ fn esc_abandons_every_kind_of_action_and_late_answers_do_not_reopen_it() {
         for effect in fx {
             let late = match effect {
                 Effect::Inject {
-                    run, kind, service, ..
+                    run, spec, service, ..
                 } => Msg::Injected {
                     run,
                     result: Ok(InjectedFault {
-                        kind,
+                        spec,
                         service,
                         at: secs(1.0),
                     }),

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use chaosdeck::app::{Kind, Msg, update};
 use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::{
-    BackendError, Capabilities, ClusterBackend, ClusterSnapshot, ClusterSource, FaultKind,
-    FaultTarget, InjectedFault, Recovery, Subscriptions,
+    BackendError, Before, Capabilities, ClusterBackend, ClusterSnapshot, ClusterSource, FaultKind,
+    FaultSpec, FaultTarget, InjectedFault, Recovery, Subscriptions,
 };
 use chaosdeck::show::{FaultGuard, recover_left_fault};
 
@@ -33,12 +33,17 @@ impl ClusterBackend for RecoverAnswers {
     }
     async fn inject(
         &self,
-        kind: FaultKind,
+        spec: FaultSpec,
         target: FaultTarget<'_>,
     ) -> Result<InjectedFault, BackendError> {
-        self.inner.inject(kind, target).await
+        self.inner.inject(spec, target).await
     }
-    async fn recover(&self, _recovery: Recovery, service: &str) -> Result<(), BackendError> {
+    async fn recover(
+        &self,
+        _recovery: Recovery,
+        service: &str,
+        _before: Option<&Before>,
+    ) -> Result<(), BackendError> {
         if self.hang {
             std::future::pending::<()>().await;
         }
@@ -62,7 +67,9 @@ async fn leave_with(hang: bool) -> (chaosdeck::app::Entry, bool) {
         hang,
     };
     let guard = FaultGuard::default();
-    guard.set_possible(FaultKind::Kill, "tikv1").unwrap();
+    guard
+        .set_possible(FaultKind::Kill.into(), "tikv1", None)
+        .unwrap();
     let left = recover_left_fault(&backend, &guard)
         .await
         .expect("a fault held");
@@ -70,7 +77,7 @@ async fn leave_with(hang: bool) -> (chaosdeck::app::Entry, bool) {
     update(&mut app, Msg::LeftFault(left.clone()));
     let last = app.journal().entries().last().cloned().expect("journalled");
     assert_eq!(
-        guard.peek(),
+        guard.peek().map(|held| (held.spec.kind(), held.service)),
         Some((FaultKind::Kill, "tikv1".to_string())),
         "still held: the ledger keeps it for the next start"
     );

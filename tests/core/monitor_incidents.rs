@@ -49,6 +49,7 @@ fn healthy(at: f64) -> ClusterSnapshot {
                 state: ProcessState::Running,
                 network_connected: true,
                 store: Some(id),
+                cpu_limit: None,
             })
             .collect(),
         troubles: Vec::new(),
@@ -500,6 +501,7 @@ fn load_generator_state_is_not_a_node_failure() {
         state: ProcessState::Exited { exit_code: Some(0) },
         network_connected: true,
         store: None,
+        cpu_limit: None,
     });
     assert!(monitor.on_snapshot(&snap).is_empty());
 }
@@ -586,6 +588,7 @@ fn the_load_the_story_stopped_is_no_crash() {
         state: ProcessState::Running,
         network_connected: true,
         store: None,
+        cpu_limit: None,
     });
     monitor.load_switched(true);
     monitor.on_snapshot(&snap);
@@ -638,6 +641,7 @@ fn a_reset_keeps_what_the_load_should_do() {
         state: ProcessState::Running,
         network_connected: true,
         store: None,
+        cpu_limit: None,
     });
     monitor.on_snapshot(&snap);
     monitor.load_switched(false);

@@ -42,7 +42,7 @@ fn the_engines_event_before_the_answer_is_the_faults_detection() {
         Msg::Injected {
             run,
             result: Ok(InjectedFault {
-                kind: FaultKind::Kill,
+                spec: FaultKind::Kill.into(),
                 service: "tikv1".into(),
                 at: secs(3.0),
             }),
@@ -84,6 +84,7 @@ fn with_load(at: Duration, state: ProcessState) -> chaosdeck::cluster::ClusterSn
         state,
         network_connected: true,
         store: None,
+        cpu_limit: None,
     });
     snap
 }

@@ -21,7 +21,7 @@ async fn a_kill_shows_as_an_event_then_disconnected() {
     let mut streams = sim.subscribe();
     tokio::time::sleep(Duration::from_secs(5)).await;
     let fault = sim
-        .inject(FaultKind::Kill, FaultTarget::Tikv("tikv1"))
+        .inject(FaultKind::Kill.into(), FaultTarget::Tikv("tikv1"))
         .await
         .expect("kill");
     assert!(fault.at >= Duration::from_millis(4900) && fault.at <= Duration::from_secs(5));
@@ -69,19 +69,19 @@ async fn the_driver_follows_show_time_at_speed() {
 async fn errors_pass_through_and_recovery_works() {
     let sim = backend(1.0);
     let mut streams = sim.subscribe();
-    sim.inject(FaultKind::Pause, FaultTarget::Tikv("tikv0"))
+    sim.inject(FaultKind::Pause.into(), FaultTarget::Tikv("tikv0"))
         .await
         .expect("pause");
     assert!(matches!(
-        sim.inject(FaultKind::Kill, FaultTarget::Tikv("tikv2"))
+        sim.inject(FaultKind::Kill.into(), FaultTarget::Tikv("tikv2"))
             .await,
         Err(BackendError::FaultInPlace { .. })
     ));
     assert!(matches!(
-        sim.recover(Recovery::Start, "tikv0").await,
+        sim.recover(Recovery::Start, "tikv0", None).await,
         Err(BackendError::NothingToRecover { .. })
     ));
-    sim.recover(Recovery::Unpause, "tikv0")
+    sim.recover(Recovery::Unpause, "tikv0", None)
         .await
         .expect("unpause");
     let kinds = [
@@ -160,7 +160,7 @@ async fn a_signals_only_simulator_says_so_and_refuses_a_partition() {
     assert!(!capabilities.allows_non_tikv(FaultTarget::Named("pd0")));
     let before = sim.snapshot().await.expect("snapshot");
     assert_eq!(
-        sim.inject(FaultKind::Partition, FaultTarget::Named("tikv1"))
+        sim.inject(FaultKind::Partition.into(), FaultTarget::Named("tikv1"))
             .await,
         Err(BackendError::Unsupported {
             kind: FaultKind::Partition,
@@ -173,10 +173,10 @@ async fn a_signals_only_simulator_says_so_and_refuses_a_partition() {
     );
     // A PD member named by the script is still no TiKV node.
     assert!(matches!(
-        sim.inject(FaultKind::Kill, FaultTarget::Named("pd0")).await,
+        sim.inject(FaultKind::Kill.into(), FaultTarget::Named("pd0")).await,
         Err(BackendError::Refused(ref why)) if why.contains("pd0")
     ));
-    sim.inject(FaultKind::Pause, FaultTarget::Tikv("tikv1"))
+    sim.inject(FaultKind::Pause.into(), FaultTarget::Tikv("tikv1"))
         .await
         .expect("a pause it can apply");
 }

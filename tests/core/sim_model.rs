@@ -606,8 +606,9 @@ fn pds_region_checks_stay_quiet_through_a_five_minute_demo() {
             );
             led_from_dead = led_from_dead.max(snap.regions.led_from_dead_node);
         }
-        // A graceful stop hands its leaders over first: nothing is left there.
-        if kind != FaultKind::Stop {
+        // A graceful stop hands its leaders over first: nothing is left
+        // there; a slow store keeps heartbeating and leading.
+        if !matches!(kind, FaultKind::Stop | FaultKind::Slow) {
             assert!(led_from_dead > 0, "{kind}: the fault shows");
         }
         assert_eq!(sim.snapshot().regions.led_from_dead_node, 0, "{kind}");
@@ -639,5 +640,50 @@ fn down_peers_reach_pd_after_ten_minutes() {
         sim.snapshot().regions.under_replicated,
         0,
         "reported up again"
+    );
+}
+
+/// A store starved of CPU keeps heartbeating: PD keeps it Up, its leaders
+/// stay, the runtime shows its limit, and only the workload shows it, as
+/// throughput down and p99 up; restoring its CPU brings both back.
+#[test]
+fn a_slow_store_shows_only_in_the_workload() {
+    let mut sim = sim_with(21);
+    sim.advance(SEC * 30);
+    let before = sim.snapshot();
+    let spec = chaosdeck::cluster::FaultSpec::with(FaultKind::Slow, "cpus", 0.2).unwrap();
+    let slow_at = sim.inject(spec, "tikv1").expect("slow").at;
+    assert!(sim.drain_events().is_empty(), "the runtime sees no event");
+    step_until(&mut sim, SEC * 60, |sim| sim.now() >= slow_at + SEC * 60);
+    let during = sim.snapshot();
+    assert_eq!(state(&during, "tikv1"), StoreState::Up, "PD keeps it Up");
+    assert_eq!(
+        leaders(&during, "tikv1"),
+        leaders(&before, "tikv1"),
+        "no leader moves"
+    );
+    let limit = during.process("tikv1").and_then(|p| p.cpu_limit);
+    assert_eq!(limit.map(|l| l.to_string()).as_deref(), Some("0.2 CPUs"));
+    sim.recover(Recovery::Restore, "tikv1").expect("restore");
+    sim.advance(SEC * 30);
+    let samples = sim.drain_samples();
+    let baseline = mean_ops(&samples, SEC * 5, slow_at);
+    let slowed = mean_ops(&samples, slow_at + SEC * 5, slow_at + SEC * 60);
+    let back = mean_ops(&samples, slow_at + SEC * 65, slow_at + SEC * 90);
+    assert!(slowed < 0.5 * baseline, "slowed {slowed} vs {baseline}");
+    assert!(back > 0.95 * baseline, "back {back} vs {baseline}");
+    let p99_at = |at: Duration| samples.iter().find(|s| s.at == at).and_then(|s| s.p99);
+    let (calm, slow) = (
+        p99_at(slow_at - SEC).unwrap(),
+        p99_at(slow_at + SEC * 30).unwrap(),
+    );
+    assert!(slow > calm * 10, "p99 {slow:?} vs {calm:?}");
+    assert!(
+        samples.iter().all(|s| s.errors_per_sec == 0.0),
+        "slow, never failing"
+    );
+    assert_eq!(
+        sim.snapshot().process("tikv1").and_then(|p| p.cpu_limit),
+        None
     );
 }

@@ -114,7 +114,7 @@ proptest! {
         // However it got here, once the fault is undone the cluster heals.
         if let Some(fault) = sim.fault().cloned() {
             sim.advance(Duration::from_secs(25));
-            sim.recover(fault.kind.recovery(), &fault.service).expect("the fault in place can be undone");
+            sim.recover(fault.kind().recovery(), &fault.service).expect("the fault in place can be undone");
         }
         sim.advance(Duration::from_secs(600));
         check(&sim)?;

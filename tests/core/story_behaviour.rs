@@ -92,7 +92,7 @@ fn killed(script: &str, mode: Mode) -> App {
         Msg::Injected {
             run,
             result: Ok(InjectedFault {
-                kind: FaultKind::Kill,
+                spec: FaultKind::Kill.into(),
                 service: "tikv1".into(),
                 at: secs(1.0),
             }),
@@ -297,7 +297,7 @@ fn the_fault_narration_is_read_before_the_countdown_and_stays_for_its_dwell() {
         Msg::Injected {
             run: run_id,
             result: Ok(InjectedFault {
-                kind: FaultKind::Kill,
+                spec: FaultKind::Kill.into(),
                 service: "tikv1".into(),
                 at: secs(9.2),
             }),

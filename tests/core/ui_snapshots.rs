@@ -313,8 +313,8 @@ fn every_default_chapter_reads_whole_at_80x24_for_every_fault_kind() {
             .iter_mut()
             .flat_map(|c| &mut c.on_enter)
         {
-            if let chaosdeck::story::Action::InjectFault { kind: k, .. } = action {
-                *k = kind;
+            if let chaosdeck::story::Action::InjectFault(inject) = action {
+                inject.fault = kind.into();
             }
         }
         assert_eq!(app.pass_fault(), Some(kind));

@@ -64,14 +64,14 @@ async fn the_backend_drives_a_compose_project() {
 
     // One fault at a time.
     let fault = backend
-        .inject(FaultKind::Kill, FaultTarget::Tikv("tikv0"))
+        .inject(FaultKind::Kill.into(), FaultTarget::Tikv("tikv0"))
         .await
         .expect("kill tikv0");
-    assert_eq!(fault.kind, FaultKind::Kill);
+    assert_eq!(fault.kind(), FaultKind::Kill);
     assert_eq!(fault.service, "tikv0");
     assert_eq!(
         backend
-            .inject(FaultKind::Pause, FaultTarget::Tikv("tikv1"))
+            .inject(FaultKind::Pause.into(), FaultTarget::Tikv("tikv1"))
             .await,
         Err(BackendError::FaultInPlace {
             kind: FaultKind::Kill,
@@ -94,25 +94,25 @@ async fn the_backend_drives_a_compose_project() {
         }
     );
     backend
-        .recover(Recovery::Start, "tikv0")
+        .recover(Recovery::Start, "tikv0", None)
         .await
         .expect("start tikv0");
 
     // PD is refused as a node the show chose; named by the script it is allowed.
     assert_eq!(
         backend
-            .inject(FaultKind::Pause, FaultTarget::Tikv("pd0"))
+            .inject(FaultKind::Pause.into(), FaultTarget::Tikv("pd0"))
             .await,
         Err(BackendError::NotTikv {
             service: "pd0".into()
         })
     );
     backend
-        .inject(FaultKind::Pause, FaultTarget::Named("pd0"))
+        .inject(FaultKind::Pause.into(), FaultTarget::Named("pd0"))
         .await
         .expect("pause pd0 when named");
     backend
-        .recover(Recovery::Unpause, "pd0")
+        .recover(Recovery::Unpause, "pd0", None)
         .await
         .expect("unpause pd0");
 

@@ -125,13 +125,13 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
 
     // PD and load are refused unless named explicitly.
     assert_eq!(
-        control.inject(FaultKind::Kill, "pd0", false).await,
+        control.inject(FaultKind::Kill.into(), "pd0", false).await,
         Err(BackendError::NotTikv {
             service: "pd0".into()
         })
     );
     assert_eq!(
-        control.inject(FaultKind::Pause, "load", false).await,
+        control.inject(FaultKind::Pause.into(), "load", false).await,
         Err(BackendError::NotTikv {
             service: "load".into()
         })
@@ -139,7 +139,7 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
 
     // Kill: SIGKILL, the death reported with 137 within a second.
     control
-        .inject(FaultKind::Kill, "tikv0", false)
+        .inject(FaultKind::Kill.into(), "tikv0", false)
         .await
         .expect("kill tikv0");
     assert_eq!(
@@ -157,11 +157,11 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
         }
     );
     assert!(matches!(
-        control.inject(FaultKind::Kill, "tikv0", false).await,
+        control.inject(FaultKind::Kill.into(), "tikv0", false).await,
         Err(BackendError::Refused(_))
     ));
     control
-        .recover(Recovery::Start, "tikv0")
+        .recover(Recovery::Start, "tikv0", None)
         .await
         .expect("start tikv0");
     assert_eq!(
@@ -169,13 +169,13 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
         Some(EventKind::Started)
     );
     assert!(matches!(
-        control.recover(Recovery::Start, "tikv0").await,
+        control.recover(Recovery::Start, "tikv0", None).await,
         Err(BackendError::NothingToRecover { .. })
     ));
 
     // Stop: SIGTERM, handled by the node, a clean exit.
     control
-        .inject(FaultKind::Stop, "tikv1", false)
+        .inject(FaultKind::Stop.into(), "tikv1", false)
         .await
         .expect("stop tikv1");
     assert_eq!(
@@ -183,7 +183,7 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
         Some(EventKind::Died { exit_code: Some(0) })
     );
     control
-        .recover(Recovery::Start, "tikv1")
+        .recover(Recovery::Start, "tikv1", None)
         .await
         .expect("start tikv1");
     assert_eq!(
@@ -193,7 +193,7 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
 
     // Pause and unpause; no second fault on a paused node.
     control
-        .inject(FaultKind::Pause, "tikv0", false)
+        .inject(FaultKind::Pause.into(), "tikv0", false)
         .await
         .expect("pause tikv0");
     assert_eq!(
@@ -201,14 +201,14 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
         Some(EventKind::Paused)
     );
     assert_eq!(
-        control.inject(FaultKind::Kill, "tikv0", false).await,
+        control.inject(FaultKind::Kill.into(), "tikv0", false).await,
         Err(BackendError::FaultInPlace {
             kind: FaultKind::Pause,
             service: "tikv0".into()
         })
     );
     control
-        .recover(Recovery::Unpause, "tikv0")
+        .recover(Recovery::Unpause, "tikv0", None)
         .await
         .expect("unpause tikv0");
     assert_eq!(
@@ -216,13 +216,13 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
         Some(EventKind::Unpaused)
     );
     assert!(matches!(
-        control.recover(Recovery::Unpause, "tikv0").await,
+        control.recover(Recovery::Unpause, "tikv0", None).await,
         Err(BackendError::NothingToRecover { .. })
     ));
 
     // Partition: cut from the project network, then back with its alias.
     control
-        .inject(FaultKind::Partition, "tikv1", false)
+        .inject(FaultKind::Partition.into(), "tikv1", false)
         .await
         .expect("partition tikv1");
     assert_eq!(
@@ -237,14 +237,16 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
     assert_eq!(tikv1.state, ProcessState::Running);
     assert!(!tikv1.network_connected);
     assert_eq!(
-        control.inject(FaultKind::Partition, "tikv1", false).await,
+        control
+            .inject(FaultKind::Partition.into(), "tikv1", false)
+            .await,
         Err(BackendError::FaultInPlace {
             kind: FaultKind::Partition,
             service: "tikv1".into()
         })
     );
     control
-        .recover(Recovery::Reconnect, "tikv1")
+        .recover(Recovery::Reconnect, "tikv1", None)
         .await
         .expect("reconnect tikv1");
     assert_eq!(
@@ -267,13 +269,52 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
         "reconnected under its service name: {aliases:?}"
     );
     assert!(matches!(
-        control.recover(Recovery::Reconnect, "tikv1").await,
+        control.recover(Recovery::Reconnect, "tikv1", None).await,
+        Err(BackendError::NothingToRecover { .. })
+    ));
+
+    // Slow: the CPU quota lowered through the Engine API, no event, the
+    // limit read back from the engine, and put back as it was.
+    let before = control.cpu_limit("tikv1").await.expect("tikv1's limit");
+    let slow = chaosdeck::cluster::FaultSpec::with(FaultKind::Slow, "cpus", 0.2).unwrap();
+    control
+        .inject(slow, "tikv1", false)
+        .await
+        .expect("slow tikv1");
+    let limit_of = |processes: Vec<chaosdeck::cluster::Process>| {
+        processes
+            .into_iter()
+            .find(|p| p.service == "tikv1")
+            .and_then(|p| p.cpu_limit)
+            .map(|l| l.to_string())
+    };
+    let processes = control.processes().await.expect("processes");
+    assert_eq!(limit_of(processes).as_deref(), Some("0.2 CPUs"));
+    assert_eq!(
+        next_event_of(&mut events, "tikv1", Duration::from_secs(1)).await,
+        None,
+        "a CPU limit is no runtime event"
+    );
+    assert!(matches!(
+        control.recover(Recovery::Restore, "tikv1", None).await,
+        Err(BackendError::Refused(why)) if why.contains("not known")
+    ));
+    control
+        .recover(Recovery::Restore, "tikv1", Some(&before))
+        .await
+        .expect("restore tikv1's CPU limit");
+    let processes = control.processes().await.expect("processes");
+    assert_eq!(limit_of(processes), None, "no limit again, as before");
+    assert!(matches!(
+        control
+            .recover(Recovery::Restore, "tikv1", Some(&before))
+            .await,
         Err(BackendError::NothingToRecover { .. })
     ));
 
     // Named explicitly, a PD may be faulted.
     control
-        .inject(FaultKind::Pause, "pd0", true)
+        .inject(FaultKind::Pause.into(), "pd0", true)
         .await
         .expect("pause pd0 when allowed");
     assert_eq!(
@@ -281,7 +322,7 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
         Some(EventKind::Paused)
     );
     control
-        .recover(Recovery::Unpause, "pd0")
+        .recover(Recovery::Unpause, "pd0", None)
         .await
         .expect("unpause pd0");
 

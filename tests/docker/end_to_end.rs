@@ -150,14 +150,10 @@ fn detection(out: &str) -> Option<(f64, String)> {
     None
 }
 
-/// The built-in analyzer's name for the cause of each fault kind.
+/// The built-in analyzer's name for the cause of each fault kind: its
+/// class's label in the catalogue.
 fn cause_words(kind: FaultKind) -> &'static str {
-    match kind {
-        FaultKind::Kill => "process killed or crashed",
-        FaultKind::Stop => "graceful stop",
-        FaultKind::Pause => "process frozen (paused)",
-        FaultKind::Partition => "network partition",
-    }
+    kind.class().label()
 }
 
 /// PD and TiKV nodes left stopped, paused or cut off, by service (the load

@@ -80,11 +80,12 @@ async fn a_restart_after_sigkill_heals_what_was_left_or_only_reports_it() {
         // by hand, and only the engine knows of them.
         ledger
             .record(&LedgerEntry {
-                kind: FaultKind::Pause,
+                fault: FaultKind::Pause.into(),
                 service: "tikv0".into(),
                 cluster: format!("DOCKER {project}"),
                 at: "2026-12-01T10:00:00.000Z".into(),
                 pid: 1,
+                before: None,
             })
             .unwrap();
         for (kind, service) in [
@@ -92,7 +93,10 @@ async fn a_restart_after_sigkill_heals_what_was_left_or_only_reports_it() {
             (FaultKind::Partition, "tikv1"),
             (FaultKind::Kill, "tikv2"),
         ] {
-            control.inject(kind, service, false).await.expect("inject");
+            control
+                .inject(kind.into(), service, false)
+                .await
+                .expect("inject");
         }
         assert!(
             eventually(WAIT, || async { faulted(&control).await.len() == 3 }).await,
@@ -167,6 +171,58 @@ async fn a_restart_after_sigkill_heals_what_was_left_or_only_reports_it() {
     assert!(table.contains("damaged lines skipped 1"), "{table}");
     assert!(table.contains("passes 2 (0 healthy)"), "{table}");
 
+    let _ = std::fs::remove_dir_all(&dir);
+    drop(fixture);
+}
+
+/// A slow store shows in no process state: only the ledger knows it is
+/// there and what its CPU limit was, and a restart puts that back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_restores_the_cpu_limit_the_ledger_kept() {
+    let project = unique_project("heal-slow");
+    let Some(control) = docker_or_skip(&project).await else {
+        return;
+    };
+    let fixture = TestProject::create(control.docker(), &project).await;
+    for service in ["pd0", "tikv0", "tikv1", "tikv2"] {
+        fixture.start_service(service).await;
+    }
+    let dir = state_dir(&project);
+    let ledger = LedgerFile::in_dir(&dir);
+    let before = control.cpu_limit("tikv1").await.expect("tikv1's limit");
+    let slow = chaosdeck::cluster::FaultSpec::with(FaultKind::Slow, "cpus", 0.2).unwrap();
+    // What a chaosdeck killed mid-fault leaves: the ledger written with the
+    // limit before, then the limit lowered.
+    ledger
+        .record(&LedgerEntry {
+            fault: slow,
+            service: "tikv1".into(),
+            cluster: format!("DOCKER {project}"),
+            at: "2026-12-01T10:00:00.000Z".into(),
+            pid: 1,
+            before: Some(before),
+        })
+        .unwrap();
+    control.inject(slow, "tikv1", false).await.expect("slow");
+    let limit = || async {
+        control
+            .processes()
+            .await
+            .expect("processes")
+            .into_iter()
+            .find(|p| p.service == "tikv1")
+            .and_then(|p| p.cpu_limit)
+    };
+    assert!(limit().await.is_some());
+    assert!(
+        faulted(&control).await.is_empty(),
+        "no process state shows it"
+    );
+
+    let out = run_chaosdeck(&project, &dir, &[]);
+    assert!(out.contains("start-up: healed tikv1 (restore)"), "{out}");
+    assert_eq!(limit().await, None, "its CPU limit is as it was: none");
+    assert!(!ledger.path().exists(), "the ledger is cleared once healed");
     let _ = std::fs::remove_dir_all(&dir);
     drop(fixture);
 }

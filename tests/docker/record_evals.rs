@@ -94,6 +94,11 @@ async fn record_docker_cases() {
             Some(FaultClass::NetworkPartition),
             "a network partition (disconnected from the project's network)",
         ),
+        (
+            FaultKind::Slow,
+            Some(FaultClass::SlowStore),
+            "a slow store (CPU quota lowered to 0.2 CPUs with docker update)",
+        ),
     ] {
         let mut recorder = EvidenceRecorder::default();
         let mut monitor = Monitor::default();
@@ -107,10 +112,9 @@ async fn record_docker_cases() {
         )
         .await;
         let baseline = mean_ops(&recorder.evidence(clock.now(), None, vec![]));
-        let fault = backend
-            .inject(kind, FaultTarget::Tikv("tikv1"))
-            .await
-            .expect("inject");
+        let target = FaultTarget::Tikv("tikv1");
+        let before = backend.before(kind.into(), target).await.expect("before");
+        let fault = backend.inject(kind.into(), target).await.expect("inject");
         monitor.fault_injected(fault.at);
         watch(
             &backend,
@@ -123,7 +127,7 @@ async fn record_docker_cases() {
         .await;
         let evidence = recorder.evidence(clock.now(), baseline, monitor.incidents().to_vec());
         backend
-            .recover(kind.recovery(), "tikv1")
+            .recover(kind.recovery(), "tikv1", before.as_ref())
             .await
             .expect("recover");
         // Let the recovery's own events pass before the next case.

@@ -80,8 +80,8 @@ async fn the_simulator_and_the_stand_ins_show_the_same_cluster_panel() {
     moments.push(("healthy", a, b));
 
     let (x, y) = tokio::join!(
-        sim.inject(FaultKind::Kill, FaultTarget::Tikv("tikv1")),
-        docker.inject(FaultKind::Kill, FaultTarget::Tikv("tikv1"))
+        sim.inject(FaultKind::Kill.into(), FaultTarget::Tikv("tikv1")),
+        docker.inject(FaultKind::Kill.into(), FaultTarget::Tikv("tikv1"))
     );
     x.expect("kill in the simulator");
     y.expect("kill in the stand-ins");
@@ -94,8 +94,8 @@ async fn the_simulator_and_the_stand_ins_show_the_same_cluster_panel() {
     moments.push(("4 s after the kill", a, b));
 
     let (x, y) = tokio::join!(
-        sim.recover(Recovery::Start, "tikv1"),
-        docker.recover(Recovery::Start, "tikv1")
+        sim.recover(Recovery::Start, "tikv1", None),
+        docker.recover(Recovery::Start, "tikv1", None)
     );
     x.expect("start in the simulator");
     y.expect("start in the stand-ins");

@@ -46,7 +46,7 @@ async fn the_faults_time_is_when_the_call_started() {
         (FaultKind::Partition, Recovery::Reconnect),
     ] {
         let fault = backend
-            .inject(kind, FaultTarget::Tikv("tikv1"))
+            .inject(kind.into(), FaultTarget::Tikv("tikv1"))
             .await
             .expect("inject");
         let event = loop {
@@ -69,7 +69,10 @@ async fn the_faults_time_is_when_the_call_started() {
             fault.at,
             event.at
         );
-        backend.recover(recovery, "tikv1").await.expect("recover");
+        backend
+            .recover(recovery, "tikv1", None)
+            .await
+            .expect("recover");
     }
     drop(fixture);
 }

@@ -102,12 +102,12 @@ mod catalogue_tests {
     fn the_prompt_names_the_catalogues_classes_and_recoveries() {
         let prompt = system();
         assert!(prompt.contains(
-            "\"class\": \"process_crash | graceful_stop | frozen | network_partition | unknown | no_incident\""
+            "\"class\": \"process_crash | graceful_stop | frozen | network_partition | slow_store | unknown | no_incident\""
         ));
-        assert!(
-            prompt.contains("only one of: \"start\", \"unpause\" or \"reconnect\" on one named")
-        );
-        assert!(prompt.contains("\"action\": \"start | unpause | reconnect | none\""));
+        assert!(prompt.contains(
+            "only one of: \"start\", \"unpause\", \"reconnect\" or \"restore\" on one named"
+        ));
+        assert!(prompt.contains("\"action\": \"start | unpause | reconnect | restore | none\""));
         assert!(!prompt.contains("{classes}") && !prompt.contains("{recoveries"));
     }
 }

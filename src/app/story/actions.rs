@@ -16,7 +16,7 @@ use crate::app::msg::ExitKind;
 use crate::app::run::{RunState, Step, Timer};
 use crate::app::timeline::secs;
 use crate::app::world::World;
-use crate::cluster::FaultKind;
+use crate::cluster::FaultSpec;
 use crate::cluster::health;
 use crate::faults::Expected;
 use crate::monitor::Signal;
@@ -211,7 +211,9 @@ impl Story {
                 }
                 None => Check::Wait(None),
             },
-            Action::InjectFault { kind, target, .. } => self.try_inject(*kind, target, scene, asks),
+            Action::InjectFault(inject) => {
+                self.try_inject(inject.fault, &inject.target, scene, asks)
+            }
             Action::AwaitDetection { until, .. } => match (&timeline.injected, timeline.detected) {
                 (None, _) => {
                     Check::Skipped("no fault was injected in this pass: nothing to detect".into())
@@ -221,7 +223,7 @@ impl Story {
                 // fault is one PD gives no verdict on.
                 (Some(fault), Some((after, signal)))
                     if *until == DetectUntil::FirstSignal
-                        || !fault.kind.expects(Expected::PdVerdict) =>
+                        || !fault.kind().expects(Expected::PdVerdict) =>
                 {
                     Check::Done(format!(
                         "detected {} after the fault by {}",
@@ -270,12 +272,12 @@ impl Story {
     /// every signal, one fault at a time, never while holding.
     fn try_inject(
         &mut self,
-        kind: FaultKind,
+        fault: FaultSpec,
         target: &Target,
         scene: &Scene,
         asks: &mut Vec<StoryAsk>,
     ) -> Check {
-        let (kind, target) = scene.booth.fault_of_pass(kind, target);
+        let (fault, target) = scene.booth.fault_of_pass(fault, target);
         if let Some(hold) = scene.booth.hold() {
             return Check::Wait(Some(format!("holding, no faults: {}", hold.why)));
         }
@@ -297,7 +299,7 @@ impl Story {
         let Some(run) = self.run.as_ref().map(|r| r.run) else {
             return Check::Wait(None);
         };
-        self.status = Some(ActionStatus::Running(format!("{kind} {service}")));
+        self.status = Some(ActionStatus::Running(format!("{fault} {service}")));
         let deadline = match self.run.as_ref().and_then(|r| r.current()) {
             Some((_, Step::Waiting { deadline })) => *deadline,
             _ => Timer::new(Duration::ZERO),
@@ -305,7 +307,7 @@ impl Story {
         self.set_step(Step::Awaiting { deadline });
         asks.push(StoryAsk::Inject {
             run,
-            kind,
+            spec: fault,
             named: matches!(target, Target::Service(_)),
             service,
         });
@@ -543,7 +545,7 @@ fn world_goes_on(scene: &Scene) -> String {
         }
         FaultState::Recovering { fault, .. } => format!(
             "; {} {} goes on, the timeline says when it is done",
-            fault.kind.recovery(),
+            fault.kind().recovery(),
             fault.service
         ),
         _ => String::new(),
@@ -552,9 +554,9 @@ fn world_goes_on(scene: &Scene) -> String {
 
 fn describe(scene: &Scene, action: &Action) -> String {
     match action {
-        Action::InjectFault { kind, target, .. } => {
-            let (kind, target) = scene.booth.fault_of_pass(*kind, target);
-            format!("{kind} {target}")
+        Action::InjectFault(inject) => {
+            let (fault, target) = scene.booth.fault_of_pass(inject.fault, &inject.target);
+            format!("{fault} {target}")
         }
         other => other.describe(),
     }

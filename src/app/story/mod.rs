@@ -20,7 +20,7 @@ use super::journal::{Kind, Level};
 use super::msg::{ExitKind, RunId};
 use super::run::{ChapterRun, RunState, Timer};
 use super::world::World;
-use crate::cluster::FaultKind;
+use crate::cluster::FaultSpec;
 use crate::story::{Action, Chapter, Script};
 
 mod actions;
@@ -78,7 +78,7 @@ pub(super) enum StoryAsk {
     /// Inject the pass's fault (the gate has passed; the ledger is idle).
     Inject {
         run: RunId,
-        kind: FaultKind,
+        spec: FaultSpec,
         service: String,
         /// The script named the service (not `random`).
         named: bool,
@@ -561,7 +561,7 @@ mod tests {
 
     fn fault() -> InjectedFault {
         InjectedFault {
-            kind: FaultKind::Kill,
+            spec: crate::cluster::FaultKind::Kill.into(),
             service: "tikv1".into(),
             at: Duration::ZERO,
         }

@@ -29,8 +29,9 @@ use crate::cluster::feeds::{LoadSeen, follow_load_log, metrics_fallback};
 use crate::cluster::pd::PdClient;
 use crate::cluster::tasks::Supervisor;
 use crate::cluster::{
-    BackendError, Capabilities, ClusterBackend, ClusterEvent, ClusterSnapshot, ClusterSource,
-    FaultKind, FaultTarget, InjectedFault, NOTICE_CAPACITY, Notice, Recovery, Subscriptions,
+    BackendError, Before, Capabilities, ClusterBackend, ClusterEvent, ClusterSnapshot,
+    ClusterSource, FaultKind, FaultSpec, FaultTarget, InjectedFault, NOTICE_CAPACITY, Notice,
+    Recovery, Subscriptions,
 };
 use crate::workload::WorkloadSample;
 
@@ -184,13 +185,13 @@ impl Shared {
 
     async fn inject(
         &self,
-        kind: FaultKind,
+        spec: FaultSpec,
         service: &str,
         allow_non_tikv: bool,
     ) -> Result<InjectedFault, BackendError> {
         if let Some(fault) = self.fault.lock().ok().and_then(|f| f.clone()) {
             return Err(BackendError::FaultInPlace {
-                kind: fault.kind,
+                kind: fault.kind(),
                 service: fault.service,
             });
         }
@@ -198,9 +199,9 @@ impl Shared {
         // The fault's time is when the call starts: the engine applies it
         // and emits its event before its reply comes back.
         let at = self.clock.now();
-        control.inject(kind, service, allow_non_tikv).await?;
+        control.inject(spec, service, allow_non_tikv).await?;
         let fault = InjectedFault {
-            kind,
+            spec,
             service: service.to_string(),
             at,
         };
@@ -210,13 +211,18 @@ impl Shared {
         Ok(fault)
     }
 
-    async fn recover(&self, recovery: Recovery, service: &str) -> Result<(), BackendError> {
+    async fn recover(
+        &self,
+        recovery: Recovery,
+        service: &str,
+        before: Option<&Before>,
+    ) -> Result<(), BackendError> {
         let control = self.control().await?;
-        let result = control.recover(recovery, service).await;
+        let result = control.recover(recovery, service, before).await;
         let undoes_the_fault = self.fault.lock().ok().is_some_and(|fault| {
             fault
                 .as_ref()
-                .is_some_and(|f| f.service == service && f.kind.recovery() == recovery)
+                .is_some_and(|f| f.service == service && f.kind().recovery() == recovery)
         });
         // Recovered now, or found already recovered (by hand, or a restart
         // policy): either way the fault is no longer in place.
@@ -293,21 +299,41 @@ impl ClusterBackend for DockerBackend {
         Capabilities::everything()
     }
 
+    /// A slow store's CPU limit, read before it is lowered.
+    async fn before(
+        &self,
+        spec: FaultSpec,
+        target: FaultTarget<'_>,
+    ) -> Result<Option<Before>, BackendError> {
+        match spec.kind() {
+            FaultKind::Slow => {
+                let control = self.shared.control().await?;
+                control.cpu_limit(target.service()).await.map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
     async fn inject(
         &self,
-        kind: FaultKind,
+        spec: FaultSpec,
         target: FaultTarget<'_>,
     ) -> Result<InjectedFault, BackendError> {
         let capabilities = self.capabilities();
-        capabilities.check_kind(kind, &self.source())?;
+        capabilities.check_kind(spec.kind(), &self.source())?;
         let allow_non_tikv = capabilities.allows_non_tikv(target);
         self.shared
-            .inject(kind, target.service(), allow_non_tikv)
+            .inject(spec, target.service(), allow_non_tikv)
             .await
     }
 
-    async fn recover(&self, recovery: Recovery, service: &str) -> Result<(), BackendError> {
-        self.shared.recover(recovery, service).await
+    async fn recover(
+        &self,
+        recovery: Recovery,
+        service: &str,
+        before: Option<&Before>,
+    ) -> Result<(), BackendError> {
+        self.shared.recover(recovery, service, before).await
     }
 
     async fn recent_logs(&self, service: &str, lines: usize) -> Result<Vec<String>, BackendError> {

@@ -13,11 +13,14 @@ use bollard::query_parameters::{
 };
 
 use super::connect::{self, EngineInfo, PING_TIMEOUT};
+use super::cpu;
 use super::labels::PROJECT_LABEL;
 use super::mapping::{
     ProjectContainer, is_network_connected, is_project_network, project_containers,
 };
-use crate::cluster::{BackendError, FaultKind, NodeRole, Process, ProcessState, Recovery};
+use crate::cluster::{
+    BackendError, Before, CpuLimit, FaultKind, FaultSpec, NodeRole, Process, ProcessState, Recovery,
+};
 
 /// How long a graceful stop may take before Docker sends SIGKILL, for a
 /// container that does not say (see [`stop_timeout_of`]). The same as
@@ -133,13 +136,26 @@ impl DockerControl {
     }
 
     /// The project's processes as the show sees them.
+    /// The project's processes, each TiKV node with the CPU limit the
+    /// engine holds it to (read by inspecting it: the listing leaves it out).
     pub async fn processes(&self) -> Result<Vec<Process>, BackendError> {
         let networks = self.project_networks().await?;
-        Ok(self
-            .containers()
-            .await?
+        let containers = self.containers().await?;
+        let limits = futures::future::join_all(containers.iter().map(|c| async {
+            if c.role != NodeRole::Tikv {
+                return None;
+            }
+            let inspect = self.docker.inspect_container(&c.id, None).await.ok()?;
+            cpu::cpus_of(&cpu::limit_of(inspect.host_config.as_ref())).map(CpuLimit::from_cpus)
+        }))
+        .await;
+        Ok(containers
             .iter()
-            .map(|c| c.process(&networks))
+            .zip(limits)
+            .map(|(c, cpu_limit)| Process {
+                cpu_limit,
+                ..c.process(&networks)
+            })
             .collect())
     }
 
@@ -175,14 +191,15 @@ impl DockerControl {
             .map(|c| c.service))
     }
 
-    /// Applies `kind` to `service`. Only TiKV services unless `allow_non_tikv`
+    /// Applies `spec` to `service`. Only TiKV services unless `allow_non_tikv`
     /// (the script named a PD or load service explicitly).
     pub async fn inject(
         &self,
-        kind: FaultKind,
+        spec: FaultSpec,
         service: &str,
         allow_non_tikv: bool,
     ) -> Result<(), BackendError> {
+        let kind = spec.kind();
         let container = self.container_of(service).await?;
         let networks = self.project_networks().await?;
         check_fault(&container, kind, allow_non_tikv, &networks)?;
@@ -204,12 +221,76 @@ impl DockerControl {
                 .await
                 .map_err(|e| self.engine_error("pause", service, e)),
             FaultKind::Partition => self.partition(&container, &networks).await,
+            FaultKind::Slow => {
+                let cpus = spec.value().unwrap_or_default();
+                let now = self.cpu_limit(service).await?;
+                self.update_cpu(service, &container, cpu::slow_to(&now, cpus))
+                    .await
+            }
         }
     }
 
-    /// Applies `recovery` to `service`; an error when it needs none.
-    pub async fn recover(&self, recovery: Recovery, service: &str) -> Result<(), BackendError> {
+    /// The CPU limit `service` has now, as the engine reports it.
+    pub async fn cpu_limit(&self, service: &str) -> Result<Before, BackendError> {
         let container = self.container_of(service).await?;
+        let inspect = self
+            .docker
+            .inspect_container(&container.id, None)
+            .await
+            .map_err(|e| self.engine_error("inspect", service, e))?;
+        Ok(cpu::limit_of(inspect.host_config.as_ref()))
+    }
+
+    async fn update_cpu(
+        &self,
+        service: &str,
+        container: &ProjectContainer,
+        update: bollard::models::ContainerUpdateBody,
+    ) -> Result<(), BackendError> {
+        self.docker
+            .update_container(&container.id, update)
+            .await
+            .map_err(|e| self.engine_error("change the CPU limit of", service, e))
+    }
+
+    /// Puts `before` back as `service`'s CPU limit; nothing to do when it
+    /// is already so.
+    async fn restore_cpu(
+        &self,
+        service: &str,
+        container: &ProjectContainer,
+        before: Option<&Before>,
+    ) -> Result<(), BackendError> {
+        let Some(before) = before else {
+            return Err(BackendError::Refused(format!(
+                "cannot restore {service}'s CPU limit: what it was before the fault is not known \
+                 (set it by hand: docker update --cpus N)"
+            )));
+        };
+        let now = self.cpu_limit(service).await?;
+        if cpu::cpus_of(&now) == cpu::cpus_of(before) {
+            return Err(BackendError::NothingToRecover {
+                service: service.to_string(),
+                recovery: Recovery::Restore,
+                why: format!("its CPU limit is as it was ({})", cpu::describe(before)),
+            });
+        }
+        self.update_cpu(service, container, cpu::restore(before))
+            .await
+    }
+
+    /// Applies `recovery` to `service`, putting back `before` where the
+    /// fault changed a setting; an error when it needs none.
+    pub async fn recover(
+        &self,
+        recovery: Recovery,
+        service: &str,
+        before: Option<&Before>,
+    ) -> Result<(), BackendError> {
+        let container = self.container_of(service).await?;
+        if recovery == Recovery::Restore {
+            return self.restore_cpu(service, &container, before).await;
+        }
         let networks = self.project_networks().await?;
         let saved = self.saved_partition(service);
         check_recovery(&container, recovery, saved.as_deref(), &networks)?;
@@ -221,6 +302,7 @@ impl DockerControl {
                 .await
                 .map_err(|e| self.engine_error("unpause", service, e)),
             Recovery::Reconnect => self.reconnect(&container, saved, &networks).await,
+            Recovery::Restore => unreachable!("restored above, from what the fault changed"),
         }
     }
 
@@ -499,6 +581,8 @@ pub fn check_recovery(
         (Recovery::Start, _) => Ok(()),
         (Recovery::Unpause, ProcessState::Paused) => Ok(()),
         (Recovery::Unpause, state) => Err(nothing(format!("it is not paused ({})", state))),
+        // Whether the limit is as it was is read from the engine.
+        (Recovery::Restore, _) => Ok(()),
         (Recovery::Reconnect, _) => {
             let missing = match saved {
                 Some(saved) => saved

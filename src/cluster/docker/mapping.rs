@@ -52,6 +52,7 @@ impl ProjectContainer {
             state: self.state.clone(),
             network_connected: is_network_connected(&self.networks, project_networks),
             store: None,
+            cpu_limit: None,
         }
     }
 
@@ -707,6 +708,7 @@ mod tests {
                 state: ProcessState::Running,
                 network_connected: true,
                 store: None,
+                cpu_limit: None,
             },
             Process {
                 service: "load".into(),
@@ -714,6 +716,7 @@ mod tests {
                 state: ProcessState::Running,
                 network_connected: true,
                 store: Some(9),
+                cpu_limit: None,
             },
         ];
         join_stores(&mut processes, &stores);
@@ -737,6 +740,7 @@ mod tests {
             state,
             network_connected,
             store: None,
+            cpu_limit: None,
         };
         assert_eq!(
             processes,

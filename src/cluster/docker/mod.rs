@@ -9,6 +9,7 @@
 //!   inspect bodies, events) to the project's own;
 //! - [`control`]: [`DockerControl`], the project's containers and the faults
 //!   (kill, stop, pause, partition) and recoveries applied to them;
+//! - [`cpu`]: a slow store's CPU limit, lowered and put back;
 //! - [`events`]: the event stream, re-opened with backoff and reconciled with
 //!   the container listing;
 //! - [`logs`]: following a service's output line by line;
@@ -24,6 +25,7 @@
 pub mod backend;
 pub mod connect;
 pub mod control;
+pub mod cpu;
 pub mod events;
 pub mod labels;
 pub mod logs;

@@ -16,7 +16,7 @@ use super::load::INTERVAL as SAMPLE_INTERVAL;
 use super::simulator::Simulator;
 use crate::clock::ShowClock;
 use crate::cluster::model::{
-    ClusterEvent, ClusterSnapshot, ClusterSource, FaultKind, InjectedFault, Recovery,
+    Before, ClusterEvent, ClusterSnapshot, ClusterSource, FaultSpec, InjectedFault, Recovery,
 };
 use crate::cluster::tasks::Supervisor;
 use crate::cluster::{
@@ -220,18 +220,24 @@ impl ClusterBackend for SimBackend {
 
     async fn inject(
         &self,
-        kind: FaultKind,
+        spec: FaultSpec,
         target: FaultTarget<'_>,
     ) -> Result<InjectedFault, BackendError> {
         let mut sim = self.shared.catch_up();
-        let fault = sim.inject(kind, target.service())?;
+        let fault = sim.inject(spec, target.service())?;
         let events = sim.drain_events();
         drop(sim);
         self.shared.publish(events, Vec::new());
         Ok(fault)
     }
 
-    async fn recover(&self, recovery: Recovery, service: &str) -> Result<(), BackendError> {
+    /// The simulator keeps what a fault changed itself: `before` is not needed.
+    async fn recover(
+        &self,
+        recovery: Recovery,
+        service: &str,
+        _before: Option<&Before>,
+    ) -> Result<(), BackendError> {
         let mut sim = self.shared.catch_up();
         sim.recover(recovery, service)?;
         let events = sim.drain_events();

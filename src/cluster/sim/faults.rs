@@ -46,7 +46,7 @@ pub fn check_inject(
     };
     if let Some(fault) = in_place {
         return Err(BackendError::FaultInPlace {
-            kind: fault.kind,
+            kind: fault.kind(),
             service: fault.service.clone(),
         });
     }
@@ -78,16 +78,17 @@ pub fn check_recover(
         Some(fault) => {
             return Err(nothing(format!(
                 "it is running and connected (the fault in place is {} on {})",
-                fault.kind, fault.service
+                fault.kind(),
+                fault.service
             )));
         }
         None => return Err(nothing("it is running and connected".to_string())),
     };
-    let needed = fault.kind.recovery();
+    let needed = fault.kind().recovery();
     if needed != recovery {
         return Err(nothing(format!(
             "it was {}, not {}; recover it with {needed}",
-            fault.kind.past(),
+            fault.kind().past(),
             recovery.undoes()
         )));
     }
@@ -105,7 +106,7 @@ mod tests {
 
     fn fault(kind: FaultKind, service: &str) -> InjectedFault {
         InjectedFault {
-            kind,
+            spec: kind.into(),
             service: service.into(),
             at: Duration::ZERO,
         }

@@ -9,6 +9,11 @@
 //! make throughput collapse; once leaders are elected it comes back, bounded
 //! by what the serving stores can carry.
 //!
+//! A store starved of CPU (a slow store) serves the regions it leads at a
+//! share of its speed: its requests queue, tie up the client threads that
+//! sent them and, closed-loop, take throughput down with them while p99
+//! rises; the other stores' requests are served as before.
+//!
 //! The p99 of a sample is read off the distribution of the requests that
 //! finished in its interval: service times, retried requests at their retry,
 //! and timeouts at the timeout. No noise is added to a retry or a timeout
@@ -48,6 +53,17 @@ pub struct LoadView {
     pub leaderless_share: f64,
     /// Share of the led requests that the busiest store serves.
     pub busiest_store_share: f64,
+    /// A store that serves slowly, if one does.
+    pub slow: Option<SlowStore>,
+}
+
+/// A store serving at a share of its speed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SlowStore {
+    /// Share of the led requests it serves (the regions it leads).
+    pub share: f64,
+    /// Its speed as a share of a healthy store's, in (0, 1].
+    pub speed: f64,
 }
 
 /// Rates during one step of the closed loop.
@@ -55,8 +71,12 @@ pub struct LoadView {
 struct Rates {
     ok_per_sec: f64,
     failed_per_sec: f64,
-    /// Mean latency of the successful requests, in seconds.
+    /// Mean latency of the successful requests to healthy stores, in seconds.
     latency: f64,
+    /// Share of the successful requests the slow store served, and their
+    /// mean latency.
+    slow_share: f64,
+    slow_latency: f64,
 }
 
 fn rates(target: f64, read_fraction: f64, view: LoadView) -> Rates {
@@ -67,15 +87,28 @@ fn rates(target: f64, read_fraction: f64, view: LoadView) -> Rates {
             ok_per_sec: 0.0,
             failed_per_sec: failed,
             latency: 0.0,
+            slow_share: 0.0,
+            slow_latency: 0.0,
         };
     }
     let idle_latency = read_fraction * READ_SECONDS + (1.0 - read_fraction) * UPDATE_SECONDS;
     let busiest = view.busiest_store_share.max(1e-9);
     let latency_at = |ok: f64| idle_latency / (1.0 - ok * busiest / STORE_CAPACITY);
+    let (slow_share, speed) = view.slow.map_or((0.0, 1.0), |s| {
+        (s.share.clamp(0.0, 1.0), s.speed.clamp(1e-3, 1.0))
+    });
+    let slow_capacity = STORE_CAPACITY * speed;
+    let slow_latency_at =
+        |ok: f64| idle_latency / speed / (1.0 - ok * slow_share / slow_capacity).max(1e-3);
+    let mean_latency_at =
+        |ok: f64| (1.0 - slow_share) * latency_at(ok) + slow_share * slow_latency_at(ok);
     // Stalled requests per successful one.
     let stall_ratio = stalled / (1.0 - stalled);
-    let threads_used = |ok: f64| ok * (latency_at(ok) + stall_ratio * STALL_SECONDS);
-    let limit = (target * (1.0 - stalled)).min(STORE_CAPACITY / busiest * MAX_UTILISATION);
+    let threads_used = |ok: f64| ok * (mean_latency_at(ok) + stall_ratio * STALL_SECONDS);
+    let mut limit = (target * (1.0 - stalled)).min(STORE_CAPACITY / busiest * MAX_UTILISATION);
+    if slow_share > 0.0 {
+        limit = limit.min(slow_capacity / slow_share * MAX_UTILISATION);
+    }
     let ok = if threads_used(limit) <= THREADS {
         limit
     } else {
@@ -95,6 +128,8 @@ fn rates(target: f64, read_fraction: f64, view: LoadView) -> Rates {
         ok_per_sec: ok,
         failed_per_sec: ok * stall_ratio,
         latency: latency_at(ok),
+        slow_share,
+        slow_latency: slow_latency_at(ok),
     }
 }
 
@@ -119,6 +154,9 @@ struct Finished {
     /// (exponential above the floor).
     led: f64,
     led_latency_sum: f64,
+    /// The same for the requests a slow store served.
+    slow: f64,
+    slow_latency_sum: f64,
     /// Retried requests that succeeded, by their latency in seconds.
     retried: Vec<(f64, f64)>,
     /// Requests that reached the timeout.
@@ -180,8 +218,12 @@ impl LoadModel {
         let dt_s = dt.as_secs_f64();
         let done = &mut self.finished;
         done.seconds += dt_s;
-        done.led += rates.ok_per_sec * dt_s;
-        done.led_latency_sum += rates.ok_per_sec * rates.latency * dt_s;
+        let fast = rates.ok_per_sec * (1.0 - rates.slow_share) * dt_s;
+        let slow = rates.ok_per_sec * rates.slow_share * dt_s;
+        done.led += fast;
+        done.led_latency_sum += fast * rates.latency;
+        done.slow += slow;
+        done.slow_latency_sum += slow * rates.slow_latency;
         self.retry_stalled(now, view.leaderless_share);
         if rates.failed_per_sec > 0.0 {
             self.stalled.push(Stalled {
@@ -227,17 +269,24 @@ impl LoadModel {
         let done = std::mem::take(&mut self.finished);
         let seconds = done.seconds.max(1e-9);
         let retried: f64 = done.retried.iter().map(|(_, c)| c).sum();
-        let ok = (done.led + retried) / seconds;
+        let ok = (done.led + done.slow + retried) / seconds;
         let failed = done.timed_out / seconds;
         // Service times vary from sample to sample; retries and timeouts do not.
-        let led_latency = if done.led > 0.0 {
-            done.led_latency_sum / done.led * (1.0 + 0.05 * noise(rng)).max(0.5)
-        } else {
-            0.0
+        let jitter = (1.0 + 0.05 * noise(rng)).max(0.5);
+        let mean = |count: f64, sum: f64| {
+            if count > 0.0 {
+                sum / count * jitter
+            } else {
+                0.0
+            }
         };
+        let served = [
+            (done.led, mean(done.led, done.led_latency_sum)),
+            (done.slow, mean(done.slow, done.slow_latency_sum)),
+        ];
         let mut others = done.retried;
         others.push((STALL_SECONDS, done.timed_out));
-        let p99 = p99_of(done.led, led_latency, &others)
+        let p99 = p99_of(&served, &others)
             .map(|seconds| Duration::from_secs_f64(seconds.max(FLOOR_SECONDS)));
         let ops_per_sec = (ok * (1.0 + 0.02 * noise(rng))).max(0.0);
         let errors_per_sec = (failed * (1.0 + 0.05 * noise(rng))).max(0.0);
@@ -251,24 +300,27 @@ impl LoadModel {
     }
 }
 
-/// The 99th percentile of what finished: `led` requests with exponential
-/// service times of mean `latency` above the floor, and `others` (latency,
-/// count) at their exact latency. None when nothing finished.
-fn p99_of(led: f64, latency: f64, others: &[(f64, f64)]) -> Option<f64> {
-    let total = led + others.iter().map(|(_, c)| c).sum::<f64>();
+/// The 99th percentile of what finished: `served` requests (count, mean
+/// latency) with exponential service times above the floor, and `others`
+/// (latency, count) at their exact latency. None when nothing finished.
+fn p99_of(served: &[(f64, f64)], others: &[(f64, f64)]) -> Option<f64> {
+    let total =
+        served.iter().map(|(c, _)| c).sum::<f64>() + others.iter().map(|(_, c)| c).sum::<f64>();
     if total <= 0.0 {
         return None;
     }
-    let mean_above_floor = (latency - FLOOR_SECONDS).max(0.0);
-    let slower_than = |x: f64| {
-        let led_tail = if mean_above_floor > 0.0 && x > FLOOR_SECONDS {
-            led * (-(x - FLOOR_SECONDS) / mean_above_floor).exp()
+    let tail = |x: f64, (count, latency): (f64, f64)| {
+        let mean_above_floor = (latency - FLOOR_SECONDS).max(0.0);
+        if mean_above_floor > 0.0 && x > FLOOR_SECONDS {
+            count * (-(x - FLOOR_SECONDS) / mean_above_floor).exp()
         } else if x > FLOOR_SECONDS {
             0.0
         } else {
-            led
-        };
-        led_tail
+            count
+        }
+    };
+    let slower_than = |x: f64| {
+        served.iter().map(|&s| tail(x, s)).sum::<f64>()
             + others
                 .iter()
                 .filter(|(l, _)| *l > x)
@@ -299,6 +351,7 @@ mod tests {
         LoadView {
             leaderless_share: 0.0,
             busiest_store_share: 1.1 / stores,
+            slow: None,
         }
     }
 
@@ -307,7 +360,7 @@ mod tests {
         let r = rates(5000.0, 0.5, healthy(3.0));
         assert_eq!(r.ok_per_sec, 5000.0);
         assert_eq!(r.failed_per_sec, 0.0);
-        assert!(p99_of(5000.0, r.latency, &[]).unwrap() < 0.1);
+        assert!(p99_of(&[(5000.0, r.latency)], &[]).unwrap() < 0.1);
     }
 
     #[test]
@@ -315,6 +368,7 @@ mod tests {
         let view = LoadView {
             leaderless_share: 1.0 / 3.0,
             busiest_store_share: 0.55,
+            slow: None,
         };
         let r = rates(5000.0, 0.5, view);
         assert!(r.ok_per_sec < 500.0, "{r:?}");
@@ -329,17 +383,60 @@ mod tests {
     }
 
     #[test]
+    fn a_slow_store_takes_throughput_down_and_p99_up() {
+        let healthy = rates(5000.0, 0.5, healthy(3.0));
+        let view = LoadView {
+            slow: Some(SlowStore {
+                share: 1.0 / 3.0,
+                speed: 0.1,
+            }),
+            ..super::tests::healthy(3.0)
+        };
+        let slow = rates(5000.0, 0.5, view);
+        assert_eq!(
+            slow.failed_per_sec, 0.0,
+            "nothing fails: it is slow, not gone"
+        );
+        assert!(slow.ok_per_sec < 0.4 * healthy.ok_per_sec, "{slow:?}");
+        let p99 = |r: Rates| {
+            p99_of(
+                &[
+                    (1.0 - r.slow_share, r.latency),
+                    (r.slow_share, r.slow_latency),
+                ],
+                &[],
+            )
+            .unwrap()
+        };
+        assert!(
+            p99(slow) > 10.0 * p99(healthy),
+            "{} vs {}",
+            p99(slow),
+            p99(healthy)
+        );
+        // A store that leads nothing slows nothing.
+        let idle = LoadView {
+            slow: Some(SlowStore {
+                share: 0.0,
+                speed: 0.1,
+            }),
+            ..super::tests::healthy(3.0)
+        };
+        assert_eq!(rates(5000.0, 0.5, idle).ok_per_sec, healthy.ok_per_sec);
+    }
+
+    #[test]
     fn p99_is_read_off_what_finished() {
-        let clean = p99_of(1000.0, 0.005, &[]).unwrap();
+        let clean = p99_of(&[(1000.0, 0.005)], &[]).unwrap();
         // A few retried requests move it only once they are over 1%.
-        let few = p99_of(1000.0, 0.005, &[(0.35, 5.0)]).unwrap();
-        let many = p99_of(1000.0, 0.005, &[(0.35, 50.0)]).unwrap();
+        let few = p99_of(&[(1000.0, 0.005)], &[(0.35, 5.0)]).unwrap();
+        let many = p99_of(&[(1000.0, 0.005)], &[(0.35, 50.0)]).unwrap();
         assert!(clean < few && few < 0.35, "{clean} {few}");
         assert!((many - 0.35).abs() < 1e-6, "{many}");
         // Timeouts are the timeout, never above it.
-        let stalled = p99_of(100.0, 0.005, &[(STALL_SECONDS, 40.0)]).unwrap();
+        let stalled = p99_of(&[(100.0, 0.005)], &[(STALL_SECONDS, 40.0)]).unwrap();
         assert_eq!(stalled, STALL_SECONDS);
-        assert_eq!(p99_of(0.0, 0.0, &[]), None);
+        assert_eq!(p99_of(&[(0.0, 0.0)], &[]), None);
     }
 
     #[test]
@@ -351,6 +448,7 @@ mod tests {
         let stalled = LoadView {
             leaderless_share: 0.1,
             busiest_store_share: 0.5,
+            slow: None,
         };
         let mut p99s = Vec::new();
         for step in 1..=60u32 {

@@ -39,7 +39,13 @@ pub struct SimNode {
     pub out_since: Option<Duration>,
     /// Until then its replicas are catching up on the raft log they missed.
     pub caught_up_at: Duration,
+    /// Its CPU limit while slowed (`None`: the host's [`NODE_CPUS`]).
+    pub cpu_limit: Option<f64>,
 }
+
+/// The CPUs a simulated TiKV node has when nothing limits it: its service
+/// times at [`NODE_CPUS`] are the load model's healthy ones.
+pub const NODE_CPUS: f64 = 2.0;
 
 impl SimNode {
     pub fn new(id: u64, index: usize, first_heartbeat: Duration) -> Self {
@@ -55,7 +61,15 @@ impl SimNode {
             next_heartbeat: first_heartbeat,
             out_since: None,
             caught_up_at: Duration::ZERO,
+            cpu_limit: None,
         }
+    }
+
+    /// The share of its usual speed it serves at: below 1 while its CPU
+    /// limit is under what it has when nothing limits it.
+    pub fn speed(&self) -> f64 {
+        self.cpu_limit
+            .map_or(1.0, |cpus| (cpus / NODE_CPUS).clamp(0.001, 1.0))
     }
 
     /// The process runs its event loop (not frozen, not exited, booted).

@@ -9,15 +9,15 @@ use rand_chacha::ChaCha8Rng;
 
 use super::config::{SimConfig, SimConfigError};
 use super::faults::{self, PD_MEMBERS};
-use super::load::{LoadModel, LoadView};
+use super::load::{LoadModel, LoadView, SlowStore};
 use super::node::{Lifecycle, SimNode};
 use super::raft::{BALANCE_LIMIT, EVICT_PER_STEP, ElectionTimeout, RegionTable};
 use super::topology::{self, REPLICAS};
 use crate::cluster::BackendError;
 use crate::cluster::health::led_from_dead_node;
 use crate::cluster::model::{
-    ClusterEvent, ClusterSnapshot, ClusterSource, EventKind, FaultKind, InjectedFault, NodeRole,
-    PdMember, Process, ProcessState, Recovery, Store, StoreState,
+    ClusterEvent, ClusterSnapshot, ClusterSource, CpuLimit, EventKind, FaultKind, FaultSpec,
+    InjectedFault, NodeRole, PdMember, Process, ProcessState, Recovery, Store, StoreState,
 };
 use crate::cluster::pd_view::{
     MAX_PEER_DOWN_DURATION, PdBook, REGION_HEARTBEAT_INTERVAL, RegionHeartbeat, RegionReporter,
@@ -187,9 +187,11 @@ impl Simulator {
     /// Applies a fault now. Refused faults leave everything unchanged.
     pub fn inject(
         &mut self,
-        kind: FaultKind,
+        spec: impl Into<FaultSpec>,
         service: &str,
     ) -> Result<InjectedFault, BackendError> {
+        let spec = spec.into();
+        let kind = spec.kind();
         if !self.config.faults.contains(&kind) {
             return Err(BackendError::Unsupported {
                 kind,
@@ -226,9 +228,12 @@ impl Simulator {
                 self.take_out(index, |node| node.network_connected = false);
                 self.emit(index, EventKind::NetworkDisconnected);
             }
+            // Starved, not stopped: its heartbeats still arrive, so PD
+            // keeps it Up and its leaders stay; the runtime says nothing.
+            FaultKind::Slow => self.nodes[index].cpu_limit = spec.value(),
         }
         let fault = InjectedFault {
-            kind,
+            spec,
             service: service.to_string(),
             at: now,
         };
@@ -275,6 +280,7 @@ impl Simulator {
                 self.emit(index, EventKind::NetworkReconnected);
                 self.bring_back_if_serving(index, now);
             }
+            Recovery::Restore => self.nodes[index].cpu_limit = None,
         }
         self.fault = None;
         Ok(())
@@ -335,6 +341,7 @@ impl Simulator {
             state: ProcessState::Running,
             network_connected: true,
             store: None,
+            cpu_limit: None,
         });
         let tikv_processes = self.nodes.iter().map(|node| Process {
             service: node.service.clone(),
@@ -342,6 +349,7 @@ impl Simulator {
             state: node.process_state(),
             network_connected: node.network_connected,
             store: Some(node.id),
+            cpu_limit: node.cpu_limit.map(CpuLimit::from_cpus),
         });
         let processes: Vec<Process> = pd_processes.chain(tikv_processes).collect();
         let mut regions = self.pd.region_health();
@@ -572,7 +580,17 @@ impl Simulator {
         }
         let total_led: f64 = led.iter().sum();
         let busiest = led.iter().cloned().fold(0.0, f64::max);
+        let slowed = self.nodes.iter().enumerate().find(|(_, n)| n.speed() < 1.0);
+        let slow = slowed.map(|(index, node)| SlowStore {
+            share: if total_led > 0.0 {
+                led[index] / total_led
+            } else {
+                0.0
+            },
+            speed: node.speed(),
+        });
         LoadView {
+            slow,
             leaderless_share: leaderless / (leaderless + total_led).max(f64::MIN_POSITIVE),
             busiest_store_share: if total_led > 0.0 {
                 busiest / total_led

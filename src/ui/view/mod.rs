@@ -612,7 +612,7 @@ fn timeline(app: &App, with_signal: bool) -> Row {
             Tone::Bad,
             format!(
                 "✗ {} {}",
-                fault.kind.name().to_uppercase(),
+                fault.kind().name().to_uppercase(),
                 text::plain(&fault.service)
             ),
         ),
