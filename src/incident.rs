@@ -103,11 +103,24 @@ pub struct Incident {
     pub resolved_at: Option<Duration>,
     /// Time from the fault's injection to the detection, when a fault was in place.
     pub since_fault: Option<Duration>,
+    /// Why it was closed when not by its condition clearing (`load
+    /// stopped`: what the load measured no longer holds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_because: Option<String>,
 }
 
 impl Incident {
     pub fn is_open(&self) -> bool {
         self.resolved_at.is_none()
+    }
+
+    /// `resolved: …`, or `resolved (load stopped): …` when it was closed
+    /// for a reason of its own: the journal's line and the pane's key.
+    pub fn resolved_line(&self) -> String {
+        match &self.closed_because {
+            Some(why) => format!("resolved ({why}): {}", self.summary),
+            None => format!("resolved: {}", self.summary),
+        }
     }
 }
 

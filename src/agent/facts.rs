@@ -275,6 +275,13 @@ pub const DRAIN_WINDOW: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImpactFacts {
     pub leaderless_peak: u64,
+    /// Leaderless in the window's last snapshot: what is still so, where
+    /// the peak is what was.
+    pub leaderless_now: u64,
+    /// The peak of PD's own count (regions PD reports without a leader);
+    /// the rest of `leaderless_peak` is led from a node the runtime shows
+    /// gone, a join of PD's regions with the runtime's view.
+    pub pd_without_leader_peak: u64,
     pub leaderless_first: Option<Duration>,
     /// First snapshot after the peak with every region led again.
     pub leaderless_cleared: Option<Duration>,
@@ -309,6 +316,8 @@ pub fn impact_facts(evidence: &Evidence, from: Duration, until: Option<Duration>
             facts.leaderless_cleared = Some(snapshot.taken_at);
         }
         facts.leaderless_peak = facts.leaderless_peak.max(leaderless);
+        facts.leaderless_now = leaderless;
+        facts.pd_without_leader_peak = facts.pd_without_leader_peak.max(regions.without_leader);
         facts.under_replicated_peak = facts.under_replicated_peak.max(regions.under_replicated);
     }
     facts.p99_before = evidence

@@ -203,8 +203,10 @@ const CRASH: Hypothesis = Hypothesis {
                         ", and {leaderless} had no leader until re-election"
                     ));
                 } else if o.impact.leaderless_peak > 0 {
+                    // The peak is what was lost; the last snapshot what still is.
                     t.push_str(&format!(
-                        ", and {leaderless} still have no leader: re-election under way"
+                        "; {leaderless} lost their leader, {} still led from {name} (re-election under way)",
+                        o.impact.leaderless_now
                     ));
                 }
                 t

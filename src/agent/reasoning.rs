@@ -405,13 +405,7 @@ fn timeline(
         entries.push((at, "PD: the new leader serves TSO".into()));
     }
     if let Some(at) = impact.leaderless_first {
-        entries.push((
-            at,
-            format!(
-                "PD: regions without a leader (peak {})",
-                impact.leaderless_peak
-            ),
-        ));
+        entries.push((at, leaderless_entry(impact)));
     }
     if let Some(at) = impact.leaderless_cleared {
         entries.push((at, "PD: every region has a leader again".into()));
@@ -443,6 +437,25 @@ fn timeline(
     entries.sort_by_key(|(at, _)| *at);
     entries.truncate(TIMELINE_LIMIT);
     entries
+}
+
+/// The regions that lost their leader, in the Cluster panel's terms: PD's
+/// own `no leader`, and `led from dead` (PD still names the lost node their
+/// leader; the runtime shows it gone).
+fn leaderless_entry(impact: &ImpactFacts) -> String {
+    let from_dead = impact
+        .leaderless_peak
+        .saturating_sub(impact.pd_without_leader_peak);
+    match (impact.pd_without_leader_peak, from_dead) {
+        (0, peak) => format!(
+            "regions led from a lost node (peak {peak}): PD still names it their leader, the runtime shows it gone"
+        ),
+        (pd, 0) => format!("PD: regions without a leader (peak {pd})"),
+        (pd, _) => format!(
+            "regions without a serving leader (peak {}): {pd} without one in PD, the rest led from a lost node",
+            impact.leaderless_peak
+        ),
+    }
 }
 
 /// The first sample from `from` on below half the baseline.
@@ -486,7 +499,8 @@ fn impact_lines(
                 "{regions} had no leader: unavailable for reads and writes until re-election"
             ),
             (_, None) => format!(
-                "{regions} without a leader, still: unavailable for reads and writes until re-election"
+                "{regions} lost their leader, {} still without one: unavailable for reads and writes until re-election",
+                impact.leaderless_now
             ),
         });
     }

@@ -18,6 +18,8 @@ pub enum AgentState {
         took: Duration,
     },
     Failed(String),
+    /// Called off (ESC, moving on, a reset): not a failure of the analyzer.
+    CalledOff(String),
 }
 
 pub struct AgentPane {
@@ -124,7 +126,7 @@ impl AgentPane {
     pub(super) fn call_off(&mut self, run: Option<RunId>, why: String) -> bool {
         match self.working() {
             Some(working) if run.is_none_or(|run| run == working) => {
-                self.state = AgentState::Failed(why);
+                self.state = AgentState::CalledOff(why);
                 true
             }
             _ => false,

@@ -69,14 +69,17 @@ pub(super) fn on_injected(
                 Struck::Tikv => "",
             };
             let text = format!("INJECTED {} on {}{what}", fault.spec, fault.service);
+            // Stamped when it landed: T+0.0s, before what detected it.
+            let entry = (Level::Critical, kind, text);
             if current {
                 with_story(app, fx, |story, scene, log, asks| {
-                    story.complete_as(scene, log, Level::Critical, kind, text, asks);
+                    story.complete_at(scene, log, fault.at, entry, asks);
                 });
             } else {
-                note_kind(app, Level::Critical, kind, text);
+                let (level, kind, text) = entry;
+                app.chronicle.note_kind(fault.at, level, kind, text);
             }
-            credit_to_fault(credited, app.now, &mut app.chronicle);
+            credit_to_fault(credited, &mut app.chronicle);
         }
         // Without an answer the fault may have landed: the health gate and
         // the checks between passes will see it.

@@ -32,9 +32,18 @@ pub(super) fn on_command(app: &mut App, command: Command, fx: &mut Vec<Effect>) 
     if at_booth == KeyAtBooth::Taken {
         return;
     }
+    if app.booth.halted() && matches!(command, Command::Next | Command::Prev) {
+        // Held where it is: no chapter moves, and the way out is named.
+        app.stage.say("on hold: H releases it and starts over");
+        return;
+    }
     match command {
-        Command::Next => with_story(app, fx, |story, scene, _, asks| story.next(scene, asks)),
-        Command::Prev => with_story(app, fx, |story, _, _, asks| story.prev(asks)),
+        Command::Next => with_story(app, fx, |story, scene, log, asks| {
+            story.next(scene, log, asks)
+        }),
+        Command::Prev => with_story(app, fx, |story, scene, log, asks| {
+            story.prev(scene, log, asks)
+        }),
         Command::Reset => {
             note(app, Level::Info, "reset: starting over".into());
             new_pass(app, fx);
@@ -162,7 +171,7 @@ pub(super) fn on_tick(app: &mut App, now: Duration, fx: &mut Vec<Effect>) {
         return;
     }
     let may_move_on = !app.stage.quitting();
-    with_story(app, fx, |story, scene, _, asks| {
-        story.elapse(delta, may_move_on, scene, asks);
+    with_story(app, fx, |story, scene, log, asks| {
+        story.elapse(delta, may_move_on, scene, log, asks);
     });
 }

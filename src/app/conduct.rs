@@ -9,7 +9,7 @@ use super::booth::BoothAsk;
 use super::chronicle::Chronicle;
 use super::journal::{Kind, Level};
 use super::msg::{Effect, ExitKind, RunId};
-use super::story::{ActionStatus, Scene, Story, StoryAsk};
+use super::story::{ActionStatus, Scene, Story, StoryAsk, Way};
 use super::{AgentState, App, Mode};
 use crate::agent::second_opinion::SecondOpinion;
 use crate::agent::{AnalyzerError, Diagnosis};
@@ -109,17 +109,18 @@ pub(super) fn carry_out(app: &mut App, ask: StoryAsk, fx: &mut Vec<Effect>) {
         }
         StoryAsk::AgentOverdue(why) => app.agent.overdue(why),
         StoryAsk::StandOnBuiltin { within } => stand_on_builtin(app, within, fx),
-        StoryAsk::Enter(index) => enter_chapter(app, index, fx),
+        StoryAsk::Enter(index, way) => enter_chapter(app, index, way, fx),
         StoryAsk::StoryOver { failure } => story_over(app, failure, fx),
         StoryAsk::Quit(exit) => quit(app, exit, fx),
         StoryAsk::Hint(hint) => app.stage.say(hint),
     }
 }
 
-/// Shows chapter `index` and runs its actions if this pass has not.
-pub(super) fn enter_chapter(app: &mut App, index: usize, fx: &mut Vec<Effect>) {
+/// Shows chapter `index`; coming forwards, runs its actions if this pass
+/// has not.
+pub(super) fn enter_chapter(app: &mut App, index: usize, way: Way, fx: &mut Vec<Effect>) {
     with_story(app, fx, |story, scene, log, _| {
-        story.enter_chapter(index, scene, log);
+        story.enter_chapter(index, way, scene, log);
     });
     drive_story(app, fx);
 }
@@ -195,7 +196,7 @@ pub(super) fn stand_down(app: &mut App, why: &str, leave: bool, fx: &mut Vec<Eff
 pub(super) fn new_pass(app: &mut App, fx: &mut Vec<Effect>) {
     stand_down(app, "called off: the story starts over", true, fx);
     begin_next_pass(app);
-    enter_chapter(app, 0, fx);
+    enter_chapter(app, 0, Way::Forwards, fx);
 }
 
 /// Forgets what the last pass saw (baseline, incidents, evidence, panes)
@@ -253,7 +254,7 @@ pub(super) fn request_recovery(app: &mut App, fx: &mut Vec<Effect>) {
 /// The monitor hears of every load switch before it is made: the load's
 /// own exit after a stop must not read as a crash.
 pub(super) fn set_load(app: &mut App, run: Option<RunId>, running: bool, fx: &mut Vec<Effect>) {
-    app.world.load_asked(running);
+    app.world.load_asked(running, app.now, &mut app.chronicle);
     fx.push(Effect::SetLoad { run, running });
 }
 
@@ -317,7 +318,7 @@ pub(super) fn next_pass(app: &mut App, fx: &mut Vec<Effect>) {
             .map_or_else(String::new, |f| format!(": {} {}", f.fault, f.target));
         note(app, Level::Info, format!("pass {pass} begins{fault}"));
     }
-    enter_chapter(app, 0, fx);
+    enter_chapter(app, 0, Way::Forwards, fx);
 }
 
 pub(super) fn diagnosed(

@@ -14,6 +14,7 @@ use crate::cluster::pd_rules::DISCONNECTED_AFTER;
 use crate::cluster::{DataSource, ProcessState, StoreState, Struck};
 use crate::faults::Expected;
 use crate::monitor::Signal;
+use crate::text::age_tenths;
 
 /// Throughput within this fraction below the baseline counts as back at it:
 /// the simulator's and a real load's noise is a few percent.
@@ -91,11 +92,8 @@ pub fn detection_progress(
             state: store.map_or(StoreState::Disconnected, |s| s.state.clone()),
             after_fault,
         },
-        (None, store) => PdVerdict::Waiting {
-            heartbeat_age: store.and_then(|s| s.heartbeat_age).map(|age| {
-                let taken = snapshot.map_or(now, |s| s.taken_at);
-                age + now.saturating_sub(taken)
-            }),
+        (None, _) => PdVerdict::Waiting {
+            heartbeat_age: world.cluster().heartbeat_age(&fault.service, now),
             threshold: DISCONNECTED_AFTER,
         },
     };
@@ -155,7 +153,7 @@ pub fn pd_wait_text(world: &World, timeline: &Timeline, now: Duration) -> String
             threshold,
         }) => format!(
             "waiting for PD's verdict: last heartbeat {} old, Disconnected past {}",
-            secs(age),
+            age_tenths(age),
             secs(threshold)
         ),
         _ => "waiting for PD's verdict on the store".into(),
@@ -174,7 +172,7 @@ pub fn missing_evidence(world: &World, timeline: &Timeline, now: Duration) -> Ve
             Some(PdVerdict::Waiting {
                 heartbeat_age: Some(age),
                 threshold,
-            }) => format!(" (heartbeat {} of {})", secs(age), secs(threshold)),
+            }) => format!(" (heartbeat {} of {})", age_tenths(age), secs(threshold)),
             _ => String::new(),
         };
         missing.push(format!("PD's verdict on {}{age}", fault.service));

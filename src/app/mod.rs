@@ -284,6 +284,16 @@ impl App {
         })
     }
 
+    /// The pass under way would end healthy now: nothing in trouble, no
+    /// fault in place, no chapter failed.
+    pub fn pass_healthy_so_far(&self) -> bool {
+        let failed = matches!(
+            self.story.run().map(|r| &r.state),
+            Some(RunState::Failed(_) | RunState::Aborted(_))
+        );
+        !failed && self.ledger.is_idle() && self.world.troubles(self.now).is_empty()
+    }
+
     pub fn chapter_count(&self) -> usize {
         self.script.chapters.len()
     }
@@ -297,6 +307,11 @@ impl App {
             .into_iter()
             .chain(self.booth.next_timer(self.timers_at))
             .min()
+    }
+
+    /// Time left before the story moves on by itself, while it dwells.
+    pub fn dwell_left(&self) -> Option<Duration> {
+        self.story.dwell_left()
     }
 
     /// A countdown's time left, while one runs.

@@ -33,8 +33,11 @@ impl Default for Histogram {
 }
 
 impl Histogram {
+    /// Counts `d` in the bucket of its value rounded to 0.1 s, as every
+    /// other figure on screen writes it.
     pub fn record(&mut self, d: Duration) {
-        let index = usize::try_from(d.as_millis() / BUCKET.as_millis())
+        let step = BUCKET.as_millis();
+        let index = usize::try_from((d.as_millis() + step / 2) / step)
             .unwrap_or(usize::MAX)
             .min(BUCKETS - 1);
         self.buckets[index] = self.buckets[index].saturating_add(1);
@@ -45,7 +48,7 @@ impl Histogram {
         self.count
     }
 
-    /// The `q` quantile (0..=1), as the upper edge of its bucket.
+    /// The `q` quantile (0..=1): a recorded value, to 0.1 s.
     pub fn quantile(&self, q: f64) -> Option<Duration> {
         if self.count == 0 {
             return None;
@@ -55,7 +58,7 @@ impl Histogram {
         for (i, n) in self.buckets.iter().enumerate() {
             seen += u64::from(*n);
             if seen >= rank {
-                return Some(BUCKET * (i as u32 + 1));
+                return Some(BUCKET * i as u32);
             }
         }
         None
@@ -131,6 +134,8 @@ pub struct Scoreboard {
     /// Of those, the ones whose previous run ended without leaving cleanly.
     pub unclean_restarts: u64,
     scorer: Scorer,
+    /// The last pass whose end was journalled.
+    ended_pass: Option<u32>,
 }
 
 impl Scoreboard {
@@ -144,6 +149,7 @@ impl Scoreboard {
             Score::Recovered(took) => self.recover.record(took),
             Score::LoadBack(took) => self.load_back.record(took),
             Score::Pass { healthy } => {
+                self.ended_pass = Some(entry.pass);
                 self.passes += 1;
                 self.healthy_passes += u64::from(healthy);
             }
@@ -175,19 +181,23 @@ impl Scoreboard {
     }
 
     /// Three lines for the Complete chapter: passes, time to detect by the
-    /// fastest and by PD's signal, time to recover.
-    pub fn brief_lines(&self) -> Vec<String> {
+    /// fastest and by PD's signal, time to recover. `on_screen` is the pass
+    /// being told and whether it is healthy so far: counted, as its figures
+    /// already are, until its end is journalled.
+    pub fn brief_lines(&self, on_screen: Option<(u32, bool)>) -> Vec<String> {
+        let on_screen = on_screen
+            .filter(|(pass, _)| self.ended_pass != Some(*pass))
+            .map(|(_, healthy)| healthy);
         let p = |h: Option<&Histogram>, q: f64| {
             h.and_then(|h| h.quantile(q))
                 .map_or_else(|| "-".to_string(), crate::text::secs)
         };
         let process = self.detect.get(&Signal::ProcessEvent);
         let pd = self.detect.get(&Signal::StoreState);
+        let passes = self.passes + u64::from(on_screen.is_some());
+        let healthy = self.healthy_passes + u64::from(on_screen == Some(true));
         vec![
-            format!(
-                "passes {} ({} healthy), holds {}",
-                self.passes, self.healthy_passes, self.holds
-            ),
+            format!("passes {passes} ({healthy} healthy), holds {}", self.holds),
             format!(
                 "detect p50/p95: process {}/{}, PD {}/{}",
                 p(process, 0.5),
@@ -276,15 +286,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quantiles_are_bucket_edges() {
+    fn quantiles_are_the_values_to_a_tenth() {
         let mut h = Histogram::default();
-        for ms in [50, 150, 250, 350, 20_000] {
+        for ms in [20, 140, 260, 340, 15_020] {
             h.record(Duration::from_millis(ms));
         }
         assert_eq!(h.quantile(0.5), Some(Duration::from_millis(300)));
-        assert_eq!(h.quantile(0.95), Some(Duration::from_millis(20_100)));
+        assert_eq!(h.quantile(0.95), Some(Duration::from_millis(15_000)));
+        assert_eq!(h.quantile(0.0), Some(Duration::ZERO), "0.02 s is 0.0s");
         h.record(Duration::from_secs(100_000));
-        assert_eq!(h.quantile(1.0), Some(Duration::from_secs(600)));
+        assert_eq!(h.quantile(1.0), Some(Duration::from_millis(599_900)));
         assert_eq!(Histogram::default().quantile(0.5), None);
+    }
+
+    #[test]
+    fn the_pass_on_screen_is_counted() {
+        let mut board = Scoreboard::default();
+        assert!(board.brief_lines(Some((1, true)))[0].starts_with("passes 1 (1 healthy)"));
+        board.observe(&Entry {
+            seq: 0,
+            pass: 1,
+            at: Duration::ZERO,
+            after_fault: None,
+            level: super::super::journal::Level::Good,
+            kind: Kind::PassEnd { healthy: true },
+            text: String::new(),
+        });
+        // Once its end is journalled, the pass is counted once.
+        assert!(board.brief_lines(Some((1, true)))[0].starts_with("passes 1 (1 healthy)"));
+        assert!(board.brief_lines(Some((2, false)))[0].starts_with("passes 2 (1 healthy)"));
+        assert!(board.brief_lines(None)[0].starts_with("passes 1 (1 healthy)"));
     }
 }

@@ -8,6 +8,7 @@
 use super::conduct::{catch_up, drive_booth, drive_story, enter_chapter, note, note_kind, quit};
 use super::journal::{Kind, Level};
 use super::msg::{Effect, ExitKind, Msg, SIGHUP};
+use super::story::Way;
 use super::{App, answers, commands, episode};
 
 /// Applies one message and returns the work it asks of the world.
@@ -18,7 +19,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.now = now;
             app.timers_at = now;
             app.booth.start(now);
-            enter_chapter(app, 0, &mut fx);
+            enter_chapter(app, 0, Way::Forwards, &mut fx);
             return fx;
         }
         Msg::Command(command) => commands::on_command(app, command, &mut fx),

@@ -48,6 +48,15 @@ impl Default for ClusterView {
 }
 
 impl ClusterView {
+    /// How old `service`'s last heartbeat to PD is at show time `now`: the
+    /// snapshot's age carried on to `now`, so the table and the status line
+    /// tell the same instant.
+    pub fn heartbeat_age(&self, service: &str, now: Duration) -> Option<Duration> {
+        let snapshot = self.snapshot.as_ref()?;
+        let age = snapshot.store(service)?.heartbeat_age?;
+        Some(age + now.saturating_sub(snapshot.taken_at))
+    }
+
     /// The data on screen cannot be trusted at show time `now`.
     pub fn is_stale(&self, now: Duration) -> bool {
         self.error.is_some()
@@ -63,6 +72,9 @@ pub struct World {
     /// The workload of the whole pass, for the chart.
     pass_history: PassHistory,
     load_running: bool,
+    /// The story asked for the load to stop (and has not started it since):
+    /// samples that still come are not news.
+    load_stopped: bool,
     monitor: Monitor,
     evidence: EvidenceRecorder,
     /// Runtime events of the node being faulted that came before the
@@ -78,6 +90,7 @@ impl World {
             tracker: WorkloadTracker::new(tracker),
             pass_history: PassHistory::default(),
             load_running: false,
+            load_stopped: false,
             monitor: Monitor::new(monitor),
             evidence: EvidenceRecorder::default(),
             held_events: Vec::new(),
@@ -219,6 +232,9 @@ impl World {
     }
 
     pub(super) fn on_sample(&mut self, sample: WorkloadSample, now: Duration, log: &mut Chronicle) {
+        if self.load_stopped {
+            return;
+        }
         self.tracker.push(sample);
         if let Some((ops, level)) = self.tracker.history().last() {
             self.pass_history.push(log.pass(), sample.at, ops, level);
@@ -286,11 +302,21 @@ impl World {
     /// A load switch is asked for: the monitor hears of it before it is
     /// made, so the load's own exit after a stop does not read as a crash;
     /// a start measures a new baseline.
-    pub(super) fn load_asked(&mut self, running: bool) {
+    pub(super) fn load_asked(&mut self, running: bool, now: Duration, log: &mut Chronicle) {
+        self.load_stopped = !running;
         if running {
             self.tracker.reset();
+            self.monitor.load_switched(true);
+        } else {
+            let updates = self.monitor.load_stopped(now);
+            apply_monitor(updates, now, log);
         }
-        self.monitor.load_switched(running);
+    }
+
+    /// The story stopped the load: what the screen last measured of it is
+    /// history, not the present.
+    pub fn load_stopped(&self) -> bool {
+        self.load_stopped && !self.load_running
     }
 
     /// The load switch was answered.
@@ -303,7 +329,10 @@ impl World {
                 }
             }
             // The switch did not happen: the load is as it was.
-            Err(_) => self.monitor.load_switched(self.load_running),
+            Err(_) => {
+                self.monitor.load_switched(self.load_running);
+                self.load_stopped &= !self.load_running;
+            }
         }
     }
 
@@ -376,7 +405,9 @@ impl World {
 /// Detections made before the injection answered, now timed from the
 /// fault: journalled after the fault's own line, so the journal's readers
 /// (the scoreboard, `report`) count them in its episode.
-pub(super) fn credit_to_fault(credited: Vec<Incident>, now: Duration, log: &mut Chronicle) {
+/// Each is journalled as of when it opened, so the journal reads in the
+/// order things happened.
+pub(super) fn credit_to_fault(credited: Vec<Incident>, log: &mut Chronicle) {
     for incident in credited {
         let after = incident.since_fault.unwrap_or_default();
         let text = format!(
@@ -388,7 +419,9 @@ pub(super) fn credit_to_fault(credited: Vec<Incident>, now: Duration, log: &mut 
             signal: incident.signal,
             after_fault: Some(after),
         };
-        log.note_kind(now, severity_level(&incident), kind, text);
+        let fault_at = log.timeline().injected.as_ref().map(|f| f.at);
+        let at = fault_at.map_or(incident.opened_at, |f| incident.opened_at.max(f));
+        log.note_kind(at, severity_level(&incident), kind, text);
     }
 }
 
@@ -409,7 +442,7 @@ fn apply_monitor(updates: Vec<MonitorUpdate>, now: Duration, log: &mut Chronicle
             MonitorUpdate::Resolved(i) => (
                 Level::Good,
                 Kind::Note,
-                format!("resolved: {}", i.summary),
+                i.resolved_line(),
                 i.resolved_at.unwrap_or(now),
             ),
         };

@@ -25,10 +25,10 @@ pub fn pd_conditions(snapshot: &ClusterSnapshot) -> Vec<Condition> {
     for store in &snapshot.stores {
         let severity = match &store.state {
             StoreState::Up | StoreState::Tombstone => continue,
-            StoreState::Down => Severity::Critical,
-            StoreState::Disconnected | StoreState::Offline | StoreState::Unknown(_) => {
-                Severity::Warning
-            }
+            // Bad on the Cluster panel, so critical here: the word and its
+            // colour agree across panels.
+            StoreState::Down | StoreState::Disconnected => Severity::Critical,
+            StoreState::Offline | StoreState::Unknown(_) => Severity::Warning,
         };
         let heartbeat = store
             .heartbeat_age

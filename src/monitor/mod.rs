@@ -93,6 +93,9 @@ pub struct Monitor {
     /// Whether the story has the load running (told before the switch is
     /// made, so the load's own exit after a stop is not news).
     load_expected: bool,
+    /// The story stopped the load: its samples are no news until it starts
+    /// it again.
+    load_stopped: bool,
     throughput: Gate,
     latency: Gate,
     /// The last leader PD's members named.
@@ -111,6 +114,7 @@ impl Monitor {
             last_event_at: HashMap::new(),
             roles: HashMap::new(),
             load_expected: false,
+            load_stopped: false,
             throughput: Gate::default(),
             latency: Gate::default(),
             pd_leader: pd_leader::LeaderWatch::default(),
@@ -150,6 +154,29 @@ impl Monitor {
     /// The story is about to start (`true`) or stop the load.
     pub fn load_switched(&mut self, running: bool) {
         self.load_expected = running;
+        if running {
+            self.load_stopped = false;
+        }
+    }
+
+    /// The story stops the load at `at`: the workload's incidents are
+    /// closed as `load stopped` (a load at rest is neither slow nor
+    /// failing) and none opens until it starts again.
+    pub fn load_stopped(&mut self, at: Duration) -> Vec<MonitorUpdate> {
+        self.load_switched(false);
+        self.load_stopped = true;
+        self.throughput = Gate::default();
+        self.latency = Gate::default();
+        [Signal::Throughput, Signal::Latency]
+            .into_iter()
+            .filter_map(|signal| {
+                let index = self.find_open(&(signal, None))?;
+                let incident = &mut self.incidents[index];
+                incident.resolved_at = Some(at.max(incident.opened_at));
+                incident.closed_because = Some("load stopped".into());
+                Some(MonitorUpdate::Resolved(incident.clone()))
+            })
+            .collect()
     }
 
     /// The fault was recovered: the episode ends, a recurrence opens anew.
@@ -166,6 +193,7 @@ impl Monitor {
             next_id: self.next_id,
             roles: std::mem::take(&mut self.roles),
             load_expected: self.load_expected,
+            load_stopped: self.load_stopped,
             ..Self::new(self.config)
         };
         *self = fresh;
@@ -287,6 +315,9 @@ impl Monitor {
         baseline: Option<f64>,
     ) -> Vec<MonitorUpdate> {
         let mut updates = Vec::new();
+        if self.load_stopped {
+            return updates;
+        }
         let at = sample.at;
 
         let baseline = baseline.filter(|b| b.is_finite() && *b > 0.0);
@@ -389,6 +420,7 @@ impl Monitor {
             opened_at: at,
             resolved_at: None,
             since_fault,
+            closed_because: None,
         };
         self.next_id += 1;
         if self.fault_at.is_some() && self.first_detection.is_none() {

@@ -43,12 +43,14 @@ fn signal_label(signal: Signal) -> &'static str {
         Signal::Throughput => "throughput",
         Signal::Latency => "p99_latency",
         Signal::PdUnreachable => "pd_unreachable",
+        Signal::PdNoLeader => "pd_no_leader",
+        Signal::PdLeaderChange => "pd_leader_change",
     }
 }
 
 /// The signals whose series exist from the start (the match above names
 /// them all).
-const SIGNALS: [Signal; 8] = [
+const SIGNALS: [Signal; 10] = [
     Signal::ProcessEvent,
     Signal::StoreState,
     Signal::RegionsLedFromDeadNode,
@@ -57,6 +59,8 @@ const SIGNALS: [Signal; 8] = [
     Signal::Throughput,
     Signal::Latency,
     Signal::PdUnreachable,
+    Signal::PdNoLeader,
+    Signal::PdLeaderChange,
 ];
 
 fn time_histogram() -> Histogram {
@@ -338,6 +342,7 @@ mod tests {
             Kind::Fault {
                 fault: FaultKind::Kill.into(),
                 service: "tikv1".into(),
+                struck: Default::default(),
             },
             Kind::Detection {
                 signal: Signal::ProcessEvent,

@@ -13,7 +13,8 @@
 //!   [`under_load`], [`after_the_kill`] and [`diagnosed`] (the render
 //!   bench's busy screen), and the named [`stories`];
 //! - the show: [`sim_backend`], [`instant_show`], [`show_with`], and
-//!   [`LeaveAfter`] for a front end that ends it after some passes;
+//!   [`LeaveAfter`] for a front end that ends it after some passes, and
+//!   the [`Rig`]: the app and the simulator in one synchronous loop;
 //! - the Docker backend's test configuration, [`docker_config`];
 //! - the stand-ins and harnesses the test binaries share: [`fake_pd`],
 //!   [`state_home`], [`tmux`], and [`http`] for `/metrics` and `/healthz`.
@@ -26,6 +27,7 @@ mod cluster;
 mod docker;
 pub mod fake_pd;
 pub mod http;
+mod rig;
 mod shows;
 pub mod state_home;
 pub mod stories;
@@ -34,4 +36,5 @@ pub mod tmux;
 pub use apps::*;
 pub use cluster::*;
 pub use docker::*;
+pub use rig::*;
 pub use shows::*;

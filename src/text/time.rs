@@ -21,6 +21,19 @@ pub fn tenths(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64())
 }
 
+/// An age with one decimal, cut down rather than rounded (`6.9s` for
+/// 6.96 s), so it never reads ahead of the same age in whole seconds
+/// ([`age`]'s `6s`).
+pub fn age_tenths(d: Duration) -> String {
+    let tenths = d.as_millis() / 100;
+    format!("{}.{}s", tenths / 10, tenths % 10)
+}
+
+/// Time left in whole seconds, rounded up (`5s` until it is over).
+pub fn whole_secs(d: Duration) -> String {
+    format!("{}s", d.as_secs() + u64::from(d.subsec_nanos() > 0))
+}
+
 /// A show time as `mm:ss.s` (or `h:mm:ss.s` past the hour).
 pub fn clock(at: Duration) -> String {
     let tenths = at.as_millis() / 100;
@@ -97,6 +110,15 @@ pub fn latency(d: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_age_in_tenths_never_reads_ahead_of_its_whole_seconds() {
+        use std::time::Duration;
+        let d = Duration::from_millis(6_960);
+        assert_eq!(super::age_tenths(d), "6.9s");
+        assert_eq!(super::age(d), "6s");
+        assert_eq!(super::age_tenths(Duration::from_secs(20)), "20.0s");
+    }
+
     use super::*;
 
     #[test]

@@ -65,12 +65,13 @@ pub fn render(narration: &Narration, scale: usize, theme: &Theme, frame: &mut Fr
     }
     let width = usize::from(text_area.width);
     let height = usize::from(text_area.height);
-    // Two lines of status at most: the whole of a long one (a diagnosis)
-    // is in its own pane.
+    // The status wraps, whole, up to half the panel: only a longer one (a
+    // diagnosis, whole in its own pane) is cut, and marked.
     let mut status = lay(&narration.status, width);
-    if status.len() > 2 {
-        status.truncate(2);
-        status[1] = paint::marked(std::mem::take(&mut status[1]), width);
+    let most = (height / 2).max(2);
+    if status.len() > most {
+        status.truncate(most);
+        status[most - 1] = paint::marked(std::mem::take(&mut status[most - 1]), width);
     }
     let room = height.saturating_sub(status.len() + usize::from(height > 10));
     let body = fit_panel(&narration.body, width, room);

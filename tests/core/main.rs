@@ -3,6 +3,7 @@
 
 mod agent_builtin;
 mod app_update;
+mod every_key;
 mod headless_story;
 mod hostile_world;
 mod kiosk;

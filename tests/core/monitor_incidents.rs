@@ -149,7 +149,11 @@ fn disconnected_store_opens_once_and_resolves_when_up_again() {
     let incident = &monitor.incidents()[0];
     assert_eq!(incident.opened_at, secs(11.0));
     assert_eq!(incident.since_fault, Some(secs(1.0)));
-    assert_eq!(incident.severity, Severity::Warning);
+    assert_eq!(
+        incident.severity,
+        Severity::Critical,
+        "bad on the Cluster panel too"
+    );
     assert!(incident.summary.contains("tikv2") && incident.summary.contains("Disconnected"));
 
     let updates = monitor.on_snapshot(&healthy(41.0));

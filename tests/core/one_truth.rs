@@ -54,10 +54,20 @@ fn the_engines_event_before_the_answer_is_the_faults_detection() {
         Some((Duration::from_millis(40), Signal::ProcessEvent))
     );
     // The journal's readers count it in the fault's episode too.
-    let brief = app.scoreboard().brief_lines().join("\n");
-    assert!(brief.contains("process 0.1s/0.1s"), "{brief}");
+    let brief = app.scoreboard().brief_lines(None).join("\n");
+    assert!(brief.contains("process 0.0s/0.0s"), "{brief}");
     // Held until the answer: the journal tells the fault first, then what
     // detected it, never a detection of the node before its fault.
+    // The fault is stamped when it landed, and what detected it when it
+    // did: the journal reads in time order (issue 21, item 9).
+    let stamps: Vec<_> = app
+        .journal()
+        .entries()
+        .filter_map(|e| Some((e.text.as_str(), e.after_fault?)))
+        .collect();
+    assert!(stamps[0].0.starts_with("INJECTED"), "{stamps:?}");
+    assert_eq!(stamps[0].1, Duration::ZERO, "{stamps:?}");
+    assert!(stamps.windows(2).all(|w| w[0].1 <= w[1].1), "{stamps:?}");
     let texts: Vec<&str> = app.journal().entries().map(|e| e.text.as_str()).collect();
     let injected = texts.iter().position(|t| t.starts_with("INJECTED"));
     let detected = texts.iter().position(|t| t.starts_with("DETECTED tikv1"));

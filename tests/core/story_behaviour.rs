@@ -371,15 +371,19 @@ fn esc_shows_aborted_says_how_to_run_it_again_and_it_runs_again() {
     press(&mut app, Command::Next);
     assert_eq!(app.chapter(), 2);
     assert!(app.fault().is_idle());
-    // ...and back: the fault that never ran is not "already run".
+    // ...and back: the fault that never ran is not "already run", and
+    // going back runs nothing; SPACE runs it again.
     press(&mut app, Command::Prev);
     assert_eq!(app.chapter(), 1);
     assert!(
-        !matches!(&app.status(), Some(ActionStatus::Done(_))),
+        matches!(&app.status(), Some(ActionStatus::Aborted(t)) if t.ends_with("SPACE runs it again")),
         "{:?}",
         app.status()
     );
-    assert_eq!(app.countdown(), Some(secs(3.0)), "it runs again");
+    assert_eq!(app.countdown(), None, "going back runs nothing");
+    press(&mut app, Command::Next);
+    assert_eq!(app.chapter(), 1);
+    assert_eq!(app.countdown(), Some(secs(3.0)), "SPACE runs it again");
     let aborted = app
         .journal()
         .entries()
@@ -470,8 +474,9 @@ async fn the_timeline_and_scoreboard_figures_are_the_journals_measured_intervals
         assert_eq!(*after, detection.at - fault_at, "{signal:?}");
         let h = &app.scoreboard().detect[signal];
         let q = h.quantile(0.5).unwrap();
+        // The scoreboard keeps each value to the tenth the screen shows.
         assert!(
-            q - Duration::from_millis(100) <= *after && *after <= q,
+            q.abs_diff(*after) <= Duration::from_millis(50),
             "{signal:?}: scoreboard {q:?} vs journal {after:?}"
         );
     }
@@ -485,9 +490,9 @@ async fn the_timeline_and_scoreboard_figures_are_the_journals_measured_intervals
     let back = at_of(&|k| matches!(k, Kind::LoadBack { .. }));
     assert_eq!(t.load_back, Some(back - asked));
     let q = app.scoreboard().recover.quantile(0.5).unwrap();
-    assert!(q - Duration::from_millis(100) <= up - asked && up - asked <= q);
+    assert!(q.abs_diff(up - asked) <= Duration::from_millis(50));
     let q = app.scoreboard().load_back.quantile(0.5).unwrap();
-    assert!(q - Duration::from_millis(100) <= back - asked && back - asked <= q);
+    assert!(q.abs_diff(back - asked) <= Duration::from_millis(50));
     // The diagnosis: the analyzer's own time, from its question's entry.
     let diagnosed = entries
         .iter()
@@ -691,7 +696,8 @@ blocks_advance = true
         "the timeline says recovered"
     );
     assert!(
-        matches!(&app.status(), Some(ActionStatus::Aborted(t)) if t.contains("the timeline says when")),
+        matches!(&app.status(), Some(ActionStatus::Aborted(t))
+            if t.ends_with("the recovery went on and finished: start tikv1 done")),
         "{:?}",
         app.status()
     );

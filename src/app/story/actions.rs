@@ -74,6 +74,7 @@ impl Story {
                 }
                 Step::Waiting { deadline } => match self.check(&action, scene, log, asks) {
                     Check::Done(text) => self.complete(scene, log, text, asks),
+                    Check::Skipped(text) => self.skip(scene, log, text, asks),
                     Check::Failed(text) => self.fail(scene, log, text, asks),
                     Check::Wait(_) if deadline.expired() => {
                         let why = overdue(scene, log, &action);
@@ -215,7 +216,9 @@ impl Story {
                 self.try_inject(inject.fault, &inject.target, scene, asks)
             }
             Action::AwaitDetection { until, .. } => match (&timeline.injected, timeline.detected) {
-                (None, _) => Check::Done("no fault in place: nothing to detect".into()),
+                (None, _) => {
+                    Check::Skipped("no fault was injected in this pass: nothing to detect".into())
+                }
                 (Some(_), None) => Check::Wait(None),
                 // The first signal is all there is to wait for, where the
                 // fault is one PD gives no verdict on.
@@ -409,12 +412,43 @@ impl Story {
         text: String,
         asks: &mut Vec<StoryAsk>,
     ) {
+        let at = scene.now;
+        self.complete_at(scene, log, at, (level, kind, text), asks);
+    }
+
+    /// Completes the running action, journalled as of show time `at` (a
+    /// fault when it landed, not when its answer arrived).
+    pub(in crate::app) fn complete_at(
+        &mut self,
+        scene: &Scene,
+        log: &mut Chronicle,
+        at: Duration,
+        (level, kind, text): (Level, Kind, String),
+        asks: &mut Vec<StoryAsk>,
+    ) {
         let Some(run) = self.run.as_mut().filter(|r| !r.finished()) else {
             return;
         };
         run.advance();
-        log.note_kind(scene.now, level, kind, text.clone());
+        log.note_kind(at, level, kind, text.clone());
         self.status = Some(ActionStatus::Done(text));
+        self.settle_if_finished(scene, log, asks);
+    }
+
+    /// The running action had nothing to do: the run moves on, told as a
+    /// skip (not a success).
+    fn skip(&mut self, scene: &Scene, log: &mut Chronicle, text: String, asks: &mut Vec<StoryAsk>) {
+        let Some(run) = self.run.as_mut().filter(|r| !r.finished()) else {
+            return;
+        };
+        run.advance();
+        log.note_kind(
+            scene.now,
+            Level::Warning,
+            Kind::ActionDone,
+            format!("skipped: {text}"),
+        );
+        self.status = Some(ActionStatus::Skipped(text));
         self.settle_if_finished(scene, log, asks);
     }
 
@@ -474,24 +508,20 @@ impl Story {
         }
         // Entered again in this pass, the chapter runs again.
         self.unfinished.insert(self.chapter);
+        let world = world_goes_on(scene);
+        if matches!(scene.ledger.state(), FaultState::Recovering { .. }) {
+            self.recovery_went_on = Some(format!("{what}: {why}"));
+        }
+        self.told.insert(
+            self.chapter,
+            ActionStatus::Aborted(format!("{what}: {why}{world}")),
+        );
         log.note_kind(
             scene.now,
             Level::Warning,
             Kind::ActionAborted,
             format!("{what}: {why}"),
         );
-        // What still goes on in the world.
-        let world = match scene.ledger.state() {
-            FaultState::Injecting { service, .. } => {
-                format!("; should the fault on {service} land, it is undone")
-            }
-            FaultState::Recovering { fault, .. } => format!(
-                "; {} {} goes on, the timeline says when it is done",
-                fault.kind().recovery(),
-                fault.service
-            ),
-            _ => String::new(),
-        };
         let again = if scene.mode == Mode::Presenter {
             " · ← then SPACE runs it again"
         } else {
@@ -526,6 +556,21 @@ impl Story {
             // tick.
             self.dwell = Some(Timer::new(Duration::ZERO));
         }
+    }
+}
+
+/// What still goes on in the world after an abort.
+fn world_goes_on(scene: &Scene) -> String {
+    match scene.ledger.state() {
+        FaultState::Injecting { service, .. } => {
+            format!("; should the fault on {service} land, it is undone")
+        }
+        FaultState::Recovering { fault, .. } => format!(
+            "; {} {} goes on, the timeline says when it is done",
+            fault.kind().recovery(),
+            fault.service
+        ),
+        _ => String::new(),
     }
 }
 

@@ -5,7 +5,7 @@
 //! itself (an injection, a recovery, a load switch, a diagnosis, the end of
 //! the pass) it asks for, and the router carries it out.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use rand::SeedableRng;
@@ -33,6 +33,16 @@ pub enum ActionStatus {
     Failed(String),
     /// Called off (ESC, a reset): not a failure of the cluster or the tool.
     Aborted(String),
+    /// Nothing to do for it in this pass (no fault to detect): not a success.
+    Skipped(String),
+}
+
+/// Which way the story came into a chapter: only going forwards runs what
+/// it has not finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Way {
+    Forwards,
+    Back,
 }
 
 /// What the story reads of the other rooms: all borrowed, none written.
@@ -101,8 +111,9 @@ pub(super) enum StoryAsk {
     StandOnBuiltin {
         within: Duration,
     },
-    /// Show chapter `index` (and run its actions, if not yet run).
-    Enter(usize),
+    /// Show chapter `index` (and, coming forwards, run its actions if not
+    /// yet run).
+    Enter(usize, Way),
     /// The last chapter is over (or, in kiosk mode, a failed one's dwell).
     StoryOver {
         failure: Option<String>,
@@ -114,6 +125,8 @@ pub(super) enum StoryAsk {
 
 enum Check {
     Done(String),
+    /// Nothing to do in this pass; the run moves on.
+    Skipped(String),
     Failed(String),
     /// Not yet; the status line says why.
     Wait(Option<String>),
@@ -127,6 +140,15 @@ pub struct Story {
     /// Chapters up to `started_up_to` whose run did not finish (aborted, or
     /// left while running): entered again, they run again.
     unfinished: BTreeSet<usize>,
+    /// What each chapter's run came to in this pass, told again when it is
+    /// entered again (it is not run again).
+    told: BTreeMap<usize, ActionStatus>,
+    /// The chapter on screen was entered going back with its run not
+    /// finished: it runs only on SPACE.
+    pending: bool,
+    /// The run on screen was called off while its recovery went on (what
+    /// was called off, and why): the recovery's answer is told after it.
+    recovery_went_on: Option<String>,
     run: Option<ChapterRun>,
     status: Option<ActionStatus>,
     /// While chapters advance by themselves: time left before moving on.
@@ -142,6 +164,9 @@ impl Story {
             chapter: 0,
             started_up_to: None,
             unfinished: BTreeSet::new(),
+            told: BTreeMap::new(),
+            pending: false,
+            recovery_went_on: None,
             run: None,
             status: None,
             dwell: None,
@@ -164,6 +189,11 @@ impl Story {
 
     pub fn status(&self) -> Option<&ActionStatus> {
         self.status.as_ref()
+    }
+
+    /// Time left before the story moves on by itself, while it dwells.
+    pub fn dwell_left(&self) -> Option<Duration> {
+        self.dwell.map(|d| d.left)
     }
 
     /// A countdown's time left, while one runs.
@@ -210,6 +240,17 @@ impl Story {
     pub(super) fn recovery_answered(&mut self, status: ActionStatus) {
         if self.recovering_in_this_run() {
             self.status = Some(status);
+        } else if let Some(called_off) = self.recovery_went_on.take() {
+            let outcome = match status {
+                ActionStatus::Failed(why) => format!("went on and failed: {why}"),
+                ActionStatus::Done(what) | ActionStatus::Running(what) => {
+                    format!("went on and finished: {what}")
+                }
+                ActionStatus::Aborted(what) | ActionStatus::Skipped(what) => what,
+            };
+            self.status = Some(ActionStatus::Aborted(format!(
+                "{called_off}; the recovery {outcome}"
+            )));
         }
     }
 
@@ -235,6 +276,7 @@ impl Story {
         delta: Duration,
         may_move_on: bool,
         scene: &Scene,
+        log: &mut Chronicle,
         asks: &mut Vec<StoryAsk>,
     ) {
         if let Some(run) = self.run.as_mut() {
@@ -258,14 +300,15 @@ impl Story {
             Some(why) if scene.mode == Mode::Kiosk => {
                 asks.push(StoryAsk::StoryOver { failure: Some(why) })
             }
-            _ => self.next(scene, asks),
+            _ => self.next(scene, log, asks),
         }
     }
 
     // ---- chapters -----------------------------------------------------------
 
-    /// SPACE: the next chapter, unless the chapter blocks it while running.
-    pub(super) fn next(&mut self, scene: &Scene, asks: &mut Vec<StoryAsk>) {
+    /// SPACE: the next chapter, unless the chapter blocks it while running;
+    /// on a chapter entered going back with its run unfinished, runs it.
+    pub(super) fn next(&mut self, scene: &Scene, log: &mut Chronicle, asks: &mut Vec<StoryAsk>) {
         if let Some(run) = &self.run
             && !run.finished()
             && scene.chapter(self.chapter).blocks_advance
@@ -279,30 +322,59 @@ impl Story {
             }));
             return;
         }
-        if self.chapter + 1 < scene.script.chapters.len() {
-            self.leave_chapter(asks);
-            asks.push(StoryAsk::Enter(self.chapter + 1));
+        let target = if self.pending {
+            self.chapter
+        } else if self.chapter + 1 < scene.script.chapters.len() {
+            self.chapter + 1
         } else {
             asks.push(StoryAsk::StoryOver { failure: None });
-        }
+            return;
+        };
+        self.call_off("called off: the presenter moved on", scene, log, asks);
+        self.leave_chapter(asks);
+        asks.push(StoryAsk::Enter(target, Way::Forwards));
     }
 
-    /// ←: the previous chapter.
-    pub(super) fn prev(&mut self, asks: &mut Vec<StoryAsk>) {
+    /// ←: the previous chapter. What runs here is called off (and
+    /// journalled so); the chapter gone back to never starts a run.
+    pub(super) fn prev(&mut self, scene: &Scene, log: &mut Chronicle, asks: &mut Vec<StoryAsk>) {
         if self.chapter == 0 {
             asks.push(StoryAsk::Hint("already at the first chapter".into()));
             return;
         }
+        self.call_off("called off: the presenter went back", scene, log, asks);
         self.leave_chapter(asks);
-        asks.push(StoryAsk::Enter(self.chapter - 1));
+        asks.push(StoryAsk::Enter(self.chapter - 1, Way::Back));
     }
 
-    /// Shows chapter `index`; runs its actions if this pass has not run
-    /// them yet.
-    pub(super) fn enter_chapter(&mut self, index: usize, scene: &Scene, log: &mut Chronicle) {
+    /// Leaving while the run goes on is an abort like ESC's, journalled.
+    fn call_off(
+        &mut self,
+        why: &str,
+        scene: &Scene,
+        log: &mut Chronicle,
+        asks: &mut Vec<StoryAsk>,
+    ) {
+        if self.run.as_ref().is_some_and(|r| !r.finished()) {
+            self.abort(why.into(), scene, log, asks);
+        }
+    }
+
+    /// Shows chapter `index`. Coming forwards, runs its actions if this
+    /// pass has not finished them; going back, never: a finished run is
+    /// told as it ended, an unfinished one waits for SPACE.
+    pub(super) fn enter_chapter(
+        &mut self,
+        index: usize,
+        way: Way,
+        scene: &Scene,
+        log: &mut Chronicle,
+    ) {
         self.chapter = index;
         self.dwell = None;
         self.status = None;
+        self.pending = false;
+        self.recovery_went_on = None;
         let count = scene.script.chapters.len();
         let title = &scene.script.chapters[index].title;
         log.note_kind(
@@ -311,25 +383,38 @@ impl Story {
             Kind::Chapter { index },
             format!("chapter {}/{count}: {title}", index + 1),
         );
-        let already_run = self.started_up_to.is_some_and(|up_to| index <= up_to)
-            && !self.unfinished.contains(&index);
+        let entered = self.started_up_to.is_some_and(|up_to| index <= up_to);
+        let unfinished = self.unfinished.contains(&index);
         let chapter = scene.chapter(index);
-        if already_run {
+        if entered && !unfinished {
             self.run = None;
             if !chapter.on_enter.is_empty() {
-                self.status = Some(ActionStatus::Done(
-                    "already run in this pass: not run again".into(),
-                ));
+                self.status = Some(self.told.get(&index).cloned().unwrap_or_else(|| {
+                    ActionStatus::Done("already run in this pass: not run again".into())
+                }));
             }
             if scene.autoplay() {
                 self.dwell = Some(Timer::new(chapter.dwell));
             }
             return;
         }
+        if entered && way == Way::Back {
+            self.run = None;
+            self.pending = true;
+            let before = match self.told.get(&index) {
+                Some(ActionStatus::Aborted(what)) => what.clone(),
+                _ => "not finished".into(),
+            };
+            self.status = Some(ActionStatus::Aborted(format!(
+                "{before} · SPACE runs it again"
+            )));
+            return;
+        }
         self.started_up_to = Some(index);
         // What later chapters did followed from this one's run, which
         // starts anew.
         self.unfinished.retain(|&i| i < index);
+        self.told.retain(|&i, _| i < index);
         let run = self.next_run;
         self.next_run += 1;
         let lead_in = if scene.autoplay() {
@@ -353,17 +438,29 @@ impl Story {
             why: "cancelled: the presenter moved on".into(),
             cancel: true,
         });
-        if self.run.as_ref().is_some_and(|r| !r.finished()) {
-            self.unfinished.insert(self.chapter);
+        if let Some(run) = &self.run {
+            if !run.finished() {
+                self.unfinished.insert(self.chapter);
+            }
+            // An abort has told its own outcome, without the hint to run
+            // it again.
+            if !matches!(run.state, RunState::Aborted(_))
+                && let Some(status) = &self.status
+            {
+                self.told.insert(self.chapter, status.clone());
+            }
         }
         self.run = None;
         self.dwell = None;
+        self.pending = false;
     }
 
     /// Forgets which chapters ran in this pass and what the status said.
     pub(super) fn clear_pass(&mut self) {
         self.started_up_to = None;
         self.unfinished.clear();
+        self.told.clear();
+        self.pending = false;
         self.status = None;
     }
 
@@ -421,9 +518,9 @@ mod tests {
         fn at_the_injection(&mut self) -> (Story, Vec<StoryAsk>) {
             let mut story = Story::new(1);
             self.with(&mut story, |s, scene, log, asks| {
-                s.enter_chapter(1, scene, log);
+                s.enter_chapter(1, Way::Forwards, scene, log);
                 s.advance(scene, log, asks);
-                s.elapse(Duration::from_secs(3), true, scene, asks);
+                s.elapse(Duration::from_secs(3), true, scene, log, asks);
             });
             let asks = self.with(&mut story, |s, scene, log, asks| {
                 s.advance(scene, log, asks)
@@ -476,7 +573,7 @@ mod tests {
         let mut rooms = Rooms::new(TWO_CHAPTERS, Mode::Presenter);
         let mut story = Story::new(1);
         let asks = rooms.with(&mut story, |s, scene, log, _| {
-            s.enter_chapter(1, scene, log)
+            s.enter_chapter(1, Way::Forwards, scene, log)
         });
         assert!(asks.is_empty());
         assert_eq!(story.chapter(), 1);
@@ -494,10 +591,10 @@ mod tests {
         let mut rooms = Rooms::new(TWO_CHAPTERS, Mode::Presenter);
         let mut story = Story::new(1);
         rooms.with(&mut story, |s, scene, log, asks| {
-            s.enter_chapter(1, scene, log);
+            s.enter_chapter(1, Way::Forwards, scene, log);
             s.advance(scene, log, asks);
         });
-        let asks = rooms.with(&mut story, |s, scene, _, asks| s.next(scene, asks));
+        let asks = rooms.with(&mut story, |s, scene, log, asks| s.next(scene, log, asks));
         assert_eq!(
             asks,
             vec![StoryAsk::Hint("countdown running (ESC aborts it)".into())]
@@ -535,7 +632,7 @@ mod tests {
         let mut rooms = Rooms::new(TWO_CHAPTERS, Mode::Presenter);
         let mut story = Story::new(1);
         rooms.with(&mut story, |s, scene, log, _| {
-            s.enter_chapter(1, scene, log)
+            s.enter_chapter(1, Way::Forwards, scene, log)
         });
         // As if the countdown were over and the injection sent.
         let mut run = story.run().cloned().expect("a run");
@@ -551,8 +648,8 @@ mod tests {
         assert!(matches!(story.status(), Some(ActionStatus::Aborted(_))));
         // Left and entered again, the chapter runs again.
         rooms.with(&mut story, |s, scene, log, asks| {
-            s.prev(asks);
-            s.enter_chapter(1, scene, log);
+            s.prev(scene, log, asks);
+            s.enter_chapter(1, Way::Forwards, scene, log);
         });
         assert!(story.run().is_some_and(|r| !r.finished()));
     }
@@ -562,19 +659,19 @@ mod tests {
         let mut rooms = Rooms::new(TWO_CHAPTERS, Mode::Presenter);
         let mut story = Story::new(1);
         rooms.with(&mut story, |s, scene, log, _| {
-            s.enter_chapter(1, scene, log)
+            s.enter_chapter(1, Way::Forwards, scene, log)
         });
         let mut run = story.run().cloned().expect("a run");
         run.state = RunState::Done;
         story.set_scene(1, Some(1), Some(run));
         rooms.with(&mut story, |s, scene, log, asks| {
-            s.prev(asks);
-            s.enter_chapter(0, scene, log);
-            s.next(scene, asks);
+            s.prev(scene, log, asks);
+            s.enter_chapter(0, Way::Forwards, scene, log);
+            s.next(scene, log, asks);
         });
         assert_eq!(story.chapter(), 0, "next asks the router to enter");
         rooms.with(&mut story, |s, scene, log, _| {
-            s.enter_chapter(1, scene, log)
+            s.enter_chapter(1, Way::Forwards, scene, log)
         });
         assert!(story.run().is_none());
         assert_eq!(
@@ -585,6 +682,99 @@ mod tests {
         );
     }
 
+    /// Three chapters: Welcome, a fault after a countdown, and one after it.
+    const THREE_CHAPTERS: &str = r#"
+        [[chapter]]
+        title = "Welcome"
+        [[chapter]]
+        title = "Fault"
+        blocks_advance = true
+        on_enter = [{ action = "countdown", seconds = 3 }, { action = "inject_fault", kind = "kill", target = "tikv1" }]
+        [[chapter]]
+        title = "After"
+    "#;
+
+    #[test]
+    fn going_back_into_an_aborted_chapter_runs_nothing_until_space() {
+        let mut rooms = Rooms::new(THREE_CHAPTERS, Mode::Presenter);
+        let mut story = Story::new(1);
+        rooms.with(&mut story, |s, scene, log, asks| {
+            s.enter_chapter(1, Way::Forwards, scene, log);
+            s.advance(scene, log, asks);
+            assert!(s.abort("aborted by the presenter".into(), scene, log, asks));
+            s.next(scene, log, asks);
+        });
+        rooms.with(&mut story, |s, scene, log, asks| {
+            s.enter_chapter(2, Way::Forwards, scene, log);
+            s.prev(scene, log, asks);
+        });
+        assert_eq!(
+            rooms.with(&mut story, |_, _, _, _| {}),
+            Vec::new(),
+            "nothing asked"
+        );
+        rooms.with(&mut story, |s, scene, log, _| {
+            s.enter_chapter(1, Way::Back, scene, log)
+        });
+        assert!(story.run().is_none(), "entered going back: no run");
+        assert_eq!(story.countdown(), None);
+        assert_eq!(
+            story.status(),
+            Some(&ActionStatus::Aborted(
+                "countdown of 3s: aborted by the presenter · SPACE runs it again".into()
+            ))
+        );
+        // Time passing runs nothing; SPACE enters it again, forwards.
+        let asks = rooms.with(&mut story, |s, scene, log, asks| {
+            s.elapse(Duration::from_secs(30), true, scene, log, asks);
+            s.advance(scene, log, asks);
+            s.next(scene, log, asks);
+        });
+        assert_eq!(asks.last(), Some(&StoryAsk::Enter(1, Way::Forwards)));
+        rooms.with(&mut story, |s, scene, log, asks| {
+            s.enter_chapter(1, Way::Forwards, scene, log);
+            s.advance(scene, log, asks);
+        });
+        assert_eq!(story.countdown(), Some(Duration::from_secs(3)));
+    }
+
+    #[test]
+    fn going_back_mid_countdown_is_journalled_as_an_abort() {
+        let mut rooms = Rooms::new(THREE_CHAPTERS, Mode::Presenter);
+        let mut story = Story::new(1);
+        let asks = rooms.with(&mut story, |s, scene, log, asks| {
+            s.enter_chapter(1, Way::Forwards, scene, log);
+            s.advance(scene, log, asks);
+            s.prev(scene, log, asks);
+        });
+        assert_eq!(asks.last(), Some(&StoryAsk::Enter(0, Way::Back)));
+        let last = rooms.log.journal().entries().last().expect("journalled");
+        assert_eq!(last.kind, Kind::ActionAborted);
+        assert_eq!(
+            last.text,
+            "countdown of 3s: called off: the presenter went back"
+        );
+    }
+
+    #[test]
+    fn going_back_into_a_finished_chapter_tells_what_its_run_came_to() {
+        let mut rooms = Rooms::new(THREE_CHAPTERS, Mode::Presenter);
+        let (mut story, _) = rooms.at_the_injection();
+        rooms.ledger.set(FaultState::InPlace(fault()));
+        rooms.with(&mut story, |s, scene, log, asks| {
+            s.complete(scene, log, "INJECTED kill tikv1".into(), asks);
+            s.next(scene, log, asks);
+            s.enter_chapter(2, Way::Forwards, scene, log);
+            s.prev(scene, log, asks);
+            s.enter_chapter(1, Way::Back, scene, log);
+        });
+        assert!(story.run().is_none());
+        assert_eq!(
+            story.status(),
+            Some(&ActionStatus::Done("INJECTED kill tikv1".into()))
+        );
+    }
+
     #[test]
     fn the_last_chapter_asks_for_the_story_to_be_over() {
         let mut rooms = Rooms::new(TWO_CHAPTERS, Mode::Presenter);
@@ -592,7 +782,7 @@ mod tests {
         let mut run = ChapterRun::new(1, Vec::new());
         run.state = RunState::Done;
         story.set_scene(1, Some(1), Some(run));
-        let asks = rooms.with(&mut story, |s, scene, _, asks| s.next(scene, asks));
+        let asks = rooms.with(&mut story, |s, scene, log, asks| s.next(scene, log, asks));
         assert_eq!(asks.last(), Some(&StoryAsk::StoryOver { failure: None }));
     }
 }

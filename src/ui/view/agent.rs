@@ -64,6 +64,14 @@ pub fn pane(app: &App) -> PaneView {
             false,
             3,
         ),
+        AgentState::CalledOff(why) => (
+            vec![Row::prose(
+                Tone::Warn,
+                format!("■ ABORTED {}", text::plain(why)),
+            )],
+            false,
+            5,
+        ),
     };
     // Who wrote what is shown: the analyzer asked, until its diagnosis is in.
     let author = match &app.agent().state() {

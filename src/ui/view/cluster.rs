@@ -90,7 +90,9 @@ pub fn rows(app: &App) -> Vec<Row> {
                 format!("{symbol} {}", text::plain(store.state.name())),
                 text::thousands(store.leader_count as f64),
                 text::thousands(store.region_count as f64),
-                store.heartbeat_age.map_or("-".into(), text::age),
+                app.cluster()
+                    .heartbeat_age(&store.service, app.now())
+                    .map_or("-".into(), text::age),
             ]
         })
         .collect();

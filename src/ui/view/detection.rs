@@ -11,9 +11,9 @@ use crate::story::Action;
 use crate::text::seconds as secs;
 use crate::ui::text;
 
-/// Left out before the narration when room runs short: the monitor shows
-/// the same signals.
-const RANK: u8 = 3;
+/// Kept before the narration when room runs short: counting the heartbeat
+/// up to PD's threshold is what the chapter is there to show.
+const RANK: u8 = 1;
 
 /// Shown only in a chapter that awaits the detection, once a fault is in
 /// this episode.
@@ -63,7 +63,7 @@ pub fn rows(app: &App) -> Vec<Row> {
             "…",
             format!(
                 "PD: heartbeat {} old, Disconnected past {}",
-                secs(age.as_secs_f64()),
+                crate::text::age_tenths(*age),
                 secs(threshold.as_secs_f64())
             ),
         ),

@@ -183,7 +183,7 @@ impl Screen {
                 .iter()
                 .map(|l| text::plain(l))
                 .collect(),
-            footer: KEYS.iter().filter_map(|k| k.footer).collect(),
+            footer: footer(app),
             hint: app.hint().map(text::plain),
             help: app.show_help(),
         }
@@ -321,12 +321,12 @@ fn narration(app: &App) -> Narration {
     }
     let last = app.chapter() + 1 == app.chapter_count();
     let between = app.kiosk().is_some_and(|k| k.interlude().is_some());
-    if last && !between && app.scoreboard().passes > 0 {
+    if last && !between {
         body.push(Row::prose(Tone::Plain, "").ranked(3));
         body.push(Row::prose(Tone::Strong, "Since start-up:").ranked(3));
         body.extend(
             app.scoreboard()
-                .brief_lines()
+                .brief_lines(Some((app.pass(), app.pass_healthy_so_far())))
                 .into_iter()
                 .map(|line| Row::prose(Tone::Plain, text::plain(&line)).ranked(3)),
         );
@@ -339,26 +339,72 @@ fn narration(app: &App) -> Narration {
     }
 }
 
+/// The footer's keys; `p` says what it does now.
+fn footer(app: &App) -> Vec<(&'static str, &'static str)> {
+    KEYS.iter()
+        .filter_map(|k| k.footer)
+        .map(|(key, word)| match key {
+            "p" if app.paused() => (key, "resume"),
+            _ => (key, word),
+        })
+        .collect()
+}
+
+/// With no action to tell of: what moves the story on from here.
+fn idle_status(app: &App) -> Row {
+    if app.hold().is_some() {
+        return Row::prose(Tone::Warn, "on hold: H releases it").kept();
+    }
+    if !app.autoplay() {
+        return Row::prose(Tone::Label, "SPACE to continue").kept();
+    }
+    let next = match (app.run().and_then(|r| r.lead_in()), app.dwell_left()) {
+        (Some(left), _) => format!("starts in {}", crate::text::whole_secs(left)),
+        (None, Some(left)) => format!("next in {}", crate::text::whole_secs(left)),
+        (None, None) => String::new(),
+    };
+    Row::prose(Tone::Label, next).kept()
+}
+
+/// After the status: when the story moves on by itself, or what SPACE
+/// does at the last chapter.
+fn what_follows(app: &App) -> Option<String> {
+    if app.autoplay() {
+        return app
+            .dwell_left()
+            .map(|left| format!("  · next in {}", crate::text::whole_secs(left)));
+    }
+    let last = app.chapter() + 1 == app.chapter_count();
+    let over = app.run().is_none_or(|r| r.finished());
+    (last && over && app.hold().is_none()).then(|| "  · SPACE runs the story again".into())
+}
+
 fn status(app: &App) -> Row {
     let (symbol, word, tone, what) = match &app.status() {
-        None => return Row::prose(Tone::Label, "SPACE to continue").kept(),
+        None => return idle_status(app),
         Some(ActionStatus::Running(t)) => ("…", "RUNNING", Tone::Accent, t),
         Some(ActionStatus::Done(t)) => ("✓", "DONE", Tone::Good, t),
         Some(ActionStatus::Failed(t)) => ("✗", "FAILED", Tone::Bad, t),
         Some(ActionStatus::Aborted(t)) => ("■", "ABORTED", Tone::Warn, t),
+        Some(ActionStatus::Skipped(t)) => ("–", "SKIPPED", Tone::Warn, t),
     };
-    Row::new(vec![
+    let mut pieces = vec![
         Piece::new(tone, format!("{symbol} {word} ")),
         // The runner's words in the screen's one number format.
         Piece::new(tone, text::rates(&text::plain(what)).into_owned()),
-    ])
-    .indented(2)
-    .kept()
+    ];
+    pieces.extend(what_follows(app).map(|next| Piece::new(Tone::Label, next)));
+    Row::new(pieces).indented(2).kept()
 }
 
 fn figures(app: &App) -> KeyFigures {
     KeyFigures {
-        ops_per_sec: app.world().tracker().latest().map(|s| s.ops_per_sec),
+        ops_per_sec: app
+            .world()
+            .tracker()
+            .latest()
+            .filter(|_| !app.world().load_stopped())
+            .map(|s| s.ops_per_sec),
         since_fault: app.timeline().since_fault(app.now()),
         leaderless: cluster::region_figures(app).map(|r| r.leaderless),
         countdown: app.countdown().map(|left| left.as_secs_f64().ceil() as u64),
@@ -392,7 +438,26 @@ fn workload(app: &App) -> Workload {
     });
     let (symbol, word, tone) = workload_status(app);
     let mut stats = vec![Piece::new(tone, format!("{symbol} {word}"))];
-    if let Some(sample) = tracker.latest() {
+    if let Some(sample) = tracker.latest().filter(|_| app.world().load_stopped()) {
+        // Stopped on purpose: the last figures are history, not now.
+        let after = app.timeline().after_fault(sample.at);
+        stats.extend([
+            Piece::new(
+                Tone::Label,
+                format!(
+                    "  load stopped: last sample at {}",
+                    text::stamp(sample.at, after)
+                ),
+            ),
+            Piece::new(
+                Tone::Label,
+                format!(
+                    "  baseline {}",
+                    tracker.baseline().map_or("…".into(), text::thousands)
+                ),
+            ),
+        ]);
+    } else if let Some(sample) = tracker.latest() {
         let error_tone = if sample.errors_per_sec > 0.0 {
             Tone::Bad
         } else {
@@ -552,9 +617,10 @@ fn timeline(app: &App, with_signal: bool) -> Row {
             ),
         ),
         arrow(),
-        step("detected", t.detected.map(|d| d.0), by, Tone::Warn),
+        // A milestone reached is done: the success colour, each of them.
+        step("detected", t.detected.map(|d| d.0), by, Tone::Good),
         arrow(),
-        step("diagnosed", t.diagnosed, String::new(), Tone::Accent),
+        step("diagnosed", t.diagnosed, String::new(), Tone::Good),
         arrow(),
         step("recovered", t.recovered, String::new(), Tone::Good),
     ])

@@ -4,28 +4,19 @@
 
 use std::time::Duration;
 
+use super::PaneView;
 use super::flow::{Piece, Row, Tone};
-use super::{PaneView, cluster};
 use crate::app::{App, Entry, Level};
-use crate::monitor::{Incident, Severity, Signal};
+use crate::monitor::{Incident, Severity};
 use crate::ui::text;
 
-/// The tone of an incident: by what it means, the same as the cluster
-/// panel gives the same state (a Disconnected store is bad in both).
+/// The tone of an incident: its severity word's, so the word and the line
+/// under it never disagree (a WARN is never drawn red).
 pub fn incident_tone(incident: &Incident) -> Tone {
-    match incident.signal {
-        Signal::ProcessEvent
-        | Signal::StoreState
-        | Signal::PdUnreachable
-        | Signal::PdNoLeader
-        | Signal::PdLeaderChange => Tone::Bad,
-        Signal::RegionsWithoutLeader | Signal::RegionsLedFromDeadNode => cluster::LEADERLESS,
-        Signal::UnderReplicated => cluster::UNDER_REPLICATED,
-        Signal::Throughput | Signal::Latency => match incident.severity {
-            Severity::Critical => Tone::Bad,
-            Severity::Warning => Tone::Warn,
-            Severity::Info => Tone::Accent,
-        },
+    match incident.severity {
+        Severity::Critical => Tone::Bad,
+        Severity::Warning => Tone::Warn,
+        Severity::Info => Tone::Accent,
     }
 }
 
@@ -86,7 +77,7 @@ pub fn pane(app: &App) -> PaneView {
             .monitor()
             .incidents()
             .iter()
-            .any(|i| e.text == i.summary || e.text == format!("resolved: {}", i.summary))
+            .any(|i| e.text == i.summary || e.text == i.resolved_line())
     };
     let mut history: Vec<(Duration, Row)> = app
         .chronicle()
@@ -105,7 +96,14 @@ pub fn pane(app: &App) -> PaneView {
                 app.timeline().after_fault(at),
                 "OK  ",
                 Tone::Good,
-                &format!("✓ resolved after {}: {}", text::secs(open_for), i.summary),
+                &match &i.closed_because {
+                    Some(why) => format!(
+                        "✓ resolved after {} ({why}): {}",
+                        text::secs(open_for),
+                        i.summary
+                    ),
+                    None => format!("✓ resolved after {}: {}", text::secs(open_for), i.summary),
+                },
             ),
         ))
     }));
