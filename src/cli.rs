@@ -123,7 +123,7 @@ pub struct ShowArgs {
     pub sim_faults: Vec<crate::cluster::FaultKind>,
 
     /// Chapters file to use instead of the built-in story, or another
-    /// built-in story by name: `pd-failover` (a path with a `/` or a `.`
+    /// built-in story by name: `pd-failover`, `slow-store` (a path with a `/` or a `.`
     /// is always a file).
     #[arg(long, global = true, value_name = "FILE")]
     pub script: Option<PathBuf>,

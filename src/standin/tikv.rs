@@ -17,7 +17,6 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use super::cpu_quota;
 use super::http::{self, Request, Response};
 use super::pace::{Pace, go_duration};
 use super::replica::Replica;
@@ -96,20 +95,11 @@ pub async fn run(
     );
 
     let serving = node.clone();
-    let quota = cpu_quota::Quota::watch(cancel.clone());
     tokio::spawn(http::serve(
         server,
         move |request| {
             let node = serving.clone();
-            let quota = quota.clone();
-            async move {
-                let response = serve_server(&node, &request);
-                // A starved store answers late, as its quota makes it.
-                if request.path.starts_with(KV_PATH_PREFIX) {
-                    tokio::time::sleep(quota.extra_service()).await;
-                }
-                response
-            }
+            async move { serve_server(&node, &request) }
         },
         cancel.clone(),
     ));

@@ -1,5 +1,5 @@
-//! The stories built into the binary, by name: `--script pd-failover` tells
-//! one of them. A bare name that is a built-in story's is that story; a
+//! The stories built into the binary, by name: `--script pd-failover` and
+//! `--script slow-store` tell them. A bare name that is a built-in story's is that story; a
 //! path (anything with a `/` or a `.`) is always a file, so `./pd-failover`
 //! reads a file of that name.
 
@@ -8,8 +8,10 @@ use std::path::Path;
 use super::chapter::{Script, ScriptError, load_file, parse_script};
 
 /// Each built-in story's name and its chapters file.
-pub const BUILT_IN: [(&str, &str); 1] =
-    [("pd-failover", include_str!("../../assets/pd-failover.toml"))];
+pub const BUILT_IN: [(&str, &str); 2] = [
+    ("pd-failover", include_str!("../../assets/pd-failover.toml")),
+    ("slow-store", include_str!("../../assets/slow-store.toml")),
+];
 
 /// The built-in story of that name, if `path` is a bare name and names one.
 pub fn built_in(path: &Path) -> Option<(&'static str, &'static str)> {

