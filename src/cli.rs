@@ -123,7 +123,7 @@ pub struct ShowArgs {
     pub sim_faults: Vec<crate::cluster::FaultKind>,
 
     /// Chapters file to use instead of the built-in story, or another
-    /// built-in story by name: `pd-failover`, `slow-store` (a path with a `/` or a `.`
+    /// built-in story by name: `pd-failover`, `slow-store`, `packet-loss` (a path with a `/` or a `.`
     /// is always a file).
     #[arg(long, global = true, value_name = "FILE")]
     pub script: Option<PathBuf>,
@@ -196,6 +196,17 @@ pub struct ShowArgs {
     /// as Compose names it).
     #[arg(long, global = true)]
     pub compose_project: Option<String>,
+
+    /// Image whose iptables writes packet loss on the real cluster (build it
+    /// with assets/netfault/build-image.sh).
+    #[arg(
+        long,
+        global = true,
+        env = "CHAOSDECK_NET_HELPER_IMAGE",
+        value_name = "IMAGE",
+        default_value = crate::cluster::docker::netfault::DEFAULT_IMAGE
+    )]
+    pub net_helper_image: String,
 
     /// Follow this load-generator log file (go-ycsb or Java YCSB) instead of the
     /// load container's output.

@@ -24,6 +24,7 @@ pub use open_files::{
 };
 pub use services::{remedies, service_checks};
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -79,7 +80,8 @@ impl Status {
 /// One row of the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
-    pub name: &'static str,
+    /// The row's name: `Docker engine`, `fault loss`.
+    pub name: Cow<'static, str>,
     pub status: Status,
     pub detail: String,
     /// What to do, for anything not Ok.
@@ -87,36 +89,44 @@ pub struct Check {
 }
 
 impl Check {
-    fn ok(name: &'static str, detail: impl Into<String>) -> Self {
+    fn ok(name: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             status: Status::Ok,
             detail: detail.into(),
             hint: None,
         }
     }
 
-    fn warn(name: &'static str, detail: impl Into<String>, hint: impl Into<String>) -> Self {
+    fn warn(
+        name: impl Into<Cow<'static, str>>,
+        detail: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
         Self {
-            name,
+            name: name.into(),
             status: Status::Warn,
             detail: detail.into(),
             hint: Some(hint.into()),
         }
     }
 
-    fn fail(name: &'static str, detail: impl Into<String>, hint: impl Into<String>) -> Self {
+    fn fail(
+        name: impl Into<Cow<'static, str>>,
+        detail: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
         Self {
-            name,
+            name: name.into(),
             status: Status::Fail,
             detail: detail.into(),
             hint: Some(hint.into()),
         }
     }
 
-    fn skipped(name: &'static str, why: impl Into<String>) -> Self {
+    fn skipped(name: impl Into<Cow<'static, str>>, why: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             status: Status::Skipped,
             detail: why.into(),
             hint: None,
@@ -220,6 +230,7 @@ pub async fn run(args: &ShowArgs) -> DoctorReport {
         }
         Some(project) => match DockerControl::connect(project.clone()).await {
             Ok(control) => {
+                let control = control.with_net_helper_image(args.net_helper_image.clone());
                 let engine = control.engine();
                 checks.push(Check::ok(
                     "Docker engine",

@@ -21,6 +21,8 @@ pub enum FaultKind {
     Partition,
     /// Alive and connected, but starved of CPU (its quota lowered).
     Slow,
+    /// Alive and connected, but a share of its packets dropped.
+    Loss,
 }
 
 /// How a node is brought back.
@@ -32,6 +34,8 @@ pub enum Recovery {
     Reconnect,
     /// Put back the CPU limit the node had before it was slowed.
     Restore,
+    /// Remove the rules that drop the node's packets.
+    Clear,
 }
 
 /// The kind of failure, as an analyzer tells it from the evidence.
@@ -51,6 +55,9 @@ pub enum FaultClass {
     PdLeaderLost,
     /// The node is up and heard from, but serves slowly.
     SlowStore,
+    /// The node is up, but a share of its packets is lost: TCP resends
+    /// them after its timeout, so its requests take far longer.
+    PacketLoss,
     /// The evidence does not say.
     Unknown,
 }
@@ -144,7 +151,7 @@ pub struct Class {
 const BOTH: &[Expected] = &[Expected::PdVerdict, Expected::RuntimeEvent];
 
 /// Every fault kind, in the order of [`FaultKind::ALL`].
-pub const FAULTS: [Fault; 5] = [
+pub const FAULTS: [Fault; 6] = [
     Fault {
         kind: FaultKind::Kill,
         name: "kill",
@@ -199,10 +206,30 @@ pub const FAULTS: [Fault; 5] = [
             default: 0.2,
         }),
     },
+    // Dropped packets are resent by TCP after its retransmission timeout
+    // (200 ms, doubling), so requests to the regions the node leads take
+    // far longer; PD keeps the store Up unless heartbeats miss for 20 s,
+    // and leaders move only once Raft's heartbeats miss an election
+    // timeout. The clients' latency is the one sure signal.
+    Fault {
+        kind: FaultKind::Loss,
+        name: "loss",
+        past: "made lossy",
+        recovery: Recovery::Clear,
+        class: FaultClass::PacketLoss,
+        expects: &[Expected::WorkloadSignal],
+        param: Some(Param {
+            name: "percent",
+            unit: "%",
+            min: 1.0,
+            max: 100.0,
+            default: 30.0,
+        }),
+    },
 ];
 
 /// Every class, the fault classes first and `Unknown` last.
-pub const CLASSES: [Class; 7] = [
+pub const CLASSES: [Class; 8] = [
     Class {
         class: FaultClass::ProcessCrash,
         label: "process killed or crashed",
@@ -256,6 +283,21 @@ pub const CLASSES: [Class; 7] = [
             "cpu_starved",
             "cpu_throttled",
             "throttled",
+        ],
+    },
+    Class {
+        class: FaultClass::PacketLoss,
+        label: "packet loss",
+        short: "loss",
+        cell: "lossy",
+        wire: "packet_loss",
+        aliases: &[
+            "loss",
+            "lossy",
+            "packet_drop",
+            "packets_dropped",
+            "dropped_packets",
+            "packetloss",
         ],
     },
     Class {
@@ -421,12 +463,13 @@ impl<'de> Deserialize<'de> for FaultSpec {
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 5] = [
+    pub const ALL: [FaultKind; 6] = [
         Self::Kill,
         Self::Stop,
         Self::Pause,
         Self::Partition,
         Self::Slow,
+        Self::Loss,
     ];
 
     /// This kind's entry in the catalogue.
@@ -491,7 +534,13 @@ impl fmt::Display for FaultKind {
 
 impl Recovery {
     /// Every recovery: the only actions an analyzer may recommend.
-    pub const ALL: [Recovery; 4] = [Self::Start, Self::Unpause, Self::Reconnect, Self::Restore];
+    pub const ALL: [Recovery; 5] = [
+        Self::Start,
+        Self::Unpause,
+        Self::Reconnect,
+        Self::Restore,
+        Self::Clear,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -499,6 +548,7 @@ impl Recovery {
             Self::Unpause => "unpause",
             Self::Reconnect => "reconnect",
             Self::Restore => "restore",
+            Self::Clear => "clear",
         }
     }
 
@@ -636,6 +686,10 @@ mod tests {
         assert_eq!(serde_json::to_string(&slow).unwrap(), "\"slow cpus=0.25\"");
         assert_eq!("slow cpus=0.25".parse::<FaultSpec>(), Ok(slow));
         assert_eq!(slow.to_string(), "slow (0.25 CPUs)");
+        let loss = FaultSpec::with(FaultKind::Loss, "percent", 30.0).unwrap();
+        assert_eq!(serde_json::to_string(&loss).unwrap(), "\"loss percent=30\"");
+        assert_eq!("loss percent=30".parse::<FaultSpec>(), Ok(loss));
+        assert_eq!(loss.to_string(), "loss (30%)");
         // A kind alone, as earlier versions wrote it, takes its default.
         let read: FaultSpec = serde_json::from_str("\"slow\"").unwrap();
         assert_eq!(read.value(), Some(0.2));
@@ -649,6 +703,8 @@ mod tests {
         let err = |r: Result<FaultSpec, String>| r.unwrap_err();
         assert!(err(FaultSpec::with(FaultKind::Kill, "cpus", 0.2)).contains("takes no parameter"));
         assert!(err(FaultSpec::with(FaultKind::Slow, "percent", 3.0)).contains("takes `cpus`"));
+        assert!(err(FaultSpec::with(FaultKind::Loss, "percent", 0.5)).contains("out of range"));
+        assert!(err(FaultSpec::with(FaultKind::Loss, "percent", 101.0)).contains("out of range"));
         assert!(err(FaultSpec::with(FaultKind::Slow, "cpus", 0.0)).contains("out of range"));
         assert!(err(FaultSpec::with(FaultKind::Slow, "cpus", f64::NAN)).contains("out of range"));
         assert!(err("nuke".parse()).contains("no such fault kind"));

@@ -184,6 +184,7 @@ pub fn docker_config(args: &ShowArgs) -> Result<DockerConfig, String> {
     };
     Ok(DockerConfig {
         load_log: args.load_log.clone(),
+        net_helper_image: args.net_helper_image.clone(),
         pd_body_limit: crate::cluster::pd::client::body_limit_from_env()?,
         ..DockerConfig::new(project, args.pd_endpoints())
     })

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::evidence::Evidence;
 use crate::cluster::{
-    ClusterSnapshot, CpuLimit, EventKind, NodeRole, Process, ProcessState, StoreState,
+    ClusterSnapshot, CpuLimit, EventKind, NodeRole, PacketLoss, Process, ProcessState, StoreState,
 };
 
 /// What went wrong with a node's process.
@@ -21,6 +21,11 @@ pub enum Symptom {
     /// Running and connected, but held to far less CPU than its peers.
     Starved {
         limit: CpuLimit,
+    },
+    /// Running and connected, but its packet filter drops a share of what
+    /// it sends and receives.
+    Lossy {
+        loss: PacketLoss,
     },
 }
 
@@ -59,6 +64,7 @@ impl Symptom {
             Self::Paused => "paused".into(),
             Self::Disconnected => "cut off from the network".into(),
             Self::Starved { limit } => format!("starved of CPU (held to {limit})"),
+            Self::Lossy { loss } => format!("dropping {loss} of its packets"),
         }
     }
 }
@@ -111,9 +117,10 @@ pub fn episodes(evidence: &Evidence) -> Vec<Episode> {
             }
             let observation = match &process.state {
                 ProcessState::Running if process.network_connected => {
-                    match starved(process, snapshot) {
-                        Some(limit) => Observation::Unwell(Symptom::Starved { limit }),
-                        None => Observation::Well,
+                    match (starved(process, snapshot), process.packet_loss) {
+                        (Some(limit), _) => Observation::Unwell(Symptom::Starved { limit }),
+                        (None, Some(loss)) => Observation::Unwell(Symptom::Lossy { loss }),
+                        (None, None) => Observation::Well,
                     }
                 }
                 ProcessState::Running => Observation::Unwell(Symptom::Disconnected),
@@ -401,6 +408,7 @@ mod tests {
                 network_connected: true,
                 store: None,
                 cpu_limit: None,
+                packet_loss: None,
             }],
             troubles: Vec::new(),
         }

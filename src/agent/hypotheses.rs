@@ -13,7 +13,7 @@ use std::time::Duration;
 use super::diagnosis::FaultClass;
 use super::facts::{ImpactFacts, Symptom};
 use super::pd_facts::PdLeaderFacts;
-use crate::cluster::CpuLimit;
+use crate::cluster::{CpuLimit, PacketLoss};
 use crate::text::{clock, count};
 
 /// Each clue for a hypothesis past the first adds this much to its score.
@@ -41,6 +41,8 @@ pub struct Clues {
     pub pd: PdLeaderFacts,
     /// The CPU limit that starves it beside its peers.
     pub starved: Option<CpuLimit>,
+    /// The share of its packets its packet filter drops.
+    pub lossy: Option<PacketLoss>,
 }
 
 impl Clues {
@@ -82,7 +84,7 @@ pub struct Hypothesis {
 }
 
 /// The node faults, in the order the alternatives are weighed.
-pub static HYPOTHESES: [Hypothesis; 6] = [CRASH, STOP, FROZEN, PARTITION, SLOW, PD_LEADER];
+pub static HYPOTHESES: [Hypothesis; 7] = [CRASH, STOP, FROZEN, PARTITION, SLOW, LOSS, PD_LEADER];
 
 /// The row of `class`; none for [`FaultClass::Unknown`], which is what is
 /// left when no row explains the evidence.
@@ -393,7 +395,7 @@ const PD_LEADER: Hypothesis = Hypothesis {
             Symptom::Died { .. } => ("PD's leader exited", 0.8),
             Symptom::Paused => ("PD's leader froze", 0.8),
             Symptom::Disconnected => ("PD's leader was cut off", 0.8),
-            Symptom::Starved { .. } => return None,
+            Symptom::Starved { .. } | Symptom::Lossy { .. } => return None,
         })
     },
     tests: &[
@@ -487,6 +489,51 @@ const SLOW: Hypothesis = Hypothesis {
     },
 };
 
+const LOSS: Hypothesis = Hypothesis {
+    class: FaultClass::PacketLoss,
+    basis: |symptom, _| {
+        matches!(symptom, Symptom::Lossy { .. })
+            .then_some(("its packet filter drops a share of its packets", 0.75))
+    },
+    tests: &[
+        Test::For(|c| {
+            c.lossy
+                .map(|loss| format!("its network namespace drops {loss} of its packets at random"))
+        }),
+        Test::For(|c| {
+            (c.lossy.is_some() && !c.heartbeats_stopped).then(|| {
+                "PD still hears from it: TCP resends what is dropped, so it is late, not gone"
+                    .into()
+            })
+        }),
+        Test::Against(heartbeats_stopped),
+        Test::Against(|c| {
+            c.exited()
+                .then(|| "the process exited; a lossy one keeps serving".into())
+        }),
+        Test::Against(|c| {
+            (c.paused || c.disconnected)
+                .then(|| "the process is paused or cut off, not merely lossy".into())
+        }),
+    ],
+    summary: |o| {
+        let loss = o
+            .clues
+            .lossy
+            .map_or_else(String::new, |l| format!(" ({l} of them)"));
+        format!(
+            "{} drops packets at random since {}{loss}: TCP resends each after 0.2 s, then 0.4, 0.8…, so requests to the regions it leads come back late; PD keeps it Up while its heartbeats get through",
+            o.name, o.at
+        )
+    },
+    risks: |_| {
+        vec![
+            "clearing the rules brings its latency back at once; requests still waiting on a resend finish first".into(),
+            "at heavy loss its connections stall for longer than Raft's election timeout: some of its leaders may have moved, and PD moves them back by its own schedule".into(),
+        ]
+    },
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -502,6 +549,7 @@ mod tests {
                 FaultClass::Frozen,
                 FaultClass::NetworkPartition,
                 FaultClass::SlowStore,
+                FaultClass::PacketLoss,
                 FaultClass::PdLeaderLost
             ]
         );
@@ -528,6 +576,9 @@ mod tests {
             Symptom::Disconnected,
             Symptom::Starved {
                 limit: CpuLimit::from_cpus(0.2),
+            },
+            Symptom::Lossy {
+                loss: PacketLoss::from_percent(30.0),
             },
         ];
         for symptom in symptoms {

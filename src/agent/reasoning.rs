@@ -276,6 +276,7 @@ fn gather_clues(
             Symptom::Paused => clues.paused = true,
             Symptom::Disconnected => clues.disconnected = true,
             Symptom::Starved { limit } => clues.starved = Some(limit),
+            Symptom::Lossy { loss } => clues.lossy = Some(loss),
         }
     }
     if let Suspect::Silent { service, .. } = suspect {

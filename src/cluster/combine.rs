@@ -127,6 +127,7 @@ mod tests {
             network_connected: true,
             store: None,
             cpu_limit: None,
+            packet_loss: None,
         }
     }
 

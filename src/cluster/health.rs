@@ -334,6 +334,7 @@ mod tests {
                     network_connected: true,
                     store: Some(i as u64 + 1),
                     cpu_limit: None,
+                    packet_loss: None,
                 })
                 .collect(),
             troubles: Vec::new(),

@@ -310,7 +310,10 @@ mod tests {
     fn capabilities_say_what_a_backend_can_do_and_to_which_nodes() {
         let all = Capabilities::everything();
         assert!(FaultKind::ALL.iter().all(|&kind| all.supports(kind)));
-        assert_eq!(all.kinds_text(), "kill, stop, pause, partition and slow");
+        assert_eq!(
+            all.kinds_text(),
+            "kill, stop, pause, partition, slow and loss"
+        );
         assert!(all.allows_non_tikv(FaultTarget::Named("pd0")));
         assert!(all.allows_non_tikv(FaultTarget::PdLeader("pd0")));
         assert_eq!(check_pd_leader("pd1", Some("pd1")), Ok(()));

@@ -165,6 +165,32 @@ pub struct Process {
     /// runtime says (a slow store is one starved of CPU).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_limit: Option<CpuLimit>,
+    /// The share of its packets the runtime's packet filter drops, when
+    /// rules of chaosdeck's are there and the runtime says (a lossy node).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packet_loss: Option<PacketLoss>,
+}
+
+/// A share of packets dropped, in tenths of a percent (so that processes
+/// compare exactly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PacketLoss(pub u32);
+
+impl PacketLoss {
+    pub fn from_percent(percent: f64) -> Self {
+        Self((percent.clamp(0.0, 100.0) * 10.0).round() as u32)
+    }
+
+    pub fn percent(self) -> f64 {
+        f64::from(self.0) / 10.0
+    }
+}
+
+/// `30%`.
+impl fmt::Display for PacketLoss {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}%", crate::text::numbers::trimmed(self.percent()))
+    }
 }
 
 /// A CPU limit, in thousandths of a CPU (so that processes compare exactly).

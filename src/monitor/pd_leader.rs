@@ -99,6 +99,7 @@ mod tests {
                 network_connected: true,
                 store: None,
                 cpu_limit: None,
+                packet_loss: None,
             }],
             troubles: if reachable {
                 Vec::new()

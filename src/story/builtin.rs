@@ -1,5 +1,5 @@
-//! The stories built into the binary, by name: `--script pd-failover` and
-//! `--script slow-store` tell them. A bare name that is a built-in story's is that story; a
+//! The stories built into the binary, by name: `--script pd-failover`,
+//! `--script slow-store` and `--script packet-loss` tell them. A bare name that is a built-in story's is that story; a
 //! path (anything with a `/` or a `.`) is always a file, so `./pd-failover`
 //! reads a file of that name.
 
@@ -8,9 +8,10 @@ use std::path::Path;
 use super::chapter::{Script, ScriptError, load_file, parse_script};
 
 /// Each built-in story's name and its chapters file.
-pub const BUILT_IN: [(&str, &str); 2] = [
+pub const BUILT_IN: [(&str, &str); 3] = [
     ("pd-failover", include_str!("../../assets/pd-failover.toml")),
     ("slow-store", include_str!("../../assets/slow-store.toml")),
+    ("packet-loss", include_str!("../../assets/packet-loss.toml")),
 ];
 
 /// The built-in story of that name, if `path` is a bare name and names one.

@@ -150,11 +150,11 @@ mod tests {
     #[test]
     fn without_a_table_every_kind_takes_its_turn() {
         let script = parse_script("[[chapter]]\ntitle = 'a'\n", "t").unwrap();
-        let kinds: Vec<FaultKind> = (1..=6)
+        let kinds: Vec<FaultKind> = (1..=7)
             .map(|pass| script.kiosk.fault_for(pass).unwrap().fault.kind())
             .collect();
         use FaultKind::*;
-        assert_eq!(kinds, [Kill, Stop, Pause, Partition, Slow, Kill]);
+        assert_eq!(kinds, [Kill, Stop, Pause, Partition, Slow, Loss, Kill]);
         assert_eq!(script.kiosk.idle, Duration::from_secs(120));
     }
 

@@ -64,6 +64,7 @@ pub fn healthy(at: Duration) -> ClusterSnapshot {
                 network_connected: true,
                 store: Some(id),
                 cpu_limit: None,
+                packet_loss: None,
             })
             .collect(),
         troubles: Vec::new(),

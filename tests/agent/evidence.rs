@@ -77,6 +77,7 @@ fn snapshot(t: u64) -> ClusterSnapshot {
                 network_connected: true,
                 store: Some(id),
                 cpu_limit: None,
+                packet_loss: None,
             })
             .collect(),
         troubles: Vec::new(),

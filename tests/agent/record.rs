@@ -147,6 +147,11 @@ async fn record_simulator_cases() {
             Some(FaultClass::SlowStore),
             "a slow store (0.2 CPUs)",
         ),
+        (
+            FaultKind::Loss,
+            Some(FaultClass::PacketLoss),
+            "packet loss (30%)",
+        ),
     ];
     for (kind, cause, words) in faults {
         let evidence = record(7, Some(kind), 25).await;

@@ -168,6 +168,7 @@ impl Scenario {
                         network_connected: !faulty || second.node.network_connected,
                         store: Some(id),
                         cpu_limit: None,
+                        packet_loss: None,
                     }
                 })
                 .collect()

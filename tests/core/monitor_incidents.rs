@@ -50,6 +50,7 @@ fn healthy(at: f64) -> ClusterSnapshot {
                 network_connected: true,
                 store: Some(id),
                 cpu_limit: None,
+                packet_loss: None,
             })
             .collect(),
         troubles: Vec::new(),
@@ -502,6 +503,7 @@ fn load_generator_state_is_not_a_node_failure() {
         network_connected: true,
         store: None,
         cpu_limit: None,
+        packet_loss: None,
     });
     assert!(monitor.on_snapshot(&snap).is_empty());
 }
@@ -589,6 +591,7 @@ fn the_load_the_story_stopped_is_no_crash() {
         network_connected: true,
         store: None,
         cpu_limit: None,
+        packet_loss: None,
     });
     monitor.load_switched(true);
     monitor.on_snapshot(&snap);
@@ -642,6 +645,7 @@ fn a_reset_keeps_what_the_load_should_do() {
         network_connected: true,
         store: None,
         cpu_limit: None,
+        packet_loss: None,
     });
     monitor.on_snapshot(&snap);
     monitor.load_switched(false);

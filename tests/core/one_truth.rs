@@ -86,6 +86,7 @@ fn with_load(at: Duration, state: ProcessState) -> chaosdeck::cluster::ClusterSn
         network_connected: true,
         store: None,
         cpu_limit: None,
+        packet_loss: None,
     });
     snap
 }

@@ -605,8 +605,8 @@ fn pds_region_checks_stay_quiet_through_a_five_minute_demo() {
             led_from_dead = led_from_dead.max(snap.regions.led_from_dead_node);
         }
         // A graceful stop hands its leaders over first: nothing is left
-        // there; a slow store keeps heartbeating and leading.
-        if !matches!(kind, FaultKind::Stop | FaultKind::Slow) {
+        // there; a slow or lossy store keeps heartbeating and leading.
+        if !matches!(kind, FaultKind::Stop | FaultKind::Slow | FaultKind::Loss) {
             assert!(led_from_dead > 0, "{kind}: the fault shows");
         }
         assert_eq!(sim.snapshot().regions.led_from_dead_node, 0, "{kind}");
@@ -683,5 +683,75 @@ fn a_slow_store_shows_only_in_the_workload() {
     assert_eq!(
         sim.snapshot().process("tikv1").and_then(|p| p.cpu_limit),
         None
+    );
+}
+
+/// A store dropping 30% of its packets keeps heartbeating (TCP resends
+/// what is dropped): PD keeps it Up, its leaders stay, the runtime's
+/// packet filter shows the share, and the workload shows it as p99 up by
+/// whole resend timeouts and throughput down; clearing the rules brings
+/// both back.
+#[test]
+fn a_lossy_store_shows_in_the_workload_and_its_packet_filter() {
+    let mut sim = sim_with(21);
+    sim.advance(SEC * 30);
+    let before = sim.snapshot();
+    let spec = chaosdeck::cluster::FaultSpec::with(FaultKind::Loss, "percent", 30.0).unwrap();
+    let lossy_at = sim.inject(spec, "tikv1").expect("loss").at;
+    assert!(sim.drain_events().is_empty(), "the runtime sees no event");
+    step_until(&mut sim, SEC * 60, |sim| sim.now() >= lossy_at + SEC * 60);
+    let during = sim.snapshot();
+    assert_eq!(state(&during, "tikv1"), StoreState::Up, "PD keeps it Up");
+    assert_eq!(
+        leaders(&during, "tikv1"),
+        leaders(&before, "tikv1"),
+        "no leader moves at 30%"
+    );
+    let loss = during.process("tikv1").and_then(|p| p.packet_loss);
+    assert_eq!(loss.map(|l| l.to_string()).as_deref(), Some("30%"));
+    sim.recover(Recovery::Clear, "tikv1").expect("clear");
+    sim.advance(SEC * 30);
+    let samples = sim.drain_samples();
+    let baseline = mean_ops(&samples, SEC * 5, lossy_at);
+    let lossy = mean_ops(&samples, lossy_at + SEC * 5, lossy_at + SEC * 60);
+    let back = mean_ops(&samples, lossy_at + SEC * 65, lossy_at + SEC * 90);
+    assert!(lossy < 0.5 * baseline, "lossy {lossy} vs {baseline}");
+    assert!(back > 0.95 * baseline, "back {back} vs {baseline}");
+    let p99_at = |at: Duration| samples.iter().find(|s| s.at == at).and_then(|s| s.p99);
+    let lossy_p99 = p99_at(lossy_at + SEC * 30).unwrap();
+    assert!(
+        lossy_p99 >= Duration::from_millis(1400),
+        "p99 {lossy_p99:?}: waits for a third resend"
+    );
+    assert_eq!(
+        sim.snapshot().process("tikv1").and_then(|p| p.packet_loss),
+        None
+    );
+}
+
+/// At heavy loss a lossy store's connections stall for longer than Raft's
+/// election timeout: its followers elect leaders elsewhere, and PD sees
+/// its heartbeats late, or not at all for a while.
+#[test]
+fn at_heavy_loss_leaders_move_off_the_lossy_store() {
+    let mut sim = sim_with(21);
+    sim.advance(SEC * 30);
+    let before = leaders(&sim.snapshot(), "tikv1");
+    let spec = chaosdeck::cluster::FaultSpec::with(FaultKind::Loss, "percent", 80.0).unwrap();
+    let lossy_at = sim.inject(spec, "tikv1").expect("loss").at;
+    let mut fewest = before;
+    while sim.now() < lossy_at + SEC * 120 {
+        sim.advance(SEC);
+        fewest = fewest.min(leaders(&sim.snapshot(), "tikv1"));
+    }
+    assert!(fewest < before, "leaders moved: {fewest} of {before}");
+    sim.recover(Recovery::Clear, "tikv1").expect("clear");
+    sim.advance(SEC * 120);
+    let snap = sim.snapshot();
+    assert_eq!(state(&snap, "tikv1"), StoreState::Up);
+    assert!(
+        sim.invariant_violations().is_empty(),
+        "{:?}",
+        sim.invariant_violations()
     );
 }

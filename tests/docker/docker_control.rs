@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::support::{TestProject, docker_or_skip, eventually, unique_project};
+use crate::support::{self, TestProject, docker_or_skip, eventually, unique_project};
 use chaosdeck::clock::ShowClock;
 use chaosdeck::cluster::docker::{
     EventWatchConfig, LogFollowConfig, WatchStatus, event_watch, follow_log, service_of_address,
@@ -311,6 +311,52 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
             .await,
         Err(BackendError::NothingToRecover { .. })
     ));
+
+    // Packet loss: DROP rules in a chain of ours in tikv1's network
+    // namespace, written by the helper; no event; the rules read back;
+    // cleared by flushing and deleting the chain, and a second clear finds
+    // nothing to do.
+    let lossy = control
+        .clone()
+        .with_net_helper_image(support::net_helper_image());
+    let loss = chaosdeck::cluster::FaultSpec::with(FaultKind::Loss, "percent", 30.0).unwrap();
+    lossy
+        .inject(loss, "tikv1", false)
+        .await
+        .expect("loss on tikv1");
+    let tikv1 = lossy.container_of("tikv1").await.expect("tikv1");
+    let listed = lossy.net_rules(&tikv1).await.expect("tikv1's rules");
+    let percent = chaosdeck::cluster::docker::netfault::loss_in(&listed);
+    assert!(percent.is_some_and(|p| (p - 30.0).abs() < 0.01), "{listed}");
+    assert!(matches!(
+        lossy.inject(loss, "tikv1", false).await,
+        Err(BackendError::FaultInPlace {
+            kind: FaultKind::Loss,
+            ..
+        })
+    ));
+    assert_eq!(
+        next_event_of(&mut events, "tikv1", Duration::from_secs(1)).await,
+        None,
+        "packet loss is no runtime event"
+    );
+    lossy
+        .recover(Recovery::Clear, "tikv1", None)
+        .await
+        .expect("clear tikv1's rules");
+    let listed = lossy.net_rules(&tikv1).await.expect("tikv1's rules");
+    assert!(!listed.contains("CHAOSDECK"), "{listed}");
+    assert!(matches!(
+        lossy.recover(Recovery::Clear, "tikv1", None).await,
+        Err(BackendError::NothingToRecover { .. })
+    ));
+    let missing = control
+        .clone()
+        .with_net_helper_image("chaosdeck-netfault:no-such-tag")
+        .inject(loss, "tikv1", false)
+        .await
+        .unwrap_err();
+    assert!(missing.to_string().contains("build-image.sh"), "{missing}");
 
     // Named explicitly, a PD may be faulted.
     control

@@ -332,3 +332,27 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// chaosdeck's packet-loss helper image, built once per run by the same
+/// script a user runs (`assets/netfault/build-image.sh`, the host's own
+/// iptables in a FROM scratch image).
+pub fn net_helper_image() -> &'static str {
+    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    const IMAGE: &str = "chaosdeck-netfault:test";
+    BUILT.get_or_init(|| {
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/netfault/build-image.sh"
+        );
+        let out = std::process::Command::new("bash")
+            .args([script, IMAGE])
+            .output()
+            .expect("bash runs");
+        assert!(
+            out.status.success(),
+            "build-image.sh failed (the host needs iptables): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+    IMAGE
+}

@@ -102,12 +102,14 @@ mod catalogue_tests {
     fn the_prompt_names_the_catalogues_classes_and_recoveries() {
         let prompt = system();
         assert!(prompt.contains(
-            "\"class\": \"process_crash | graceful_stop | frozen | network_partition | slow_store | pd_leader_lost | unknown | no_incident\""
+            "\"class\": \"process_crash | graceful_stop | frozen | network_partition | slow_store | packet_loss | pd_leader_lost | unknown | no_incident\""
         ));
         assert!(prompt.contains(
-            "only one of: \"start\", \"unpause\", \"reconnect\" or \"restore\" on one named"
+            "only one of: \"start\", \"unpause\", \"reconnect\", \"restore\" or \"clear\" on one named"
         ));
-        assert!(prompt.contains("\"action\": \"start | unpause | reconnect | restore | none\""));
+        assert!(
+            prompt.contains("\"action\": \"start | unpause | reconnect | restore | clear | none\"")
+        );
         assert!(!prompt.contains("{classes}") && !prompt.contains("{recoveries"));
     }
 }

@@ -55,6 +55,8 @@ pub struct DockerConfig {
     /// The largest PD body read ([`crate::cluster::pd::client::DEFAULT_BODY_LIMIT`]).
     pub pd_body_limit: u64,
     pub events: EventWatchConfig,
+    /// The packet-loss helper's image ([`super::netfault`]).
+    pub net_helper_image: String,
 }
 
 impl DockerConfig {
@@ -68,6 +70,7 @@ impl DockerConfig {
             stop_timeout: DEFAULT_STOP_TIMEOUT,
             pd_body_limit: crate::cluster::pd::client::DEFAULT_BODY_LIMIT,
             events: EventWatchConfig::default(),
+            net_helper_image: super::netfault::DEFAULT_IMAGE.to_string(),
         }
     }
 }
@@ -150,7 +153,9 @@ impl Shared {
         .await
         {
             Ok(Ok(control)) => {
-                let control = control.with_stop_timeout(self.config.stop_timeout);
+                let control = control
+                    .with_stop_timeout(self.config.stop_timeout)
+                    .with_net_helper_image(self.config.net_helper_image.clone());
                 tracing::info!(host = %control.engine().host, version = %control.engine().version, "Docker engine reached");
                 connection.control = Some(control.clone());
                 connection.backoff.reset();

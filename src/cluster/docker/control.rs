@@ -18,6 +18,7 @@ use super::labels::PROJECT_LABEL;
 use super::mapping::{
     ProjectContainer, is_network_connected, is_project_network, project_containers,
 };
+use super::netfault::{self, Netns};
 use crate::cluster::{
     BackendError, Before, CpuLimit, FaultKind, FaultSpec, NodeRole, Process, ProcessState, Recovery,
 };
@@ -51,6 +52,8 @@ pub struct DockerControl {
     engine: EngineInfo,
     project: String,
     stop_timeout: Duration,
+    /// The image whose iptables writes packet loss ([`netfault`]).
+    net_helper_image: String,
     /// Networks each partitioned service was cut from. Never held across an await.
     partitions: Arc<Mutex<HashMap<String, Vec<Attachment>>>>,
 }
@@ -68,6 +71,7 @@ impl DockerControl {
             engine,
             project: project.into(),
             stop_timeout: DEFAULT_STOP_TIMEOUT,
+            net_helper_image: netfault::DEFAULT_IMAGE.to_string(),
             partitions: Arc::default(),
         };
         control.with_stop_timeout(DEFAULT_STOP_TIMEOUT)
@@ -80,6 +84,16 @@ impl DockerControl {
             .docker
             .with_timeout(stop_timeout + Duration::from_secs(30));
         self
+    }
+
+    /// Sets the packet-loss helper image.
+    pub fn with_net_helper_image(mut self, image: impl Into<String>) -> Self {
+        self.net_helper_image = image.into();
+        self
+    }
+
+    pub fn net_helper_image(&self) -> &str {
+        &self.net_helper_image
     }
 
     pub fn docker(&self) -> &Docker {
@@ -227,6 +241,114 @@ impl DockerControl {
                 self.update_cpu(service, &container, cpu::slow_to(&now, cpus))
                     .await
             }
+            FaultKind::Loss => {
+                let percent = spec.value().unwrap_or_default();
+                self.add_loss(&container, percent).await
+            }
+        }
+    }
+
+    /// Runs the packet-loss helper once in `netns`.
+    pub async fn run_net_helper(
+        &self,
+        netns: Netns<'_>,
+        command: &[&str],
+        rules: Option<&str>,
+    ) -> Result<netfault::Ran, BackendError> {
+        netfault::run_helper(
+            &self.docker,
+            &self.engine.host,
+            &self.net_helper_image,
+            netns,
+            command,
+            rules,
+        )
+        .await
+    }
+
+    /// Drops `percent` of `container`'s packets, in one transaction.
+    async fn add_loss(
+        &self,
+        container: &ProjectContainer,
+        percent: f64,
+    ) -> Result<(), BackendError> {
+        let rules = netfault::adding(percent);
+        let ran = self
+            .run_net_helper(
+                Netns::Of(&container.id),
+                &["iptables-restore", "--noflush", netfault::RULES_PATH],
+                Some(&rules),
+            )
+            .await?;
+        match ran.code {
+            0 => Ok(()),
+            _ if ran.output.contains("exists") => Err(BackendError::FaultInPlace {
+                kind: FaultKind::Loss,
+                service: container.service.clone(),
+            }),
+            _ => Err(BackendError::Refused(format!(
+                "cannot drop {}'s packets: {}",
+                container.service,
+                netfault::trouble(&ran)
+            ))),
+        }
+    }
+
+    /// What `iptables -S` lists in `container`'s network namespace.
+    pub async fn net_rules(&self, container: &ProjectContainer) -> Result<String, BackendError> {
+        let ran = self
+            .run_net_helper(Netns::Of(&container.id), &["iptables", "-S"], None)
+            .await?;
+        if ran.code != 0 {
+            return Err(BackendError::Refused(format!(
+                "cannot read {}'s packet filter: {}",
+                container.service,
+                netfault::trouble(&ran)
+            )));
+        }
+        Ok(ran.output)
+    }
+
+    /// Removes chaosdeck's packet-drop chain from `container`, and the
+    /// jumps to it; an error when there is none.
+    async fn clear_loss(&self, container: &ProjectContainer) -> Result<(), BackendError> {
+        let service = &container.service;
+        if !container.is_running() {
+            return Err(BackendError::NothingToRecover {
+                service: service.clone(),
+                recovery: Recovery::Clear,
+                why: format!(
+                    "it is {}: its packet filter went with its network namespace",
+                    container.state
+                ),
+            });
+        }
+        let listing = self.net_rules(container).await?;
+        let Some(rules) = netfault::removing(&listing) else {
+            return Err(BackendError::NothingToRecover {
+                service: service.clone(),
+                recovery: Recovery::Clear,
+                why: "no packet-drop rules of chaosdeck's are in place".into(),
+            });
+        };
+        let ran = self
+            .run_net_helper(
+                Netns::Of(&container.id),
+                &["iptables-restore", "--noflush", netfault::RULES_PATH],
+                Some(&rules),
+            )
+            .await?;
+        if ran.code == 0 {
+            Ok(())
+        } else {
+            Err(BackendError::Refused(format!(
+                "cannot clear {service}'s packet-drop rules: {} \
+                 (by hand: docker run --rm --network container:{} --cap-add NET_ADMIN {} -F {})",
+                netfault::trouble(&ran),
+                container.name,
+                self.net_helper_image,
+                netfault::CHAIN
+            )))
         }
     }
 
@@ -307,8 +429,10 @@ impl DockerControl {
         before: Option<&Before>,
     ) -> Result<(), BackendError> {
         let container = self.container_of(service).await?;
-        if recovery == Recovery::Restore {
-            return self.restore_cpu(service, &container, before).await;
+        match recovery {
+            Recovery::Restore => return self.restore_cpu(service, &container, before).await,
+            Recovery::Clear => return self.clear_loss(&container).await,
+            _ => {}
         }
         let networks = self.project_networks().await?;
         let saved = self.saved_partition(service);
@@ -321,7 +445,9 @@ impl DockerControl {
                 .await
                 .map_err(|e| self.engine_error("unpause", service, e)),
             Recovery::Reconnect => self.reconnect(&container, saved, &networks).await,
-            Recovery::Restore => unreachable!("restored above, from what the fault changed"),
+            Recovery::Restore | Recovery::Clear => {
+                unreachable!("undone above, from what the fault changed")
+            }
         }
     }
 
@@ -600,8 +726,9 @@ pub fn check_recovery(
         (Recovery::Start, _) => Ok(()),
         (Recovery::Unpause, ProcessState::Paused) => Ok(()),
         (Recovery::Unpause, state) => Err(nothing(format!("it is not paused ({})", state))),
-        // Whether the limit is as it was is read from the engine.
-        (Recovery::Restore, _) => Ok(()),
+        // Whether the limit is as it was, or the rules are there, is read
+        // from the engine.
+        (Recovery::Restore | Recovery::Clear, _) => Ok(()),
         (Recovery::Reconnect, _) => {
             let missing = match saved {
                 Some(saved) => saved

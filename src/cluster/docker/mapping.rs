@@ -53,6 +53,7 @@ impl ProjectContainer {
             network_connected: is_network_connected(&self.networks, project_networks),
             store: None,
             cpu_limit: None,
+            packet_loss: None,
         }
     }
 
@@ -709,6 +710,7 @@ mod tests {
                 network_connected: true,
                 store: None,
                 cpu_limit: None,
+                packet_loss: None,
             },
             Process {
                 service: "load".into(),
@@ -717,6 +719,7 @@ mod tests {
                 network_connected: true,
                 store: Some(9),
                 cpu_limit: None,
+                packet_loss: None,
             },
         ];
         join_stores(&mut processes, &stores);
@@ -741,6 +744,7 @@ mod tests {
             network_connected,
             store: None,
             cpu_limit: None,
+            packet_loss: None,
         };
         assert_eq!(
             processes,

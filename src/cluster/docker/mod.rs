@@ -8,8 +8,11 @@
 //! - [`mapping`]: pure mappings of Docker's types (container summaries,
 //!   inspect bodies, events) to the project's own;
 //! - [`control`]: [`DockerControl`], the project's containers and the faults
-//!   (kill, stop, pause, partition) and recoveries applied to them;
+//!   and recoveries applied to them;
 //! - [`cpu`]: a slow store's CPU limit, lowered and put back;
+//! - [`netfault`]: packet loss, iptables DROP rules in a chain of ours in
+//!   the target's network namespace, written by a helper container;
+//! - [`proof`]: which fault kinds this engine can apply, each proved first;
 //! - [`events`]: the event stream, re-opened with backoff and reconciled with
 //!   the container listing;
 //! - [`logs`]: following a service's output line by line;
@@ -30,6 +33,8 @@ pub mod events;
 pub mod labels;
 pub mod logs;
 pub mod mapping;
+pub mod netfault;
+pub mod proof;
 pub mod timestamps;
 pub mod workload;
 

@@ -14,6 +14,12 @@
 //! sent them and, closed-loop, take throughput down with them while p99
 //! rises; the other stores' requests are served as before.
 //!
+//! A store that drops a share of its packets (packet loss) serves at its
+//! usual speed, but TCP resends what it drops after its retransmission
+//! timeout (see [`super::tcp`]): a share of its requests come back 0.2,
+//! 0.6 or 1.4 s late, and the few later than the client's timeout fail.
+//! The late ones hold their client threads, so throughput falls with them.
+//!
 //! The p99 of a sample is read off the distribution of the requests that
 //! finished in its interval: service times, retried requests at their retry,
 //! and timeouts at the timeout. No noise is added to a retry or a timeout
@@ -25,6 +31,7 @@ use std::time::Duration;
 
 use rand::Rng;
 
+use super::tcp::Exchange;
 use crate::workload::{SampleSource, WorkloadSample};
 
 /// Client threads (go-ycsb `threadcount`).
@@ -55,6 +62,17 @@ pub struct LoadView {
     pub busiest_store_share: f64,
     /// A store that serves slowly, if one does.
     pub slow: Option<SlowStore>,
+    /// A store that drops packets, if one does.
+    pub lossy: Option<LossyStore>,
+}
+
+/// A store dropping a share of its packets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LossyStore {
+    /// Share of the led requests it serves (the regions it leads).
+    pub share: f64,
+    /// Share of its packets dropped, in [0, 1].
+    pub loss: f64,
 }
 
 /// A store serving at a share of its speed.
@@ -67,7 +85,7 @@ pub struct SlowStore {
 }
 
 /// Rates during one step of the closed loop.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 struct Rates {
     ok_per_sec: f64,
     failed_per_sec: f64,
@@ -77,6 +95,10 @@ struct Rates {
     /// mean latency.
     slow_share: f64,
     slow_latency: f64,
+    /// Share of the led requests the lossy store served, and what became
+    /// of them.
+    lossy_share: f64,
+    lossy: Exchange,
 }
 
 fn rates(target: f64, read_fraction: f64, view: LoadView) -> Rates {
@@ -89,6 +111,8 @@ fn rates(target: f64, read_fraction: f64, view: LoadView) -> Rates {
             latency: 0.0,
             slow_share: 0.0,
             slow_latency: 0.0,
+            lossy_share: 0.0,
+            lossy: Exchange::with_loss(0.0, STALL_SECONDS),
         };
     }
     let idle_latency = read_fraction * READ_SECONDS + (1.0 - read_fraction) * UPDATE_SECONDS;
@@ -102,9 +126,15 @@ fn rates(target: f64, read_fraction: f64, view: LoadView) -> Rates {
         |ok: f64| idle_latency / speed / (1.0 - ok * slow_share / slow_capacity).max(1e-3);
     let mean_latency_at =
         |ok: f64| (1.0 - slow_share) * latency_at(ok) + slow_share * slow_latency_at(ok);
+    let (lossy_share, lossy) = view
+        .lossy
+        .map_or((0.0, 0.0), |l| (l.share.clamp(0.0, 1.0), l.loss));
+    let lossy = Exchange::with_loss(lossy, STALL_SECONDS);
+    let added_by_loss = lossy_share * lossy.mean_added(STALL_SECONDS);
     // Stalled requests per successful one.
     let stall_ratio = stalled / (1.0 - stalled);
-    let threads_used = |ok: f64| ok * (mean_latency_at(ok) + stall_ratio * STALL_SECONDS);
+    let threads_used =
+        |ok: f64| ok * (mean_latency_at(ok) + added_by_loss + stall_ratio * STALL_SECONDS);
     let mut limit = (target * (1.0 - stalled)).min(STORE_CAPACITY / busiest * MAX_UTILISATION);
     if slow_share > 0.0 {
         limit = limit.min(slow_capacity / slow_share * MAX_UTILISATION);
@@ -130,6 +160,8 @@ fn rates(target: f64, read_fraction: f64, view: LoadView) -> Rates {
         latency: latency_at(ok),
         slow_share,
         slow_latency: slow_latency_at(ok),
+        lossy_share,
+        lossy,
     }
 }
 
@@ -157,6 +189,8 @@ struct Finished {
     /// The same for the requests a slow store served.
     slow: f64,
     slow_latency_sum: f64,
+    /// Requests a lossy store answered late, by their latency in seconds.
+    late: Vec<(f64, f64)>,
     /// Retried requests that succeeded, by their latency in seconds.
     retried: Vec<(f64, f64)>,
     /// Requests that reached the timeout.
@@ -218,10 +252,16 @@ impl LoadModel {
         let dt_s = dt.as_secs_f64();
         let done = &mut self.finished;
         done.seconds += dt_s;
-        let fast = rates.ok_per_sec * (1.0 - rates.slow_share) * dt_s;
+        let lossy = rates.ok_per_sec * rates.lossy_share * dt_s;
+        let fast = rates.ok_per_sec * (1.0 - rates.slow_share - rates.lossy_share) * dt_s
+            + lossy * rates.lossy.on_time;
         let slow = rates.ok_per_sec * rates.slow_share * dt_s;
         done.led += fast;
         done.led_latency_sum += fast * rates.latency;
+        for &(late_by, share) in &rates.lossy.late {
+            add_at(&mut done.late, late_by, lossy * share);
+        }
+        done.timed_out += lossy * rates.lossy.given_up;
         done.slow += slow;
         done.slow_latency_sum += slow * rates.slow_latency;
         self.retry_stalled(now, view.leaderless_share);
@@ -269,7 +309,8 @@ impl LoadModel {
         let done = std::mem::take(&mut self.finished);
         let seconds = done.seconds.max(1e-9);
         let retried: f64 = done.retried.iter().map(|(_, c)| c).sum();
-        let ok = (done.led + done.slow + retried) / seconds;
+        let late: f64 = done.late.iter().map(|(_, c)| c).sum();
+        let ok = (done.led + done.slow + retried + late) / seconds;
         let failed = done.timed_out / seconds;
         // Service times vary from sample to sample; retries and timeouts do not.
         let jitter = (1.0 + 0.05 * noise(rng)).max(0.5);
@@ -285,6 +326,7 @@ impl LoadModel {
             (done.slow, mean(done.slow, done.slow_latency_sum)),
         ];
         let mut others = done.retried;
+        others.extend(done.late);
         others.push((STALL_SECONDS, done.timed_out));
         let p99 = p99_of(&served, &others)
             .map(|seconds| Duration::from_secs_f64(seconds.max(FLOOR_SECONDS)));
@@ -297,6 +339,15 @@ impl LoadModel {
             p99,
             source: SampleSource::Simulator,
         }
+    }
+}
+
+/// Adds `count` requests at `latency` to `at`, merged with those at the
+/// same latency so that the list stays as short as the exchange's table.
+fn add_at(at: &mut Vec<(f64, f64)>, latency: f64, count: f64) {
+    match at.iter_mut().find(|(l, _)| (*l - latency).abs() < 1e-6) {
+        Some((_, c)) => *c += count,
+        None => at.push((latency, count)),
     }
 }
 
@@ -352,6 +403,7 @@ mod tests {
             leaderless_share: 0.0,
             busiest_store_share: 1.1 / stores,
             slow: None,
+            lossy: None,
         }
     }
 
@@ -369,6 +421,7 @@ mod tests {
             leaderless_share: 1.0 / 3.0,
             busiest_store_share: 0.55,
             slow: None,
+            lossy: None,
         };
         let r = rates(5000.0, 0.5, view);
         assert!(r.ok_per_sec < 500.0, "{r:?}");
@@ -386,6 +439,7 @@ mod tests {
     fn a_slow_store_takes_throughput_down_and_p99_up() {
         let healthy = rates(5000.0, 0.5, healthy(3.0));
         let view = LoadView {
+            lossy: None,
             slow: Some(SlowStore {
                 share: 1.0 / 3.0,
                 speed: 0.1,
@@ -398,7 +452,7 @@ mod tests {
             "nothing fails: it is slow, not gone"
         );
         assert!(slow.ok_per_sec < 0.4 * healthy.ok_per_sec, "{slow:?}");
-        let p99 = |r: Rates| {
+        let p99 = |r: &Rates| {
             p99_of(
                 &[
                     (1.0 - r.slow_share, r.latency),
@@ -409,13 +463,14 @@ mod tests {
             .unwrap()
         };
         assert!(
-            p99(slow) > 10.0 * p99(healthy),
+            p99(&slow) > 10.0 * p99(&healthy),
             "{} vs {}",
-            p99(slow),
-            p99(healthy)
+            p99(&slow),
+            p99(&healthy)
         );
         // A store that leads nothing slows nothing.
         let idle = LoadView {
+            lossy: None,
             slow: Some(SlowStore {
                 share: 0.0,
                 speed: 0.1,
@@ -423,6 +478,56 @@ mod tests {
             ..super::tests::healthy(3.0)
         };
         assert_eq!(rates(5000.0, 0.5, idle).ok_per_sec, healthy.ok_per_sec);
+    }
+
+    #[test]
+    fn a_lossy_store_is_late_not_gone_and_drags_the_closed_loop_down() {
+        use rand::SeedableRng;
+        let lossy = |loss: f64| LoadView {
+            lossy: Some(LossyStore {
+                share: 1.0 / 3.0,
+                loss,
+            }),
+            ..healthy(3.0)
+        };
+        let sample = |view: LoadView| {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+            let mut model = LoadModel::new(5000.0, 0.5, true);
+            let dt = Duration::from_millis(100);
+            (1..=30u32)
+                .filter_map(|step| model.step(dt * step, dt, view, &mut rng))
+                .last()
+                .unwrap()
+        };
+        let before = sample(healthy(3.0));
+        let at_30 = sample(lossy(0.3));
+        assert!(
+            at_30.ops_per_sec < 0.5 * before.ops_per_sec,
+            "{at_30:?} vs {before:?}"
+        );
+        let p99 = at_30.p99.unwrap();
+        assert!(
+            p99 >= Duration::from_millis(1400),
+            "p99 {p99:?}: one request in a hundred waits for a third resend"
+        );
+        // The few later than the client's timeout fail; most get through.
+        assert!(at_30.errors_per_sec > 0.0);
+        assert!(at_30.errors_per_sec < 0.1 * at_30.ops_per_sec, "{at_30:?}");
+        // Mild loss is still seen, and a store that leads nothing drops
+        // nothing the clients send.
+        let at_5 = sample(lossy(0.05));
+        assert!(at_5.p99.unwrap() > 2 * before.p99.unwrap(), "{at_5:?}");
+        let idle = LoadView {
+            lossy: Some(LossyStore {
+                share: 0.0,
+                loss: 0.5,
+            }),
+            ..healthy(3.0)
+        };
+        assert_eq!(
+            rates(5000.0, 0.5, idle).ok_per_sec,
+            rates(5000.0, 0.5, healthy(3.0)).ok_per_sec
+        );
     }
 
     #[test]
@@ -449,6 +554,7 @@ mod tests {
             leaderless_share: 0.1,
             busiest_store_share: 0.5,
             slow: None,
+            lossy: None,
         };
         let mut p99s = Vec::new();
         for step in 1..=60u32 {

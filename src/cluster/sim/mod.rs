@@ -1,7 +1,7 @@
 //! The built-in simulated TiKV cluster: three PD members and 3 to 7 TiKV
 //! stores holding regions of three replicas, with PD's store-state rule, raft
-//! elections, PD's leader schedulers, PD's own leader lease and election, the
-//! four faults and a YCSB-like workload.
+//! elections, PD's leader schedulers, PD's own leader lease and election,
+//! every fault of the catalogue and a YCSB-like workload.
 //!
 //! [`Simulator`] is the pure, synchronous model, stepped in fixed
 //! [`STEP`]s of simulation time; [`SimBackend`] puts it behind the
@@ -16,6 +16,7 @@ pub(crate) mod node;
 mod pd_members;
 pub(crate) mod raft;
 mod simulator;
+mod tcp;
 pub(crate) mod topology;
 
 pub use backend::{DRIVER_PERIOD, STREAM_CAPACITY, SimBackend, SimStartError};

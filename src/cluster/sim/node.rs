@@ -41,6 +41,11 @@ pub struct SimNode {
     pub caught_up_at: Duration,
     /// Its CPU limit while slowed (`None`: the host's [`NODE_CPUS`]).
     pub cpu_limit: Option<f64>,
+    /// The share of its packets dropped, while it is made lossy.
+    pub loss: Option<f64>,
+    /// Until then its connections are stalled (TCP resending one segment
+    /// again and again): nothing it sends gets through, nor to it.
+    pub stalled_until: Option<Duration>,
 }
 
 /// The CPUs a simulated TiKV node has when nothing limits it: its service
@@ -62,6 +67,8 @@ impl SimNode {
             out_since: None,
             caught_up_at: Duration::ZERO,
             cpu_limit: None,
+            loss: None,
+            stalled_until: None,
         }
     }
 
@@ -83,7 +90,12 @@ impl SimNode {
 
     /// Takes part in raft with its peers and talks to PD.
     pub fn is_serving(&self) -> bool {
-        self.is_live() && self.network_connected
+        self.is_live() && self.is_reachable()
+    }
+
+    /// What it sends gets through: connected, and not stalled.
+    pub fn is_reachable(&self) -> bool {
+        self.network_connected && self.stalled_until.is_none()
     }
 
     pub fn is_stopping(&self) -> bool {
@@ -100,14 +112,14 @@ impl SimNode {
     }
 
     /// Fires the heartbeat timer up to `until`. A live node sends one each
-    /// interval; PD receives it only over a connected network. A frozen
+    /// interval; PD receives it only while the node is reachable. A frozen
     /// node's timer is stuck until it is unpaused.
     pub fn run_heartbeats(&mut self, until: Duration, interval: Duration) {
         if !self.is_live() {
             return;
         }
         while self.next_heartbeat <= until {
-            if self.network_connected {
+            if self.is_reachable() {
                 self.last_heartbeat = self.next_heartbeat;
             }
             self.next_heartbeat += interval;

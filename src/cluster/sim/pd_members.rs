@@ -217,7 +217,7 @@ impl PdMembers {
 
     /// Applies `kind` to member `index` at `now`: what it struck and the
     /// event the runtime reports; `None` for a kind PD members do not take
-    /// here (a CPU limit: the simulator slows TiKV stores only).
+    /// here (a CPU limit, dropped packets: the simulator slows TiKV stores only).
     pub fn inject(
         &mut self,
         kind: FaultKind,
@@ -227,7 +227,7 @@ impl PdMembers {
         let led = self.leader() == Some(PD_MEMBERS[index]);
         let member = &mut self.members[index];
         let event = match kind {
-            FaultKind::Slow => return None,
+            FaultKind::Slow | FaultKind::Loss => return None,
             FaultKind::Kill => {
                 member.life = Life::Exited { code: SIGKILL_EXIT };
                 member.paused = false;
@@ -279,7 +279,7 @@ impl PdMembers {
     ) -> Option<EventKind> {
         let member = &mut self.members[index];
         Some(match recovery {
-            Recovery::Restore => return None,
+            Recovery::Restore | Recovery::Clear => return None,
             Recovery::Start => {
                 member.life = Life::Booting {
                     ready_at: now + BOOT_TIME,
@@ -379,6 +379,7 @@ impl PdMembers {
                 network_connected: member.connected,
                 store: None,
                 cpu_limit: None,
+                packet_loss: None,
             })
     }
 }

@@ -9,16 +9,18 @@ use rand_chacha::ChaCha8Rng;
 
 use super::config::{SimConfig, SimConfigError};
 use super::faults::{self, Target};
-use super::load::{LoadModel, LoadView, SlowStore};
+use super::load::{LoadModel, LoadView, LossyStore, SlowStore};
 use super::node::{Lifecycle, SimNode};
 use super::pd_members::{PD_MEMBERS, PdMembers};
 use super::raft::{BALANCE_LIMIT, EVICT_PER_STEP, ElectionTimeout, RegionTable};
+use super::tcp;
 use super::topology::{self, REPLICAS};
 use crate::cluster::BackendError;
 use crate::cluster::health::led_from_dead_node;
 use crate::cluster::model::{
     ClusterEvent, ClusterSnapshot, ClusterSource, CpuLimit, DataSource, EventKind, FaultKind,
-    FaultSpec, InjectedFault, NodeRole, Process, Recovery, SourceTrouble, Store, StoreState,
+    FaultSpec, InjectedFault, NodeRole, PacketLoss, Process, Recovery, SourceTrouble, Store,
+    StoreState,
 };
 use crate::cluster::pd_view::{
     MAX_PEER_DOWN_DURATION, PdBook, REGION_HEARTBEAT_INTERVAL, RegionHeartbeat, RegionReporter,
@@ -72,6 +74,8 @@ pub struct Simulator {
     raft_rng: ChaCha8Rng,
     load_rng: ChaCha8Rng,
     pd_rng: ChaCha8Rng,
+    /// Drawn only while a node is lossy, so that other runs stay as they were.
+    loss_rng: ChaCha8Rng,
     events: Vec<ClusterEvent>,
     samples: Vec<WorkloadSample>,
 }
@@ -115,6 +119,7 @@ impl Simulator {
             raft_rng: stream(config.seed, 1),
             load_rng: stream(config.seed, 2),
             pd_rng: stream(config.seed, 3),
+            loss_rng: stream(config.seed, 4),
             events: Vec::new(),
             samples: Vec::new(),
             config,
@@ -162,6 +167,7 @@ impl Simulator {
     pub fn step(&mut self) {
         let end = self.now + STEP;
         self.finish_boots(end);
+        self.run_stalls(end);
         self.pd_members.step(end, &mut self.pd_rng);
         for node in &mut self.nodes {
             node.run_heartbeats(end, self.config.heartbeat_interval);
@@ -246,6 +252,10 @@ impl Simulator {
             // Starved, not stopped: its heartbeats still arrive, so PD
             // keeps it Up and its leaders stay; the runtime says nothing.
             FaultKind::Slow => self.nodes[index].cpu_limit = spec.value(),
+            // Its packets dropped at random: TCP resends them, so it is
+            // late rather than gone; PD keeps it Up while its heartbeats
+            // get through, and the runtime says nothing.
+            FaultKind::Loss => self.nodes[index].loss = spec.value().map(|percent| percent / 100.0),
         }
         let fault = InjectedFault {
             spec,
@@ -268,7 +278,7 @@ impl Simulator {
                     return Err(BackendError::NothingToRecover {
                         service: service.to_string(),
                         recovery,
-                        why: "PD members are never slowed in the simulator".into(),
+                        why: "PD members are never slowed or made lossy in the simulator".into(),
                     });
                 };
                 self.emit_for(service, event);
@@ -312,6 +322,10 @@ impl Simulator {
                 self.bring_back_if_serving(index, now);
             }
             Recovery::Restore => self.nodes[index].cpu_limit = None,
+            Recovery::Clear => {
+                self.nodes[index].loss = None;
+                self.end_stall(index, now);
+            }
         }
         self.fault = None;
         Ok(())
@@ -367,6 +381,11 @@ impl Simulator {
             network_connected: node.network_connected,
             store: Some(node.id),
             cpu_limit: node.cpu_limit.map(CpuLimit::from_cpus),
+            // What the runtime's packet filter would list (the rules are
+            // in its network namespace, where a helper reads them).
+            packet_loss: node
+                .loss
+                .map(|share| PacketLoss::from_percent(share * 100.0)),
         });
         let processes: Vec<Process> = pd_processes.chain(tikv_processes).collect();
         let mut regions = self.pd.region_health();
@@ -519,7 +538,7 @@ impl Simulator {
     fn inject_pd(&mut self, spec: FaultSpec, index: usize) -> Result<InjectedFault, BackendError> {
         let Some((struck, event)) = self.pd_members.inject(spec.kind(), index, self.now) else {
             return Err(BackendError::Refused(format!(
-                "the simulator does not {} PD members; it slows TiKV stores only",
+                "the simulator does not {} PD members; it slows and drops packets of TiKV stores only",
                 spec.kind()
             )));
         };
@@ -551,6 +570,35 @@ impl Simulator {
                 timeout,
                 &mut self.raft_rng,
             );
+        }
+    }
+
+    /// A lossy node's connections stall now and then (see [`tcp`]): its
+    /// leaders go silent, and are replaced if the stall outlasts the
+    /// followers' election timeout; a stall that ends gives them back.
+    fn run_stalls(&mut self, end: Duration) {
+        for index in 0..self.nodes.len() {
+            let node = &self.nodes[index];
+            let Some(loss) = node.loss else {
+                continue;
+            };
+            match node.stalled_until {
+                Some(until) if until <= end => self.end_stall(index, until),
+                Some(_) => {}
+                None if node.is_serving()
+                    && self.loss_rng.random::<f64>() < tcp::stall_chance(loss, STEP) =>
+                {
+                    let until = self.now + tcp::stall_length(loss, &mut self.loss_rng);
+                    self.take_out(index, |node| node.stalled_until = Some(until));
+                }
+                None => {}
+            }
+        }
+    }
+
+    fn end_stall(&mut self, index: usize, at: Duration) {
+        if self.nodes[index].stalled_until.take().is_some() {
+            self.bring_back_if_serving(index, at);
         }
     }
 
@@ -636,17 +684,27 @@ impl Simulator {
         }
         let total_led: f64 = led.iter().sum();
         let busiest = led.iter().cloned().fold(0.0, f64::max);
-        let slowed = self.nodes.iter().enumerate().find(|(_, n)| n.speed() < 1.0);
-        let slow = slowed.map(|(index, node)| SlowStore {
-            share: if total_led > 0.0 {
+        let share_of = |index: usize| {
+            if total_led > 0.0 {
                 led[index] / total_led
             } else {
                 0.0
-            },
+            }
+        };
+        let slowed = self.nodes.iter().enumerate().find(|(_, n)| n.speed() < 1.0);
+        let slow = slowed.map(|(index, node)| SlowStore {
+            share: share_of(index),
             speed: node.speed(),
+        });
+        let lossy = self.nodes.iter().enumerate().find_map(|(index, node)| {
+            Some(LossyStore {
+                share: share_of(index),
+                loss: node.loss?,
+            })
         });
         LoadView {
             slow,
+            lossy,
             leaderless_share: leaderless / (leaderless + total_led).max(f64::MIN_POSITIVE),
             busiest_store_share: if total_led > 0.0 {
                 busiest / total_led
