@@ -39,12 +39,38 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         }),
-        Some(Command::Report { journals, json }) => {
+        Some(Command::Replay {
+            file,
+            asciicast,
+            size,
+        }) => with_runtime(|runtime| {
+            let args = chaosdeck::replay::command::ReplayArgs {
+                file: &file,
+                asciicast: asciicast.as_deref(),
+                size,
+                speed: cli.speed_given.then_some(cli.show.speed),
+                show: &cli.show,
+            };
+            let code = runtime.block_on(chaosdeck::replay::command::run(args));
+            runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+            ExitCode::from(code)
+        }),
+        Some(Command::Report {
+            journals,
+            json,
+            html,
+        }) => {
             let journals = if journals.is_empty() {
                 vec![launch::journal_path(&cli.show)]
             } else {
                 journals
             };
+            if let Some(out) = &html {
+                match chaosdeck::report::html::write(&journals, out) {
+                    Ok(passes) => eprintln!("{}: {passes} passes", out.display()),
+                    Err(why) => return refuse(why),
+                }
+            }
             let report = chaosdeck::report::run(&journals, json);
             print!("{}", report.text);
             if report.ok {
