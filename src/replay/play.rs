@@ -34,6 +34,15 @@ pub enum Key {
     Resized(u16, u16),
 }
 
+/// The footer's keys during a replay, in [`key_for`]'s words.
+pub const KEYS: [(&str, &str); 5] = [
+    ("SPACE", "next chapter"),
+    ("←", "back"),
+    ("p", "pause"),
+    ("+/-", "speed"),
+    ("q", "quit"),
+];
+
 pub fn key_for(key: KeyEvent) -> Option<Key> {
     if key.kind == KeyEventKind::Release {
         return None;

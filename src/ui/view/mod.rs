@@ -345,6 +345,10 @@ fn narration(app: &App) -> Narration {
 
 /// The footer's keys; `p` says what it does now.
 fn footer(app: &App) -> Vec<(&'static str, &'static str)> {
+    // A replay's keys move the player, not the story.
+    if app.replay().is_some() {
+        return crate::replay::play::KEYS.to_vec();
+    }
     KEYS.iter()
         .filter_map(|k| k.footer)
         .map(|(key, word)| match key {
