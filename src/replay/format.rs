@@ -169,27 +169,36 @@ pub struct RecordingError {
 }
 
 /// Reads a whole recording. Every line must parse, except a last line
-/// without its newline, which is the cut a killed process leaves.
-pub fn parse(text: &str) -> Result<Recording, RecordingError> {
-    let mut lines = text.split_inclusive('\n').enumerate();
+/// without its newline, which is the cut a killed process leaves (even in
+/// the middle of a character: hence bytes, not text).
+pub fn parse(bytes: &[u8]) -> Result<Recording, RecordingError> {
+    let mut lines = bytes.split_inclusive(|b| *b == b'\n').enumerate();
     let Some((_, first)) = lines.next() else {
         return Err(RecordingError {
             line: 1,
             what: "the file is empty: not a chaosdeck recording".into(),
         });
     };
+    let first = std::str::from_utf8(first).map_err(|_| RecordingError {
+        line: 1,
+        what: "not a chaosdeck recording (not UTF-8 text)".into(),
+    })?;
     let header = parse_header(first.trim_end())?;
     let mut out = Vec::new();
     let mut cut_off = false;
     for (index, raw) in lines {
         let number = index + 1;
-        let complete = raw.ends_with('\n');
-        let line = raw.trim_end_matches(['\n', '\r']);
-        if line.trim().is_empty() {
-            continue;
-        }
-        match parse_line(line) {
-            Ok(parsed) => out.push(parsed),
+        let complete = raw.ends_with(b"\n");
+        let parsed = std::str::from_utf8(raw)
+            .map_err(|_| "not UTF-8 text".to_string())
+            .map(|line| line.trim_end_matches(['\n', '\r']))
+            .and_then(|line| match line.trim().is_empty() {
+                true => Ok(None),
+                false => parse_line(line).map(Some),
+            });
+        match parsed {
+            Ok(Some(parsed)) => out.push(parsed),
+            Ok(None) => {}
             Err(_) if !complete => cut_off = true,
             Err(what) => {
                 return Err(RecordingError {

@@ -21,7 +21,7 @@ pub use recorder::Recorder;
 /// A recording file read whole, or one line saying what is wrong with it
 /// (the file and the line number).
 pub fn load(path: &Path) -> Result<Recording, String> {
-    let text = std::fs::read_to_string(path)
+    let bytes = std::fs::read(path)
         .map_err(|e| format!("{}: cannot read the recording: {e}", path.display()))?;
-    format::parse(&text).map_err(|e| format!("{}:{e}", path.display()))
+    format::parse(&bytes).map_err(|e| format!("{}:{e}", path.display()))
 }

@@ -105,19 +105,19 @@ async fn a_recording_cut_mid_line_replays_up_to_the_cut() {
     let path = scratch("cut.ndjson");
     record_pass(3, &path).await;
     let text = std::fs::read_to_string(&path).unwrap();
-    let whole = replay::format::parse(&text).unwrap();
+    let whole = replay::format::parse(text.as_bytes()).unwrap();
     // Cut in the middle of a line, as a SIGKILL while writing would.
     let cut_at = text.len() / 2;
     let cut_at = (cut_at..text.len())
         .find(|&i| text.as_bytes()[i] == b'"')
         .unwrap();
-    let cut = replay::format::parse(&text[..cut_at]).unwrap();
+    let cut = replay::format::parse(&text.as_bytes()[..cut_at]).unwrap();
     assert!(cut.cut_off);
     assert!(!cut.lines.is_empty() && cut.lines.len() < whole.lines.len());
     // A damaged line in the middle is refused by its number.
     let mut lines: Vec<&str> = text.lines().collect();
     lines[7] = "{\"t\":1.0,\"msg\":{\"tick\":";
-    let err = replay::format::parse(&(lines.join("\n") + "\n")).unwrap_err();
+    let err = replay::format::parse((lines.join("\n") + "\n").as_bytes()).unwrap_err();
     assert_eq!(err.line, 8, "{err}");
     assert!(
         err.to_string().starts_with("line 8: a damaged line"),
