@@ -50,9 +50,6 @@ pub enum Command {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
-        /// Also write the report as one self-contained HTML page, with charts.
-        #[arg(long, value_name = "OUT.html")]
-        html: Option<PathBuf>,
     },
     /// Replay a recording (`--record FILE`) on the same screen, labelled REPLAY:
     /// SPACE/ENTER and the left arrow move between chapters, p pauses, + and -

@@ -55,22 +55,12 @@ fn main() -> ExitCode {
             runtime.shutdown_timeout(std::time::Duration::from_secs(1));
             ExitCode::from(code)
         }),
-        Some(Command::Report {
-            journals,
-            json,
-            html,
-        }) => {
+        Some(Command::Report { journals, json }) => {
             let journals = if journals.is_empty() {
                 vec![launch::journal_path(&cli.show)]
             } else {
                 journals
             };
-            if let Some(out) = &html {
-                match chaosdeck::report::html::write(&journals, out) {
-                    Ok(passes) => eprintln!("{}: {passes} passes", out.display()),
-                    Err(why) => return refuse(why),
-                }
-            }
             let report = chaosdeck::report::run(&journals, json);
             print!("{}", report.text);
             if report.ok {

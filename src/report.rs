@@ -1,8 +1,6 @@
 //! `chaosdeck report`: the scoreboard of any journals, folded by the same
 //! code as the Complete chapter's, and the faults they show left behind.
 
-pub mod html;
-
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;

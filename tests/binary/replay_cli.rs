@@ -166,7 +166,7 @@ fn an_asciicast_is_v3_with_a_marker_at_each_chapter() {
 
 fn wait_header(tmux: &Session, what: &str, check: impl Fn(&str) -> bool) -> String {
     tmux.wait_for(what, Duration::from_secs(10), |s| {
-        s.lines().next().is_some_and(|header| check(header))
+        s.lines().next().is_some_and(&check)
     })
 }
 

@@ -3,7 +3,7 @@
 //! detections, same figures), and chapter jumps that land where the live
 //! show entered each chapter.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chaosdeck::app::{App, Entry, Kind};
@@ -32,7 +32,7 @@ fn scratch(name: &str) -> PathBuf {
 
 /// One `--plain --auto` pass of the default story on the simulator, seeded,
 /// recorded to `path`; the live app's journal.
-async fn record_pass(seed: u64, path: &PathBuf) -> Vec<Entry> {
+async fn record_pass(seed: u64, path: &Path) -> Vec<Entry> {
     let clock = ShowClock::start(1.0);
     let backend = testing::sim_backend(seed, clock).await;
     let config = testing::one_pass_config(default_script(), seed);
@@ -46,7 +46,7 @@ async fn record_pass(seed: u64, path: &PathBuf) -> Vec<Entry> {
     app.journal().entries().cloned().collect()
 }
 
-fn player(path: &PathBuf) -> Player {
+fn player(path: &Path) -> Player {
     Player::new(Arc::new(replay::load(path).unwrap())).unwrap()
 }
 
