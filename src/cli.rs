@@ -26,6 +26,10 @@ pub struct Cli {
 
     #[command(flatten)]
     pub show: ShowArgs,
+
+    /// `--speed` was given (a replay otherwise keeps the recorded pace).
+    #[arg(skip)]
+    pub speed_given: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -46,6 +50,19 @@ pub enum Command {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+    },
+    /// Replay a recording (`--record FILE`) on the same screen, labelled REPLAY:
+    /// SPACE/ENTER and the left arrow move between chapters, p pauses, + and -
+    /// change the speed, q leaves. No cluster is needed.
+    Replay {
+        /// The recording.
+        file: PathBuf,
+        /// Write the replay as an asciinema v3 file instead (a marker at each chapter).
+        #[arg(long, value_name = "OUT.cast")]
+        asciicast: Option<PathBuf>,
+        /// The terminal size of the asciicast, COLSxROWS.
+        #[arg(long, default_value = "100x30", value_parser = parse_size)]
+        size: (u16, u16),
     },
     /// Score the agent (--agent) on recorded evidence: root cause, node, action, and
     /// declining to guess when the evidence is thin.
@@ -170,6 +187,11 @@ pub struct ShowArgs {
     #[arg(long, global = true)]
     pub no_heal: bool,
 
+    /// Record every message the show receives to this file (NDJSON), to
+    /// replay the run later with `chaosdeck replay FILE` (no cluster needed).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+
     /// Workload below this fraction of the baseline shows as a warning (yellow).
     #[arg(long, global = true, default_value_t = 0.8, value_parser = parse_fraction)]
     pub warn_below: f64,
@@ -284,9 +306,10 @@ pub struct ShowArgs {
 /// The show's options each subcommand reads; every other one is hidden from
 /// that subcommand's help (they are global, so they are still accepted).
 /// Doctor reads nearly all of them and shows them all.
-const USED_BY: [(&str, &[&str]); 3] = [
+const USED_BY: [(&str, &[&str]); 4] = [
     ("check-script", &[]),
     ("report", &["state_dir", "journal"]),
+    ("replay", &["speed", "plain", "theme"]),
     (
         "eval",
         &[
@@ -331,7 +354,12 @@ pub fn command() -> clap::Command {
 pub fn parse() -> Cli {
     use clap::FromArgMatches;
     let matches = command().get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let given = |m: &clap::ArgMatches| {
+        m.value_source("speed") == Some(clap::parser::ValueSource::CommandLine)
+    };
+    cli.speed_given = given(&matches) || matches.subcommand().is_some_and(|(_, sub)| given(sub));
+    cli
 }
 
 /// Every PD's client URL on this machine, as `docker-compose.yaml` publishes
@@ -486,6 +514,23 @@ fn parse_baseline(s: &str) -> Result<f64, String> {
             "expected ops/s above 0 and at most {max:e}; got {s:?}"
         )),
     }
+}
+
+/// `COLSxROWS`, at least the screen's minimum.
+fn parse_size(s: &str) -> Result<(u16, u16), String> {
+    let bad = || format!("not a size COLSxROWS (e.g. 100x30): {s}");
+    let (cols, rows) = s.split_once(['x', 'X']).ok_or_else(bad)?;
+    let (cols, rows): (u16, u16) = (
+        cols.trim().parse().map_err(|_| bad())?,
+        rows.trim().parse().map_err(|_| bad())?,
+    );
+    let (min_cols, min_rows) = (crate::ui::MIN_WIDTH, crate::ui::MIN_HEIGHT);
+    if cols < min_cols || rows < min_rows || cols > 1000 || rows > 1000 {
+        return Err(format!(
+            "the size must be from {min_cols}x{min_rows} to 1000x1000, not {s}"
+        ));
+    }
+    Ok((cols, rows))
 }
 
 fn parse_speed(s: &str) -> Result<f64, String> {

@@ -13,7 +13,7 @@ use color_eyre::eyre::{Result, WrapErr};
 use crate::agent::model::tools::BackendLogs;
 use crate::agent::model::{ApiKey, ModelAgent, ModelConfig, ModelLimits, Provider};
 use crate::agent::{Analyzer, BuiltinAnalyzer, WithSecondOpinion};
-use crate::app::{App, AppConfig, ExitKind, LeftFault, Level, Mode, Msg, update};
+use crate::app::{App, AppConfig, ExitKind, Kind, LeftFault, Level, Mode, Msg};
 use crate::cli::{AgentKind, ClusterKind, ShowArgs};
 use crate::clock::ShowClock;
 use crate::cluster::docker::{DockerBackend, DockerConfig};
@@ -424,18 +424,37 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
     let ledger = LedgerFile::in_dir(&state);
     let startup = heal_at_start(backend.as_ref(), &ledger, !args.no_heal).await;
     let config = app_config(&args, script, backend.source(), seed, analyzer.name());
+    let mut recorder = match open_recording(&args, &config) {
+        Ok(recorder) => recorder,
+        Err(why) => {
+            say_err(&format!("chaosdeck: {why}"));
+            return Ok(exit_code::BAD_INPUT);
+        }
+    };
     let mut app = App::new(config);
+    // Told before the show starts, and recorded like every message.
+    let mut tell = |app: &mut App, level: Level, kind: Kind, text: String| {
+        if let Some(recorder) = recorder.as_mut() {
+            let input = crate::replay::Input::Tell {
+                level,
+                kind: kind.clone(),
+                text: text.clone(),
+            };
+            recorder.record(clock.now(), input);
+        }
+        app.tell_as(level, kind, text);
+    };
     if let Some(why) = unwritable {
-        app.tell(Level::Warning, why);
+        tell(&mut app, Level::Warning, Kind::Note, why);
     }
     if let Some((_, Some(previous))) = &run {
         let (level, kind, text) = restart_note(previous);
-        app.tell_as(level, kind, text);
+        tell(&mut app, level, kind, text);
     }
     for told in startup {
-        app.tell_as(told.level, told.kind, told.text);
+        tell(&mut app, told.level, told.kind, told.text);
     }
-    let journal = open_journal(&args, &mut app);
+    let journal = open_journal(&args, &mut app, &mut tell);
     let guard = FaultGuard::with_ledger(ledger, backend.source().to_string());
     let show = Show {
         backend: Arc::clone(&backend),
@@ -444,6 +463,7 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
         guard: guard.clone(),
         journal,
         supervision,
+        recorder,
     };
 
     let handle = spawn_show(&args, show, app, seed, &backend.source())?;
@@ -534,9 +554,16 @@ async fn after_show(
     show.supervision.leaving();
     let left = recover_left_fault(backend, guard).await;
     if let Some(left) = &left {
-        update(&mut app, Msg::LeftFault(left.clone()));
+        show.feed(&mut app, Msg::LeftFault(left.clone()));
         if let Some(journal) = show.journal.as_mut() {
             journal.write_new(app.journal());
+        }
+    }
+    if let Some(recorder) = show.recorder.take() {
+        let path = recorder.path().display().to_string();
+        match recorder.finish() {
+            Ok(lines) => tracing::info!(lines, "recorded the run to {path}"),
+            Err(e) => tracing::error!("recording to {path} failed: {e}"),
         }
     }
     if !args.plain {
@@ -554,8 +581,44 @@ async fn after_show(
     exit_code_of(exit, left.as_ref())
 }
 
+/// `--record FILE`: its header written now, before the terminal is taken,
+/// so a file that cannot be written is refused up front.
+fn open_recording(
+    args: &ShowArgs,
+    config: &AppConfig,
+) -> Result<Option<crate::replay::Recorder>, String> {
+    let Some(path) = &args.record else {
+        return Ok(None);
+    };
+    let (story, text) = story_source(args)?;
+    let header = crate::replay::Header::new(config, &story, &text, args.speed);
+    crate::replay::Recorder::create(path, &header)
+        .map(Some)
+        .map_err(|e| format!("--record {}: cannot write it: {e}", path.display()))
+}
+
+/// Where the chapters come from and their text, as `script` read them.
+pub fn story_source(args: &ShowArgs) -> Result<(String, String), String> {
+    match &args.script {
+        None => Ok((
+            "built-in chapters".into(),
+            crate::story::chapter::DEFAULT_CHAPTERS.into(),
+        )),
+        Some(path) => match crate::story::builtin::built_in(path) {
+            Some((name, text)) => Ok((format!("built-in story {name}"), text.into())),
+            None => std::fs::read_to_string(path)
+                .map(|text| (path.display().to_string(), text))
+                .map_err(|e| format!("{}: cannot read the file: {e}", path.display())),
+        },
+    }
+}
+
 /// The journal file, or a word in the monitor pane on why there is none.
-fn open_journal(args: &ShowArgs, app: &mut App) -> Option<JournalFile> {
+fn open_journal(
+    args: &ShowArgs,
+    app: &mut App,
+    tell: &mut impl FnMut(&mut App, Level, Kind, String),
+) -> Option<JournalFile> {
     let journal_path = journal_path(args);
     let rotation = Rotation {
         max_bytes: args.journal_max_mib << 20,
@@ -564,13 +627,11 @@ fn open_journal(args: &ShowArgs, app: &mut App) -> Option<JournalFile> {
     match JournalFile::open(&journal_path, rotation) {
         Ok(journal) => Some(journal),
         Err(e) => {
-            app.tell(
-                Level::Warning,
-                format!(
-                    "no journal file: cannot open {}: {e}",
-                    journal_path.display()
-                ),
+            let text = format!(
+                "no journal file: cannot open {}: {e}",
+                journal_path.display()
             );
+            tell(app, Level::Warning, Kind::Note, text);
             None
         }
     }

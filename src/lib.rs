@@ -21,6 +21,7 @@ pub mod incident;
 pub mod launch;
 pub mod monitor;
 pub mod plain;
+pub mod replay;
 pub mod report;
 pub mod show;
 pub mod standin;

@@ -39,6 +39,22 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         }),
+        Some(Command::Replay {
+            file,
+            asciicast,
+            size,
+        }) => with_runtime(|runtime| {
+            let args = chaosdeck::replay::command::ReplayArgs {
+                file: &file,
+                asciicast: asciicast.as_deref(),
+                size,
+                speed: cli.speed_given.then_some(cli.show.speed),
+                show: &cli.show,
+            };
+            let code = runtime.block_on(chaosdeck::replay::command::run(args));
+            runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+            ExitCode::from(code)
+        }),
         Some(Command::Report { journals, json }) => {
             let journals = if journals.is_empty() {
                 vec![launch::journal_path(&cli.show)]

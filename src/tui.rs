@@ -98,6 +98,12 @@ impl Tui {
         }
     }
 
+    /// Where an input task other than the show's (a replay's) notes a
+    /// resize, with [`note_resize`].
+    pub fn resize_handle(&self) -> Arc<AtomicU32> {
+        Arc::clone(&self.resized_to)
+    }
+
     /// Follows the last resize event, if the terminal changed size.
     fn follow_resize(&mut self) {
         let packed = self.resized_to.swap(0, Ordering::Relaxed);
@@ -136,6 +142,12 @@ impl Tui {
         self.pending = false;
         self.animating = animating(app);
     }
+}
+
+/// Notes a resize for the next frame to follow.
+pub fn note_resize(resized_to: &AtomicU32, columns: u16, rows: u16) {
+    let packed = (u32::from(columns) << 16) | u32::from(rows);
+    resized_to.store(packed.max(1), Ordering::Relaxed);
 }
 
 /// How often the keyboard's terminal is checked for a hang-up (real time).
@@ -239,8 +251,7 @@ impl Frontend for Tui {
                             None => keys::command_for(key).map(Msg::Command),
                         },
                         Some(Ok(Event::Resize(columns, rows))) => {
-                            let packed = (u32::from(columns) << 16) | u32::from(rows);
-                            resized_to.store(packed.max(1), Ordering::Relaxed);
+                            note_resize(&resized_to, columns, rows);
                             Some(Msg::Redraw)
                         }
                         Some(Ok(_)) => None,

@@ -11,7 +11,7 @@ use super::progress::Progress;
 /// Why an analyzer gave no diagnosis. A model's failures are not among
 /// them: its typed [`super::opinion::ModelFailure`] rides beside the
 /// built-in diagnosis, which always comes back.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum AnalyzerError {
     #[error("nothing to analyse yet: no snapshots, events or samples recorded")]
     NoEvidence,

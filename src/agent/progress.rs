@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::diagnosis::Diagnosis;
 
 /// One report from a working analyzer.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Progress {
     /// A finished line: a reasoning step or a status.
     Step(String),

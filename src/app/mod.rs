@@ -56,7 +56,8 @@ pub use update::update;
 pub use world::{ClusterView, STALE_AFTER, World};
 
 /// Who drives the chapters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// The presenter presses keys.
     Presenter,
@@ -110,6 +111,9 @@ pub struct App {
     booth: Booth,
     chronicle: Chronicle,
     agent: AgentPane,
+    /// Set by a replay's player alone, never by `update`: the header's
+    /// REPLAY piece, so a recording is never mistaken for a live cluster.
+    replay: Option<String>,
 }
 
 impl App {
@@ -128,6 +132,7 @@ impl App {
             story: Story::new(config.seed),
             chronicle: Chronicle::default(),
             agent: AgentPane::new(config.analyzer_name),
+            replay: None,
         }
     }
 
@@ -209,6 +214,16 @@ impl App {
 
     pub fn kiosk(&self) -> Option<&Kiosk> {
         self.booth.kiosk()
+    }
+
+    /// What the header says of a replay (the player's state), when this is one.
+    pub fn replay(&self) -> Option<&str> {
+        self.replay.as_deref()
+    }
+
+    /// Marks the app as a replay's (only the player calls it).
+    pub fn set_replay(&mut self, banner: Option<String>) {
+        self.replay = banner;
     }
 
     pub fn hint(&self) -> Option<&str> {

@@ -1,6 +1,9 @@
 //! What reaches the app loop, and what it asks the world to do.
 
+use std::borrow::Cow;
 use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
 
 use crate::agent::{AnalyzerError, Diagnosis, Evidence, Progress};
 use crate::cluster::{
@@ -9,7 +12,8 @@ use crate::cluster::{
 use crate::workload::WorkloadSample;
 
 /// What the presenter asked for, whatever key or clicker sent it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Command {
     Next,
     Prev,
@@ -36,7 +40,9 @@ pub enum Command {
 /// presenter moved on is recognised as stale.
 pub type RunId = u64;
 
-#[derive(Debug, Clone)]
+/// Serialisable whole, for `--record` (see `crate::replay`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Msg {
     /// The show starts at this show time: the first chapter is entered.
     Start(Duration),
@@ -76,7 +82,7 @@ pub enum Msg {
     /// A signal asks the show to leave (its number, for the exit code).
     Signal {
         number: i32,
-        name: &'static str,
+        name: Cow<'static, str>,
     },
     /// The terminal went away: its input ended or failed, or drawing failed.
     TerminalGone(String),
@@ -88,7 +94,7 @@ pub enum Msg {
     LeftFault(LeftFault),
     /// A background task failed and is being restarted.
     TaskTrouble {
-        task: &'static str,
+        task: Cow<'static, str>,
         what: String,
     },
     /// The backend's word on its own feeds (a stream closed, a task of its
@@ -97,7 +103,7 @@ pub enum Msg {
 }
 
 /// What became of the fault left in place when the show ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeftFault {
     pub recovery: Recovery,
     pub service: String,

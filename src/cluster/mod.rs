@@ -21,7 +21,7 @@ use crate::workload::WorkloadSample;
 
 /// Why a backend refused or failed an operation. The message is shown to the
 /// presenter as is, so it says what happened and, where useful, what to do.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum BackendError {
     #[error("no such node: {0}")]
     UnknownTarget(String),
@@ -272,7 +272,7 @@ pub const NOTICE_CAPACITY: usize = 64;
 
 /// One line about a backend's own feeds, for the monitor pane: a task that
 /// stopped or panicked, the runtime's event stream dropped or back.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Notice {
     /// Something is wrong (rather than right again).
     pub trouble: bool,

@@ -166,7 +166,7 @@ pub fn spawn_signals(tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
                     () = cancel.cancelled() => return,
                     ((name, number), _, _) = futures::future::select_all(waits) => {
                         // A second signal while leaving changes nothing.
-                        if tx.send(Msg::Signal { number, name }).await.is_err() {
+                        if tx.send(Msg::Signal { number, name: name.into() }).await.is_err() {
                             return;
                         }
                     }
@@ -187,11 +187,11 @@ pub fn spawn_troubles(tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
             };
             let msg = match trouble {
                 Ok(t) => Msg::TaskTrouble {
-                    task: t.task,
+                    task: t.task.into(),
                     what: t.what,
                 },
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => Msg::TaskTrouble {
-                    task: "troubles",
+                    task: "troubles".into(),
                     what: format!("{n} more task troubles (see the log)"),
                 },
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,

@@ -16,6 +16,7 @@ use crate::agent::Analyzer;
 use crate::app::{App, Effect, ExitKind, LeftFault, Msg, update};
 use crate::clock::ShowClock;
 use crate::cluster::{BackendError, Before, ClusterBackend, FaultSpec, InjectedFault};
+use crate::replay::{Input, Recorder};
 use crate::state::journal_file::JournalFile;
 use crate::state::ledger::{LedgerEntry, LedgerFile};
 use crate::supervision::Supervision;
@@ -193,6 +194,8 @@ pub struct Show {
     pub journal: Option<JournalFile>,
     /// What the world outside hears of the loop: systemd, `/metrics`.
     pub supervision: Supervision,
+    /// `--record`: every input the app receives, when recording.
+    pub recorder: Option<Recorder>,
 }
 
 impl Show {
@@ -219,8 +222,12 @@ impl Show {
             self.guard.clone(),
         );
 
-        app.set_stale_after(inputs::stale_after(self.clock));
-        let start = update(app, Msg::Start(self.clock.now()));
+        let stale_after = inputs::stale_after(self.clock);
+        if let Some(recorder) = self.recorder.as_mut() {
+            recorder.record(self.clock.now(), Input::StaleAfter(stale_after));
+        }
+        app.set_stale_after(stale_after);
+        let start = self.feed(app, Msg::Start(self.clock.now()));
         let mut exit = self.apply(start, &mut runner);
         self.present(app, frontend, Change::World);
         self.supervision.turned(app, frontend.frames());
@@ -245,17 +252,20 @@ impl Show {
             if change != Change::Tick {
                 // Timers first move to now, so that one this message starts
                 // counts from now, not from the last tick.
-                exit = self.apply(update(app, Msg::Tick(self.clock.now())), &mut runner);
+                let fx = self.feed(app, Msg::Tick(self.clock.now()));
+                exit = self.apply(fx, &mut runner);
                 if exit.is_some() {
                     break;
                 }
             }
-            exit = self.apply(update(app, msg), &mut runner);
+            let fx = self.feed(app, msg);
+            exit = self.apply(fx, &mut runner);
             self.present(app, frontend, change);
             if exit.is_none()
                 && let Some(why) = frontend.gone()
             {
-                exit = self.apply(update(app, Msg::TerminalGone(why)), &mut runner);
+                let fx = self.feed(app, Msg::TerminalGone(why));
+                exit = self.apply(fx, &mut runner);
             }
             // Only here: a loop that stops turning stops the watchdog's pings.
             self.supervision.turned(app, frontend.frames());
@@ -274,13 +284,13 @@ impl Show {
                 () = &mut settle => break,
                 () = &mut deadline => break,
                 Some(msg) = rx.recv() => {
-                    update(app, msg);
+                    self.feed(app, msg);
                     self.present(app, frontend, Change::World);
                 }
             }
         }
         while let Ok(msg) = rx.try_recv() {
-            update(app, msg);
+            self.feed(app, msg);
         }
         if let Some(journal) = self.journal.as_mut() {
             journal.write_new(app.journal());
@@ -288,6 +298,15 @@ impl Show {
         frontend.finish(app);
         self.supervision.finished(app, frontend.frames());
         exit.unwrap_or(ExitKind::Success)
+    }
+
+    /// Applies `msg` with `update`, recording it first: the one way a
+    /// message reaches the app, so a recording holds every one.
+    pub fn feed(&mut self, app: &mut App, msg: Msg) -> Vec<Effect> {
+        if let Some(recorder) = self.recorder.as_mut() {
+            recorder.record_msg(self.clock.now(), &msg);
+        }
+        update(app, msg)
     }
 
     fn present(&mut self, app: &App, frontend: &mut impl Frontend, change: Change) {

@@ -33,6 +33,7 @@ pub fn show_with(
         guard: FaultGuard::default(),
         journal: None,
         supervision: crate::supervision::Supervision::none(),
+        recorder: None,
     }
 }
 

@@ -10,6 +10,7 @@ mod hostile_cli;
 mod leaving;
 mod one_instance;
 mod plain_mode;
+mod replay_cli;
 mod report_bounds;
 mod supervised;
 mod tmux_walkthrough;

@@ -111,7 +111,7 @@ fn signals_from_outside_act_at_once_in_kiosk_mode() {
         &mut app,
         Msg::Signal {
             number: 15,
-            name: "SIGTERM",
+            name: "SIGTERM".into(),
         },
     );
     assert!(quits(&fx), "{fx:?}");

@@ -12,6 +12,7 @@ mod leave_recovery;
 mod monitor_incidents;
 mod one_truth;
 mod pd_failover;
+mod replay;
 mod sim_backend;
 mod sim_load_figures;
 mod sim_model;

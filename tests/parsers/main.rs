@@ -8,6 +8,7 @@ mod pd_hostile;
 mod pd_mapping;
 mod pd_metrics;
 mod pd_parsers_never_panic;
+mod recording_lines;
 mod script_rejections;
 mod workload_follow;
 mod workload_hostile;

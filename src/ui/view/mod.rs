@@ -242,14 +242,18 @@ fn phase(app: &App) -> Phase {
 /// Header pieces in their order on screen, each with the rank at which it
 /// is left out when the row is too narrow (highest first; 0 never).
 fn header(app: &App) -> Vec<(Piece, u8)> {
-    let mut out = vec![
-        (Piece::new(Tone::Accent, "chaosdeck"), 6),
+    let mut out = vec![(Piece::new(Tone::Accent, "chaosdeck"), 6)];
+    // A replay says so first, and is never left out.
+    if let Some(replay) = app.replay() {
+        out.push((Piece::new(Tone::Warn, text::plain(replay)), 0));
+    }
+    out.extend([
         (
             Piece::new(Tone::Strong, text::plain(&app.source().to_string())),
             5,
         ),
         (Piece::new(Tone::Plain, app.mode().label()), 4),
-    ];
+    ]);
     if let Some(kiosk) = &app.kiosk() {
         let up = kiosk.uptime(app.now());
         out.push((
@@ -341,6 +345,10 @@ fn narration(app: &App) -> Narration {
 
 /// The footer's keys; `p` says what it does now.
 fn footer(app: &App) -> Vec<(&'static str, &'static str)> {
+    // A replay's keys move the player, not the story.
+    if app.replay().is_some() {
+        return crate::replay::play::KEYS.to_vec();
+    }
     KEYS.iter()
         .filter_map(|k| k.footer)
         .map(|(key, word)| match key {
