@@ -415,8 +415,16 @@ fn status(app: &App) -> Row {
     };
     let mut pieces = vec![
         Piece::new(tone, format!("{symbol} {word} ")),
-        // The runner's words in the screen's one number format.
-        Piece::new(tone, text::rates(&text::plain(what)).into_owned()),
+        // The runner's words in the screen's one number format and time
+        // base (a diagnosis quoted here says `T+`, as its pane does).
+        Piece::new(
+            tone,
+            crate::text::restamp(
+                &text::rates(&text::plain(what)),
+                app.timeline().injected.as_ref().map(|f| f.at),
+            )
+            .into_owned(),
+        ),
     ];
     pieces.extend(what_follows(app).map(|next| Piece::new(Tone::Label, next)));
     Row::new(pieces).indented(2).kept()
