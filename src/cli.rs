@@ -6,7 +6,6 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cluster::sim::MIN_HEARTBEAT_INTERVAL;
-use crate::text::span;
 use crate::units::duration::MAX_DURATION_TEXT;
 use crate::units::parse_duration;
 
@@ -477,7 +476,11 @@ fn parse_positive_duration(s: &str) -> Result<Duration, String> {
 
 /// The simulated TiKV's heartbeat, as the simulator accepts it.
 fn parse_heartbeat_interval(s: &str) -> Result<Duration, String> {
-    let range = format!("{} to {MAX_DURATION_TEXT}", span(MIN_HEARTBEAT_INTERVAL));
+    // A setting's bound as written on the command line (`1ms`), not a span.
+    let range = format!(
+        "{}ms to {MAX_DURATION_TEXT}",
+        MIN_HEARTBEAT_INTERVAL.as_millis()
+    );
     duration_at_least(s, MIN_HEARTBEAT_INTERVAL, &range)
 }
 

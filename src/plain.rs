@@ -3,6 +3,7 @@
 //! model as the full screen ([`Screen`]), so the two never disagree.
 
 use std::io::Write;
+use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
@@ -26,6 +27,45 @@ pub struct Plain<W: Write> {
     gone: Option<String>,
     /// Updates that wrote lines, and when the last did: plain mode's frames.
     frames: crate::show::Frames,
+    /// Lines the input task has for the reader (an unknown command),
+    /// written at the next change.
+    said: Arc<Mutex<Vec<String>>>,
+    /// The timeline of the last pass that had a fault: the summary on
+    /// leaving tells it, not the empty pass begun after it.
+    summary: Option<Vec<String>>,
+}
+
+/// Plain mode's commands: a word (or its letter) and Enter.
+const COMMANDS: &str = "Enter next, back, abort, reset, pause, halt, quit";
+
+/// The command a line of input means; `None` for one it does not know.
+fn command_of(line: &str) -> Option<Command> {
+    Some(match line.trim() {
+        "" | "n" | "next" => Command::Next,
+        "q" | "quit" => Command::Quit,
+        "b" | "back" => Command::Prev,
+        "r" | "reset" => Command::Reset,
+        "a" | "abort" => Command::Abort,
+        "p" | "pause" => Command::TogglePause,
+        "H" | "halt" => Command::Halt,
+        _ => return None,
+    })
+}
+
+/// The screen's keys in plain mode's words: its commands are typed words
+/// and Enter, so "ESC calls it off" reads "`abort` calls it off".
+pub fn in_plain_words(text: &str) -> String {
+    [
+        ("← then SPACE", "`back` then Enter"),
+        ("SPACE", "Enter"),
+        ("ESC", "`abort`"),
+        ("H releases", "`halt` releases"),
+        ("H again", "`halt` again"),
+    ]
+    .iter()
+    .fold(text.to_string(), |text, (key, word)| {
+        text.replace(key, word)
+    })
 }
 
 impl<W: Write> Plain<W> {
@@ -38,6 +78,8 @@ impl<W: Write> Plain<W> {
             cursor: Cursor::default(),
             gone: None,
             frames: crate::show::Frames::default(),
+            said: Arc::default(),
+            summary: None,
         }
     }
 
@@ -51,8 +93,16 @@ impl<W: Write> Plain<W> {
     }
 
     fn say(&mut self, line: &str) {
-        let written = writeln!(self.out, "{line}");
+        let written = writeln!(self.out, "{}", in_plain_words(line));
         self.check(written);
+    }
+
+    /// The pass's timeline and milestones, as the summary prints them.
+    fn timeline_lines(app: &App) -> Vec<String> {
+        let screen = Screen::build(app);
+        let mut lines = vec![format!("  {}", screen.timeline.0.text())];
+        lines.extend(screen.milestones.iter().map(|l| format!("  {l}")));
+        lines
     }
 
     pub fn into_inner(self) -> W {
@@ -81,6 +131,7 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
         if self.auto {
             return;
         }
+        let said = self.said.clone();
         supervise::spawn_once("input", async move {
             let mut lines = BufReader::new(tokio::io::stdin()).lines();
             loop {
@@ -103,16 +154,18 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
                         return;
                     }
                 };
-                let command = match line.trim() {
-                    "q" | "quit" => Command::Quit,
-                    "b" | "back" => Command::Prev,
-                    "r" | "reset" => Command::Reset,
-                    "a" | "abort" => Command::Abort,
-                    "p" | "pause" => Command::TogglePause,
-                    "H" | "halt" => Command::Halt,
-                    _ => Command::Next,
+                let msg = match command_of(&line) {
+                    Some(command) => Msg::Command(command),
+                    None => {
+                        // Never a silent step forward: say what it knows.
+                        said.lock().expect("not poisoned").push(format!(
+                            "           ? {:?} is not a command ({COMMANDS})",
+                            crate::text::clean_line(line.trim())
+                        ));
+                        Msg::Redraw
+                    }
                 };
-                if tx.send(Msg::Command(command)).await.is_err() {
+                if tx.send(msg).await.is_err() {
                     return;
                 }
             }
@@ -128,8 +181,16 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
     }
 
     fn changed(&mut self, app: &App, _change: crate::show::Change) {
+        let said = std::mem::take(&mut *self.said.lock().expect("not poisoned"));
+        for line in said {
+            self.say(&line);
+        }
         let (missed, entries) = app.journal().read(&mut self.cursor);
         let entries: Vec<Entry> = entries.cloned().collect();
+        // The timeline moves only with what is journalled.
+        if !entries.is_empty() && app.timeline().injected.is_some() {
+            self.summary = Some(Self::timeline_lines(app));
+        }
         if missed > 0 {
             self.say(&format!(
                 "           ({missed} lines not shown: see the journal)"
@@ -168,11 +229,17 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
         self.changed(app, crate::show::Change::World);
         if !self.timeline_shown {
             self.timeline_shown = true;
-            let screen = Screen::build(app);
-            self.say("timeline:");
-            self.say(&format!("  {}", screen.timeline.0.text()));
-            for line in &screen.milestones {
-                self.say(&format!("  {line}"));
+            // The pass on screen, or the last one with a fault when a new
+            // pass had only begun.
+            let (head, lines) = match self.summary.take() {
+                Some(lines) if app.timeline().injected.is_none() => {
+                    ("timeline of the last pass with a fault:", lines)
+                }
+                _ => ("timeline:", Self::timeline_lines(app)),
+            };
+            self.say(head);
+            for line in lines {
+                self.say(&line);
             }
             let _ = self.out.flush();
         }

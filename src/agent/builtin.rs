@@ -11,7 +11,7 @@ use super::evidence::Evidence;
 use super::facts;
 use super::progress::Progress;
 use super::reasoning::{self, Suspect};
-use crate::text::{clean_line as plain, clock, count, percent, span};
+use crate::text::{clean_line as plain, clock, count, latency, ops_per_sec, percent};
 
 pub struct BuiltinAnalyzer {
     /// Pause before each progress line so the audience can read along.
@@ -171,17 +171,19 @@ fn workload_line(evidence: &Evidence) -> String {
         .fold(f64::INFINITY, f64::min);
     let p99 = last
         .p99
-        .map(|p| format!(", p99 {}", span(p)))
+        .map(|p| format!(", p99 {}", latency(p)))
         .unwrap_or_default();
     match evidence.baseline.filter(|b| b.is_finite() && *b > 0.0) {
         Some(baseline) if min.is_finite() => format!(
-            "workload: baseline {baseline:.0} ops/s, lowest {min:.0} ops/s ({}), now {:.0} ops/s{p99}",
+            "workload: baseline {}, lowest {} ({}), now {}{p99}",
+            ops_per_sec(baseline),
+            ops_per_sec(min),
             percent(min / baseline),
-            last.ops_per_sec
+            ops_per_sec(last.ops_per_sec)
         ),
         _ => format!(
-            "workload: now {:.0} ops/s{p99}, no baseline yet",
-            last.ops_per_sec
+            "workload: now {}{p99}, no baseline yet",
+            ops_per_sec(last.ops_per_sec)
         ),
     }
 }

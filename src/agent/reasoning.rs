@@ -415,8 +415,8 @@ fn timeline(
         entries.push((
             dip.0,
             format!(
-                "throughput fell to {:.0} ops/s ({} of baseline)",
-                dip.1,
+                "throughput fell to {} ({} of baseline)",
+                crate::text::ops_per_sec(dip.1),
                 percent(dip.1 / baseline)
             ),
         ));
@@ -520,8 +520,8 @@ fn impact_lines(
     }
     if impact.max_errors > 0.0 {
         lines.push(format!(
-            "client errors peaked at {:.0}/s",
-            impact.max_errors
+            "client errors peaked at {}/s",
+            crate::text::thousands(impact.max_errors)
         ));
     }
     if let Some(p99) = impact

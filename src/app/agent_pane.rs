@@ -29,6 +29,9 @@ pub struct AgentPane {
     /// What the analyzer reported while it worked, stamped with show time
     /// and the time since the fault.
     transcript: Transcript,
+    /// The diagnosis's action the presenter applied (`start tikv2`), so
+    /// the screen says who recovered the fault.
+    applied: Option<String>,
 }
 
 impl AgentPane {
@@ -37,6 +40,7 @@ impl AgentPane {
             analyzer,
             state: AgentState::Idle,
             transcript: Transcript::default(),
+            applied: None,
         }
     }
 
@@ -50,6 +54,16 @@ impl AgentPane {
 
     pub fn transcript(&self) -> &Transcript {
         &self.transcript
+    }
+
+    /// The diagnosis's action the presenter applied, in this episode.
+    pub fn applied(&self) -> Option<&str> {
+        self.applied.as_deref()
+    }
+
+    /// The presenter applied the diagnosis's action (`a`).
+    pub(super) fn apply(&mut self, action: String) {
+        self.applied = Some(action);
     }
 
     /// The run the analyzer works for, while it works.
@@ -149,6 +163,7 @@ impl AgentPane {
     pub(super) fn clear(&mut self) {
         self.state = AgentState::Idle;
         self.transcript.clear();
+        self.applied = None;
     }
 
     /// Tests set up a scene by hand.

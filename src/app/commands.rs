@@ -118,14 +118,14 @@ pub(super) fn apply_recommendation(app: &mut App, fx: &mut Vec<Effect>) {
         ));
         return;
     }
+    let what = format!("{} {}", action.recovery, action.service);
     note(
         app,
         Level::Info,
-        format!(
-            "presenter applies {by}'s recommendation: {} {}",
-            action.recovery, action.service
-        ),
+        format!("presenter applies {by}'s recommendation: {what}"),
     );
+    app.agent.apply(what.clone());
+    app.stage.say(format!("applied the agent's action: {what}"));
     request_recovery(app, fx);
 }
 

@@ -113,6 +113,7 @@ pub(super) fn carry_out(app: &mut App, ask: StoryAsk, fx: &mut Vec<Effect>) {
         StoryAsk::StoryOver { failure } => story_over(app, failure, fx),
         StoryAsk::Quit(exit) => quit(app, exit, fx),
         StoryAsk::Hint(hint) => app.stage.say(hint),
+        StoryAsk::RunHint(hint) => app.stage.say_of_run(hint),
     }
 }
 

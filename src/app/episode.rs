@@ -14,7 +14,7 @@ use crate::cluster::pd_rules::DISCONNECTED_AFTER;
 use crate::cluster::{DataSource, ProcessState, StoreState, Struck};
 use crate::faults::Expected;
 use crate::monitor::Signal;
-use crate::text::age_tenths;
+use crate::text::{age_tenths, thousands};
 
 /// Throughput within this fraction below the baseline counts as back at it:
 /// the simulator's and a real load's noise is a few percent.
@@ -225,13 +225,15 @@ pub(super) fn note_load_back(world: &World, log: &mut Chronicle) {
     };
     let text = if already {
         format!(
-            "workload already at its baseline ({:.0} ops/s against {baseline:.0} ops/s) when the recovery began",
-            before.map_or(0.0, |s| s.ops_per_sec)
+            "workload already at its baseline ({} ops/s against {} ops/s) when the recovery began",
+            thousands(before.map_or(0.0, |s| s.ops_per_sec)),
+            thousands(baseline)
         )
     } else {
         format!(
-            "workload back at its baseline ({:.0} of {baseline:.0} ops/s) {} after the recovery began",
-            latest.ops_per_sec,
+            "workload back at its baseline ({} of {} ops/s) {} after the recovery began",
+            thousands(latest.ops_per_sec),
+            thousands(baseline),
             secs(took)
         )
     };

@@ -10,6 +10,9 @@ pub struct Stage {
     show_help: bool,
     /// A short answer to a key that could not act (shown in the footer).
     hint: Option<String>,
+    /// The hint speaks of the chapter's running action ("still measuring
+    /// …"): it goes when the action ends.
+    hint_of_run: bool,
     /// Set once the app has asked to leave.
     quitting: bool,
 }
@@ -59,10 +62,25 @@ impl Stage {
 
     pub(super) fn say(&mut self, hint: impl Into<String>) {
         self.hint = Some(hint.into());
+        self.hint_of_run = false;
+    }
+
+    /// A hint about the running action, gone once it ends.
+    pub(super) fn say_of_run(&mut self, hint: impl Into<String>) {
+        self.hint = Some(hint.into());
+        self.hint_of_run = true;
+    }
+
+    /// The chapter's action is no longer running: its hint goes.
+    pub(super) fn run_ended(&mut self) {
+        if self.hint_of_run {
+            self.clear_hint();
+        }
     }
 
     pub(super) fn clear_hint(&mut self) {
         self.hint = None;
+        self.hint_of_run = false;
     }
 
     /// Clears the hint if it still says `words`.

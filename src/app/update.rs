@@ -107,6 +107,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         episode::note_load_back(&app.world, &mut app.chronicle);
         drive_story(app, &mut fx);
         drive_booth(app, &mut fx);
+        if app.story.run().is_none_or(|r| r.finished()) {
+            app.stage.run_ended();
+        }
     }
     keep_time_in_step(app, &mut fx);
     fx

@@ -5,7 +5,8 @@ use std::time::Duration;
 use super::text::{count, percent, plain, span};
 use crate::cluster::{ClusterSnapshot, EventKind, NodeRole, Process, ProcessState, StoreState};
 use crate::incident::{Severity, Signal};
-use crate::text::excerpt;
+use crate::text::latency;
+use crate::text::{excerpt, ops_per_sec as ops_per_sec_text};
 
 /// A condition that holds right now, ready to become an incident.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,8 +54,9 @@ pub fn pd_conditions(snapshot: &ClusterSnapshot) -> Vec<Condition> {
             service: None,
             severity: Severity::Critical,
             summary: format!(
-                "{} led from a dead node",
-                count(regions.led_from_dead_node, "region", "regions")
+                "{} led from a {} node",
+                count(regions.led_from_dead_node, "region", "regions"),
+                lost_node(snapshot)
             ),
         });
     }
@@ -81,6 +83,23 @@ pub fn pd_conditions(snapshot: &ClusterSnapshot) -> Vec<Condition> {
         });
     }
     found
+}
+
+/// What the runtime shows of the TiKV node that regions are led from in
+/// vain: `dead` (exited), `frozen` (paused) or `cut-off` (no network), so
+/// a pause or a partition is never called a death. The word every panel
+/// puts after "led from".
+pub fn lost_node(snapshot: &ClusterSnapshot) -> &'static str {
+    let lost = snapshot
+        .processes
+        .iter()
+        .filter(|p| p.role == NodeRole::Tikv)
+        .find(|p| !process_is_well(p));
+    match lost.map(|p| &p.state) {
+        Some(ProcessState::Paused) => "frozen",
+        Some(ProcessState::Running) => "cut-off",
+        _ => "dead",
+    }
 }
 
 /// What the runtime says about a cluster node's process, when it is not well.
@@ -186,8 +205,10 @@ pub fn throughput_condition(ops_per_sec: f64, baseline: f64) -> Condition {
             Severity::Warning
         },
         summary: format!(
-            "throughput {ops_per_sec:.0} ops/s, {} of baseline {baseline:.0} ops/s",
-            percent(ratio)
+            "throughput {}, {} of baseline {}",
+            ops_per_sec_text(ops_per_sec),
+            percent(ratio),
+            ops_per_sec_text(baseline)
         ),
     }
 }
@@ -197,7 +218,7 @@ pub fn latency_condition(p99: Duration, limit: Duration) -> Condition {
         signal: Signal::Latency,
         service: None,
         severity: Severity::Warning,
-        summary: format!("p99 latency {} (limit {})", span(p99), span(limit)),
+        summary: format!("p99 latency {} (limit {})", latency(p99), latency(limit)),
     }
 }
 

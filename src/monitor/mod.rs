@@ -18,6 +18,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 pub use crate::incident::{Detection, Incident, Severity, Signal};
+pub use checks::lost_node;
 use checks::{Condition, EventEffect, Gate, GateChange};
 
 use crate::cluster::health::Reported;

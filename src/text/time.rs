@@ -46,13 +46,37 @@ pub fn clock(at: Duration) -> String {
     }
 }
 
-/// A span such as `12.3s` or `250ms`.
+/// A span: `12.3s`, and `0.2s` below a second too, as every other time
+/// on screen (latencies alone are in ms: [`latency`]).
 pub fn span(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
-        format!("{}ms", d.as_millis())
-    } else {
-        secs(d)
-    }
+    secs(d)
+}
+
+/// Show-clock times (`01:39.0`, from [`clock`]) in text from elsewhere
+/// (the analyzer's words) as `T+` stamps once at or after the fault at
+/// `fault_at`: the screen's one time base. Earlier times stay show time.
+pub fn restamp(text: &str, fault_at: Option<Duration>) -> std::borrow::Cow<'_, str> {
+    static CLOCK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\b(?:(\d+):)?(\d{2}):(\d{2})\.(\d)\b").expect("a valid pattern")
+    });
+    let Some(fault_at) = fault_at else {
+        return std::borrow::Cow::Borrowed(text);
+    };
+    CLOCK.replace_all(text, |caps: &regex::Captures| {
+        let part = |i: usize| {
+            caps.get(i)
+                .map_or(0, |m| m.as_str().parse::<u64>().unwrap_or(0))
+        };
+        let tenths = ((part(1) * 60 + part(2)) * 60 + part(3)) * 10 + part(4);
+        let at = Duration::from_millis(tenths * 100);
+        // The clock cut to tenths: a time in the fault's tenth is the fault's.
+        let fault_tenth = Duration::from_millis(fault_at.as_millis() as u64 / 100 * 100);
+        if at >= fault_tenth {
+            stamp(at, Some(at.saturating_sub(fault_at)))
+        } else {
+            caps[0].to_string()
+        }
+    })
 }
 
 /// `T+12.3s` after the fault, or `mm:ss` of show time before it.
@@ -137,9 +161,29 @@ mod tests {
     }
 
     #[test]
-    fn span_switches_to_milliseconds_below_a_second() {
-        assert_eq!(span(Duration::from_millis(250)), "250ms");
+    fn a_span_is_in_seconds_below_a_second_too() {
+        assert_eq!(span(Duration::from_millis(250)), "0.2s");
         assert_eq!(span(Duration::from_millis(12_340)), "12.3s");
+    }
+
+    #[test]
+    fn show_clock_times_after_the_fault_become_t_plus_stamps() {
+        let fault = Some(Duration::from_millis(99_050));
+        assert_eq!(
+            restamp("killed at 01:39.0: it went; healthy at 01:38.0", fault),
+            "killed at T+0.0s: it went; healthy at 01:38.0"
+        );
+        let whole = Some(Duration::from_secs(99));
+        assert_eq!(
+            restamp("well again at 1:02:05.0", whole),
+            "well again at T+3626.0s"
+        );
+        assert_eq!(restamp("at 01:39.0", None), "at 01:39.0");
+        // Not a clock: left alone.
+        assert_eq!(
+            restamp("tikv1:20160 and 12.3s", fault),
+            "tikv1:20160 and 12.3s"
+        );
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub struct Areas {
 pub fn render(screen: &Screen, state: &mut ViewState, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        too_small::render(theme, frame, area);
+        too_small::render(screen, theme, frame, area);
         return;
     }
     let areas = layout(screen, area);
@@ -179,15 +179,13 @@ pub fn layout(screen: &Screen, area: Rect) -> Areas {
             };
             (top, workload, 40)
         }
-        Phase::Diagnosis => {
-            // Small screens cannot spare the cluster's rows; large ones can.
-            let top = if h < 30 {
-                cluster_need.max(narration_need.min(h / 3))
-            } else {
-                cluster_need.min(h * 2 / 5).max(narration_need.min(h / 3))
-            };
-            (top, 4.max(h / 8), 65)
-        }
+        // Small screens cannot spare the cluster's rows; large ones can.
+        Phase::Diagnosis if h < 30 => (cluster_need.max(narration_need.min(h / 3)), 4, 65),
+        Phase::Diagnosis => (
+            cluster_need.min(h * 2 / 5).max(narration_need.min(h / 3)),
+            4.max(h / 8),
+            65,
+        ),
         Phase::Complete => {
             let chart = if h < 30 { 6 } else { h * 2 / 5 };
             (

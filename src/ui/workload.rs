@@ -49,9 +49,16 @@ pub fn render(workload: &Workload, theme: &Theme, frame: &mut Frame, area: Rect)
         ..inner
     };
     let has_markers = !workload.chart.markers.is_empty();
-    // The legend only where the bars keep three rows.
-    let legend = lay(&workload.legend, width);
-    if has_markers && usize::from(chart.height) >= legend.len() + 4 {
+    // The whole legend where the bars keep three rows; else, where it fits
+    // one line, the markers and their times (with a row of bars kept).
+    let mut legend = lay(&workload.legend, width);
+    if usize::from(chart.height) < legend.len() + 4 {
+        legend = lay(&workload.legend_short, width);
+        if legend.len() > 1 || chart.height < 3 {
+            legend.clear();
+        }
+    }
+    if has_markers && !legend.is_empty() {
         let rows = legend.len() as u16;
         let at = Rect {
             y: chart.y + chart.height - rows,
@@ -64,7 +71,7 @@ pub fn render(workload: &Workload, theme: &Theme, frame: &mut Frame, area: Rect)
     }
     draw_chart(
         &workload.chart,
-        has_markers && chart.height >= 3,
+        has_markers && chart.height >= 2,
         theme,
         frame.buffer_mut(),
         chart,

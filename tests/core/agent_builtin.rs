@@ -375,7 +375,7 @@ fn timeline_carries_the_detection_signal_and_time() {
         .find(|(_, what)| what.starts_with("detected by process event"))
         .expect("detection in the timeline");
     assert_eq!(entry.0, detection.at);
-    assert!(entry.1.contains("100ms after the fault"), "{}", entry.1);
+    assert!(entry.1.contains("0.1s after the fault"), "{}", entry.1);
     let times: Vec<_> = diagnosis.timeline.iter().map(|(at, _)| *at).collect();
     assert!(
         times.windows(2).all(|w| w[0] <= w[1]),

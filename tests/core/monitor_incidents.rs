@@ -363,7 +363,7 @@ fn throughput_dip_needs_two_samples_and_resolves_with_hysteresis() {
     assert_eq!(updates[0].incident().since_fault, Some(secs(4.0)));
     assert_eq!(
         updates[0].incident().summary,
-        "throughput 250 ops/s, 25% of baseline 1000 ops/s"
+        "throughput 250 ops/s, 25% of baseline 1,000 ops/s"
     );
 
     // 55% is above the dip threshold but not yet recovered.

@@ -176,6 +176,16 @@ fn too_small() {
         screen.contains("make the window larger (now 79x24, need 80x24)"),
         "{screen}"
     );
+    // Mid-fault the notice names the chapter, the fault in place and that
+    // the show runs on.
+    let screen = text(&render(&after_the_kill(), 60, 20));
+    for words in [
+        "[5/8] Detection · since fault T+17.0s",
+        "kill on tikv1 in place",
+        "the show is still running",
+    ] {
+        assert!(screen.contains(words), "{words:?}:\n{screen}");
+    }
 }
 
 /// The colour of the first cell of `word` on screen.

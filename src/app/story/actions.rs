@@ -206,7 +206,9 @@ impl Story {
                 Some(trouble) => Check::Wait(Some(format!("waiting: {trouble}"))),
             },
             Action::AwaitBaseline { .. } => match world.tracker().baseline() {
-                Some(baseline) => Check::Done(format!("baseline {baseline:.0} ops/s")),
+                Some(baseline) => {
+                    Check::Done(format!("baseline {}", crate::text::ops_per_sec(baseline)))
+                }
                 None if !world.load_running() => {
                     Check::Failed("the workload is not running: nothing to measure".into())
                 }
@@ -253,14 +255,24 @@ impl Story {
                     None => Check::Wait(Some(episode::pd_wait_text(world, timeline, scene.now))),
                 },
             },
-            Action::Recover { .. } => match scene.ledger.state() {
-                FaultState::Idle => Check::Done("no fault in place".into()),
-                FaultState::RecoveryFailed { error, .. } => Check::Failed(error.clone()),
-                FaultState::InPlace(_) => {
-                    asks.push(StoryAsk::Recover);
-                    Check::Wait(None)
+            // Undone before this chapter by the agent's action: said so,
+            // never as if the chapter did it.
+            Action::Recover { .. } => match (scene.ledger.state(), scene.agent.applied()) {
+                (FaultState::Idle, Some(applied)) => Check::Done(format!(
+                    "already recovered by the agent's action ({applied})"
+                )),
+                (FaultState::Recovering { .. }, Some(applied)) => {
+                    Check::Wait(Some(format!("the agent's action goes on: {applied}")))
                 }
-                other => Check::Wait(Some(other.describe())),
+                (state, _) => match state {
+                    FaultState::Idle => Check::Done("no fault in place".into()),
+                    FaultState::RecoveryFailed { error, .. } => Check::Failed(error.clone()),
+                    FaultState::InPlace(_) => {
+                        asks.push(StoryAsk::Recover);
+                        Check::Wait(None)
+                    }
+                    other => Check::Wait(Some(other.describe())),
+                },
             },
             Action::AwaitRecovery { .. } => {
                 let workload_back = !world.load_running() || world.tracker().is_back_to_normal();
@@ -486,6 +498,7 @@ impl Story {
             return false;
         };
         let run_id = run.run;
+        let measuring_baseline = matches!(run.current(), Some((Action::AwaitBaseline { .. }, _)));
         let what = run
             .current()
             .map_or_else(String::new, |(action, _)| describe(scene, action));
@@ -508,7 +521,15 @@ impl Story {
         }
         // Entered again in this pass, the chapter runs again.
         self.unfinished.insert(self.chapter);
-        let world = world_goes_on(scene);
+        let mut world = world_goes_on(scene);
+        if measuring_baseline
+            && scene.world.load_running()
+            && scene.world.tracker().baseline().is_none()
+        {
+            // The tracker learns from every sample: the baseline comes
+            // anyway, and the Fault chapter uses it. Said, not hidden.
+            world.push_str("; the load runs on, so its baseline is measured anyway");
+        }
         if matches!(scene.ledger.state(), FaultState::Recovering { .. }) {
             self.recovery_went_on = Some(format!("{what}: {why}"));
         }
@@ -552,9 +573,9 @@ impl Story {
             // that finishes at once must not recurse into the next one.
             self.dwell = Some(Timer::new(chapter.dwell));
         } else if !failed && chapter.auto_advance {
-            // The presenter's auto-advancing chapter moves on at the next
-            // tick.
-            self.dwell = Some(Timer::new(Duration::ZERO));
+            // The presenter's auto-advancing chapter stays for its dwell
+            // (the kill on screen), then moves on by itself.
+            self.dwell = Some(Timer::new(chapter.dwell));
         }
     }
 }

@@ -121,6 +121,8 @@ pub(super) enum StoryAsk {
     Quit(ExitKind),
     /// A word for the footer.
     Hint(String),
+    /// A word for the footer about the running action: gone when it ends.
+    RunHint(String),
 }
 
 enum Check {
@@ -316,7 +318,7 @@ impl Story {
             let what = run
                 .current()
                 .map_or_else(String::new, |(a, _)| a.describe());
-            asks.push(StoryAsk::Hint(match run.countdown() {
+            asks.push(StoryAsk::RunHint(match run.countdown() {
                 Some(_) => "countdown running (ESC aborts it)".into(),
                 None => format!("still {what} (ESC abandons it)"),
             }));
@@ -597,7 +599,9 @@ mod tests {
         let asks = rooms.with(&mut story, |s, scene, log, asks| s.next(scene, log, asks));
         assert_eq!(
             asks,
-            vec![StoryAsk::Hint("countdown running (ESC aborts it)".into())]
+            vec![StoryAsk::RunHint(
+                "countdown running (ESC aborts it)".into()
+            )]
         );
         assert_eq!(story.chapter(), 1);
     }

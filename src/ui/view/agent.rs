@@ -20,14 +20,7 @@ const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
 pub fn pane(app: &App) -> PaneView {
     let mut pinned = Vec::new();
     let (rows, anchor_bottom, content) = match &app.agent().state() {
-        AgentState::Idle => (
-            vec![Row::prose(
-                Tone::Label,
-                "idle: asked for a diagnosis once a fault is detected",
-            )],
-            false,
-            0,
-        ),
+        AgentState::Idle => (vec![Row::prose(Tone::Label, idle_words(app))], false, 0),
         AgentState::Working { run, started } => {
             let elapsed = app.now().saturating_sub(*started);
             let frame = (app.now().as_millis() / 150) as usize % SPINNER.len();
@@ -73,6 +66,12 @@ pub fn pane(app: &App) -> PaneView {
             5,
         ),
     };
+    if let Some(applied) = app.agent().applied() {
+        pinned.push(Row::prose(
+            Tone::Good,
+            format!("✓ applied by the presenter: {}", text::plain(applied)),
+        ));
+    }
     // Who wrote what is shown: the analyzer asked, until its diagnosis is in.
     let author = match &app.agent().state() {
         AgentState::Done { diagnosis, .. } => diagnosis.author(),
@@ -84,6 +83,50 @@ pub fn pane(app: &App) -> PaneView {
         rows,
         anchor_bottom,
         content: content ^ (u64::from(app.pass()) << 48),
+    }
+}
+
+/// Why the agent is idle now, and what will ask it: never a promise the
+/// story has already passed.
+fn idle_words(app: &App) -> String {
+    if app.hold().is_some() {
+        return "idle: on hold, no fault to diagnose".into();
+    }
+    let asked_at = app
+        .script()
+        .chapters
+        .iter()
+        .enumerate()
+        .skip(app.chapter())
+        .find(|(_, c)| {
+            c.on_enter
+                .iter()
+                .any(|a| matches!(a, crate::story::Action::Diagnose { .. }))
+        })
+        .map(|(i, c)| {
+            if i == app.chapter() {
+                "this chapter".to_string()
+            } else {
+                format!(
+                    "[{}/{}] {}",
+                    i + 1,
+                    app.chapter_count(),
+                    text::plain(&c.title)
+                )
+            }
+        });
+    let timeline = app.timeline();
+    match (
+        timeline.injected.is_some(),
+        timeline.detected.is_some(),
+        asked_at,
+    ) {
+        (true, true, Some(at)) => format!("idle: the fault is detected; asked in {at}"),
+        (true, false, Some(at)) => format!("idle: asked in {at}, once the fault is detected"),
+        (_, _, None) if timeline.injected.is_some() => {
+            "idle: no chapter left asks for a diagnosis".into()
+        }
+        _ => "idle: asked for a diagnosis once a fault is detected".into(),
     }
 }
 
@@ -104,11 +147,20 @@ enum Medium {
 }
 
 /// A finished diagnosis: the built-in analyzer's alone, or beside a model's.
+/// The analyzer's show-clock times are restamped from the fault, as
+/// every other pane's.
 fn done_rows(app: &App, diagnosis: &Diagnosis, medium: Medium) -> Vec<Row> {
-    match &diagnosis.second_opinion {
+    let mut rows = match &diagnosis.second_opinion {
         None => diagnosis_rows(app, diagnosis),
         Some(opinion) => verdict_rows(app, diagnosis, opinion, medium),
+    };
+    let fault_at = app.timeline().injected.as_ref().map(|f| f.at);
+    for piece in rows.iter_mut().flat_map(|r| r.pieces.iter_mut()) {
+        if let std::borrow::Cow::Owned(text) = crate::text::restamp(&piece.text, fault_at) {
+            piece.text = text;
+        }
     }
+    rows
 }
 
 /// Steps stamped like the monitor's, tool calls with one line on each

@@ -101,11 +101,25 @@ impl Chart {
                 column.shaded = true;
             }
         }
-        // Later markers win a shared column: the newest news.
-        for marker in &self.markers {
-            if let Some(col) = self.column_of(marker.at, width) {
-                columns[col].marker = Some(*marker);
-            }
+        // Every marker is drawn, in time order (F P E R): one that falls
+        // in a taken column goes to the next one; at the right edge the
+        // earlier ones step left to make room.
+        let shown: Vec<(usize, Marker)> = self
+            .markers
+            .iter()
+            .filter_map(|m| self.column_of(m.at, width).map(|c| (c, *m)))
+            .collect();
+        let mut cols: Vec<usize> = Vec::with_capacity(shown.len());
+        for (col, _) in &shown {
+            let col = cols.last().map_or(*col, |&prev| (*col).max(prev + 1));
+            cols.push(col);
+        }
+        let n = cols.len();
+        for (i, col) in cols.iter_mut().enumerate() {
+            *col = (*col).min((width - 1).saturating_sub(n - 1 - i));
+        }
+        for (col, (_, marker)) in cols.into_iter().zip(shown) {
+            columns[col].marker = Some(marker);
         }
         columns
     }

@@ -22,6 +22,9 @@ pub struct RegionFigures {
     /// Regions whose leader sits on a node the runtime shows gone: the
     /// figure that moves during a fault (unavailable until re-election).
     pub leaderless: u64,
+    /// What the runtime shows of the node they are led from: `dead`,
+    /// `frozen` or `cut-off`.
+    pub lost: &'static str,
 }
 
 pub fn region_figures(app: &App) -> Option<RegionFigures> {
@@ -32,6 +35,7 @@ pub fn region_figures(app: &App) -> Option<RegionFigures> {
         without_leader: r.without_leader,
         under_replicated: r.under_replicated,
         leaderless: r.led_from_dead_node,
+        lost: crate::monitor::lost_node(snapshot),
     })
 }
 
@@ -217,7 +221,7 @@ fn regions_row(r: RegionFigures) -> Row {
             Tone::Plain,
             format!("regions {}", text::thousands(r.total as f64)),
         ),
-        count(r.leaderless, "led from dead", LEADERLESS),
+        count(r.leaderless, &format!("led from {}", r.lost), LEADERLESS),
         count(r.without_leader, "no leader", LEADERLESS),
         count(r.under_replicated, "under-repl.", UNDER_REPLICATED),
     ])

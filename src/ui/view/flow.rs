@@ -271,8 +271,10 @@ fn scroll_mark(arrow: &str, n: usize, side: &str, keys: &str, width: usize) -> S
     .unwrap_or_else(|| arrow.into())
 }
 
-/// A pane that scrolls: `offset` lines down from the top (clamped), with a
-/// mark line where lines are above or below the window naming the keys.
+/// A pane scrolled to entry `offset` (a row: a monitor entry, an agent
+/// paragraph): whole entries only, so no view starts on an orphan line,
+/// and the marks count entries. Only an entry taller than the whole pane
+/// is cut, at its end, and counted as not shown. Returns the offset drawn.
 pub fn fit_scrolled(
     rows: &[Row],
     width: usize,
@@ -283,25 +285,30 @@ pub fn fit_scrolled(
     if height == 0 {
         return (Fitted::default(), 0);
     }
-    let all: Vec<Line> = rows.iter().flat_map(|r| lay(r, width)).collect();
-    if all.len() <= height {
+    let laid: Vec<Vec<Line>> = rows.iter().map(|r| lay(r, width)).collect();
+    if laid.iter().map(Vec::len).sum::<usize>() <= height {
         return (
             Fitted {
-                lines: all,
+                lines: laid.into_iter().flatten().collect(),
                 above: 0,
                 below: 0,
             },
             0,
         );
     }
-    // With marks taking a row each, `height - 2` lines of text at most.
-    let max_offset = all.len().saturating_sub(height.saturating_sub(1).max(1));
+    // The last offset: the fewest entries whose tail fits under the mark
+    // above (at least the last entry).
+    let mut max_offset = laid.len() - 1;
+    let mut tail = laid[max_offset].len();
+    while max_offset > 0 && tail + laid[max_offset - 1].len() < height {
+        max_offset -= 1;
+        tail += laid[max_offset].len();
+    }
     let offset = offset.min(max_offset);
     let mark_above = usize::from(offset > 0);
+    let rest: usize = laid[offset..].iter().map(Vec::len).sum();
     let room = height.saturating_sub(mark_above);
-    let mark_below = usize::from(offset + room < all.len());
-    let room = room.saturating_sub(mark_below).max(1);
-    let below = all.len().saturating_sub(offset + room);
+    let room = if rest > room { room - 1 } else { room }.max(1);
     let mut lines = Vec::new();
     if mark_above == 1 {
         lines.push(vec![Piece::new(
@@ -309,7 +316,21 @@ pub fn fit_scrolled(
             scroll_mark("▲", offset, "above", keys, width),
         )]);
     }
-    lines.extend(all.into_iter().skip(offset).take(room));
+    let mut used = 0;
+    let mut whole = 0;
+    for entry in &laid[offset..] {
+        if used + entry.len() > room {
+            if whole == 0 {
+                // Taller than the pane: its first lines, the rest counted.
+                lines.extend(entry.iter().take(room).cloned());
+            }
+            break;
+        }
+        used += entry.len();
+        whole += 1;
+        lines.extend(entry.iter().cloned());
+    }
+    let below = laid.len() - offset - whole;
     if below > 0 {
         lines.push(vec![Piece::new(
             Tone::Accent,
@@ -392,6 +413,33 @@ mod tests {
         ];
         let fitted = fit_panel(&rows, 10, 3);
         assert_eq!(texts(&fitted.lines), ["one two", "… 2 more", "status"]);
+    }
+
+    #[test]
+    fn a_pane_scrolls_by_whole_entries_and_counts_them() {
+        // Two-line entries in a five-line pane: never half of one.
+        let rows: Vec<Row> = (0..6)
+            .map(|i| Row::prose(Tone::Plain, format!("entry {i} goes on and on")).indented(2))
+            .collect();
+        let (top, _) = fit_scrolled(&rows, 16, 5, 0, "[ ]");
+        let entry = |i: usize| [format!("entry {i} goes on"), "  and on".to_string()];
+        let lines = |marks: (&str, &str), entries: &[usize]| {
+            let mut out: Vec<String> = Vec::new();
+            out.extend((!marks.0.is_empty()).then(|| marks.0.to_string()));
+            out.extend(entries.iter().flat_map(|&i| entry(i)));
+            out.extend((!marks.1.is_empty()).then(|| marks.1.to_string()));
+            out
+        };
+        assert_eq!(texts(&top.lines), lines(("", "▼ 4 more below"), &[0, 1]));
+        let (mid, offset) = fit_scrolled(&rows, 16, 5, 1, "[ ]");
+        assert_eq!(offset, 1);
+        assert_eq!(
+            texts(&mid.lines),
+            lines(("▲ 1 more above", "▼ 4 more below"), &[1])
+        );
+        let (end, offset) = fit_scrolled(&rows, 16, 5, 99, "[ ]");
+        assert_eq!(offset, 4);
+        assert_eq!(texts(&end.lines), lines(("▲ 4 more above", ""), &[4, 5]));
     }
 
     #[test]

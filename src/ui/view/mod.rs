@@ -40,7 +40,7 @@ pub enum Phase {
 /// The front end's own state: where each pane is scrolled. Never the story's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ViewState {
-    /// Lines down from the top; `None` follows the pane's natural anchor
+    /// Entries down from the top; `None` follows the pane's natural anchor
     /// (the top, or the newest line while the agent works).
     pub agent: Option<usize>,
     pub monitor: Option<usize>,
@@ -68,13 +68,15 @@ pub struct KeyFigures {
     pub ops_per_sec: Option<f64>,
     pub since_fault: Option<Duration>,
     pub leaderless: Option<u64>,
+    /// The node they are led from: `dead`, `frozen`, `cut-off`.
+    pub lost: &'static str,
     pub countdown: Option<u64>,
 }
 
 impl KeyFigures {
     /// Each big figure's words, figure and tone: the box title says the
     /// figure in text too, so it reads without the large digits.
-    pub fn boxes(&self) -> [(&'static str, String, Tone); 3] {
+    pub fn boxes(&self) -> [(String, String, Tone); 3] {
         let leaderless_tone = if self.leaderless.unwrap_or(0) > 0 {
             cluster::LEADERLESS
         } else {
@@ -82,17 +84,17 @@ impl KeyFigures {
         };
         [
             (
-                "ops/s",
+                "ops/s".into(),
                 self.ops_per_sec.map_or("-".into(), text::thousands),
                 Tone::Strong,
             ),
             (
-                "seconds since the fault",
+                "seconds since the fault".into(),
                 self.since_fault.map_or("-".into(), text::tenths),
                 Tone::Bad,
             ),
             (
-                "regions led from a dead node",
+                format!("regions led from a {} node", self.lost),
                 self.leaderless
                     .map_or("-".into(), |n| text::thousands(n as f64)),
                 leaderless_tone,
@@ -124,6 +126,8 @@ pub struct Workload {
     pub chart: chart::Chart,
     /// What the marker letters and lines mean.
     pub legend: Row,
+    /// The same in one line for small screens: each marker and its time.
+    pub legend_short: Row,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -158,6 +162,8 @@ pub struct Screen {
     pub footer: Vec<(&'static str, &'static str)>,
     pub hint: Option<String>,
     pub help: bool,
+    /// The fault ledger's state in words (`kill on tikv1 in place`).
+    pub fault: String,
 }
 
 impl Screen {
@@ -186,6 +192,7 @@ impl Screen {
             footer: footer(app),
             hint: app.hint().map(text::plain),
             help: app.show_help(),
+            fault: text::plain(&app.fault().describe()),
         }
     }
 
@@ -196,7 +203,11 @@ impl Screen {
             .iter()
             .chain([&self.narration.status])
             .chain(&self.cluster)
-            .chain([&self.workload.stats, &self.workload.legend])
+            .chain([
+                &self.workload.stats,
+                &self.workload.legend,
+                &self.workload.legend_short,
+            ])
             .chain(&self.monitor.pinned)
             .chain(&self.monitor.rows)
             .chain(&self.agent.pinned)
@@ -218,7 +229,19 @@ impl Screen {
         out.extend(self.figures.titles());
         out.extend(self.narration.countdown.map(|n| format!("{n}s")));
         out.extend(self.hint.clone());
+        out.push(self.fault.clone());
         out
+    }
+
+    /// Where the show stands, in one line: the header's pieces that are
+    /// never left out (the chapter, the time since the fault, a hold).
+    pub fn whereabouts(&self) -> String {
+        self.header
+            .iter()
+            .filter(|(_, rank)| *rank == 0)
+            .map(|(piece, _)| piece.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" · ")
     }
 }
 
@@ -377,10 +400,12 @@ fn idle_status(app: &App) -> Row {
 /// After the status: when the story moves on by itself, or what SPACE
 /// does at the last chapter.
 fn what_follows(app: &App) -> Option<String> {
+    // Whoever moves the story on, a dwell says when it will.
+    if let Some(left) = app.dwell_left() {
+        return Some(format!("  · next in {}", crate::text::whole_secs(left)));
+    }
     if app.autoplay() {
-        return app
-            .dwell_left()
-            .map(|left| format!("  · next in {}", crate::text::whole_secs(left)));
+        return None;
     }
     let last = app.chapter() + 1 == app.chapter_count();
     let over = app.run().is_none_or(|r| r.finished());
@@ -398,8 +423,16 @@ fn status(app: &App) -> Row {
     };
     let mut pieces = vec![
         Piece::new(tone, format!("{symbol} {word} ")),
-        // The runner's words in the screen's one number format.
-        Piece::new(tone, text::rates(&text::plain(what)).into_owned()),
+        // The runner's words in the screen's one number format and time
+        // base (a diagnosis quoted here says `T+`, as its pane does).
+        Piece::new(
+            tone,
+            crate::text::restamp(
+                &text::rates(&text::plain(what)),
+                app.timeline().injected.as_ref().map(|f| f.at),
+            )
+            .into_owned(),
+        ),
     ];
     pieces.extend(what_follows(app).map(|next| Piece::new(Tone::Label, next)));
     Row::new(pieces).indented(2).kept()
@@ -415,6 +448,7 @@ fn figures(app: &App) -> KeyFigures {
             .map(|s| s.ops_per_sec),
         since_fault: app.timeline().since_fault(app.now()),
         leaderless: cluster::region_figures(app).map(|r| r.leaderless),
+        lost: cluster::region_figures(app).map_or("dead", |r| r.lost),
         countdown: app.countdown().map(|left| left.as_secs_f64().ceil() as u64),
     }
 }
@@ -497,23 +531,22 @@ fn workload(app: &App) -> Workload {
     }
     let chart = chart(app);
     let mut legend = vec![Piece::new(Tone::Label, "─ baseline  ╌ warning  ┈ degraded")];
+    let mut legend_short = Vec::new();
     for marker in &chart.markers {
         let after = app.timeline().after_fault(marker.at);
+        let at = text::stamp(marker.at, after);
         legend.push(Piece::new(
             marker.tone,
-            format!(
-                "  {} {} {}",
-                marker.letter,
-                marker.word,
-                text::stamp(marker.at, after)
-            ),
+            format!("  {} {} {at}", marker.letter, marker.word),
         ));
+        legend_short.push(Piece::new(marker.tone, format!("{} {at}  ", marker.letter)));
     }
     Workload {
         title: format!(" Workload{} ", source.unwrap_or("")),
         stats: Row::new(stats).indented(2),
         chart,
         legend: Row::new(legend).indented(2),
+        legend_short: Row::new(legend_short),
     }
 }
 
