@@ -273,13 +273,7 @@ impl DockerControl {
         percent: f64,
     ) -> Result<(), BackendError> {
         let rules = netfault::adding(percent);
-        let ran = self
-            .run_net_helper(
-                Netns::Of(&container.id),
-                &["iptables-restore", "--noflush", netfault::RULES_PATH],
-                Some(&rules),
-            )
-            .await?;
+        let ran = self.restore_rules(container, &rules).await?;
         match ran.code {
             0 => Ok(()),
             _ if ran.output.contains("exists") => Err(BackendError::FaultInPlace {
@@ -292,6 +286,20 @@ impl DockerControl {
                 netfault::trouble(&ran)
             ))),
         }
+    }
+
+    /// Applies `rules` in `container`'s network namespace, in one transaction.
+    async fn restore_rules(
+        &self,
+        container: &ProjectContainer,
+        rules: &str,
+    ) -> Result<netfault::Ran, BackendError> {
+        self.run_net_helper(
+            Netns::Of(&container.id),
+            &["iptables-restore", "--noflush", netfault::RULES_PATH],
+            Some(rules),
+        )
+        .await
     }
 
     /// What `iptables -S` lists in `container`'s network namespace.
@@ -331,13 +339,7 @@ impl DockerControl {
                 why: "no packet-drop rules of chaosdeck's are in place".into(),
             });
         };
-        let ran = self
-            .run_net_helper(
-                Netns::Of(&container.id),
-                &["iptables-restore", "--noflush", netfault::RULES_PATH],
-                Some(&rules),
-            )
-            .await?;
+        let ran = self.restore_rules(container, &rules).await?;
         if ran.code == 0 {
             Ok(())
         } else {
