@@ -47,8 +47,12 @@ pub enum Command {
         /// Journal files or state directories (default: this state directory's journal).
         journals: Vec<PathBuf>,
         /// Print JSON instead of a table.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "html")]
         json: bool,
+        /// Write one self-contained HTML page instead: the figures, each
+        /// pass's workload chart, detections, diagnosis and undos, the holds.
+        #[arg(long, value_name = "OUT.html")]
+        html: Option<PathBuf>,
     },
     /// Replay a recording (`--record FILE`) on the same screen, labelled REPLAY:
     /// SPACE/ENTER and the left arrow move between chapters, p pauses, + and -

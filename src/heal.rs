@@ -218,6 +218,7 @@ async fn heal_leftovers(
                 recovery,
                 service: service.clone(),
                 ok,
+                by: Some(crate::app::Undoer::StartUp),
             },
             text: format!("start-up: {text}"),
         });

@@ -55,22 +55,46 @@ fn main() -> ExitCode {
             runtime.shutdown_timeout(std::time::Duration::from_secs(1));
             ExitCode::from(code)
         }),
-        Some(Command::Report { journals, json }) => {
+        Some(Command::Report {
+            journals,
+            json,
+            html,
+        }) => {
             let journals = if journals.is_empty() {
                 vec![launch::journal_path(&cli.show)]
             } else {
                 journals
             };
-            let report = chaosdeck::report::run(&journals, json);
-            print!("{}", report.text);
-            if report.ok {
-                ExitCode::SUCCESS
-            } else {
-                eprintln!("chaosdeck: no journal entries could be read");
-                ExitCode::from(1)
+            let Some(out) = html else {
+                let report = chaosdeck::report::run(&journals, json);
+                print!("{}", report.text);
+                return report_exit(report.ok);
+            };
+            let report = chaosdeck::report::html(&journals);
+            if !report.ok {
+                return report_exit(false);
+            }
+            match std::fs::write(&out, report.text) {
+                Ok(()) => {
+                    println!("wrote {}", out.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("chaosdeck: cannot write {}: {e}", out.display());
+                    ExitCode::from(1)
+                }
             }
         }
         None => show(cli.show),
+    }
+}
+
+fn report_exit(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("chaosdeck: no journal entries could be read");
+        ExitCode::from(1)
     }
 }
 

@@ -6,7 +6,7 @@
 use super::App;
 use super::conduct::{catch_up, diagnosed, note, note_kind, request_recovery, with_story};
 use super::fault::{Injected, Recovered};
-use super::journal::{Kind, Level};
+use super::journal::{Kind, Level, Undoer};
 use super::msg::{Effect, RunId};
 use super::story::ActionStatus;
 use super::world::credit_to_fault;
@@ -51,7 +51,7 @@ pub(super) fn on_injected(
                 fault.service
             );
             note(app, Level::Warning, text);
-            request_recovery(app, fx);
+            request_recovery(app, Undoer::Late, fx);
         }
         Injected::Landed(fault) => {
             catch_up(app, fault.at);
@@ -108,10 +108,11 @@ pub(super) fn on_recovered(
     result: Result<(), BackendError>,
 ) {
     let ok = matches!(&result, Ok(()) | Err(BackendError::NothingToRecover { .. }));
-    let kind = Kind::Recovery {
+    let kind = |by| Kind::Recovery {
         recovery,
         service: service.to_string(),
         ok,
+        by,
     };
     match app.ledger.recovered(service, &result) {
         Recovered::NotOurs => {
@@ -121,16 +122,16 @@ pub(super) fn on_recovered(
             };
             app.booth.heal_answered(service, &text);
             let level = if ok { Level::Good } else { Level::Critical };
-            note_kind(app, level, kind, text);
+            note_kind(app, level, kind(Some(Undoer::Heal)), text);
         }
         Recovered::Done => {
             let text = format!("RECOVERY: {recovery} {service} done");
-            note_kind(app, Level::Good, kind, text);
+            note_kind(app, Level::Good, kind(None), text);
             app.story
                 .recovery_answered(ActionStatus::Done(format!("{recovery} {service} done")));
         }
         Recovered::Failed(why) => {
-            note_kind(app, Level::Critical, kind, why.clone());
+            note_kind(app, Level::Critical, kind(None), why.clone());
             app.story.recovery_answered(ActionStatus::Failed(why));
         }
     }

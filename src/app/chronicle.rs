@@ -80,6 +80,15 @@ impl Chronicle {
         self.journal.push(entry);
     }
 
+    /// Whether this pass's workload chart is in the journal already.
+    pub(super) fn workload_written(&self) -> bool {
+        self.journal
+            .entries()
+            .rev()
+            .take_while(|e| e.pass == self.pass)
+            .any(|e| matches!(e.kind, Kind::Workload(_)))
+    }
+
     /// A line with no figure, at show time `at`.
     pub(super) fn note(&mut self, at: Duration, level: Level, text: String) {
         self.note_kind(at, level, Kind::Note, text);

@@ -6,7 +6,7 @@ use super::booth::{HoldKind, KeyAtBooth};
 use super::conduct::{
     booth_asked, catch_up, new_pass, note, quit, request_recovery, stand_down, with_story,
 };
-use super::journal::Level;
+use super::journal::{Level, Undoer};
 use super::msg::{Command, Effect, ExitKind, SIGINT};
 use super::{AgentState, App, Mode};
 
@@ -126,7 +126,7 @@ pub(super) fn apply_recommendation(app: &mut App, fx: &mut Vec<Effect>) {
     );
     app.agent.apply(what.clone());
     app.stage.say(format!("applied the agent's action: {what}"));
-    request_recovery(app, fx);
+    request_recovery(app, Undoer::Presenter, fx);
 }
 
 /// `H`: recover everything, stop the load and hold; `H` again releases the

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use super::booth::BoothAsk;
 use super::chronicle::Chronicle;
-use super::journal::{Kind, Level};
+use super::journal::{Kind, Level, Undoer};
 use super::msg::{Effect, ExitKind, RunId};
+use super::pass_chart::PassChart;
 use super::story::{ActionStatus, Scene, Story, StoryAsk, Way};
 use super::{AgentState, App, Mode};
 use crate::agent::second_opinion::SecondOpinion;
@@ -90,7 +91,7 @@ pub(super) fn carry_out(app: &mut App, ask: StoryAsk, fx: &mut Vec<Effect>) {
                 });
             }
         }
-        StoryAsk::Recover => request_recovery(app, fx),
+        StoryAsk::Recover => request_recovery(app, Undoer::Story, fx),
         StoryAsk::SetLoad { run, running } => set_load(app, Some(run), running, fx),
         StoryAsk::Diagnose { run } => {
             let evidence = app.world.evidence(app.now);
@@ -151,8 +152,10 @@ pub(super) fn story_over(app: &mut App, failure: Option<String>, fx: &mut Vec<Ef
     }
 }
 
-/// Journals the end of the pass; `failure` says why it failed, if it did.
+/// Journals the end of the pass, after its workload chart; `failure` says
+/// why it failed, if it did.
 pub(super) fn pass_ended_healthy(app: &mut App, failure: Option<&str>) -> bool {
+    journal_workload(app);
     let troubles = app.world.troubles(app.now);
     let idle = app.ledger.is_idle();
     let healthy = failure.is_none() && troubles.is_empty() && idle;
@@ -174,6 +177,18 @@ pub(super) fn pass_ended_healthy(app: &mut App, failure: Option<&str>) -> bool {
     healthy
 }
 
+/// The pass's chart, for `report --html`: written once, at its end (or as
+/// the show leaves mid-pass).
+fn journal_workload(app: &mut App) {
+    if app.chronicle.workload_written() {
+        return;
+    }
+    if let Some(chart) = PassChart::of(app) {
+        let text = chart.describe();
+        note_kind(app, Level::Info, Kind::Workload(chart), text);
+    }
+}
+
 /// Calls off what runs and undoes what is in place: the action aborted
 /// (and, with `leave`, its chapter left), an injection in flight
 /// abandoned, the ledger's fault recovered, the load stopped.
@@ -186,7 +201,7 @@ pub(super) fn stand_down(app: &mut App, why: &str, leave: bool, fx: &mut Vec<Eff
     });
     // An injection still in flight belongs to what is called off.
     app.ledger.abandon_injection();
-    request_recovery(app, fx);
+    request_recovery(app, Undoer::CalledOff, fx);
     if app.world.load_running() {
         set_load(app, None, false, fx);
     }
@@ -232,7 +247,7 @@ pub(super) fn end_pass(app: &mut App, failure: Option<&str>, fx: &mut Vec<Effect
 }
 
 /// Asks for the ledger's fault to be undone, unless that is under way.
-pub(super) fn request_recovery(app: &mut App, fx: &mut Vec<Effect>) {
+pub(super) fn request_recovery(app: &mut App, by: Undoer, fx: &mut Vec<Effect>) {
     let Some(fault) = app.ledger.begin_recovery(app.now) else {
         return;
     };
@@ -246,6 +261,7 @@ pub(super) fn request_recovery(app: &mut App, fx: &mut Vec<Effect>) {
         Kind::RecoveryStarted {
             recovery,
             service: service.clone(),
+            by,
         },
         format!("recovery asked: {recovery} {service}"),
     );
@@ -265,6 +281,7 @@ pub(super) fn quit(app: &mut App, exit: ExitKind, fx: &mut Vec<Effect>) {
     }
     app.stage.leave();
     app.stage.say("leaving…");
+    journal_workload(app);
     if let Some(fault) = app.ledger.fault() {
         let text = format!(
             "recovering {} ({}) before leaving",
@@ -294,7 +311,7 @@ pub(super) fn drive_booth(app: &mut App, fx: &mut Vec<Effect>) {
 pub(super) fn booth_asked(app: &mut App, asks: Vec<BoothAsk>, fx: &mut Vec<Effect>) {
     for ask in asks {
         match ask {
-            BoothAsk::RecoverFault => request_recovery(app, fx),
+            BoothAsk::RecoverFault => request_recovery(app, Undoer::Booth, fx),
             BoothAsk::Heal { recovery, service } => fx.push(Effect::Recover { recovery, service }),
             BoothAsk::NextPass => next_pass(app, fx),
             BoothAsk::StopDwell => app.story.stop_dwell(),

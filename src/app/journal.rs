@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::pass_chart::PassChart;
 use crate::cluster::{FaultSpec, Recovery, Struck};
 use crate::monitor::Signal;
 
@@ -60,12 +61,18 @@ pub enum Kind {
     RecoveryStarted {
         recovery: Recovery,
         service: String,
+        #[serde(default)]
+        by: Undoer,
     },
     /// A recovery (or a heal) was answered.
     Recovery {
         recovery: Recovery,
         service: String,
         ok: bool,
+        /// Who asked, for a heal; none for the answer to the
+        /// `RecoveryStarted` of the same node before it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<Undoer>,
     },
     /// The cluster is healthy again after the fault, `took` after the
     /// recovery started.
@@ -79,6 +86,8 @@ pub enum Kind {
         #[serde(with = "secs")]
         took: Duration,
     },
+    /// The pass's workload chart, written just before its end.
+    Workload(PassChart),
     /// A pass of the story ended.
     PassEnd {
         healthy: bool,
@@ -95,6 +104,49 @@ pub enum Kind {
     },
     /// Something in the world failed.
     Error,
+}
+
+/// Who asked for a fault to be undone: the report's table of undos says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Undoer {
+    /// The story's own recovery action.
+    Story,
+    /// The presenter, applying the agent's recommendation.
+    Presenter,
+    /// What ran was called off (ESC, a reset, going back, a hold, the
+    /// pass over), and its fault with it.
+    CalledOff,
+    /// The booth, retrying a recovery that failed.
+    Booth,
+    /// A node healed outside the ledger's fault: the booth's check between
+    /// passes, or a stray injection undone as it landed.
+    Heal,
+    /// chaosdeck starting, from the ledger of a run before.
+    StartUp,
+    /// chaosdeck leaving with a fault in place.
+    Leaving,
+    /// A late injection, called off before it landed, undone as it did.
+    Late,
+    /// A journal from before this was written down.
+    #[default]
+    Unknown,
+}
+
+impl Undoer {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Story => "the story",
+            Self::Presenter => "the presenter (agent's action)",
+            Self::CalledOff => "calling it off",
+            Self::Booth => "the booth (retry)",
+            Self::Heal => "a heal (the booth's check, or a stray injection)",
+            Self::StartUp => "chaosdeck at start-up",
+            Self::Leaving => "chaosdeck leaving",
+            Self::Late => "chaosdeck (a late injection)",
+            Self::Unknown => "not recorded",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -175,7 +227,7 @@ impl Journal {
     }
 
     /// The entries still in memory, oldest first.
-    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+    pub fn entries(&self) -> impl DoubleEndedIterator<Item = &Entry> {
         self.entries.iter()
     }
 
@@ -190,7 +242,7 @@ impl Journal {
 
 /// Durations as seconds with millisecond precision: readable in the file,
 /// and what `report` reads back.
-mod secs {
+pub(crate) mod secs {
     use std::time::Duration;
 
     use serde::{Deserialize, Deserializer, Serializer};
@@ -205,7 +257,7 @@ mod secs {
     }
 }
 
-mod secs_opt {
+pub(crate) mod secs_opt {
     use std::time::Duration;
 
     use serde::{Deserialize, Deserializer, Serializer};

@@ -22,7 +22,7 @@ pub struct Bucket {
 }
 
 impl Bucket {
-    fn merge(self, later: Bucket) -> Bucket {
+    pub fn merge(self, later: Bucket) -> Bucket {
         let samples = self.samples + later.samples;
         Bucket {
             start: self.start,
@@ -86,6 +86,17 @@ impl PassHistory {
         }
     }
 
+    /// The buckets of `pass` merged in neighbouring runs until at most
+    /// `at_most` are left, each keeping its lowest rate and worst level.
+    pub fn coarse(&self, pass: u32, at_most: usize) -> Vec<Bucket> {
+        let buckets = self.buckets(pass);
+        let per = buckets.len().div_ceil(at_most.max(1)).max(1);
+        buckets
+            .chunks(per)
+            .filter_map(|run| run.iter().copied().reduce(Bucket::merge))
+            .collect()
+    }
+
     /// The buckets of `pass`, oldest first (none for another pass).
     pub fn buckets(&self, pass: u32) -> &[Bucket] {
         if pass == self.pass {
@@ -119,6 +130,21 @@ mod tests {
         assert_eq!(stall.level, BarLevel::Degraded);
         assert!(stall.start <= Duration::from_secs(1234) && stall.end >= Duration::from_secs(1234));
         assert_eq!(buckets.iter().map(|b| b.samples).sum::<u32>(), 3600);
+    }
+
+    #[test]
+    fn coarse_buckets_keep_every_sample_and_the_stall() {
+        let mut history = PassHistory::default();
+        for s in 0..300u64 {
+            let ops = if s == 77 { 0.0 } else { 5000.0 };
+            history.push(1, Duration::from_secs(s), ops, BarLevel::Normal);
+        }
+        let coarse = history.coarse(1, 40);
+        assert!(coarse.len() <= 40, "{}", coarse.len());
+        assert_eq!(coarse.iter().map(|b| b.samples).sum::<u32>(), 300);
+        assert_eq!(coarse.last().unwrap().end, Duration::from_secs(299));
+        assert!(coarse.iter().any(|b| b.min == 0.0));
+        assert!(history.coarse(2, 40).is_empty());
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! ([`super::conduct`]).
 
 use super::conduct::{catch_up, drive_booth, drive_story, enter_chapter, note, note_kind, quit};
-use super::journal::{Kind, Level};
+use super::journal::{Kind, Level, Undoer};
 use super::msg::{Effect, ExitKind, Msg, SIGHUP};
 use super::story::Way;
 use super::{App, answers, commands, episode};
@@ -84,6 +84,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 recovery: left.recovery,
                 service: left.service,
                 ok: left.recovered,
+                by: Some(Undoer::Leaving),
             };
             note_kind(app, level, kind, left.message);
         }

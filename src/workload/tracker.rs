@@ -96,7 +96,8 @@ impl WorkloadStatus {
 }
 
 /// Colour class of one sparkline bar (green, yellow, red).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum BarLevel {
     Normal,
     Warning,

@@ -12,6 +12,7 @@ mod one_instance;
 mod plain_mode;
 mod replay_cli;
 mod report_bounds;
+mod report_html;
 mod supervised;
 mod tmux_walkthrough;
 mod user_errors;

@@ -197,6 +197,7 @@ fn recovery(service: &str, ok: bool, text: &str) -> Entry {
         recovery: Recovery::Start,
         service: service.into(),
         ok,
+        by: None,
     };
     entry(2, 90, kind, text)
 }

@@ -116,6 +116,53 @@ async fn the_default_story_runs_to_the_end_with_the_cluster_healthy() {
     assert!(elapsed > Duration::from_secs(60), "{elapsed:?}");
 }
 
+/// The report draws each pass from the journal: its workload chart is
+/// written once, just before the pass's end, with every sample and the
+/// episode's moments in order (F, P, E, R for a kill), the fault's window
+/// from F to R.
+#[tokio::test(start_paused = true)]
+async fn the_pass_s_workload_chart_is_journalled_before_its_end() {
+    use chaosdeck::app::Kind;
+    use chaosdeck::app::pass_chart::{JOURNAL_BUCKETS, MomentKind};
+    let (_, entries, _, _) = run_story(7, default_script()).await;
+    let charts: Vec<(usize, &chaosdeck::app::pass_chart::PassChart)> = entries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| match &e.kind {
+            Kind::Workload(chart) => Some((i, chart)),
+            _ => None,
+        })
+        .collect();
+    let [(at, chart)] = charts[..] else {
+        panic!("one chart a pass: {}", charts.len());
+    };
+    assert!(matches!(entries[at + 1].kind, Kind::PassEnd { .. }));
+    assert!(!chart.points.is_empty() && chart.points.len() <= JOURNAL_BUCKETS);
+    assert!(chart.points.windows(2).all(|w| w[0].to <= w[1].from));
+    let kinds: Vec<MomentKind> = chart.moments.iter().map(|m| m.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            MomentKind::Fault,
+            MomentKind::PdVerdict,
+            MomentKind::LeadersReelected,
+            MomentKind::Recovered
+        ]
+    );
+    let fault = entries
+        .iter()
+        .find(|e| matches!(e.kind, Kind::Fault { .. }))
+        .unwrap();
+    assert_eq!(chart.moments[0].at, fault.at);
+    assert_eq!(chart.window_from, Some(fault.at));
+    assert_eq!(chart.window_to, Some(chart.moments[3].at));
+    let baseline = chart.baseline.expect("a baseline");
+    assert!(
+        chart.points.iter().any(|p| p.min < baseline / 2.0),
+        "the outage is drawn"
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn the_same_seed_replays_the_same_show() {
     let first = run_story(21, default_script()).await;

@@ -93,7 +93,8 @@ async fn a_refused_leave_recovery_is_journalled_with_why() {
         Kind::Recovery {
             recovery: Recovery::Start,
             service: "tikv1".into(),
-            ok: false
+            ok: false,
+            by: Some(chaosdeck::app::Undoer::Leaving),
         }
     );
     assert!(

@@ -554,65 +554,25 @@ fn workload(app: &App) -> Workload {
 /// and the recovery from the timeline, PD's verdict and the last
 /// re-election from the monitor's incidents of this episode.
 fn chart(app: &App) -> chart::Chart {
-    use crate::monitor::Signal;
     let buckets = app.world().pass_history().buckets(app.pass()).to_vec();
     let from = buckets.first().map_or(app.now(), |b| b.start);
     let to = buckets.last().map_or(app.now(), |b| b.end).max(app.now());
     let baseline = app.world().tracker().baseline();
     let config = app.world().tracker().config();
-    let mut markers = Vec::new();
-    let mut window = None;
-    if let Some(fault) = &app.timeline().injected {
-        let episode = || {
-            app.world()
-                .monitor()
-                .incidents()
-                .iter()
-                .filter(move |i| i.opened_at >= fault.at)
-        };
-        markers.push(chart::Marker {
-            at: fault.at,
-            letter: 'F',
-            word: "fault",
-            tone: Tone::Bad,
-        });
-        if let Some(verdict) = episode().find(|i| i.signal == Signal::StoreState) {
-            markers.push(chart::Marker {
-                at: verdict.opened_at,
-                letter: 'P',
-                word: "PD verdict",
-                tone: Tone::Bad,
-            });
-        }
-        if let Some(elected) = episode()
-            .filter(|i| {
-                matches!(
-                    i.signal,
-                    Signal::RegionsWithoutLeader | Signal::RegionsLedFromDeadNode
-                )
-            })
-            .filter_map(|i| i.resolved_at)
-            .max()
-        {
-            markers.push(chart::Marker {
-                at: elected,
-                letter: 'E',
-                word: "leaders re-elected",
-                tone: Tone::Good,
-            });
-        }
-        let recovered = app.timeline().recovered.map(|after| fault.at + after);
-        if let Some(at) = recovered {
-            markers.push(chart::Marker {
-                at,
-                letter: 'R',
-                word: "recovered",
-                tone: Tone::Good,
-            });
-        }
-        window = Some((fault.at, recovered.unwrap_or(to)));
-    }
-    markers.sort_by_key(|m| m.at);
+    let (moments, window) = crate::app::pass_chart::episode_moments(app, to);
+    let markers = moments
+        .into_iter()
+        .map(|m| chart::Marker {
+            at: m.at,
+            letter: m.kind.letter(),
+            word: m.kind.word(),
+            tone: if m.kind.is_good() {
+                Tone::Good
+            } else {
+                Tone::Bad
+            },
+        })
+        .collect();
     chart::Chart {
         buckets,
         from,

@@ -1,6 +1,10 @@
 //! `chaosdeck report`: the scoreboard of any journals, folded by the same
 //! code as the Complete chapter's, and the faults they show left behind.
 
+mod html;
+pub mod passes;
+mod svg;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -19,13 +23,37 @@ pub struct Report {
 }
 
 pub fn run(paths: &[PathBuf], json: bool) -> Report {
+    let (folded, _) = fold(paths, false);
+    Report {
+        text: if json { folded.json() } else { folded.table() },
+        ok: folded.entries > 0,
+    }
+}
+
+/// The HTML page of the same journals: the figures `run` prints, and each
+/// pass drawn.
+pub fn html(paths: &[PathBuf]) -> Report {
+    let (folded, passes) = fold(paths, true);
+    Report {
+        text: html::page(&folded, &passes.finish()),
+        ok: folded.entries > 0,
+    }
+}
+
+/// Reads the journals once: the scoreboard, what was left behind and, with
+/// `by_pass`, each pass's record.
+fn fold(paths: &[PathBuf], by_pass: bool) -> (Folded, passes::Passes) {
     let found = journal_file::files_in_order(paths);
     let mut board = Scoreboard::default();
     let mut left = LeftBehind::default();
+    let mut passes = passes::Passes::default();
     let mut entries = 0u64;
     let read = journal_file::read_each(&found.files, |read| {
         entries += 1;
         board.observe(&read.entry);
+        if by_pass {
+            passes.observe(&read);
+        }
         left.observe(read);
     });
     let clean = |texts: Vec<String>| texts.iter().map(|t| plain(t)).collect();
@@ -45,14 +73,11 @@ pub fn run(paths: &[PathBuf], json: bool) -> Report {
         left: left.in_journal_order(),
         board,
     };
-    Report {
-        text: if json { folded.json() } else { folded.table() },
-        ok: entries > 0,
-    }
+    (folded, passes)
 }
 
 /// What the journals held, every text from them cleaned.
-struct Folded {
+pub(crate) struct Folded {
     files: Vec<String>,
     missing: Vec<String>,
     unreadable: Vec<String>,
@@ -137,7 +162,7 @@ const WHY_CHARS: usize = 200;
 
 impl LeftFault {
     /// `kill of tikv1 at <when> (pass N): not recovered[: why]`
-    fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         let when = match &self.wall {
             Some(wall) => wall.clone(),
             None => format!("show time {}", crate::text::stamp(self.at, None)),
@@ -238,6 +263,7 @@ mod tests {
             recovery: Recovery::Start,
             service: service.into(),
             ok,
+            by: None,
         };
         read(kind, text)
     }
