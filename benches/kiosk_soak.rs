@@ -66,7 +66,12 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(1000);
-    let dir = std::env::temp_dir().join(format!("chaosdeck-soak-{}", std::process::id()));
+    // CHAOSDECK_SOAK_KEEP=DIR keeps the journal there (for `report`'s
+    // figures on a long run); otherwise it is removed at the end.
+    let kept = std::env::var_os("CHAOSDECK_SOAK_KEEP").map(std::path::PathBuf::from);
+    let dir = kept.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("chaosdeck-soak-{}", std::process::id()))
+    });
     let _ = std::fs::remove_dir_all(&dir);
     let journal_path = dir.join("journal.jsonl");
     // One file, never rotated here, so its size per pass can be read.
@@ -122,5 +127,7 @@ fn main() {
         journal,
         journal / soak.seen.max(1)
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    if kept.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -163,16 +163,14 @@ fn summary(page: &mut String, s: &Summary) {
     for (signal, q) in &s.detect {
         quantile_row(page, &format!("detect.{signal}"), signal, q);
     }
-    quantile_row(
-        page,
-        "recover",
-        "recovery asked → cluster healthy",
-        &s.recover,
+    page.push_str(
+        "<tr><th>time from the recovery's start</th><th>n</th><th>p50</th><th>p95</th></tr>\n",
     );
+    quantile_row(page, "recover", "to the cluster healthy", &s.recover);
     quantile_row(
         page,
         "load_back",
-        "recovery asked → load at its baseline",
+        "to the load at its baseline",
         &s.load_back,
     );
     page.push_str(

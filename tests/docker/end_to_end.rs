@@ -109,16 +109,56 @@ pub fn docker_args(project: &StandinProject, dir: &Path, script: &str) -> Vec<St
     ]
 }
 
+/// The recording of a kind's run, in its state directory.
+fn recording(project: &StandinProject, kind: FaultKind) -> PathBuf {
+    std::env::temp_dir()
+        .join(format!("{}-{kind}", project.project))
+        .join("run.ndjson")
+}
+
 fn run_story(project: &StandinProject, kind: FaultKind) -> (Output, String) {
     let dir = state_dir(&project.project, &kind.to_string());
+    let record = recording(project, kind);
     let out = Command::new(env!("CARGO_BIN_EXE_chaosdeck"))
         .args(docker_args(project, &dir, &story(kind)))
-        .args(["--plain", "--auto"])
+        .args(["--plain", "--auto", "--record"])
+        .arg(&record)
         .stdin(Stdio::null())
         .output()
         .expect("chaosdeck runs");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     (out, text)
+}
+
+/// Issue 19: a recorded real-cluster run replays on a machine with no
+/// Docker (the engine's socket pointed nowhere), printing the lines the
+/// live run printed between the replay's own first and last.
+fn replays_without_docker(recording: &Path, live: &str) -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_chaosdeck"))
+        .arg("replay")
+        .arg(recording)
+        .args(["--plain", "--speed", "1000", "--log-file", "/dev/null"])
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .stdin(Stdio::null())
+        .output()
+        .expect("chaosdeck runs");
+    let replayed = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return vec![format!(
+            "the replay of {} failed: {}",
+            recording.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )];
+    }
+    let lines: Vec<&str> = replayed.lines().collect();
+    let live: Vec<&str> = live.lines().skip(1).collect();
+    if lines.len() < 2 || lines[1..lines.len() - 1] != live[..] {
+        return vec![format!(
+            "the replay of {} printed other lines:\n{replayed}",
+            recording.display()
+        )];
+    }
+    Vec::new()
 }
 
 /// The service named in `INJECTED <kind> on <service>`.
@@ -280,7 +320,8 @@ async fn every_fault_kind_runs_the_whole_story_against_the_stand_ins() {
     for kind in story_kinds {
         let (out, text) = run_story(&project, kind);
         eprintln!("--- {kind}\n{text}");
-        let problems = check_story(kind, &out, &text);
+        let mut problems = check_story(kind, &out, &text);
+        problems.extend(replays_without_docker(&recording(&project, kind), &text));
         if !problems.is_empty() {
             eprintln!(
                 "--- {kind} stderr\n{}",
