@@ -377,19 +377,22 @@ pub async fn eval(args: &ShowArgs, dir: &std::path::Path) -> u8 {
 }
 
 /// Runs the show (full screen or plain) and returns the process exit code.
-pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
+pub async fn run(args: ShowArgs, mut script: Script) -> Result<u8> {
     let seed = resolve_seed(&args);
     tracing::info!(seed, speed = args.speed, cluster = ?args.cluster, mode = ?mode(&args), "starting");
     let clock = ShowClock::start(args.speed);
     let backend = backend(&args, seed, clock).await?;
-    // A story asking for what this cluster cannot do is refused now, not
-    // at its fault chapter (every fourth pass, in a kiosk).
-    if let Err(why) = check_capabilities(
-        &script,
-        args.kiosk,
-        &backend.capabilities(),
-        &backend.source(),
-    ) {
+    // What the story asks for is proved on the engine where it must be;
+    // the kiosk's default rotation leaves out what is not, with a note; a
+    // story asking for it is refused now, not at its fault chapter (every
+    // fourth pass, in a kiosk).
+    let capabilities = backend.prove(&asked_kinds(&script, args.kiosk)).await;
+    let left_out = if args.kiosk {
+        rotation_note(&mut script, &capabilities)
+    } else {
+        None
+    };
+    if let Err(why) = check_capabilities(&script, args.kiosk, &capabilities, &backend.source()) {
         say_err(&format!("chaosdeck: {why}"));
         return Ok(exit_code::BAD_INPUT);
     }
@@ -446,6 +449,9 @@ pub async fn run(args: ShowArgs, script: Script) -> Result<u8> {
     };
     if let Some(why) = unwritable {
         tell(&mut app, Level::Warning, Kind::Note, why);
+    }
+    if let Some(note) = left_out {
+        tell(&mut app, Level::Warning, Kind::Note, note);
     }
     if let Some((_, Some(previous))) = &run {
         let (level, kind, text) = restart_note(previous);
@@ -729,12 +735,19 @@ pub fn check_capabilities(
                 let kind = fault.kind();
                 let why = match target {
                     _ if !capabilities.supports(kind) && capabilities.kinds.is_empty() => {
-                        format!("cannot {kind} a node (it applies no fault at all)")
+                        format!("cannot apply {kind} faults (it applies no fault at all)")
                     }
-                    _ if !capabilities.supports(kind) => format!(
-                        "cannot {kind} a node (it can {})",
-                        capabilities.kinds_text()
-                    ),
+                    _ if !capabilities.supports(kind) => match capabilities.why_not(kind) {
+                        Some(why) => format!(
+                            "cannot apply {kind} faults: {} (it applies {}; `chaosdeck doctor` tells more)",
+                            crate::text::clean_line(why),
+                            capabilities.kinds_text()
+                        ),
+                        None => format!(
+                            "cannot apply {kind} faults (it applies {})",
+                            capabilities.kinds_text()
+                        ),
+                    },
                     Target::Service(name) if capabilities.refuses_by_name(name) => format!(
                         "faults TiKV nodes only ({} is not one)",
                         crate::text::clean_line(name)
@@ -751,7 +764,7 @@ pub fn check_capabilities(
                     None => String::new(),
                 };
                 return Err(format!(
-                    "chapter {} (\"{}\"){rotation} asks to {kind} {}, but the {cluster} cluster {why}",
+                    "chapter {} (\"{}\"){rotation} asks for a {kind} fault on {}, but the {cluster} cluster {why}",
                     index + 1,
                     crate::text::clean_line(&chapter.title),
                     crate::text::clean_line(&target.to_string()),
@@ -760,6 +773,54 @@ pub fn check_capabilities(
         }
     }
     Ok(())
+}
+
+/// The fault kinds the story can ask for: its chapters' own, or in a
+/// kiosk the rotation's, which replace them pass by pass.
+pub fn asked_kinds(script: &Script, kiosk: bool) -> Vec<FaultKind> {
+    use crate::story::Action;
+    let injects = script
+        .chapters
+        .iter()
+        .flat_map(|chapter| &chapter.on_enter)
+        .filter_map(|action| match action {
+            Action::InjectFault(inject) => Some(inject.fault.kind()),
+            _ => None,
+        });
+    let mut kinds: Vec<FaultKind> = if kiosk && injects.clone().next().is_some() {
+        script.kiosk.faults.iter().map(|f| f.fault.kind()).collect()
+    } else {
+        injects.collect()
+    };
+    kinds.sort_unstable();
+    kinds.dedup();
+    kinds
+}
+
+/// Leaves out of the kiosk's default rotation what this cluster cannot do,
+/// and says so (a rotation the chapters file wrote is checked whole).
+fn rotation_note(script: &mut Script, capabilities: &Capabilities) -> Option<String> {
+    let left_out = script.kiosk.leave_out(|kind| capabilities.supports(kind));
+    if left_out.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = left_out.iter().map(|k| k.name()).collect();
+    let why: Vec<String> = left_out
+        .iter()
+        .filter_map(|&kind| {
+            let why = capabilities.why_not(kind)?;
+            Some(format!("{kind}: {}", crate::text::clean_line(why)))
+        })
+        .collect();
+    let why = if why.is_empty() {
+        "this cluster does not apply them".to_string()
+    } else {
+        format!("{}; `chaosdeck doctor` tells more", why.join("; "))
+    };
+    Some(format!(
+        "kiosk: the rotation leaves out {} ({why})",
+        crate::text::and_list(&names)
+    ))
 }
 
 /// Whether the story can inject a fault (so needs its fault ledger).
@@ -966,6 +1027,7 @@ on_enter = [{ action = "inject_fault", kind = "partition" }]
             non_tikv: crate::cluster::NonTikv::Refused {
                 known: vec!["pd0".into(), "pd1".into()],
             },
+            why_not: Vec::new(),
         }
     }
 
@@ -980,8 +1042,8 @@ on_enter = [{ action = "inject_fault", kind = "partition" }]
             check_capabilities(&story, false, &signals_only(), &ClusterSource::Sim).unwrap_err();
         assert_eq!(
             why,
-            "chapter 2 (\"Break \u{241b}[31mit\") asks to partition a random TiKV node, \
-             but the SIM cluster cannot partition a node (it can kill, stop and pause)"
+            "chapter 2 (\"Break \u{241b}[31mit\") asks for a partition fault on a random TiKV node, \
+             but the SIM cluster cannot apply partition faults (it applies kill, stop and pause)"
         );
         let docker = ClusterSource::Docker {
             project: "demo".into(),
@@ -989,7 +1051,7 @@ on_enter = [{ action = "inject_fault", kind = "partition" }]
         assert!(
             check_capabilities(&story, false, &signals_only(), &docker)
                 .unwrap_err()
-                .contains("but the DOCKER demo cluster cannot partition")
+                .contains("but the DOCKER demo cluster cannot apply partition faults")
         );
         let everything = Capabilities::everything();
         assert_eq!(
@@ -1003,12 +1065,12 @@ on_enter = [{ action = "inject_fault", kind = "partition" }]
         assert!(
             check_capabilities(&story, false, &nothing, &ClusterSource::Sim)
                 .unwrap_err()
-                .ends_with("cannot partition a node (it applies no fault at all)")
+                .ends_with("cannot apply partition faults (it applies no fault at all)")
         );
     }
 
     #[test]
-    fn the_default_story_runs_on_a_signals_only_cluster_but_its_kiosk_does_not() {
+    fn on_a_signals_only_cluster_the_default_kiosk_rotation_leaves_out_what_it_cannot_do() {
         let story = crate::story::default_script();
         let caps = signals_only();
         assert_eq!(
@@ -1020,8 +1082,8 @@ on_enter = [{ action = "inject_fault", kind = "partition" }]
         let why = check_capabilities(&story, true, &caps, &ClusterSource::Sim).unwrap_err();
         assert_eq!(
             why,
-            "chapter 4 (\"Fault\") with fault 4 of the [kiosk] rotation asks to partition \
-             a random TiKV node, but the SIM cluster cannot partition a node (it can kill, stop and pause)"
+            "chapter 4 (\"Fault\") with fault 4 of the [kiosk] rotation asks for a partition \
+             fault on a random TiKV node, but the SIM cluster cannot apply partition faults (it applies kill, stop and pause)"
         );
         assert_eq!(
             check_capabilities(
@@ -1032,6 +1094,29 @@ on_enter = [{ action = "inject_fault", kind = "partition" }]
             ),
             Ok(())
         );
+        // So the launcher leaves those kinds out of the default rotation
+        // first, saying so with the proofs' reasons where there are some.
+        let mut story = story;
+        let caps = Capabilities {
+            why_not: vec![(FaultKind::Loss, "no helper image".into())],
+            ..caps
+        };
+        assert_eq!(
+            rotation_note(&mut story, &caps).as_deref(),
+            Some(
+                "kiosk: the rotation leaves out partition, slow and loss \
+                 (loss: no helper image; `chaosdeck doctor` tells more)"
+            )
+        );
+        assert_eq!(
+            check_capabilities(&story, true, &caps, &ClusterSource::Sim),
+            Ok(())
+        );
+        assert_eq!(
+            asked_kinds(&story, true),
+            [FaultKind::Kill, FaultKind::Stop, FaultKind::Pause]
+        );
+        assert_eq!(asked_kinds(&story, false), [FaultKind::Kill]);
     }
 
     #[test]
@@ -1065,7 +1150,7 @@ on_enter = [{ action = "inject_fault", kind = "partition" }]
             check_capabilities(&story, false, &signals_only(), &ClusterSource::Sim).unwrap_err();
         assert_eq!(
             why,
-            "chapter 1 (\"PD\") asks to kill pd1, but the SIM cluster faults TiKV nodes only (pd1 is not one)"
+            "chapter 1 (\"PD\") asks for a kill fault on pd1, but the SIM cluster faults TiKV nodes only (pd1 is not one)"
         );
         // Named services are allowed where the backend says so (Docker),
         // and names it does not know are left to the cluster to answer.

@@ -77,6 +77,15 @@ pub trait ClusterBackend: Send + Sync + 'static {
     /// launcher checks the story against it before the show starts.
     fn capabilities(&self) -> Capabilities;
 
+    /// Proves, where this backend must before offering them, that it can
+    /// apply `kinds` (a probe on the engine), and returns its capabilities
+    /// from then on. The launcher calls it once, with the kinds the story
+    /// asks for, before the terminal is taken.
+    async fn prove(&self, kinds: &[FaultKind]) -> Capabilities {
+        let _ = kinds;
+        self.capabilities()
+    }
+
     /// What `spec` will change on the target, read before it is applied:
     /// the show writes it to the fault ledger first, so that whatever
     /// happens next the undo can put it back. Most faults change nothing
@@ -188,6 +197,9 @@ pub struct Capabilities {
     /// The kinds it can apply, in [`FaultKind`]'s order.
     pub kinds: Vec<FaultKind>,
     pub non_tikv: NonTikv,
+    /// Why a kind is left out, where the backend knows (a proof that
+    /// failed on this engine).
+    pub why_not: Vec<(FaultKind, String)>,
 }
 
 /// Whether a fault may go to a node that is not a TiKV node (PD, the load).
@@ -208,7 +220,16 @@ impl Capabilities {
         Self {
             kinds: FaultKind::ALL.to_vec(),
             non_tikv: NonTikv::WhenNamed,
+            why_not: Vec::new(),
         }
+    }
+
+    /// Why `kind` is left out, if the backend said.
+    pub fn why_not(&self, kind: FaultKind) -> Option<&str> {
+        self.why_not
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, why)| why.as_str())
     }
 
     pub fn supports(&self, kind: FaultKind) -> bool {
@@ -250,10 +271,10 @@ impl Capabilities {
     /// `kill, stop and pause`: what it can do, for messages.
     pub fn kinds_text(&self) -> String {
         let names: Vec<&str> = self.kinds.iter().map(|kind| kind.name()).collect();
-        match names.split_last() {
-            None => "nothing".to_string(),
-            Some((last, [])) => (*last).to_string(),
-            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        if names.is_empty() {
+            "nothing".to_string()
+        } else {
+            crate::text::and_list(&names)
         }
     }
 }
@@ -331,7 +352,10 @@ mod tests {
             non_tikv: NonTikv::Refused {
                 known: vec!["pd0".into()],
             },
+            why_not: vec![(FaultKind::Slow, "no cgroup".into())],
         };
+        assert_eq!(signals.why_not(FaultKind::Slow), Some("no cgroup"));
+        assert_eq!(signals.why_not(FaultKind::Loss), None);
         assert_eq!(signals.kinds_text(), "kill and pause");
         assert!(!signals.allows_non_tikv(FaultTarget::Named("pd0")));
         assert!(signals.refuses_by_name("pd0") && !signals.refuses_by_name("tikv0"));

@@ -10,21 +10,47 @@ use super::chapter::{Target, duration, fault_spec, title};
 use crate::cluster::{FaultKind, FaultSpec};
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a [kiosk] table")]
+#[serde(from = "RawKioskPlan")]
 pub struct KioskPlan {
     /// One fault per pass, in turn; each replaces the script's own
     /// `inject_fault` kind and target for that pass.
-    #[serde(default = "every_kind", deserialize_with = "at_least_one_fault")]
     pub faults: Vec<KioskFault>,
+    /// Whether the chapters file wrote `faults` (else every kind in turn):
+    /// a kind the cluster cannot apply is then refused, where the default
+    /// rotation leaves it out with a note.
+    pub faults_written: bool,
     /// Shown between passes while the cluster is checked and healed.
-    #[serde(default)]
     pub attract: Option<Attract>,
     /// After a person's last key, autoplay resumes by itself after this long.
-    #[serde(default = "default_idle", deserialize_with = "idle")]
     pub idle: Duration,
     /// Longest wait between passes for the cluster to be healthy again.
-    #[serde(default = "default_heal_timeout", deserialize_with = "duration")]
     pub heal_timeout: Duration,
+}
+
+/// The table as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [kiosk] table")]
+struct RawKioskPlan {
+    #[serde(default, deserialize_with = "at_least_one_fault")]
+    faults: Option<Vec<KioskFault>>,
+    #[serde(default)]
+    attract: Option<Attract>,
+    #[serde(default = "default_idle", deserialize_with = "idle")]
+    idle: Duration,
+    #[serde(default = "default_heal_timeout", deserialize_with = "duration")]
+    heal_timeout: Duration,
+}
+
+impl From<RawKioskPlan> for KioskPlan {
+    fn from(raw: RawKioskPlan) -> Self {
+        Self {
+            faults_written: raw.faults.is_some(),
+            faults: raw.faults.unwrap_or_else(every_kind),
+            attract: raw.attract,
+            idle: raw.idle,
+            heal_timeout: raw.heal_timeout,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -105,14 +131,16 @@ fn idle<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     Ok(idle)
 }
 
-fn at_least_one_fault<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<KioskFault>, D::Error> {
+fn at_least_one_fault<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<KioskFault>>, D::Error> {
     let faults = Vec::deserialize(d)?;
     if faults.is_empty() {
         return Err(de::Error::custom(
             "expected at least one fault, such as { kind = \"kill\" }",
         ));
     }
-    Ok(faults)
+    Ok(Some(faults))
 }
 
 fn default_heal_timeout() -> Duration {
@@ -127,6 +155,7 @@ impl Default for KioskPlan {
     fn default() -> Self {
         Self {
             faults: every_kind(),
+            faults_written: false,
             attract: None,
             idle: default_idle(),
             heal_timeout: default_heal_timeout(),
@@ -135,6 +164,29 @@ impl Default for KioskPlan {
 }
 
 impl KioskPlan {
+    /// Leaves out of the default rotation the kinds `keep` refuses, and
+    /// returns them; a rotation the chapters file wrote is kept as written
+    /// (and refused whole if it asks for what the cluster cannot do).
+    pub fn leave_out(&mut self, keep: impl Fn(FaultKind) -> bool) -> Vec<FaultKind> {
+        if self.faults_written {
+            return Vec::new();
+        }
+        let mut left_out = Vec::new();
+        self.faults.retain(|f| {
+            let kept = keep(f.fault.kind());
+            if !kept {
+                left_out.push(f.fault.kind());
+            }
+            kept
+        });
+        if self.faults.is_empty() {
+            // Nothing left to rotate through: keep the refusal honest.
+            self.faults = every_kind();
+            return Vec::new();
+        }
+        left_out
+    }
+
     /// The fault of pass `pass` (from 1).
     pub fn fault_for(&self, pass: u32) -> Option<&KioskFault> {
         let len = self.faults.len();
@@ -156,6 +208,22 @@ mod tests {
         use FaultKind::*;
         assert_eq!(kinds, [Kill, Stop, Pause, Partition, Slow, Loss, Kill]);
         assert_eq!(script.kiosk.idle, Duration::from_secs(120));
+    }
+
+    #[test]
+    fn only_the_default_rotation_leaves_out_what_the_cluster_cannot_do() {
+        let mut plan = parse_script("[[chapter]]\ntitle = 'a'\n", "t")
+            .unwrap()
+            .kiosk;
+        assert!(!plan.faults_written);
+        let left = plan.leave_out(|k| !matches!(k, FaultKind::Slow | FaultKind::Loss));
+        assert_eq!(left, [FaultKind::Slow, FaultKind::Loss]);
+        assert_eq!(plan.faults.len(), FaultKind::ALL.len() - 2);
+        let text = "[kiosk]\nfaults = [{ kind = 'slow' }]\n[[chapter]]\ntitle = 'a'\n";
+        let mut written = parse_script(text, "t").unwrap().kiosk;
+        assert!(written.faults_written);
+        assert!(written.leave_out(|_| false).is_empty());
+        assert_eq!(written.faults.len(), 1);
     }
 
     #[test]

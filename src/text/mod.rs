@@ -16,7 +16,7 @@ pub mod numbers;
 pub mod time;
 
 pub use clean::{clean_line, clean_text, excerpt, for_model, is_unsafe, quote_for_model};
-pub use numbers::{count, ops_per_sec, percent, rates, thousands};
+pub use numbers::{and_list, count, ops_per_sec, percent, rates, thousands};
 pub use time::{
     age, age_tenths, clock, hours_minutes, latency, restamp, seconds, secs, span, stamp, tenths,
     whole_secs,

@@ -55,6 +55,18 @@ pub fn trimmed(value: f64) -> String {
     }
 }
 
+/// `a`, `a and b`, `a, b and c`.
+pub fn and_list<S: AsRef<str>>(items: &[S]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [rest @ .., last] => {
+            let rest: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
+            format!("{} and {}", rest.join(", "), last.as_ref())
+        }
+    }
+}
+
 /// `1 region` / `3 regions`.
 pub fn count(n: u64, one: &str, many: &str) -> String {
     if n == 1 {
@@ -67,6 +79,14 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_read_as_words() {
+        assert_eq!(and_list::<&str>(&[]), "");
+        assert_eq!(and_list(&["kill"]), "kill");
+        assert_eq!(and_list(&["kill", "stop"]), "kill and stop");
+        assert_eq!(and_list(&["kill", "stop", "pause"]), "kill, stop and pause");
+    }
 
     #[test]
     fn settings_are_written_without_trailing_zeros() {

@@ -204,20 +204,37 @@ fn a_story_the_cluster_cannot_tell_is_refused_naming_the_chapter_and_the_cluster
     let stderr = refused(&chaosdeck_in(&dir.0, &argv));
     assert_eq!(
         stderr,
-        "chaosdeck: chapter 2 (\"Cut off\") asks to partition a random TiKV node, \
-         but the SIM cluster cannot partition a node (it can kill, stop and pause)\n"
+        "chaosdeck: chapter 2 (\"Cut off\") asks for a partition fault on a random TiKV node, \
+         but the SIM cluster cannot apply partition faults (it applies kill, stop and pause)\n"
     );
 
-    // The kiosk's default rotation gives every kind its turn: the fourth
+    // A rotation the chapters file writes is checked whole: its second
     // pass would partition, so the booth never starts.
-    let mut argv = vec!["--plain", "--kiosk", "--state-dir", state];
+    let rotation = dir.0.join("rotation.toml");
+    let default_story = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/chapters.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        &rotation,
+        default_story + "\n[kiosk]\nfaults = [{ kind = 'kill' }, { kind = 'partition' }]\n",
+    )
+    .unwrap();
+    let mut argv = vec![
+        "--plain",
+        "--kiosk",
+        "--state-dir",
+        state,
+        "--script",
+        rotation.to_str().unwrap(),
+    ];
     argv.extend_from_slice(&signals_only);
     let stderr = refused(&chaosdeck_in(&dir.0, &argv));
     assert_eq!(
         stderr,
-        "chaosdeck: chapter 4 (\"Fault\") with fault 4 of the [kiosk] rotation asks to \
-         partition a random TiKV node, but the SIM cluster cannot partition a node \
-         (it can kill, stop and pause)\n"
+        "chaosdeck: chapter 4 (\"Fault\") with fault 2 of the [kiosk] rotation asks for a \
+         partition fault on a random TiKV node, but the SIM cluster cannot apply partition \
+         faults (it applies kill, stop and pause)\n"
     );
 
     // A PD member named in the script is faulted now (PD leader failover):
@@ -249,6 +266,33 @@ fn a_story_the_cluster_cannot_tell_is_refused_naming_the_chapter_and_the_cluster
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+
+    // The kiosk's default rotation gives every kind its turn: it leaves
+    // out what this cluster does not apply, says so, and runs the rest.
+    let other = dir.0.join("kiosk-state");
+    let kiosk = Command::new(env!("CARGO_BIN_EXE_chaosdeck"))
+        .args(["--plain", "--kiosk", "--speed", "50", "--state-dir"])
+        .arg(&other)
+        .args(signals_only)
+        .args(["--log-file", "/dev/null"])
+        .env("XDG_STATE_HOME", fresh_state_home())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("chaosdeck runs");
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    unsafe { libc::kill(kiosk.id() as i32, libc::SIGTERM) };
+    let out = kiosk.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(143), "{text}");
+    assert!(
+        text.contains(
+            "kiosk: the rotation leaves out partition, slow and loss \
+             (this cluster does not apply them)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("chapter 1/8: Welcome"), "{text}");
 }
 
 /// Whether anything but the log folder was made in the state directory.

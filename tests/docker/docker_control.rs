@@ -340,12 +340,47 @@ async fn faults_and_recoveries_on_a_compose_labelled_project() {
         None,
         "packet loss is no runtime event"
     );
+    // The snapshots show what the filter said, on that node only.
+    let loss_of = |processes: Vec<chaosdeck::cluster::Process>| -> Vec<(String, Option<f64>)> {
+        processes
+            .into_iter()
+            .filter(|p| p.role == chaosdeck::cluster::NodeRole::Tikv)
+            .map(|p| (p.service, p.packet_loss.map(|l| l.percent())))
+            .collect()
+    };
+    let seen = loss_of(lossy.processes().await.expect("processes"));
+    assert!(seen.contains(&("tikv1".into(), Some(30.0))), "{seen:?}");
+    assert!(
+        seen.iter().filter(|(_, l)| l.is_some()).count() == 1,
+        "{seen:?}"
+    );
     lossy
         .recover(Recovery::Clear, "tikv1", None)
         .await
         .expect("clear tikv1's rules");
     let listed = lossy.net_rules(&tikv1).await.expect("tikv1's rules");
     assert!(!listed.contains("CHAOSDECK"), "{listed}");
+    let seen = loss_of(lossy.processes().await.expect("processes"));
+    assert!(seen.iter().all(|(_, l)| l.is_none()), "{seen:?}");
+    assert!(matches!(
+        lossy.recover(Recovery::Clear, "tikv1", None).await,
+        Err(BackendError::NothingToRecover { .. })
+    ));
+    // A restart gives the container a new network namespace: the rules
+    // went with the old one, and the snapshots stop showing them.
+    lossy
+        .inject(loss, "tikv1", false)
+        .await
+        .expect("loss again");
+    control
+        .docker()
+        .restart_container(&tikv1.id, None)
+        .await
+        .expect("restart tikv1");
+    let listed = lossy.net_rules(&tikv1).await.expect("tikv1's rules");
+    assert!(!listed.contains("CHAOSDECK"), "{listed}");
+    let seen = loss_of(lossy.processes().await.expect("processes"));
+    assert!(seen.iter().all(|(_, l)| l.is_none()), "{seen:?}");
     assert!(matches!(
         lossy.recover(Recovery::Clear, "tikv1", None).await,
         Err(BackendError::NothingToRecover { .. })

@@ -11,6 +11,7 @@ mod doctor_states;
 mod end_to_end;
 mod end_to_end_loop;
 mod heal_at_start;
+mod proved_kinds;
 mod record_evals;
 mod same_panel;
 mod standin_project;

@@ -72,6 +72,9 @@ async fn record_docker_cases() {
     let clock = ShowClock::start(1.0);
     let backend = DockerBackend::new(docker_config(&project, NO_PD), clock).expect("backend");
     let mut streams = backend.subscribe();
+    // A slow store is offered once proved on this engine, as at launch.
+    let offered = backend.prove(&[FaultKind::Slow]).await;
+    assert!(offered.supports(FaultKind::Slow), "{:?}", offered.why_not);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("evals");
     for (kind, cause, words) in [
         (

@@ -93,6 +93,9 @@ struct Shared {
     /// Cancels the tasks feeding the current subscription.
     streams: Mutex<Option<CancellationToken>>,
     runtime: tokio::runtime::Handle,
+    /// What this engine can do: its own calls until `prove` has probed
+    /// the kinds that need it.
+    capabilities: Mutex<Capabilities>,
 }
 
 /// The real cluster: a Docker Compose project plus PD's HTTP API.
@@ -125,6 +128,7 @@ impl DockerBackend {
                 fault: Mutex::new(None),
                 streams: Mutex::new(None),
                 runtime,
+                capabilities: Mutex::new(super::proof::unproved_capabilities()),
             }),
         })
     }
@@ -338,10 +342,52 @@ impl ClusterBackend for DockerBackend {
         self.shared.snapshot().await
     }
 
-    /// Every kind of fault; on TiKV nodes, and on PD or load services too
-    /// when the script names them (a node the show chooses is TiKV only).
+    /// The engine's own calls, and the kinds `prove` proved; on TiKV nodes,
+    /// and on PD or load services too when the script names them (a node
+    /// the show chooses is TiKV only).
     fn capabilities(&self) -> Capabilities {
-        Capabilities::everything()
+        self.shared
+            .capabilities
+            .lock()
+            .expect("not poisoned")
+            .clone()
+    }
+
+    /// Probes the kinds among `kinds` that need it (a CPU limit written
+    /// back, the packet-loss helper's rules), within the proofs' deadline.
+    async fn prove(&self, kinds: &[FaultKind]) -> Capabilities {
+        let wanted: Vec<FaultKind> = kinds
+            .iter()
+            .copied()
+            .filter(|&k| super::proof::needs_proof(k))
+            .collect();
+        if wanted.is_empty() {
+            return self.capabilities();
+        }
+        let proving = async {
+            let control = self.shared.control().await?;
+            let containers = control.containers().await?;
+            Ok::<_, BackendError>(super::proof::prove_some(&control, &containers, &wanted).await)
+        };
+        let proofs = match tokio::time::timeout(super::proof::PROOF_DEADLINE, proving).await {
+            Ok(Ok(proofs)) => proofs,
+            Ok(Err(e)) => {
+                super::proof::unproved(&wanted, &format!("the engine could not be asked: {e}"))
+            }
+            Err(_) => super::proof::unproved(
+                &wanted,
+                &format!(
+                    "not proved within {}",
+                    crate::text::secs(super::proof::PROOF_DEADLINE)
+                ),
+            ),
+        };
+        for proof in &proofs {
+            tracing::info!(kind = %proof.kind, verdict = ?proof.verdict, "fault kind proved");
+        }
+        let capabilities = super::proof::capabilities_of(&proofs);
+        *self.shared.capabilities.lock().expect("not poisoned") = capabilities.clone();
+        capabilities
     }
 
     /// A slow store's CPU limit, read before it is lowered.

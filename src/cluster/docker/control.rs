@@ -20,8 +20,14 @@ use super::mapping::{
 };
 use super::netfault::{self, Netns};
 use crate::cluster::{
-    BackendError, Before, CpuLimit, FaultKind, FaultSpec, NodeRole, Process, ProcessState, Recovery,
+    BackendError, Before, CpuLimit, FaultKind, FaultSpec, NodeRole, PacketLoss, Process,
+    ProcessState, Recovery,
 };
+
+/// When the container last started, as the engine says.
+fn started_at(inspect: &bollard::models::ContainerInspectResponse) -> Option<String> {
+    inspect.state.as_ref()?.started_at.clone()
+}
 
 /// How long a graceful stop may take before Docker sends SIGKILL, for a
 /// container that does not say (see [`stop_timeout_of`]). The same as
@@ -56,6 +62,18 @@ pub struct DockerControl {
     net_helper_image: String,
     /// Networks each partitioned service was cut from. Never held across an await.
     partitions: Arc<Mutex<HashMap<String, Vec<Attachment>>>>,
+    /// Containers whose packet-drop rules this control wrote and read back,
+    /// by id. Never held across an await.
+    lossy: Arc<Mutex<HashMap<String, Lossy>>>,
+}
+
+/// Packet loss read back from a container's filter, and the start of the
+/// container it was written in: rules live in its network namespace, which
+/// a restart replaces, so once it started again they are gone.
+#[derive(Debug, Clone, PartialEq)]
+struct Lossy {
+    loss: PacketLoss,
+    started_at: Option<String>,
 }
 
 impl DockerControl {
@@ -73,6 +91,7 @@ impl DockerControl {
             stop_timeout: DEFAULT_STOP_TIMEOUT,
             net_helper_image: netfault::DEFAULT_IMAGE.to_string(),
             partitions: Arc::default(),
+            lossy: Arc::default(),
         };
         control.with_stop_timeout(DEFAULT_STOP_TIMEOUT)
     }
@@ -155,22 +174,41 @@ impl DockerControl {
     pub async fn processes(&self) -> Result<Vec<Process>, BackendError> {
         let networks = self.project_networks().await?;
         let containers = self.containers().await?;
-        let limits = futures::future::join_all(containers.iter().map(|c| async {
+        let inspected = futures::future::join_all(containers.iter().map(|c| async {
             if c.role != NodeRole::Tikv {
                 return None;
             }
-            let inspect = self.docker.inspect_container(&c.id, None).await.ok()?;
-            cpu::cpus_of(&cpu::limit_of(inspect.host_config.as_ref())).map(CpuLimit::from_cpus)
+            self.docker.inspect_container(&c.id, None).await.ok()
         }))
         .await;
         Ok(containers
             .iter()
-            .zip(limits)
-            .map(|(c, cpu_limit)| Process {
-                cpu_limit,
-                ..c.process(&networks)
+            .zip(inspected)
+            .map(|(c, inspect)| {
+                let inspect = inspect.as_ref();
+                let cpu_limit = inspect
+                    .and_then(|i| cpu::cpus_of(&cpu::limit_of(i.host_config.as_ref())))
+                    .map(CpuLimit::from_cpus);
+                let started_at = inspect.and_then(started_at);
+                Process {
+                    cpu_limit,
+                    packet_loss: self.loss_still_in(&c.id, started_at.as_deref()),
+                    ..c.process(&networks)
+                }
             })
             .collect())
+    }
+
+    /// The loss this control wrote in container `id`, while the container
+    /// it wrote it in still runs (not since restarted).
+    fn loss_still_in(&self, id: &str, started_at: Option<&str>) -> Option<PacketLoss> {
+        let mut lossy = self.lossy.lock().expect("not poisoned");
+        let seen = lossy.get(id)?;
+        if seen.started_at.as_deref() == started_at {
+            return Some(seen.loss);
+        }
+        lossy.remove(id);
+        None
     }
 
     /// The container of `service` (the first replica when scaled).
@@ -275,7 +313,7 @@ impl DockerControl {
         let rules = netfault::adding(percent);
         let ran = self.restore_rules(container, &rules).await?;
         match ran.code {
-            0 => Ok(()),
+            0 => self.read_loss_back(container).await,
             _ if ran.output.contains("exists") => Err(BackendError::FaultInPlace {
                 kind: FaultKind::Loss,
                 service: container.service.clone(),
@@ -286,6 +324,32 @@ impl DockerControl {
                 netfault::trouble(&ran)
             ))),
         }
+    }
+
+    /// What the filter now drops, read back, kept for the snapshots: the
+    /// screen shows a lossy node only from what its filter said.
+    async fn read_loss_back(&self, container: &ProjectContainer) -> Result<(), BackendError> {
+        let listing = self.net_rules(container).await?;
+        let Some(percent) = netfault::loss_in(&listing) else {
+            return Err(BackendError::Refused(format!(
+                "{}'s packet filter does not show the rules just written",
+                container.service
+            )));
+        };
+        let inspect = self
+            .docker
+            .inspect_container(&container.id, None)
+            .await
+            .map_err(|e| self.engine_error("inspect", &container.service, e))?;
+        let seen = Lossy {
+            loss: PacketLoss::from_percent(percent),
+            started_at: started_at(&inspect),
+        };
+        self.lossy
+            .lock()
+            .expect("not poisoned")
+            .insert(container.id.clone(), seen);
+        Ok(())
     }
 
     /// Applies `rules` in `container`'s network namespace, in one transaction.
@@ -320,6 +384,17 @@ impl DockerControl {
     /// Removes chaosdeck's packet-drop chain from `container`, and the
     /// jumps to it; an error when there is none.
     async fn clear_loss(&self, container: &ProjectContainer) -> Result<(), BackendError> {
+        let cleared = self.clear_loss_rules(container).await;
+        if matches!(cleared, Ok(()) | Err(BackendError::NothingToRecover { .. })) {
+            self.lossy
+                .lock()
+                .expect("not poisoned")
+                .remove(&container.id);
+        }
+        cleared
+    }
+
+    async fn clear_loss_rules(&self, container: &ProjectContainer) -> Result<(), BackendError> {
         let service = &container.service;
         if !container.is_running() {
             return Err(BackendError::NothingToRecover {

@@ -55,7 +55,7 @@ fn how(kind: FaultKind) -> &'static str {
 }
 
 /// Kinds the engine's own calls cannot vouch for: they need a probe.
-fn needs_proof(kind: FaultKind) -> bool {
+pub fn needs_proof(kind: FaultKind) -> bool {
     matches!(kind, FaultKind::Slow | FaultKind::Loss)
 }
 
@@ -64,11 +64,21 @@ pub async fn prove_kinds(
     control: &DockerControl,
     containers: &[ProjectContainer],
 ) -> Vec<KindProof> {
+    prove_some(control, containers, &FaultKind::ALL).await
+}
+
+/// The proofs of `kinds` only (a show proves what its story asks for, so a
+/// story of kills starts without probing anything).
+pub async fn prove_some(
+    control: &DockerControl,
+    containers: &[ProjectContainer],
+    kinds: &[FaultKind],
+) -> Vec<KindProof> {
     let tikv = containers
         .iter()
         .find(|c| c.role == NodeRole::Tikv && c.is_running());
     let mut proofs = Vec::new();
-    for kind in FaultKind::ALL {
+    for kind in FaultKind::ALL.into_iter().filter(|k| kinds.contains(k)) {
         let verdict = match kind {
             FaultKind::Slow => prove_slow(control, tikv).await,
             FaultKind::Loss => prove_loss(control, tikv).await,
@@ -160,28 +170,52 @@ async fn prove_loss(control: &DockerControl, tikv: Option<&ProjectContainer>) ->
     }
 }
 
-/// Every kind proved, on TiKV nodes and on nodes the script names.
+/// `kinds`, each not proved, for `why`.
+pub fn unproved(kinds: &[FaultKind], why: &str) -> Vec<KindProof> {
+    kinds
+        .iter()
+        .map(|&kind| KindProof {
+            kind,
+            verdict: Verdict::Unproved(why.to_string()),
+        })
+        .collect()
+}
+
+/// The engine's own calls and every kind proved, on TiKV nodes and on
+/// nodes the script names; a kind that needs a proof and has none (or
+/// failed it) is left out, with why.
 pub fn capabilities_of(proofs: &[KindProof]) -> Capabilities {
+    let proof = |kind| proofs.iter().find(|p| p.kind == kind);
+    let mut why_not = Vec::new();
+    let kinds = FaultKind::ALL
+        .into_iter()
+        .filter(|&kind| {
+            if !needs_proof(kind) {
+                return true;
+            }
+            match proof(kind).map(|p| &p.verdict) {
+                Some(Verdict::Available(_)) => true,
+                Some(Verdict::Unavailable { why, .. } | Verdict::Unproved(why)) => {
+                    why_not.push((kind, why.clone()));
+                    false
+                }
+                None => {
+                    why_not.push((kind, "not proved on this engine".into()));
+                    false
+                }
+            }
+        })
+        .collect();
     Capabilities {
-        kinds: proofs
-            .iter()
-            .filter(|p| p.available())
-            .map(|p| p.kind)
-            .collect(),
+        kinds,
         non_tikv: NonTikv::WhenNamed,
+        why_not,
     }
 }
 
-/// The kinds that need proving, for a show that could not reach the
-/// engine to prove them: the engine's own calls only.
+/// Before any proof: the engine's own calls only.
 pub fn unproved_capabilities() -> Capabilities {
-    Capabilities {
-        kinds: FaultKind::ALL
-            .into_iter()
-            .filter(|&kind| !needs_proof(kind))
-            .collect(),
-        non_tikv: NonTikv::WhenNamed,
-    }
+    capabilities_of(&[])
 }
 
 #[cfg(test)]
@@ -207,7 +241,17 @@ mod tests {
                 },
             },
         ];
-        assert_eq!(capabilities_of(&proofs).kinds, [FaultKind::Kill]);
+        let offered = capabilities_of(&proofs);
+        use FaultKind::*;
+        assert_eq!(offered.kinds, [Kill, Stop, Pause, Partition]);
+        assert_eq!(offered.why_not(Slow), Some("no TiKV"));
+        assert_eq!(offered.why_not(Loss), Some("no image"));
+        let slow_only = capabilities_of(&[KindProof {
+            kind: Slow,
+            verdict: Verdict::Available("x".into()),
+        }]);
+        assert!(slow_only.supports(Slow) && !slow_only.supports(Loss));
+        assert_eq!(slow_only.why_not(Loss), Some("not proved on this engine"));
         let unproved = unproved_capabilities();
         assert!(unproved.supports(FaultKind::Partition));
         assert!(!unproved.supports(FaultKind::Slow) && !unproved.supports(FaultKind::Loss));

@@ -212,6 +212,7 @@ impl ClusterBackend for SimBackend {
         Capabilities {
             kinds,
             non_tikv: NonTikv::WhenNamed,
+            why_not: Vec::new(),
         }
     }
 
