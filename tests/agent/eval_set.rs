@@ -25,12 +25,6 @@ fn the_set_covers_every_fault_on_both_backends_thin_evidence_and_a_healthy_contr
     for backend in ["sim", "docker"] {
         // Every kind in the catalogue, by the class it should be told as.
         for kind in FaultKind::ALL {
-            // The Docker backend does not yet read a container's packet
-            // filter into its processes, so its analyzer cannot see packet
-            // loss: no docker case until it can (a known gap, not a pass).
-            if backend == "docker" && kind == FaultKind::Loss {
-                continue;
-            }
             let cause = Some(kind.class());
             assert!(
                 covered.contains(&(backend, cause)),

@@ -70,11 +70,15 @@ async fn record_docker_cases() {
         fixture.start_service(service).await;
     }
     let clock = ShowClock::start(1.0);
-    let backend = DockerBackend::new(docker_config(&project, NO_PD), clock).expect("backend");
+    let mut config = docker_config(&project, NO_PD);
+    config.net_helper_image = crate::support::net_helper_image().to_string();
+    let backend = DockerBackend::new(config, clock).expect("backend");
     let mut streams = backend.subscribe();
-    // A slow store is offered once proved on this engine, as at launch.
-    let offered = backend.prove(&[FaultKind::Slow]).await;
+    // A slow store and packet loss are offered once proved on this engine,
+    // as at launch.
+    let offered = backend.prove(&[FaultKind::Slow, FaultKind::Loss]).await;
     assert!(offered.supports(FaultKind::Slow), "{:?}", offered.why_not);
+    assert!(offered.supports(FaultKind::Loss), "{:?}", offered.why_not);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("evals");
     for (kind, cause, words) in [
         (
@@ -101,6 +105,11 @@ async fn record_docker_cases() {
             FaultKind::Slow,
             Some(FaultClass::SlowStore),
             "a slow store (CPU quota lowered to 0.2 CPUs with docker update)",
+        ),
+        (
+            FaultKind::Loss,
+            Some(FaultClass::PacketLoss),
+            "packet loss (30% of its packets dropped by iptables rules in its network namespace; the stand-in load here does not go through it, so only the node's packet filter shows it)",
         ),
     ] {
         let mut recorder = EvidenceRecorder::default();

@@ -183,12 +183,20 @@ pub struct StandinProject {
 impl StandinProject {
     /// `compose up -d` of the stand-in project, and PD's host port.
     pub fn up(tag: &str) -> StandinProject {
+        Self::up_with(tag, &[])
+    }
+
+    /// The same with more of the compose file's variables set (for example
+    /// `STANDIN_HEARTBEAT`).
+    pub fn up_with(tag: &str, vars: &[(&str, &str)]) -> StandinProject {
         let project = unique_project(tag);
+        let mut env = vec![("STANDIN_IMAGE".to_string(), standin_image().to_string())];
+        env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let mut project = StandinProject {
             project: project.clone(),
             compose: compose_tool(),
             pd_url: String::new(),
-            env: vec![("STANDIN_IMAGE".into(), standin_image().to_string())],
+            env,
         };
         let up = project.compose(&["up", "-d", "--no-build"]);
         assert!(up.status.success(), "compose up: {}", describe(&up));
