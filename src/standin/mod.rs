@@ -15,6 +15,7 @@
 //! Each runs as PID 1 in a container: SIGTERM and SIGINT end it at once,
 //! with exit code 0, as TiKV v8.5.1 stops (no leader handover).
 
+pub mod cpu_gate;
 pub mod http;
 pub mod load;
 pub mod pace;

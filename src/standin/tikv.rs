@@ -17,6 +17,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use super::cpu_gate::CpuGate;
 use super::http::{self, Request, Response};
 use super::pace::{Pace, go_duration};
 use super::replica::Replica;
@@ -29,6 +30,8 @@ use super::{Cluster, pd_urls};
 pub const SERVER_PORT: u16 = 20160;
 pub const STATUS_PORT: u16 = 20180;
 const VERSION: &str = "8.5.1-standin";
+/// Where a container sees its own cgroup.
+const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 /// What each store says it can hold.
 const CAPACITY_BYTES: u64 = 100 << 30;
 
@@ -95,11 +98,18 @@ pub async fn run(
     );
 
     let serving = node.clone();
+    let cpu = CpuGate::watch_cgroup(CGROUP_ROOT, cancel.clone());
     tokio::spawn(http::serve(
         server,
         move |request| {
             let node = serving.clone();
-            async move { serve_server(&node, &request) }
+            let cpu = cpu.clone();
+            async move {
+                let (response, ops) = serve_server(&node, &request);
+                // The work of what it served, on the CPU its cgroup grants.
+                cpu.serve(ops).await;
+                response
+            }
         },
         cancel.clone(),
     ));
@@ -125,13 +135,17 @@ async fn bind(port: u16) -> Result<TcpListener, String> {
         .map_err(|e| format!("cannot listen on port {port}: {e}"))
 }
 
-fn serve_server(node: &Shared, request: &Request) -> Response {
+/// The answer, and the operations it served (what costs CPU).
+fn serve_server(node: &Shared, request: &Request) -> (Response, u64) {
     if request.path == RAFT_VIEW_PATH {
         let view = lock(node).replica.view();
-        return Response::json(&serde_json::to_value(view).unwrap_or_default());
+        return (
+            Response::json(&serde_json::to_value(view).unwrap_or_default()),
+            0,
+        );
     }
     let Some(op) = request.path.strip_prefix(KV_PATH_PREFIX) else {
-        return Response::not_found(&request.path);
+        return (Response::not_found(&request.path), 0);
     };
     let region = request.param("region").and_then(|r| r.parse::<u64>().ok());
     let ops = request
@@ -139,19 +153,22 @@ fn serve_server(node: &Shared, request: &Request) -> Response {
         .and_then(|n| n.parse::<u64>().ok())
         .unwrap_or(1);
     let (Some(region), "read" | "update") = (region, op) else {
-        return Response::text(400, "expected /standin/kv/{read|update}?region=ID&ops=N\n");
+        return (
+            Response::text(400, "expected /standin/kv/{read|update}?region=ID&ops=N\n"),
+            0,
+        );
     };
     let mut node = lock(node);
     if !node.replica.leads(region) {
         node.served.not_leader += 1;
-        return Response::text(503, "not leader\n");
+        return (Response::text(503, "not leader\n"), 0);
     }
     if op == "read" {
         node.served.reads += ops;
     } else {
         node.served.updates += ops;
     }
-    Response::text(200, "ok\n")
+    (Response::text(200, "ok\n"), ops)
 }
 
 fn serve_status(node: &Shared, request: &Request, pace: Pace, started: SystemTime) -> Response {

@@ -226,3 +226,44 @@ async fn a_restart_restores_the_cpu_limit_the_ledger_kept() {
     let _ = std::fs::remove_dir_all(&dir);
     drop(fixture);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_deletes_the_packet_drop_chain_the_ledger_names() {
+    let project = unique_project("heal-loss");
+    let Some(control) = docker_or_skip(&project).await else {
+        return;
+    };
+    let image = crate::support::net_helper_image();
+    let control = control.with_net_helper_image(image);
+    let fixture = TestProject::create(control.docker(), &project).await;
+    for service in ["pd0", "tikv0", "tikv1", "tikv2"] {
+        fixture.start_service(service).await;
+    }
+    let dir = state_dir(&project);
+    let ledger = LedgerFile::in_dir(&dir);
+    let loss = chaosdeck::cluster::FaultSpec::with(FaultKind::Loss, "percent", 30.0).unwrap();
+    // What a chaosdeck killed mid-fault leaves: the ledger, then the rules.
+    ledger
+        .record(&LedgerEntry {
+            fault: loss,
+            service: "tikv1".into(),
+            cluster: format!("DOCKER {project}"),
+            at: "2026-12-01T10:00:00.000Z".into(),
+            pid: 1,
+            before: None,
+        })
+        .unwrap();
+    control.inject(loss, "tikv1", false).await.expect("loss");
+    let tikv1 = control.container_of("tikv1").await.expect("tikv1");
+    let chain = chaosdeck::cluster::docker::netfault::CHAIN;
+    let rules = control.net_rules(&tikv1).await.expect("its filter");
+    assert!(rules.contains(chain), "{rules}");
+
+    let out = run_chaosdeck(&project, &dir, &["--net-helper-image", image]);
+    assert!(out.contains("start-up: healed tikv1 (clear)"), "{out}");
+    let rules = control.net_rules(&tikv1).await.expect("its filter");
+    assert!(!rules.contains(chain), "the chain is gone: {rules}");
+    assert!(!ledger.path().exists(), "the ledger is cleared once healed");
+    let _ = std::fs::remove_dir_all(&dir);
+    drop(fixture);
+}

@@ -380,3 +380,26 @@ fn every_shared_fixture_of_a_parsed_kind_has_its_copy_here() {
         }
     }
 }
+
+proptest! {
+    /// The stand-in's reading of its cgroup's CPU quota: any text at all in
+    /// either version's files gives no quota or a positive, finite one.
+    #[test]
+    fn a_cgroup_quota_is_none_or_a_positive_finite_cpu_count(
+        v2 in proptest::option::of("[ -~\n]{0,40}"),
+        quota in "[ -~\n]{0,20}",
+        period in "[ -~\n]{0,20}",
+        v1 in any::<bool>(),
+        q in 1u64..10_000_000,
+        p in 1u64..10_000_000,
+    ) {
+        use chaosdeck::standin::cpu_gate::cpus_granted;
+        let v1_files = v1.then_some((quota.as_str(), period.as_str()));
+        if let Some(cpus) = cpus_granted(v2.as_deref(), v1_files) {
+            prop_assert!(cpus.is_finite() && cpus > 0.0, "{cpus}");
+        }
+        let written = format!("{q} {p}\n");
+        let cpus = cpus_granted(Some(&written), None).unwrap();
+        prop_assert!((cpus - q as f64 / p as f64).abs() < 1e-12);
+    }
+}

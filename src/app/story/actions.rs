@@ -612,6 +612,16 @@ fn describe(scene: &Scene, action: &Action) -> String {
         {
             "waiting for PD's members to name a new leader".into()
         }
+        // A slow or lossy store: PD keeps it Up; only the clients feel it.
+        Action::AwaitDetection {
+            until: DetectUntil::PdVerdict,
+            ..
+        } if scene.ledger.state().fault().is_some_and(|f| {
+            !f.expects(Expected::PdVerdict) && f.expects(Expected::WorkloadSignal)
+        }) =>
+        {
+            "waiting for the workload to show it (PD keeps the store Up)".into()
+        }
         other => other.describe(),
     }
 }
