@@ -17,7 +17,7 @@ pub use flow::{Fitted, Line, Piece, Row, Tone, fit_panel, fit_scrolled, lay};
 
 use super::text;
 use crate::app::keys::{KEYS, Pane};
-use crate::app::{ActionStatus, App};
+use crate::app::{ActionStatus, AgentState, App};
 use crate::story::Action;
 use crate::workload::SampleSource;
 use crate::workload::tracker::{BarLevel, WorkloadStatus};
@@ -148,7 +148,7 @@ pub struct Screen {
     /// Pieces in the order they are left out last; the first is always kept.
     pub header: Vec<(Piece, u8)>,
     pub narration: Narration,
-    pub cluster: Vec<Row>,
+    pub cluster: cluster::Panel,
     pub stores: usize,
     pub figures: KeyFigures,
     pub workload: Workload,
@@ -172,7 +172,7 @@ impl Screen {
             phase: phase(app),
             header: header(app),
             narration: narration(app),
-            cluster: cluster::rows(app),
+            cluster: cluster::panel(app),
             stores: app
                 .cluster()
                 .snapshot
@@ -202,7 +202,8 @@ impl Screen {
             .body
             .iter()
             .chain([&self.narration.status])
-            .chain(&self.cluster)
+            .chain(&self.cluster.table)
+            .chain(&self.cluster.compact)
             .chain([
                 &self.workload.stats,
                 &self.workload.legend,
@@ -221,6 +222,7 @@ impl Screen {
         out.extend(self.header.iter().map(|(p, _)| p.text.clone()));
         out.extend([
             self.narration.title.clone(),
+            self.cluster.title.clone(),
             self.workload.title.clone(),
             self.monitor.title.clone(),
             self.agent.title.clone(),
@@ -342,6 +344,7 @@ fn narration(app: &App) -> Narration {
         body.push(Row::prose(Tone::Plain, text::plain(paragraph)).ranked(2));
     }
     let live = detection::rows(app);
+    let brief = !live.is_empty();
     if !live.is_empty() {
         body.push(Row::prose(Tone::Plain, "").ranked(3));
         body.extend(live);
@@ -362,7 +365,7 @@ fn narration(app: &App) -> Narration {
         title: text::plain(&chapter.title),
         body,
         countdown: app.countdown().map(|left| left.as_secs_f64().ceil() as u64),
-        status: status(app),
+        status: status(app, brief),
     }
 }
 
@@ -412,7 +415,10 @@ fn what_follows(app: &App) -> Option<String> {
     (last && over && app.hold().is_none()).then(|| "  · SPACE runs the story again".into())
 }
 
-fn status(app: &App) -> Row {
+/// The action's status; `brief` where the chapter's own rows above it
+/// carry its figures (Detection's signals): its words up to the first
+/// colon, so the rows keep the room.
+fn status(app: &App, brief: bool) -> Row {
     let (symbol, word, tone, what) = match &app.status() {
         None => return idle_status(app),
         Some(ActionStatus::Running(t)) => ("…", "RUNNING", Tone::Accent, t),
@@ -421,19 +427,23 @@ fn status(app: &App) -> Row {
         Some(ActionStatus::Aborted(t)) => ("■", "ABORTED", Tone::Warn, t),
         Some(ActionStatus::Skipped(t)) => ("–", "SKIPPED", Tone::Warn, t),
     };
-    let mut pieces = vec![
-        Piece::new(tone, format!("{symbol} {word} ")),
-        // The runner's words in the screen's one number format and time
-        // base (a diagnosis quoted here says `T+`, as its pane does).
-        Piece::new(
-            tone,
-            crate::text::restamp(
-                &text::rates(&text::plain(what)),
-                app.timeline().injected.as_ref().map(|f| f.at),
-            )
-            .into_owned(),
-        ),
-    ];
+    // A diagnosis is whole in its pane: here, its cause in a line, so the
+    // status never takes the agent's room.
+    let what = match app.agent().state() {
+        AgentState::Done { diagnosis, .. } if what.starts_with("DIAGNOSIS:") => {
+            agent::cause_line(diagnosis, "diagnosed")
+        }
+        _ if brief => what.split(':').next().unwrap_or(what).to_string(),
+        _ => what.clone(),
+    };
+    // The runner's words in the screen's one number format and time base,
+    // one piece with the word, so they start on its line.
+    let what = crate::text::restamp(
+        &text::rates(&text::plain(&what)),
+        app.timeline().injected.as_ref().map(|f| f.at),
+    )
+    .into_owned();
+    let mut pieces = vec![Piece::new(tone, format!("{symbol} {word} {what}"))];
     pieces.extend(what_follows(app).map(|next| Piece::new(Tone::Label, next)));
     Row::new(pieces).indented(2).kept()
 }
