@@ -902,3 +902,90 @@ fn the_cluster_panel_follows_pd_s_leader_through_a_failover() {
     }
     assert_eq!(seen, ["silent", "no_leader", "new_leader"]);
 }
+
+// ---- the kiosk -------------------------------------------------------------
+
+/// Films the first screen between kiosk passes at the three sizes.
+#[derive(Default)]
+struct AttractCamera {
+    leave: Option<LeaveAfter>,
+    shots: Arc<Mutex<Vec<(u16, u16, String)>>>,
+}
+
+impl Frontend for AttractCamera {
+    fn spawn_input(&mut self, tx: mpsc::Sender<Msg>, _cancel: CancellationToken) {
+        if let Some(leave) = self.leave.as_mut() {
+            leave.input(tx);
+        }
+    }
+
+    fn changed(&mut self, app: &App, _change: chaosdeck::show::Change) {
+        let mut shots = self.shots.lock().unwrap();
+        if shots.is_empty() && app.kiosk().is_some_and(|k| k.interlude().is_some()) {
+            for (w, h) in SIZES {
+                shots.push((w, h, text(&render(app, w, h))));
+            }
+        }
+        if let Some(leave) = self.leave.as_mut() {
+            leave.changed(app);
+        }
+    }
+}
+
+/// Item 23: between passes a clean attract screen: no chapter number, none
+/// of the last pass's chart, timeline or diagnosis, the keys that work
+/// here, and the booth's own words in the header.
+#[tokio::test(start_paused = true)]
+async fn between_kiosk_passes_an_attract_screen() {
+    let clock = ShowClock::start(1.0);
+    let backend = sim_backend(11, clock).await;
+    let mut app = App::new(config(default_script(), chaosdeck::app::Mode::Kiosk));
+    let mut show = instant_show(backend, clock);
+    let mut camera = AttractCamera {
+        leave: Some(LeaveAfter::new(1)),
+        ..AttractCamera::default()
+    };
+    let shots = Arc::clone(&camera.shots);
+    show.run(&mut app, &mut camera).await;
+    let shots = shots.lock().unwrap().clone();
+    assert_eq!(shots.len(), SIZES.len(), "the interlude was on screen");
+    for (w, h, screen) in shots {
+        for gone in [
+            "[8/8]",
+            "ESC abort",
+            "← back",
+            "Root cause",
+            "✓ recovered",
+            "F T+",
+        ] {
+            assert!(!screen.contains(gone), "{gone:?} at {w}x{h}:\n{screen}");
+        }
+        for kept in ["KIOSK · pass 1 · up", "Between passes", "any key take over"] {
+            assert!(screen.contains(kept), "{kept:?} at {w}x{h}:\n{screen}");
+        }
+        insta::assert_snapshot!(format!("kiosk_between_passes_{w}x{h}"), steady(&screen));
+    }
+}
+
+/// Item 23: with a person in control the header still says KIOSK, the pass
+/// and the uptime, at 80x24 too, in every chapter.
+#[test]
+fn the_kiosk_header_keeps_its_pass_and_uptime_with_a_person_in_control() {
+    let mut app = App::new(config(default_script(), chaosdeck::app::Mode::Kiosk));
+    app.start();
+    update(&mut app, Msg::Tick(secs(61.0)));
+    update(&mut app, Msg::Snapshot(Ok(healthy(secs(61.0)))));
+    update(&mut app, Msg::Command(Command::Touch));
+    for chapter in 0..app.chapter_count() {
+        app.show_chapter(chapter);
+        for (w, h) in SIZES {
+            let screen = text(&render(&app, w, h));
+            let header = screen.lines().next().unwrap();
+            assert!(
+                header.contains("KIOSK (presenter) · pass 1 · up 0h01m"),
+                "chapter {} at {w}x{h}: {header}",
+                chapter + 1
+            );
+        }
+    }
+}

@@ -9,6 +9,7 @@ pub mod chart;
 pub mod cluster;
 pub mod detection;
 pub mod flow;
+pub mod interlude;
 pub mod monitor;
 
 use std::time::Duration;
@@ -168,6 +169,14 @@ pub struct Screen {
 
 impl Screen {
     pub fn build(app: &App) -> Self {
+        let mut screen = Self::of_the_story(app);
+        if let Some(interlude) = app.kiosk().and_then(|k| k.interlude()) {
+            interlude::attract(app, interlude, &mut screen);
+        }
+        screen
+    }
+
+    fn of_the_story(app: &App) -> Self {
         Self {
             phase: phase(app),
             header: header(app),
@@ -272,35 +281,39 @@ fn header(app: &App) -> Vec<(Piece, u8)> {
     if let Some(replay) = app.replay() {
         out.push((Piece::new(Tone::Warn, text::plain(replay)), 0));
     }
-    out.extend([
-        (
-            Piece::new(Tone::Strong, text::plain(&app.source().to_string())),
-            5,
-        ),
-        (Piece::new(Tone::Plain, app.mode().label()), 4),
-    ]);
-    if let Some(kiosk) = &app.kiosk() {
-        let up = kiosk.uptime(app.now());
-        out.push((
-            Piece::new(
-                Tone::Plain,
-                format!("pass {} · up {}", app.pass(), text::hours_minutes(up)),
-            ),
-            3,
-        ));
-        if !kiosk.autoplay() {
-            out.push((Piece::new(Tone::Warn, "presenter has control"), 1));
+    out.push((
+        Piece::new(Tone::Strong, text::plain(&app.source().to_string())),
+        5,
+    ));
+    match &app.kiosk() {
+        // A booth always says it is one, its pass, its uptime and who has
+        // control, in one piece that is never left out.
+        Some(kiosk) => {
+            let who = if kiosk.autoplay() { "" } else { " (presenter)" };
+            let up = text::hours_minutes(kiosk.uptime(app.now()));
+            let tone = if kiosk.autoplay() {
+                Tone::Plain
+            } else {
+                Tone::Warn
+            };
+            out.push((
+                Piece::new(tone, format!("KIOSK{who} · pass {} · up {up}", app.pass())),
+                0,
+            ));
         }
+        None => out.push((Piece::new(Tone::Plain, app.mode().label()), 4)),
     }
+    let between = app.kiosk().is_some_and(|k| k.interlude().is_some());
+    let chapter = text::plain(&app.current_chapter().title);
     out.push((
         Piece::new(
             Tone::Strong,
-            format!(
-                "[{}/{}] {}",
-                app.chapter() + 1,
-                app.chapter_count(),
-                text::plain(&app.current_chapter().title)
-            ),
+            if between {
+                // Not a chapter of the story: no number.
+                chapter
+            } else {
+                format!("[{}/{}] {chapter}", app.chapter() + 1, app.chapter_count())
+            },
         ),
         0,
     ));
