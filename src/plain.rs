@@ -196,7 +196,8 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
         }
         if missed > 0 {
             self.say(&format!(
-                "           ({missed} lines not shown: see the journal)"
+                "           ({} not shown: see the journal)",
+                crate::text::count(missed as u64, "line", "lines")
             ));
         }
         for entry in &entries {
