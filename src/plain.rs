@@ -197,7 +197,7 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
         if missed > 0 {
             self.say(&format!(
                 "           ({} not shown: see the journal)",
-                crate::text::count(missed as u64, "line", "lines")
+                crate::text::count(missed, "line", "lines")
             ));
         }
         for entry in &entries {
