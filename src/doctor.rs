@@ -528,7 +528,10 @@ pub fn members_check(endpoint: &str, members: &[PdMember], compose: &str) -> Che
         .iter()
         .find(|m| m.is_leader)
         .map_or("no leader", |m| m.name.as_str());
-    let detail = format!("{endpoint} ({} members, leader {leader})", members.len());
+    let detail = format!(
+        "{endpoint} ({}, leader {leader})",
+        crate::text::count(members.len() as u64, "member", "members")
+    );
     if unhealthy.is_empty() {
         Check::ok("PD", detail)
     } else {
@@ -728,6 +731,19 @@ pub fn terminal_check(is_terminal: bool, size: Option<(u16, u16)>) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_pd_member_is_one_member() {
+        let member = PdMember {
+            name: "pd0".into(),
+            client_url: "http://pd0:2379".into(),
+            is_leader: true,
+            healthy: Some(true),
+            serves_tso: None,
+        };
+        let check = members_check("pd0:2379", &[member], "docker-compose.yaml");
+        assert_eq!(check.detail, "pd0:2379 (1 member, leader pd0)");
+    }
 
     #[test]
     fn load_lines_are_recognised() {

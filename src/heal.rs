@@ -198,7 +198,7 @@ async fn heal_leftovers(
             Ok(Ok(()) | Err(BackendError::NothingToRecover { .. })) => (
                 true,
                 format!(
-                    "healed {service} ({recovery}): {} when chaosdeck started",
+                    "healed {service} ({recovery}) at start-up: {}",
                     leftover.why
                 ),
             ),

@@ -36,7 +36,7 @@ pub struct Plain<W: Write> {
 }
 
 /// Plain mode's commands: a word (or its letter) and Enter.
-const COMMANDS: &str = "Enter next, back, abort, reset, pause, halt, quit";
+const COMMANDS: &str = "Enter next, back, abort, apply, reset, pause, halt, quit";
 
 /// The command a line of input means; `None` for one it does not know.
 fn command_of(line: &str) -> Option<Command> {
@@ -45,7 +45,10 @@ fn command_of(line: &str) -> Option<Command> {
         "q" | "quit" => Command::Quit,
         "b" | "back" => Command::Prev,
         "r" | "reset" => Command::Reset,
-        "a" | "abort" => Command::Abort,
+        // `a` applies the agent's action, as the full screen's key does;
+        // abort is ESC there, so a word here.
+        "a" | "apply" => Command::ApplyRecommendation,
+        "abort" | "esc" => Command::Abort,
         "p" | "pause" => Command::TogglePause,
         "H" | "halt" => Command::Halt,
         _ => return None,
@@ -193,7 +196,8 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
         }
         if missed > 0 {
             self.say(&format!(
-                "           ({missed} lines not shown: see the journal)"
+                "           ({} not shown: see the journal)",
+                crate::text::count(missed, "line", "lines")
             ));
         }
         for entry in &entries {
@@ -243,5 +247,25 @@ impl<W: Write> crate::show::Frontend for Plain<W> {
             }
             let _ = self.out.flush();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    /// A letter means in plain mode what its key means on the full screen.
+    #[test]
+    fn a_letter_means_what_the_full_screen_s_key_means() {
+        // (`b` is plain mode's own word for back: ← on the full screen.)
+        for letter in ['a', 'p', 'r', 'q', 'H'] {
+            let key = KeyEvent::new(KeyCode::Char(letter), KeyModifiers::NONE);
+            let screen = crate::app::keys::command_for(key);
+            let plain = command_of(&letter.to_string());
+            assert_eq!(plain, screen, "{letter}");
+        }
+        assert_eq!(command_of("abort"), Some(Command::Abort));
+        assert_eq!(command_of("apply"), Some(Command::ApplyRecommendation));
     }
 }

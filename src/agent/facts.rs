@@ -289,6 +289,9 @@ pub struct ImpactFacts {
     /// the rest of `leaderless_peak` is led from a node the runtime shows
     /// gone, a join of PD's regions with the runtime's view.
     pub pd_without_leader_peak: u64,
+    /// What the runtime showed of the node regions were led from at the
+    /// peak, in the Cluster panel's word: `dead`, `frozen`, `cut-off`.
+    pub lost: &'static str,
     pub leaderless_first: Option<Duration>,
     /// First snapshot after the peak with every region led again.
     pub leaderless_cleared: Option<Duration>,
@@ -321,6 +324,9 @@ pub fn impact_facts(evidence: &Evidence, from: Duration, until: Option<Duration>
             facts.leaderless_cleared = None;
         } else if facts.leaderless_first.is_some() && facts.leaderless_cleared.is_none() {
             facts.leaderless_cleared = Some(snapshot.taken_at);
+        }
+        if leaderless > facts.leaderless_peak {
+            facts.lost = crate::monitor::lost_node(snapshot);
         }
         facts.leaderless_peak = facts.leaderless_peak.max(leaderless);
         facts.leaderless_now = leaderless;

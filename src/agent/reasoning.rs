@@ -440,20 +440,26 @@ fn timeline(
     entries
 }
 
-/// The regions that lost their leader, in the Cluster panel's terms: PD's
-/// own `no leader`, and `led from dead` (PD still names the lost node their
-/// leader; the runtime shows it gone).
+/// The regions that lost their leader, in the Cluster panel's terms and
+/// saying where each figure comes from: PD's own `no leader`, and `led from
+/// dead` (or `frozen`, `cut-off`: PD still names the lost node their leader;
+/// the runtime shows it gone).
 fn leaderless_entry(impact: &ImpactFacts) -> String {
-    let from_dead = impact
+    let lost = if impact.lost.is_empty() {
+        "dead"
+    } else {
+        impact.lost
+    };
+    let from_lost = impact
         .leaderless_peak
         .saturating_sub(impact.pd_without_leader_peak);
-    match (impact.pd_without_leader_peak, from_dead) {
+    match (impact.pd_without_leader_peak, from_lost) {
         (0, peak) => format!(
-            "regions led from a lost node (peak {peak}): PD still names it their leader, the runtime shows it gone"
+            "regions led from {lost} (peak {peak}, from PD's region leaders and the runtime's view): PD still names the {lost} node their leader"
         ),
-        (pd, 0) => format!("PD: regions without a leader (peak {pd})"),
-        (pd, _) => format!(
-            "regions without a serving leader (peak {}): {pd} without one in PD, the rest led from a lost node",
+        (pd, 0) => format!("regions with no leader (peak {pd}, PD's own count)"),
+        (pd, rest) => format!(
+            "regions with no serving leader (peak {}): no leader {pd} (PD's own count), led from {lost} {rest} (from PD's region leaders and the runtime's view)",
             impact.leaderless_peak
         ),
     }

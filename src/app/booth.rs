@@ -54,6 +54,8 @@ pub struct Kiosk {
 pub struct Interlude {
     /// What the screen shows meanwhile (the attract chapter).
     pub chapter: Chapter,
+    /// Show time the pass ended: what came after is the interlude's.
+    pub since: Duration,
     /// Shown at least this long.
     pub min_left: Timer,
     pub deadline: Timer,
@@ -416,6 +418,7 @@ impl Booth {
             None => between_passes(),
         };
         kiosk.interlude = Some(Interlude {
+            since: now,
             min_left: Timer::new(chapter.dwell),
             deadline: Timer::new(kiosk.plan.heal_timeout),
             chapter,

@@ -3,6 +3,7 @@
 //! runtime knows nothing of Raft, so neither alone may gate a fault. The same
 //! code judges the simulator and a real cluster.
 
+use crate::text::count;
 use std::fmt;
 use std::time::Duration;
 
@@ -87,8 +88,8 @@ pub fn troubles(snapshot: &ClusterSnapshot) -> Vec<Trouble> {
         found.push(trouble(
             None,
             format!(
-                "{} regions without a leader",
-                snapshot.regions.without_leader
+                "{} without a leader",
+                count(snapshot.regions.without_leader, "region", "regions")
             ),
         ));
     }
@@ -96,8 +97,9 @@ pub fn troubles(snapshot: &ClusterSnapshot) -> Vec<Trouble> {
         found.push(trouble(
             None,
             format!(
-                "{} regions led from a dead node",
-                snapshot.regions.led_from_dead_node
+                "{} led from a {} node",
+                count(snapshot.regions.led_from_dead_node, "region", "regions"),
+                crate::monitor::lost_node(snapshot)
             ),
         ));
     }
@@ -105,8 +107,8 @@ pub fn troubles(snapshot: &ClusterSnapshot) -> Vec<Trouble> {
         found.push(trouble(
             None,
             format!(
-                "{} regions under-replicated",
-                snapshot.regions.under_replicated
+                "{} under-replicated",
+                count(snapshot.regions.under_replicated, "region", "regions")
             ),
         ));
     }

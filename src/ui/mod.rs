@@ -125,6 +125,68 @@ pub fn render(screen: &Screen, state: &mut ViewState, theme: &Theme, frame: &mut
     }
 }
 
+/// Rows left for the panes under the chart: two lines of text.
+const PANES_LEAST: u16 = 4;
+/// The chart's least: its stats in the border and one row of bars.
+const CHART_LEAST: u16 = 3;
+
+/// Small screens (under 30 rows for the panels): the top rows, the chart's
+/// and the panes' share of the width, by chapter. The cluster keeps every
+/// store (its compact form where the table does not fit), the chart at
+/// least a row of bars, the panes two lines.
+fn small_rows(phase: Phase, h: u16, table: u16, compact: u16, narration: u16) -> (u16, u16, u16) {
+    let most_top = h.saturating_sub(CHART_LEAST + PANES_LEAST);
+    let (top, agent_share) = match phase {
+        // The narration and the table, whole where they fit.
+        Phase::Calm | Phase::Fault => (table.max(narration), 50),
+        // The chapter's own rows come first in the narration; the table
+        // keeps every store's heartbeat age.
+        // The monitor gets the width its entries need on one line each.
+        Phase::Detection => (table.max(narration), 37),
+        // The agent gets the height: the cluster takes its compact form,
+        // the narration about half.
+        Phase::Diagnosis => (compact.max(narration.min(h / 2 + 1)), 65),
+        Phase::Complete => (
+            table.max(narration).min(h.saturating_sub(6 + PANES_LEAST)),
+            50,
+        ),
+    };
+    let top = top.min(most_top).max(6.min(most_top));
+    let chart = match phase {
+        Phase::Complete => h.saturating_sub(top + PANES_LEAST),
+        Phase::Diagnosis => CHART_LEAST,
+        // A row of its own for the stats where the panes keep theirs.
+        _ => 4.min(h.saturating_sub(top + PANES_LEAST)).max(CHART_LEAST),
+    };
+    (top, chart, agent_share)
+}
+
+/// Larger screens: room for every panel; the chart grows at the end.
+fn large_rows(phase: Phase, h: u16, cluster_need: u16, narration_need: u16) -> (u16, u16, u16) {
+    let short = (h / 6).max(5);
+    let (top, workload, agent_share) = match phase {
+        Phase::Calm | Phase::Fault => (cluster_need.max(narration_need), short.max(h / 5), 50),
+        Phase::Detection => (cluster_need.max(narration_need.min(h * 2 / 5)), short, 40),
+        Phase::Diagnosis => (
+            cluster_need.min(h * 2 / 5).max(narration_need.min(h / 3)),
+            4.max(h / 8),
+            65,
+        ),
+        Phase::Complete => {
+            let chart = h * 2 / 5;
+            (
+                cluster_need.max(narration_need).min(h - chart - 4),
+                chart,
+                50,
+            )
+        }
+    };
+    // The bottom row keeps at least four rows (two of text).
+    let top = top.max(6).min(h.saturating_sub(workload.min(4) + 4));
+    let workload = workload.min(h.saturating_sub(top + 4)).max(3);
+    (top, workload, agent_share)
+}
+
 /// The panels' areas for `screen` on `area` (at least the minimum size).
 pub fn layout(screen: &Screen, area: Rect) -> Areas {
     let [header, mut main, timeline, footer] = Layout::vertical([
@@ -142,62 +204,26 @@ pub fn layout(screen: &Screen, area: Rect) -> Areas {
         main = rest;
     }
     let h = main.height;
-    // The cluster table needs 40 columns (44 while its figures matter most);
+    // The cluster table needs 38 columns (7 stores, one Disconnected);
     // the narration takes the rest.
-    let least = if screen.phase == Phase::Detection {
-        44
-    } else {
-        40
-    };
-    let cluster_width = (main.width * 9 / 20).max(least);
+    let cluster_width = (main.width * 9 / 20).max(38);
     let narration_width = main.width - cluster_width;
     let inner = usize::from(cluster_width - 2);
-    let cluster_need = screen
-        .cluster
-        .iter()
-        .map(|r| lay(r, inner).len())
-        .sum::<usize>() as u16
-        + 2;
+    let need =
+        |rows: &[view::Row]| rows.iter().map(|r| lay(r, inner).len()).sum::<usize>() as u16 + 2;
+    let table_need = need(&screen.cluster.table);
+    let compact_need = need(&screen.cluster.compact);
     let mut narration_need = narration::height_for(&screen.narration, narration_width);
     if figures.is_some() && screen.narration.countdown.is_some() {
         // Room for the countdown's digits at twice their size, and a line
         // around them and the status.
         narration_need = narration_need.max(big_digits::HEIGHT as u16 * 2 + 6);
     }
-    // Small screens keep a short chart outside the last chapter: the stats
-    // and a row of bars, or only the stats when the cluster needs the room.
-    let short = if h < 30 { 4 } else { (h / 6).max(5) };
-    let (top, workload, agent_share) = match screen.phase {
-        // The narration is the point: all of it.
-        Phase::Calm | Phase::Fault => (cluster_need.max(narration_need), short.max(h / 5), 50),
-        Phase::Detection => {
-            let top = cluster_need.max(narration_need.min(h * 2 / 5));
-            let workload = if h < 30 && top + short + 4 > h {
-                3
-            } else {
-                short
-            };
-            (top, workload, 40)
-        }
-        // Small screens cannot spare the cluster's rows; large ones can.
-        Phase::Diagnosis if h < 30 => (cluster_need.max(narration_need.min(h / 3)), 4, 65),
-        Phase::Diagnosis => (
-            cluster_need.min(h * 2 / 5).max(narration_need.min(h / 3)),
-            4.max(h / 8),
-            65,
-        ),
-        Phase::Complete => {
-            let chart = if h < 30 { 6 } else { h * 2 / 5 };
-            (
-                cluster_need.max(narration_need).min(h - chart - 4),
-                chart,
-                50,
-            )
-        }
+    let (top, workload, agent_share) = if h < 30 {
+        small_rows(screen.phase, h, table_need, compact_need, narration_need)
+    } else {
+        large_rows(screen.phase, h, table_need, narration_need)
     };
-    // The bottom row keeps at least four rows (two of text).
-    let top = top.max(6).min(h.saturating_sub(workload.min(4) + 4));
-    let workload = workload.min(h.saturating_sub(top + 4)).max(3);
     let [top_area, workload_area, bottom] = Layout::vertical([
         Constraint::Length(top),
         Constraint::Length(workload),

@@ -65,15 +65,19 @@ pub fn render(narration: &Narration, scale: usize, theme: &Theme, frame: &mut Fr
     }
     let width = usize::from(text_area.width);
     let height = usize::from(text_area.height);
-    // The status wraps, whole, up to half the panel: only a longer one (a
-    // diagnosis, whole in its own pane) is cut, and marked.
+    // The status wraps, whole: it says what is happening now, so the
+    // narration yields to it (only a status taller than the whole panel
+    // is cut, and marked).
     let mut status = lay(&narration.status, width);
-    let most = (height / 2).max(2);
-    if status.len() > most {
-        status.truncate(most);
-        status[most - 1] = paint::marked(std::mem::take(&mut status[most - 1]), width);
+    if status.len() > height {
+        status.truncate(height.max(1));
+        let last = status.len() - 1;
+        status[last] = paint::marked(std::mem::take(&mut status[last]), width);
     }
-    let room = height.saturating_sub(status.len() + usize::from(height > 10));
+    let room = height.saturating_sub(status.len());
+    // A blank line above the status where the text fits with it.
+    let text_lines: usize = narration.body.iter().map(|r| lay(r, width).len()).sum();
+    let room = room.saturating_sub(usize::from(room > text_lines && room > 1));
     let body = fit_panel(&narration.body, width, room);
     let mut lines = paint::lines(&body, theme);
     while lines.len() + status.len() < height {

@@ -23,10 +23,25 @@ pub fn lines(fitted: &view::Fitted, theme: &Theme) -> Vec<Line<'static>> {
 }
 
 pub fn block(title: &str, theme: &Theme) -> Block<'static> {
+    titled(
+        Line::from(Span::styled(title.to_string(), theme.title())),
+        theme,
+    )
+}
+
+/// A block whose title carries figures in their tones.
+pub fn block_with(title: &str, pieces: &[Piece], theme: &Theme) -> Block<'static> {
+    let mut spans = vec![Span::styled(title.to_string(), theme.title())];
+    spans.extend(line(pieces, theme).spans);
+    spans.push(Span::raw(" "));
+    titled(Line::from(spans), theme)
+}
+
+fn titled(title: Line<'static>, theme: &Theme) -> Block<'static> {
     Block::new()
         .borders(Borders::ALL)
         .border_style(theme.border())
-        .title(Span::styled(title.to_string(), theme.title()))
+        .title(title)
 }
 
 /// `row` on one line of `width` columns: whole, or its first line with a

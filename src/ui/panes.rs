@@ -6,14 +6,24 @@ use ratatui::widgets::Paragraph;
 
 use super::paint;
 use super::theme::Theme;
-use super::view::{PaneView, fit_panel, fit_scrolled};
+use super::view::cluster::Panel;
+use super::view::{PaneView, Row, fit_panel, fit_scrolled, lay};
 use crate::app::keys;
 
-pub fn cluster(rows: &[super::view::Row], theme: &Theme, frame: &mut Frame, area: Rect) {
-    let block = paint::block(" Cluster ", theme);
+/// The cluster panel: its table where it fits, else its compact form
+/// (every store on fewer lines), else the compact form with a mark.
+pub fn cluster(panel: &Panel, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let block = paint::block(&panel.title, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let fitted = fit_panel(rows, usize::from(inner.width), usize::from(inner.height));
+    let (width, height) = (usize::from(inner.width), usize::from(inner.height));
+    let lines = |rows: &[Row]| rows.iter().map(|r| lay(r, width).len()).sum::<usize>();
+    let rows = if lines(&panel.table) <= height {
+        &panel.table
+    } else {
+        &panel.compact
+    };
+    let fitted = fit_panel(rows, width, height);
     frame.render_widget(Paragraph::new(paint::lines(&fitted, theme)), inner);
 }
 

@@ -14,6 +14,7 @@ use super::theme::Theme;
 use super::view::chart::Chart;
 use super::view::{Tone, Workload, lay};
 use crate::workload::tracker::BarLevel;
+use unicode_width::UnicodeWidthStr;
 
 const EIGHTHS: [&str; 9] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
 
@@ -26,14 +27,31 @@ pub fn level_tone(level: BarLevel) -> Tone {
 }
 
 pub fn render(workload: &Workload, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let block = paint::block(&workload.title, theme);
+    let width = usize::from(area.width.saturating_sub(2));
+    // One row inside: the stats go in the border (where they fit it
+    // whole), so the row shows the bars.
+    // The source (`· simulated YCSB`) goes first where the row is short.
+    let in_border = (area.height <= 3)
+        .then(|| {
+            [workload.title.as_str(), " Workload "]
+                .into_iter()
+                .find(|title| workload.stats.width() + title.width() < width)
+        })
+        .flatten();
+    let block = match in_border {
+        Some(title) => paint::block_with(title, &workload.stats.pieces, theme),
+        None => paint::block(&workload.title, theme),
+    };
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    let width = usize::from(inner.width);
-    let stats = lay(&workload.stats, width);
+    let stats = if in_border.is_some() {
+        Vec::new()
+    } else {
+        lay(&workload.stats, width)
+    };
     let stats_rows = (stats.len() as u16).min(inner.height);
     let lines: Vec<_> = stats.iter().map(|l| paint::line(l, theme)).collect();
     frame.render_widget(

@@ -240,6 +240,7 @@ fn the_heartbeat_age_reads_the_same_in_the_status_and_the_table() {
     );
     let table = chaosdeck::ui::view::Screen::build(&rig.app)
         .cluster
+        .table
         .iter()
         .map(|r| r.text())
         .find(|t| t.starts_with(&fault.service))

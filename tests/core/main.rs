@@ -3,6 +3,7 @@
 
 mod agent_builtin;
 mod app_update;
+mod doc_screens;
 mod every_key;
 mod headless_story;
 mod hostile_world;

@@ -313,6 +313,52 @@ fn complete() {
     assert!(screen.contains("✓ recovered T+48.0s"), "{screen}");
 }
 
+/// The words of the narration panel (the box on the left titled by the
+/// chapter) of a screen, in reading order, without the layout's marks.
+fn narration_words(screen: &str, title: &str) -> Vec<String> {
+    let top = format!("┌ {title} ");
+    screen
+        .lines()
+        .skip_while(|l| !l.starts_with(&top))
+        .skip(1)
+        .take_while(|l| !l.starts_with('└'))
+        .filter_map(|l| l.split('│').nth(1))
+        .filter(|l| !(l.starts_with('…') && l.contains(" more")))
+        // The countdown stands beside the text, three spaces or more away.
+        .filter_map(|l| l.trim_start().split("   ").next())
+        .flat_map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .filter(|w| !w.chars().all(|c| c == '█'))
+        .collect()
+}
+
+/// Every row of the narration the chapter must keep (its text, and its
+/// own rows such as Detection's signals; not the scoreboard, which may go
+/// with a mark) reads whole, word for word, in the narration panel.
+fn reads_whole(screen: &str, title: &str, texts: &[String], what: &str) {
+    let panel = narration_words(screen, title);
+    for text in texts {
+        let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+        if words.is_empty() {
+            continue;
+        }
+        assert!(
+            panel.windows(words.len()).any(|w| w == words.as_slice()),
+            "{what}: not whole on screen: {text:?}\n{screen}"
+        );
+    }
+}
+
+/// The narration rows a chapter must keep on screen.
+fn kept_rows(app: &App) -> Vec<String> {
+    Screen::build(app)
+        .narration
+        .body
+        .iter()
+        .filter(|r| r.rank <= 2)
+        .map(|r| r.text())
+        .collect()
+}
+
 #[test]
 fn every_default_chapter_reads_whole_at_80x24_for_every_fault_kind() {
     for kind in FaultKind::ALL {
@@ -331,17 +377,15 @@ fn every_default_chapter_reads_whole_at_80x24_for_every_fault_kind() {
         for chapter in 0..app.chapter_count() {
             app.show_chapter(chapter);
             let screen = text(&render(&app, 80, 24));
-            // The narration whole: its last words on screen (what may be
-            // left out, the scoreboard at the end, is counted on screen).
-            let narration = app.narration(app.current_chapter()).to_string();
-            for paragraph in narration.split('\n').filter(|p| !p.trim().is_empty()) {
-                let last = paragraph.split_whitespace().last().unwrap();
-                assert!(
-                    screen.contains(last),
-                    "chapter {} ({kind}) is clipped before {last:?}:\n{screen}",
-                    chapter + 1
-                );
-            }
+            let paragraphs: Vec<String> = app
+                .narration(app.current_chapter())
+                .split('\n')
+                .map(str::to_string)
+                .collect();
+            let what = format!("chapter {} ({kind})", chapter + 1);
+            let title = &app.current_chapter().title;
+            reads_whole(&screen, title, &paragraphs, &what);
+            reads_whole(&screen, title, &kept_rows(&app), &what);
         }
     }
 }
@@ -433,6 +477,13 @@ impl Filmstrip {
         let mut last = self.last.lock().unwrap();
         for (w, h) in SIZES {
             let buffer = render(app, w, h);
+            // Every frame: the chapter's narration and its own rows whole.
+            reads_whole(
+                &text(&buffer),
+                &app.current_chapter().title,
+                &kept_rows(app),
+                &format!("chapter {} at {w}x{h}", app.chapter() + 1),
+            );
             last.insert((app.chapter(), w, h), text(&buffer));
             if (w, h) == (120, 40) {
                 *self.end.lock().unwrap() = Some(buffer);
@@ -850,4 +901,91 @@ fn the_cluster_panel_follows_pd_s_leader_through_a_failover() {
         }
     }
     assert_eq!(seen, ["silent", "no_leader", "new_leader"]);
+}
+
+// ---- the kiosk -------------------------------------------------------------
+
+/// Films the first screen between kiosk passes at the three sizes.
+#[derive(Default)]
+struct AttractCamera {
+    leave: Option<LeaveAfter>,
+    shots: Arc<Mutex<Vec<(u16, u16, String)>>>,
+}
+
+impl Frontend for AttractCamera {
+    fn spawn_input(&mut self, tx: mpsc::Sender<Msg>, _cancel: CancellationToken) {
+        if let Some(leave) = self.leave.as_mut() {
+            leave.input(tx);
+        }
+    }
+
+    fn changed(&mut self, app: &App, _change: chaosdeck::show::Change) {
+        let mut shots = self.shots.lock().unwrap();
+        if shots.is_empty() && app.kiosk().is_some_and(|k| k.interlude().is_some()) {
+            for (w, h) in SIZES {
+                shots.push((w, h, text(&render(app, w, h))));
+            }
+        }
+        if let Some(leave) = self.leave.as_mut() {
+            leave.changed(app);
+        }
+    }
+}
+
+/// Item 23: between passes a clean attract screen: no chapter number, none
+/// of the last pass's chart, timeline or diagnosis, the keys that work
+/// here, and the booth's own words in the header.
+#[tokio::test(start_paused = true)]
+async fn between_kiosk_passes_an_attract_screen() {
+    let clock = ShowClock::start(1.0);
+    let backend = sim_backend(11, clock).await;
+    let mut app = App::new(config(default_script(), chaosdeck::app::Mode::Kiosk));
+    let mut show = instant_show(backend, clock);
+    let mut camera = AttractCamera {
+        leave: Some(LeaveAfter::new(1)),
+        ..AttractCamera::default()
+    };
+    let shots = Arc::clone(&camera.shots);
+    show.run(&mut app, &mut camera).await;
+    let shots = shots.lock().unwrap().clone();
+    assert_eq!(shots.len(), SIZES.len(), "the interlude was on screen");
+    for (w, h, screen) in shots {
+        for gone in [
+            "[8/8]",
+            "ESC abort",
+            "← back",
+            "Root cause",
+            "✓ recovered",
+            "F T+",
+        ] {
+            assert!(!screen.contains(gone), "{gone:?} at {w}x{h}:\n{screen}");
+        }
+        for kept in ["KIOSK · pass 1 · up", "Between passes", "any key take over"] {
+            assert!(screen.contains(kept), "{kept:?} at {w}x{h}:\n{screen}");
+        }
+        insta::assert_snapshot!(format!("kiosk_between_passes_{w}x{h}"), steady(&screen));
+    }
+}
+
+/// Item 23: with a person in control the header still says KIOSK, the pass
+/// and the uptime, at 80x24 too, in every chapter.
+#[test]
+fn the_kiosk_header_keeps_its_pass_and_uptime_with_a_person_in_control() {
+    let mut app = App::new(config(default_script(), chaosdeck::app::Mode::Kiosk));
+    app.start();
+    update(&mut app, Msg::Tick(secs(61.0)));
+    update(&mut app, Msg::Snapshot(Ok(healthy(secs(61.0)))));
+    update(&mut app, Msg::Command(Command::Touch));
+    for chapter in 0..app.chapter_count() {
+        app.show_chapter(chapter);
+        for (w, h) in SIZES {
+            let screen = text(&render(&app, w, h));
+            let header = screen.lines().next().unwrap();
+            assert!(
+                header.contains("KIOSK (presenter) · pass 1 · up 0h01m"),
+                "chapter {} at {w}x{h}: {header}",
+                chapter + 1
+            );
+        }
+    }
 }

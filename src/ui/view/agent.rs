@@ -213,22 +213,27 @@ fn transcript_rows(transcript: &Transcript) -> Vec<Row> {
     rows
 }
 
-/// The diagnosis in the order an audience needs it: the cause, the action,
-/// what else was weighed, the impact, the risks, then the timeline.
-fn diagnosis_rows(app: &App, diagnosis: &Diagnosis) -> Vec<Row> {
+/// `Root cause: process killed or crashed on tikv1 (score 0.90)`.
+pub fn cause_line(diagnosis: &Diagnosis, lead: &str) -> String {
     let cause = &diagnosis.root_cause;
     let on = cause
         .service
         .as_deref()
         .map(|s| format!(" on {}", text::plain(s)))
         .unwrap_or_default();
+    format!(
+        "{lead}: {}{on} (score {})",
+        cause.class,
+        score(cause.confidence)
+    )
+}
+
+/// The diagnosis in the order an audience needs it: the cause, the action,
+/// what else was weighed, the impact, the risks, then the timeline.
+fn diagnosis_rows(app: &App, diagnosis: &Diagnosis) -> Vec<Row> {
     let mut rows = vec![Row::prose(
         Tone::Good,
-        format!(
-            "✓ Root cause: {}{on} (score {})",
-            cause.class,
-            score(cause.confidence)
-        ),
+        format!("✓ {}", cause_line(diagnosis, "Root cause")),
     )];
     rows.push(match &diagnosis.action {
         Some(action) => Row::prose(
@@ -243,7 +248,7 @@ fn diagnosis_rows(app: &App, diagnosis: &Diagnosis) -> Vec<Row> {
     });
     rows.push(Row::prose(
         Tone::Plain,
-        text::rates(&text::plain(&cause.summary)).into_owned(),
+        text::rates(&text::plain(&diagnosis.root_cause.summary)).into_owned(),
     ));
     if !diagnosis.alternatives.is_empty() {
         let weighed: Vec<String> = diagnosis

@@ -7,7 +7,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::flow::{Piece, Row, Tone};
 use crate::app::App;
-use crate::cluster::{ClusterSnapshot, DataSource, ProcessState, StoreState};
+use crate::cluster::{ClusterSnapshot, DataSource, ProcessState, Store, StoreState};
 use crate::ui::text;
 
 /// The region figures, read here and nowhere else (one edit to adopt a new
@@ -55,22 +55,36 @@ pub fn store_state(state: &StoreState) -> (&'static str, Tone) {
 pub const LEADERLESS: Tone = Tone::Bad;
 pub const UNDER_REPLICATED: Tone = Tone::Warn;
 
-pub fn rows(app: &App) -> Vec<Row> {
+/// The panel in its two forms: the table (a header and one row per store)
+/// and, where the table does not fit, the compact form (every store as a
+/// piece of one row that wraps between stores). PD's row, the regions and
+/// the processes are the same in both.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Panel {
+    pub table: Vec<Row>,
+    pub compact: Vec<Row>,
+    /// `Cluster · data 0.4s old`: how fresh PD's figures are, in the
+    /// border while they are fresh (a row of its own when they are not).
+    pub title: String,
+}
+
+pub fn panel(app: &App) -> Panel {
     let Some(snapshot) = &app.cluster().snapshot else {
-        return vec![match &app.cluster().error {
+        let rows = vec![match &app.cluster().error {
             Some(error) => unreachable_row(error),
             None => Row::prose(Tone::Label, "waiting for cluster data…"),
         }];
+        return Panel::same(rows, " Cluster ".into());
     };
     if !snapshot.pd_reachable && snapshot.stores.is_empty() {
         // Nothing known yet: no empty table that could read as "0 regions".
         let why = snapshot
             .trouble(DataSource::Pd)
             .unwrap_or("PD unreachable: no cluster data yet");
-        return vec![unreachable_row(why).kept(), runtime_row(snapshot)];
+        let rows = vec![unreachable_row(why).kept(), runtime_row(snapshot)];
+        return Panel::same(rows, " Cluster ".into());
     }
     let stale = app.cluster().is_stale(app.now());
-    let mut rows = vec![pd_row(snapshot)];
     let names: Vec<String> = snapshot
         .stores
         .iter()
@@ -78,20 +92,23 @@ pub fn rows(app: &App) -> Vec<Row> {
         .collect();
     let names =
         text::distinct_short_names(&names.iter().map(String::as_str).collect::<Vec<_>>(), 7);
+    let state_of = |store: &Store| {
+        let (symbol, tone) = store_state(&store.state);
+        if stale {
+            ("?", Tone::Label)
+        } else {
+            (symbol, tone)
+        }
+    };
     // Each column as wide as its widest cell: compact, and never cut.
     let cells: Vec<[String; 5]> = snapshot
         .stores
         .iter()
-        .zip(names)
+        .zip(&names)
         .map(|(store, name)| {
-            let symbol = if stale {
-                "?"
-            } else {
-                store_state(&store.state).0
-            };
             [
-                name,
-                format!("{symbol} {}", text::plain(store.state.name())),
+                name.clone(),
+                format!("{} {}", state_of(store).0, text::plain(store.state.name())),
                 text::thousands(store.leader_count as f64),
                 text::thousands(store.region_count as f64),
                 app.cluster()
@@ -112,7 +129,7 @@ pub fn rows(app: &App) -> Vec<Row> {
         })
         .collect();
     let right = |s: &str, w: usize| format!("{}{s}", " ".repeat(w.saturating_sub(s.width())));
-    rows.push(
+    let mut table = vec![
         Row::prose(
             Tone::Label,
             format!(
@@ -125,17 +142,12 @@ pub fn rows(app: &App) -> Vec<Row> {
             ),
         )
         .ranked(3),
-    );
-    for (store, cell) in snapshot.stores.iter().zip(cells) {
-        let tone = if stale {
-            Tone::Label
-        } else {
-            store_state(&store.state).1
-        };
-        rows.push(
+    ];
+    for (store, cell) in snapshot.stores.iter().zip(&cells) {
+        table.push(
             Row::new(vec![
                 Piece::new(Tone::Strong, format!("{} ", text::pad(&cell[0], widths[0]))),
-                Piece::new(tone, text::pad(&cell[1], widths[1])),
+                Piece::new(state_of(store).1, text::pad(&cell[1], widths[1])),
                 Piece::new(
                     Tone::Plain,
                     format!(
@@ -150,20 +162,59 @@ pub fn rows(app: &App) -> Vec<Row> {
             .ranked(1),
         );
     }
+    // The compact form: each store's name, state and leaders, one piece
+    // each, so a store is never split across lines.
+    let mut stores = vec![Piece::new(Tone::Label, "stores (leaders)")];
+    for (store, cell) in snapshot.stores.iter().zip(&cells) {
+        // One piece: a store is never split across lines.
+        stores.push(Piece::new(
+            state_of(store).1,
+            format!("  {} {} ({})", cell[0], cell[1], cell[2]),
+        ));
+    }
+    let compact = vec![Row::new(stores).indented(2).kept()];
+    let mut tail = Vec::new();
     if snapshot.trouble(DataSource::PdRegions).is_some() {
         // No figure that could read as "0 without a leader"; the reason is
         // on the freshness row, where there is room for it.
-        rows.push(
+        tail.push(
             Row::prose(Tone::Warn, "regions ? unknown: PD's region lists not read")
                 .indented(8)
                 .kept(),
         );
     } else if let Some(regions) = region_figures(app) {
-        rows.push(regions_row(regions));
+        tail.push(regions_row(regions));
     }
-    rows.push(runtime_row(snapshot));
-    rows.push(freshness_row(app, snapshot));
-    rows
+    tail.push(runtime_row(snapshot));
+    let title = match freshness(app, snapshot) {
+        Freshness::Fresh(age) => format!(" Cluster · data {age} old "),
+        Freshness::Trouble(row) => {
+            tail.push(row);
+            " Cluster ".into()
+        }
+    };
+    let pd = pd_row(snapshot);
+    let assemble = |middle: Vec<Row>| {
+        std::iter::once(pd.clone())
+            .chain(middle)
+            .chain(tail.iter().cloned())
+            .collect()
+    };
+    Panel {
+        table: assemble(table),
+        compact: assemble(compact),
+        title,
+    }
+}
+
+impl Panel {
+    fn same(rows: Vec<Row>, title: String) -> Self {
+        Self {
+            table: rows.clone(),
+            compact: rows,
+            title,
+        }
+    }
 }
 
 fn unreachable_row(error: &str) -> Row {
@@ -278,28 +329,45 @@ fn first_clause(why: &str) -> &str {
     why.split_once(": ").map_or(why, |(head, _)| head)
 }
 
-fn freshness_row(app: &App, snapshot: &ClusterSnapshot) -> Row {
+enum Freshness {
+    /// How old PD's data is (`0.4s`).
+    Fresh(String),
+    /// Why it is stale or partial: a row of its own.
+    Trouble(Row),
+}
+
+fn freshness(app: &App, snapshot: &ClusterSnapshot) -> Freshness {
     if let Some(error) = &app.cluster().error {
-        return unreachable_row(&format!("{error}: data above is stale")).ranked(1);
+        return Freshness::Trouble(
+            unreachable_row(&format!("{error}: data above is stale")).ranked(1),
+        );
     }
     if !snapshot.pd_reachable {
         let why = snapshot.trouble(DataSource::Pd).unwrap_or("PD unreachable");
-        return unreachable_row(&format!("{why}: data above is stale")).ranked(1);
+        return Freshness::Trouble(
+            unreachable_row(&format!("{why}: data above is stale")).ranked(1),
+        );
     }
     let age = app.now().saturating_sub(snapshot.taken_at);
     if app.cluster().is_stale(app.now()) {
-        return unreachable_row(&format!(
-            "no fresh data for {:.0}s: the figures above are stale",
-            age.as_secs_f64()
-        ))
-        .ranked(1);
+        return Freshness::Trouble(
+            unreachable_row(&format!(
+                "no fresh data for {:.0}s: the figures above are stale",
+                age.as_secs_f64()
+            ))
+            .ranked(1),
+        );
     }
     if let Some(left_out) = snapshot.trouble(DataSource::Pd) {
         // PD answered, but not all of it could be read.
-        return Row::prose(Tone::Warn, format!("⚠ {}", text::plain(left_out))).ranked(2);
+        return Freshness::Trouble(
+            Row::prose(Tone::Warn, format!("⚠ {}", text::plain(left_out))).ranked(2),
+        );
     }
     if let Some(why) = snapshot.trouble(DataSource::PdRegions) {
-        return Row::prose(Tone::Warn, format!("⚠ {}", text::plain(why))).ranked(2);
+        return Freshness::Trouble(
+            Row::prose(Tone::Warn, format!("⚠ {}", text::plain(why))).ranked(2),
+        );
     }
-    Row::prose(Tone::Label, format!("data {} old", text::secs(age))).ranked(4)
+    Freshness::Fresh(text::secs(age))
 }

@@ -206,7 +206,14 @@ pub fn fit_panel(rows: &[Row], width: usize, height: usize) -> Fitted {
         return Fitted::default();
     }
     let mut laid: Vec<Vec<Line>> = rows.iter().map(|r| lay(r, width)).collect();
-    let total: usize = laid.iter().map(Vec::len).sum();
+    let mut total: usize = laid.iter().map(Vec::len).sum();
+    // Blank lines between paragraphs go first, unmarked: nothing is lost.
+    for i in (0..rows.len()).rev() {
+        if total > height && rows[i].rank > 0 && rows[i].text().trim().is_empty() {
+            total -= laid[i].len();
+            laid[i].clear();
+        }
+    }
     let mut below = 0;
     // The mark goes where lines were left out (after the lowest such row).
     let mut mark_after_row = None;
@@ -271,10 +278,33 @@ fn scroll_mark(arrow: &str, n: usize, side: &str, keys: &str, width: usize) -> S
     .unwrap_or_else(|| arrow.into())
 }
 
+/// An entry's one-line form: its first line, ended with ` …` when more
+/// follows; words are dropped from its end to make room, whole, so no
+/// figure is cut.
+fn one_line(entry: &mut Vec<Line>, width: usize) {
+    if entry.len() <= 1 {
+        return;
+    }
+    entry.truncate(1);
+    let line = &mut entry[0];
+    let used = |line: &Line| line.iter().map(|p| p.text.width()).sum::<usize>();
+    while used(line) + 2 > width {
+        let Some(last) = line.last_mut() else { break };
+        match last.text.trim_end().rsplit_once(' ') {
+            Some((head, _)) if !head.trim().is_empty() => last.text = head.to_string(),
+            _ => {
+                line.pop();
+            }
+        }
+    }
+    line.push(Piece::new(Tone::Warn, " …"));
+}
+
 /// A pane scrolled to entry `offset` (a row: a monitor entry, an agent
 /// paragraph): whole entries only, so no view starts on an orphan line,
 /// and the marks count entries. Only an entry taller than the whole pane
-/// is cut, at its end, and counted as not shown. Returns the offset drawn.
+/// takes its one-line form (a pane too short for two entries shows every
+/// entry so). Returns the offset drawn.
 pub fn fit_scrolled(
     rows: &[Row],
     width: usize,
@@ -285,7 +315,15 @@ pub fn fit_scrolled(
     if height == 0 {
         return (Fitted::default(), 0);
     }
-    let laid: Vec<Vec<Line>> = rows.iter().map(|r| lay(r, width)).collect();
+    let mut laid: Vec<Vec<Line>> = rows.iter().map(|r| lay(r, width)).collect();
+    let two_whole = laid.iter().take(2).map(Vec::len).sum::<usize>() < height;
+    if laid.iter().map(Vec::len).sum::<usize>() > height && !two_whole {
+        // A pane that cannot show two entries whole (and the mark below
+        // them) shows each in its one-line form.
+        for entry in &mut laid {
+            one_line(entry, width);
+        }
+    }
     if laid.iter().map(Vec::len).sum::<usize>() <= height {
         return (
             Fitted {
@@ -320,9 +358,14 @@ pub fn fit_scrolled(
     let mut whole = 0;
     for entry in &laid[offset..] {
         if used + entry.len() > room {
-            if whole == 0 {
-                // Taller than the pane: its first lines, the rest counted.
-                lines.extend(entry.iter().take(room).cloned());
+            // The first entry taller than the pane: its one-line form,
+            // marked; a later one that does not fit begins on the room
+            // left, in its one-line form, and is counted below.
+            if used < room {
+                let mut entry = entry.clone();
+                one_line(&mut entry, width);
+                lines.extend(entry);
+                whole += usize::from(whole == 0);
             }
             break;
         }
@@ -417,7 +460,8 @@ mod tests {
 
     #[test]
     fn a_pane_scrolls_by_whole_entries_and_counts_them() {
-        // Two-line entries in a five-line pane: never half of one.
+        // Two-line entries in a five-line pane: never half of one
+        // unmarked.
         let rows: Vec<Row> = (0..6)
             .map(|i| Row::prose(Tone::Plain, format!("entry {i} goes on and on")).indented(2))
             .collect();
@@ -433,13 +477,45 @@ mod tests {
         assert_eq!(texts(&top.lines), lines(("", "▼ 4 more below"), &[0, 1]));
         let (mid, offset) = fit_scrolled(&rows, 16, 5, 1, "[ ]");
         assert_eq!(offset, 1);
-        assert_eq!(
-            texts(&mid.lines),
-            lines(("▲ 1 more above", "▼ 4 more below"), &[1])
-        );
+        // The next entry begins on the line left, in its one-line form,
+        // and is still counted below.
+        let mut expected = lines(("▲ 1 more above", ""), &[1]);
+        expected.extend(["entry 2 goes …".to_string(), "▼ 4 more below".to_string()]);
+        assert_eq!(texts(&mid.lines), expected);
         let (end, offset) = fit_scrolled(&rows, 16, 5, 99, "[ ]");
         assert_eq!(offset, 4);
         assert_eq!(texts(&end.lines), lines(("▲ 4 more above", ""), &[4, 5]));
+    }
+
+    #[test]
+    fn a_pane_too_short_for_two_entries_shows_each_on_one_line() {
+        let rows: Vec<Row> = (0..4)
+            .map(|i| {
+                Row::prose(
+                    Tone::Plain,
+                    format!("T+{i}.0s CRIT tikv{i}: process died (exit code 137)"),
+                )
+            })
+            .collect();
+        let (fitted, _) = fit_scrolled(&rows, 30, 3, 0, "[ ]");
+        assert_eq!(
+            texts(&fitted.lines),
+            [
+                "T+0.0s CRIT tikv0: process …",
+                "T+1.0s CRIT tikv1: process …",
+                "▼ 2 more below · [ ]"
+            ]
+        );
+    }
+
+    #[test]
+    fn blank_lines_go_first_and_unmarked() {
+        let rows = vec![
+            Row::prose(Tone::Plain, "a").ranked(2),
+            Row::prose(Tone::Plain, "").ranked(3),
+            Row::prose(Tone::Plain, "b"),
+        ];
+        assert_eq!(texts(&fit_panel(&rows, 10, 2).lines), ["a", "b"]);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod chart;
 pub mod cluster;
 pub mod detection;
 pub mod flow;
+pub mod interlude;
 pub mod monitor;
 
 use std::time::Duration;
@@ -17,7 +18,7 @@ pub use flow::{Fitted, Line, Piece, Row, Tone, fit_panel, fit_scrolled, lay};
 
 use super::text;
 use crate::app::keys::{KEYS, Pane};
-use crate::app::{ActionStatus, App};
+use crate::app::{ActionStatus, AgentState, App};
 use crate::story::Action;
 use crate::workload::SampleSource;
 use crate::workload::tracker::{BarLevel, WorkloadStatus};
@@ -148,7 +149,7 @@ pub struct Screen {
     /// Pieces in the order they are left out last; the first is always kept.
     pub header: Vec<(Piece, u8)>,
     pub narration: Narration,
-    pub cluster: Vec<Row>,
+    pub cluster: cluster::Panel,
     pub stores: usize,
     pub figures: KeyFigures,
     pub workload: Workload,
@@ -168,11 +169,19 @@ pub struct Screen {
 
 impl Screen {
     pub fn build(app: &App) -> Self {
+        let mut screen = Self::of_the_story(app);
+        if let Some(interlude) = app.kiosk().and_then(|k| k.interlude()) {
+            interlude::attract(app, interlude, &mut screen);
+        }
+        screen
+    }
+
+    fn of_the_story(app: &App) -> Self {
         Self {
             phase: phase(app),
             header: header(app),
             narration: narration(app),
-            cluster: cluster::rows(app),
+            cluster: cluster::panel(app),
             stores: app
                 .cluster()
                 .snapshot
@@ -202,7 +211,8 @@ impl Screen {
             .body
             .iter()
             .chain([&self.narration.status])
-            .chain(&self.cluster)
+            .chain(&self.cluster.table)
+            .chain(&self.cluster.compact)
             .chain([
                 &self.workload.stats,
                 &self.workload.legend,
@@ -221,6 +231,7 @@ impl Screen {
         out.extend(self.header.iter().map(|(p, _)| p.text.clone()));
         out.extend([
             self.narration.title.clone(),
+            self.cluster.title.clone(),
             self.workload.title.clone(),
             self.monitor.title.clone(),
             self.agent.title.clone(),
@@ -270,35 +281,39 @@ fn header(app: &App) -> Vec<(Piece, u8)> {
     if let Some(replay) = app.replay() {
         out.push((Piece::new(Tone::Warn, text::plain(replay)), 0));
     }
-    out.extend([
-        (
-            Piece::new(Tone::Strong, text::plain(&app.source().to_string())),
-            5,
-        ),
-        (Piece::new(Tone::Plain, app.mode().label()), 4),
-    ]);
-    if let Some(kiosk) = &app.kiosk() {
-        let up = kiosk.uptime(app.now());
-        out.push((
-            Piece::new(
-                Tone::Plain,
-                format!("pass {} · up {}", app.pass(), text::hours_minutes(up)),
-            ),
-            3,
-        ));
-        if !kiosk.autoplay() {
-            out.push((Piece::new(Tone::Warn, "presenter has control"), 1));
+    out.push((
+        Piece::new(Tone::Strong, text::plain(&app.source().to_string())),
+        5,
+    ));
+    match &app.kiosk() {
+        // A booth always says it is one, its pass, its uptime and who has
+        // control, in one piece that is never left out.
+        Some(kiosk) => {
+            let who = if kiosk.autoplay() { "" } else { " (presenter)" };
+            let up = text::hours_minutes(kiosk.uptime(app.now()));
+            let tone = if kiosk.autoplay() {
+                Tone::Plain
+            } else {
+                Tone::Warn
+            };
+            out.push((
+                Piece::new(tone, format!("KIOSK{who} · pass {} · up {up}", app.pass())),
+                0,
+            ));
         }
+        None => out.push((Piece::new(Tone::Plain, app.mode().label()), 4)),
     }
+    let between = app.kiosk().is_some_and(|k| k.interlude().is_some());
+    let chapter = text::plain(&app.current_chapter().title);
     out.push((
         Piece::new(
             Tone::Strong,
-            format!(
-                "[{}/{}] {}",
-                app.chapter() + 1,
-                app.chapter_count(),
-                text::plain(&app.current_chapter().title)
-            ),
+            if between {
+                // Not a chapter of the story: no number.
+                chapter
+            } else {
+                format!("[{}/{}] {chapter}", app.chapter() + 1, app.chapter_count())
+            },
         ),
         0,
     ));
@@ -342,6 +357,7 @@ fn narration(app: &App) -> Narration {
         body.push(Row::prose(Tone::Plain, text::plain(paragraph)).ranked(2));
     }
     let live = detection::rows(app);
+    let brief = !live.is_empty();
     if !live.is_empty() {
         body.push(Row::prose(Tone::Plain, "").ranked(3));
         body.extend(live);
@@ -362,7 +378,7 @@ fn narration(app: &App) -> Narration {
         title: text::plain(&chapter.title),
         body,
         countdown: app.countdown().map(|left| left.as_secs_f64().ceil() as u64),
-        status: status(app),
+        status: status(app, brief),
     }
 }
 
@@ -412,7 +428,10 @@ fn what_follows(app: &App) -> Option<String> {
     (last && over && app.hold().is_none()).then(|| "  · SPACE runs the story again".into())
 }
 
-fn status(app: &App) -> Row {
+/// The action's status; `brief` where the chapter's own rows above it
+/// carry its figures (Detection's signals): its words up to the first
+/// colon, so the rows keep the room.
+fn status(app: &App, brief: bool) -> Row {
     let (symbol, word, tone, what) = match &app.status() {
         None => return idle_status(app),
         Some(ActionStatus::Running(t)) => ("…", "RUNNING", Tone::Accent, t),
@@ -421,19 +440,23 @@ fn status(app: &App) -> Row {
         Some(ActionStatus::Aborted(t)) => ("■", "ABORTED", Tone::Warn, t),
         Some(ActionStatus::Skipped(t)) => ("–", "SKIPPED", Tone::Warn, t),
     };
-    let mut pieces = vec![
-        Piece::new(tone, format!("{symbol} {word} ")),
-        // The runner's words in the screen's one number format and time
-        // base (a diagnosis quoted here says `T+`, as its pane does).
-        Piece::new(
-            tone,
-            crate::text::restamp(
-                &text::rates(&text::plain(what)),
-                app.timeline().injected.as_ref().map(|f| f.at),
-            )
-            .into_owned(),
-        ),
-    ];
+    // A diagnosis is whole in its pane: here, its cause in a line, so the
+    // status never takes the agent's room.
+    let what = match app.agent().state() {
+        AgentState::Done { diagnosis, .. } if what.starts_with("DIAGNOSIS:") => {
+            agent::cause_line(diagnosis, "diagnosed")
+        }
+        _ if brief => what.split(':').next().unwrap_or(what).to_string(),
+        _ => what.clone(),
+    };
+    // The runner's words in the screen's one number format and time base,
+    // one piece with the word, so they start on its line.
+    let what = crate::text::restamp(
+        &text::rates(&text::plain(&what)),
+        app.timeline().injected.as_ref().map(|f| f.at),
+    )
+    .into_owned();
+    let mut pieces = vec![Piece::new(tone, format!("{symbol} {word} {what}"))];
     pieces.extend(what_follows(app).map(|next| Piece::new(Tone::Label, next)));
     Row::new(pieces).indented(2).kept()
 }
