@@ -154,6 +154,8 @@ async fn the_doctor_sees_the_project_and_the_missing_pd() {
         &project,
         "--pd",
         "http://127.0.0.1:1",
+        "--net-helper-image",
+        crate::support::net_helper_image(),
     ])
     .expect("flags parse");
     let report = doctor::run(&cli.show).await;

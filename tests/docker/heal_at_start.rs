@@ -35,6 +35,10 @@ fn run_chaosdeck(project: &str, dir: &Path, extra: &[&str]) -> String {
         .args(extra)
         .output()
         .expect("chaosdeck runs");
+    eprintln!(
+        "chaosdeck's stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

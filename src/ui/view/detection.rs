@@ -77,7 +77,11 @@ pub fn rows(app: &App) -> Vec<Row> {
     });
     let r = progress.reelection;
     let service = text::plain(&progress.service);
-    pieces.push(if r.done() {
+    // A slow or lossy node keeps its leaders: say so, not that it leads none.
+    let keeps_leading = matches!(progress.pd, PdVerdict::NotExpected);
+    pieces.push(if r.done() && keeps_leading {
+        piece(Tone::Good, "✓", format!("{service} keeps its leaders"))
+    } else if r.done() {
         piece(Tone::Good, "✓", format!("no region led from {service}"))
     } else {
         piece(
