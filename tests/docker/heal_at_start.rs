@@ -33,6 +33,9 @@ fn run_chaosdeck(project: &str, dir: &Path, extra: &[&str]) -> String {
         .arg("--log-file")
         .arg(dir.join("log"))
         .args(extra)
+        // Every test here names the same dead PD, which chaosdeck locks as
+        // the cluster's: each test keeps its locks apart.
+        .env("CHAOSDECK_LOCK_DIR", dir.join("locks"))
         .output()
         .expect("chaosdeck runs");
     eprintln!(

@@ -32,6 +32,9 @@ fn chaosdeck(project: &str, dir: &Path) -> Command {
         .arg(dir)
         .arg("--log-file")
         .arg(dir.join("log"))
+        // Other tests name the same dead PD, which chaosdeck locks as the
+        // cluster's: keep this test's locks apart.
+        .env("CHAOSDECK_LOCK_DIR", dir.join("locks"))
         .stdin(Stdio::null());
     command
 }
