@@ -11,7 +11,9 @@ use std::time::Duration;
 use chaosdeck::testing::state_home::fresh_state_home;
 use chaosdeck::testing::tmux::{Session, tmux_available};
 
-fn chaosdeck(args: &[&str]) -> Output {
+/// The release binary with `args`, its log discarded, in a fresh state
+/// home, with no input.
+pub(crate) fn chaosdeck(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_chaosdeck"))
         .args(args)
         .args(["--log-file", "/dev/null"])
@@ -21,7 +23,7 @@ fn chaosdeck(args: &[&str]) -> Output {
         .expect("chaosdeck runs")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 

@@ -14,19 +14,7 @@ use std::process::{Command, Output, Stdio};
 
 use chaosdeck::testing::state_home::fresh_state_home;
 
-fn chaosdeck(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chaosdeck"))
-        .args(args)
-        .args(["--log-file", "/dev/null"])
-        .env("XDG_STATE_HOME", fresh_state_home())
-        .stdin(Stdio::null())
-        .output()
-        .expect("chaosdeck runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::replay_cli::{chaosdeck, text};
 
 /// A state directory whose journal holds a kill pass and a slow-store
 /// pass (two runs), then a hold and a line of garbage written by hand.
