@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::pass_chart::PassChart;
 use crate::cluster::{FaultSpec, Recovery, Struck};
 use crate::monitor::Signal;
+use crate::units::serde_secs::{secs, secs_opt};
 
 /// How much an entry matters; the UI colours by it (with a word beside).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -237,45 +238,6 @@ impl Journal {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
-    }
-}
-
-/// Durations as seconds with millisecond precision: readable in the file,
-/// and what `report` reads back.
-pub(crate) mod secs {
-    use std::time::Duration;
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_f64((d.as_secs_f64() * 1000.0).round() / 1000.0)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let s = f64::deserialize(d)?;
-        crate::units::duration::from_secs_f64(s).map_err(serde::de::Error::custom)
-    }
-}
-
-pub(crate) mod secs_opt {
-    use std::time::Duration;
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
-        match d {
-            Some(d) => super::secs::serialize(d, s),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-        match Option::<f64>::deserialize(d)? {
-            Some(s) => crate::units::duration::from_secs_f64(s)
-                .map(Some)
-                .map_err(serde::de::Error::custom),
-            None => Ok(None),
-        }
     }
 }
 

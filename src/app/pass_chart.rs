@@ -8,9 +8,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::App;
-use super::journal::{secs, secs_opt};
 use super::pass_history::Bucket;
 use crate::monitor::Signal;
+use crate::units::serde_secs::{secs, secs_opt};
 use crate::workload::tracker::BarLevel;
 
 /// Buckets a journalled chart keeps: a page's width, a few kilobytes a pass.

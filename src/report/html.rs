@@ -339,7 +339,7 @@ fn undos(page: &mut String, pass: &PassRecord) {
     }
     page.push_str("<table><tr><th>undone</th><th>when</th><th>by</th><th>result</th></tr>\n");
     for undo in &pass.undos {
-        let when = match undo.after_fault {
+        let asked = match undo.after_fault {
             Some(after) => stamp(undo.at, Some(after)),
             None => when(undo.wall.as_deref(), undo.at),
         };
@@ -353,7 +353,7 @@ fn undos(page: &mut String, pass: &PassRecord) {
             "<tr><td>{} {}</td><td>{}</td><td>{}</td><td class=\"{class}\">{}</td></tr>",
             undo.recovery,
             esc(&undo.service),
-            esc(&when),
+            esc(&asked),
             undo.by.describe(),
             esc(undo
                 .result

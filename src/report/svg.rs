@@ -47,12 +47,10 @@ pub fn hex(c: RGBColor) -> String {
 /// What drawing on the SVG backend (which writes to a string) returns.
 type SvgDrawn = Result<(), DrawingAreaErrorKind<std::io::Error>>;
 
-type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+/// Where a chart is drawn: an SVG document in a string.
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
-fn svg(
-    size: (u32, u32),
-    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> SvgDrawn,
-) -> String {
+fn svg(size: (u32, u32), draw: impl FnOnce(&Area<'_>) -> SvgDrawn) -> String {
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
@@ -72,10 +70,7 @@ pub fn workload(chart: &PassChart) -> String {
     svg((WIDTH, HEIGHT), |root| draw_workload(root, chart))
 }
 
-fn draw_workload<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    chart: &PassChart,
-) -> Drawn<DB> {
+fn draw_workload(root: &Area<'_>, chart: &PassChart) -> SvgDrawn {
     root.fill(&WHITE)?;
     let secs = |d: Duration| d.as_secs_f64();
     let Some(first) = chart.points.first() else {
@@ -190,12 +185,7 @@ pub fn histogram(what: &str, values: &[f64], colour: RGBColor) -> String {
     })
 }
 
-fn draw_histogram<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    what: &str,
-    values: &[f64],
-    colour: RGBColor,
-) -> Drawn<DB> {
+fn draw_histogram(root: &Area<'_>, what: &str, values: &[f64], colour: RGBColor) -> SvgDrawn {
     root.fill(&WHITE)?;
     let max = values.iter().copied().fold(0.0, f64::max);
     let width = bin_width(max);

@@ -3,6 +3,7 @@
 //! timestamps (RFC 3339 from PD and Docker, Java YCSB's local stamps).
 
 pub mod duration;
+pub mod serde_secs;
 pub mod size;
 pub mod timestamp;
 
